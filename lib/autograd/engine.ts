@@ -1,0 +1,90 @@
+// Reverse-mode differentiation over the recorded tape: topological order from the root, then
+// each node's backward with its output gradients, accumulating into input gradients. Leaf
+// gradients land in .grad (kept across steps until the optimiser zeroes them); gradients of
+// intermediate tensors live only during the pass.
+import { Tensor, untracked } from '../tensor';
+import { accumulateInto } from './accumulate';
+import { Function } from './function';
+import { noGrad } from './grad_mode';
+
+export interface BackwardOptions {
+  /** Keep the saved buffers so backward can run again through the same graph. */
+  retainGraph?: boolean;
+}
+
+function topoOrder(root: Function): Function[] {
+  const order: Function[] = [];
+  const seen = new Set<Function>();
+  const stack: [Function, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [fn, i] = top;
+    if (i < fn.inputs.length) {
+      top[1]++;
+      const parent = fn.inputs[i]?.gradFn;
+      if (parent && !seen.has(parent)) {
+        seen.add(parent);
+        stack.push([parent, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(fn);
+    }
+  }
+  return order; // inputs before the nodes that use them
+}
+
+/**
+ * Backpropagates from `root`. Without `gradient`, root must hold one element (its gradient
+ * is 1).
+ */
+export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
+  if (!root.requiresGrad) throw new Error('backward: tensor does not require grad (no input has requiresGrad, or it was made under noGrad)');
+  if (!gradient && root.size !== 1)
+    throw new Error(`backward: gradient must be given for a non-scalar root [${root.shape.join(',')}]`);
+  if (gradient && gradient.size !== root.size)
+    throw new Error(`backward: gradient [${gradient.shape.join(',')}] does not match root [${root.shape.join(',')}]`);
+
+  noGrad(() =>
+    untracked(() => {
+      const pending = new Map<Tensor, Tensor>(); // non-leaf tensor -> its gradient (engine-owned)
+      const gradFor = (t: Tensor): Tensor => {
+        if (t.isLeaf) {
+          if (!t.grad) t.grad = Tensor.zeros(t.shape, { dtype: t.dtype, device: t.device });
+          return t.grad;
+        }
+        let g = pending.get(t);
+        if (!g) {
+          g = Tensor.zeros(t.shape, { dtype: t.dtype, device: t.device });
+          pending.set(t, g);
+        }
+        return g;
+      };
+      const seed = gradient ? gradient.detach() : Tensor.ones(root.shape, { dtype: root.dtype, device: root.device });
+      if (root.isLeaf) {
+        accumulateInto(gradFor(root), seed);
+        seed.dispose();
+        return;
+      }
+      pending.set(root, seed);
+      const order = topoOrder(root.gradFn!);
+      for (let k = order.length - 1; k >= 0; k--) {
+        const fn = order[k];
+        const gradOutputs = fn.outputs.map((o) => pending.get(o) ?? null);
+        if (gradOutputs.every((g) => g === null)) continue;
+        const gradInputs = fn.inputs.map((t, i) => (t && fn.needsInputGrad[i] ? gradFor(t) : null));
+        fn.backward(gradOutputs, gradInputs);
+        for (const o of fn.outputs) {
+          const g = pending.get(o);
+          if (g) {
+            g.dispose();
+            pending.delete(o);
+          }
+        }
+        if (!opts.retainGraph) fn.release();
+      }
+      for (const g of pending.values()) g.dispose();
+    }),
+  );
+}

@@ -1,0 +1,126 @@
+// The only file that loads the native addon. Every native function is typed here; nothing else
+// in lib/ touches the .node file. Descriptors follow native/include/vigil/ops.h exactly.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+/** A native buffer. `free()` releases it at once; GC is only the backstop. */
+export interface NativeStorage {
+  free(): void;
+  readonly nbytes: number;
+  readonly freed: boolean;
+}
+
+/** dtype codes of vigil_dtype. */
+export const DTYPE_CODE = { float32: 0, float64: 1 } as const;
+/** device codes of vigil_device. */
+export const DEVICE_CODE = { cpu: 0, cuda: 1 } as const;
+
+/** What every native op reads for a tensor argument. */
+export interface NativeTensor {
+  readonly storage: NativeStorage;
+  readonly dtype: 0 | 1;
+  readonly device: 0 | 1;
+  readonly shape: readonly number[];
+}
+type T = NativeTensor;
+type OptT = NativeTensor | null;
+/** vigil_reduction */
+export const REDUCTION = { mean: 0, sum: 1 } as const;
+export type Reduction = keyof typeof REDUCTION;
+
+export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3, pow: 4 } as const;
+export type BinaryOp = keyof typeof BINARY_OP;
+export const UNARY_OP = {
+  neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, sigmoid: 5, relu: 6, leakyRelu: 7, elu: 8, selu: 9,
+  softplus: 10, affine: 11, pows: 12, abs: 13, square: 14,
+} as const;
+export type UnaryOp = keyof typeof UNARY_OP;
+export const REDUCE_OP = { sum: 0, mean: 1, max: 2 } as const;
+export type ReduceOp = keyof typeof REDUCE_OP;
+export const RNG_DIST = { uniform: 0, normal: 1 } as const;
+
+export interface NativeBinding {
+  alloc(device: 0 | 1, nbytes: number): NativeStorage;
+  write(t: T, src: Float32Array | Float64Array): void;
+  read(t: T, dst: Float32Array | Float64Array): void;
+  fill(y: T, value: number): void;
+  copy(x: T, y: T): void;
+  cast(x: T, y: T): void;
+  /** Returns the Philox blocks consumed: the caller advances its offset by it. */
+  randomFill(y: T, dist: number, a: number, b: number, seed: number, offset: number): number;
+  memory(): { cpuBytes: number; cpuBuffers: number; cudaBytes: number; cudaBuffers: number };
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  buildInfo(): { cudaCompiled: boolean; cudaDevices: number; threads: number };
+
+  matmulForward(a: T, b: T, y: T, transA: boolean, transB: boolean): void;
+  matmulBackward(a: T, b: T, dy: T, da: OptT, db: OptT, transA: boolean, transB: boolean): void;
+  linearForward(x: T, w: T, bias: OptT, y: T): void;
+  linearBackward(x: T, w: T, dy: T, dx: OptT, dw: OptT, dbias: OptT): void;
+  binaryForward(op: number, a: T, b: T, y: T): void;
+  binaryBackward(op: number, a: T, b: T, dy: T, da: OptT, db: OptT): void;
+  unaryForward(op: number, x: T, y: T, p0: number, p1: number): void;
+  unaryBackward(op: number, x: T, y: T, dy: T, dx: T, p0: number, p1: number): void;
+  reduceForward(op: number, x: T, axesMask: number, y: T): void;
+  reduceBackward(op: number, x: T, y: T, dy: T, axesMask: number, dx: T): void;
+  softmaxForward(x: T, axis: number, log: boolean, y: T): void;
+  softmaxBackward(y: T, dy: T, axis: number, log: boolean, dx: T): void;
+  permuteForward(x: T, perm: readonly number[], y: T): void;
+  permuteBackward(dy: T, perm: readonly number[], dx: T): void;
+  axisCopy(src: T, srcStart: number, dst: T, dstStart: number, axis: number, len: number,
+    accumulate: boolean): void;
+  repeatForward(x: T, repeats: readonly number[], y: T): void;
+  repeatBackward(dy: T, repeats: readonly number[], dx: T): void;
+
+  lstmForward(x: T, wIh: T, wHh: T, bIh: OptT, bHh: OptT, h0: OptT, c0: OptT, y: T, hN: T, cN: T,
+    gates: OptT, cells: OptT): void;
+  lstmBackward(x: T, wIh: T, wHh: T, h0: OptT, c0: OptT, y: T, gates: T, cells: T, dy: OptT,
+    dhN: OptT, dcN: OptT, dx: OptT, dwIh: OptT, dwHh: OptT, dbIh: OptT, dbHh: OptT, dh0: OptT,
+    dc0: OptT): void;
+  causalConv1dForward(x: T, w: T, bias: OptT, dilation: number, y: T): void;
+  causalConv1dBackward(x: T, w: T, dy: T, dilation: number, dx: OptT, dw: OptT, dbias: OptT): void;
+  batchNormForward(x: T, axis: number, gamma: OptT, beta: OptT, runningMean: OptT,
+    runningVar: OptT, training: boolean, momentum: number, eps: number, y: T, saveMean: OptT,
+    saveInvstd: OptT): void;
+  batchNormBackward(x: T, axis: number, gamma: OptT, saveMean: T, saveInvstd: T, dy: T,
+    training: boolean, dx: OptT, dgamma: OptT, dbeta: OptT): void;
+  dropoutForward(x: T, p: number, seed: number, offset: number, y: T, mask: T): void;
+  dropoutBackward(dy: T, mask: T, dx: T): void;
+  reparamSampleForward(mu: T, logvar: T, seed: number, offset: number, z: T, eps: T): void;
+  reparamSampleBackward(logvar: T, eps: T, dz: T, dmu: OptT, dlogvar: OptT): void;
+
+  mseForward(pred: T, target: T, reduction: number, y: T): void;
+  mseBackward(pred: T, target: T, dy: T, reduction: number, dpred: OptT, dtarget: OptT): void;
+  klNormalForward(mu: T, logvar: T, reduction: number, y: T): void;
+  klNormalBackward(mu: T, logvar: T, dy: T, reduction: number, dmu: OptT, dlogvar: OptT): void;
+  bceWithLogitsForward(logits: T, target: T, reduction: number, y: T): void;
+  bceWithLogitsBackward(logits: T, target: T, dy: T, reduction: number, dlogits: OptT,
+    dtarget: OptT): void;
+  gaussianNllForward(x: T, mu: T, logvar: T, reduction: number, y: T): void;
+  gaussianNllBackward(x: T, mu: T, logvar: T, dy: T, reduction: number, dx: OptT, dmu: OptT,
+    dlogvar: OptT): void;
+  adamStep(param: T, grad: T, m: T, v: T, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, step: number, decoupled: boolean): void;
+  sgdStep(param: T, grad: T, momentumBuf: OptT, lr: number, momentum: number, weightDecay: number,
+    nesterov: boolean, firstStep: boolean): void;
+  sumSquares(x: T): number;
+  scaleInplace(x: T, alpha: number): void;
+  fmaPeakGflops(threads: number, seconds: number): number;
+}
+
+function findAddon(): string {
+  const root = join(__dirname, '..');
+  const candidates = [
+    process.env.VIGIL_ADDON,
+    join(root, 'build', 'Release', 'vigil.node'),
+    join(root, '..', 'build', 'Release', 'vigil.node'), // from dist/lib
+  ].filter((p): p is string => !!p);
+  for (const p of candidates) if (existsSync(p)) return p;
+  throw new Error(
+    `vigil: native addon not found (looked in ${candidates.join(', ')}); run \`npm install\` ` +
+      'in the package folder to build it (needs cmake and a C++17 compiler)');
+}
+
+const requireNative = createRequire(__filename);
+export const native: NativeBinding = requireNative(findAddon()) as NativeBinding;

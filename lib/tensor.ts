@@ -1,0 +1,265 @@
+// Tensor: a shape, a dtype, a device and a reference to native storage, plus the autograd
+// fields. Storage is freed deterministically by dispose() or a tidy() scope; views (reshape,
+// detach) share storage through a reference count.
+import { DEVICE_CODE, DTYPE_CODE, native, NativeStorage, NativeTensor } from './binding';
+import type { Function as AutogradFunction } from './autograd/function';
+
+export type DType = 'float32' | 'float64';
+export type Device = 'cpu' | 'cuda';
+export interface TensorOptions {
+  dtype?: DType;
+  device?: Device;
+  requiresGrad?: boolean;
+}
+export type Shape = readonly number[];
+
+class StorageRef {
+  private refs = 1;
+  constructor(readonly handle: NativeStorage) {}
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+  release(): void {
+    if (--this.refs === 0) this.handle.free();
+  }
+}
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function checkShape(shape: Shape, what = 'shape'): void {
+  for (const d of shape)
+    if (!Number.isInteger(d) || d < 0) throw new Error(`${what} [${shape.join(',')}]: sizes must be non-negative integers`);
+  if (shape.length > 8) throw new Error(`${what} [${shape.join(',')}]: at most 8 dims`);
+}
+
+// ------------------------------------------------------------------ tidy scopes
+
+const scopes: Set<Tensor>[] = [];
+
+/**
+ * Runs fn and disposes every tensor created inside it, except what fn returns (a tensor, or
+ * tensors inside returned arrays/plain objects) and tensors passed to keep(). Synchronous
+ * functions only: a scope cannot follow an await.
+ */
+export function tidy<R>(fn: () => R): R {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: R;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  const survivors = new Set<Tensor>();
+  collectTensors(result, survivors);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (survivors.has(t)) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Exempts t from the tidy scope it was made in (it lives until disposed). */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+/** Runs fn with tensor tracking off: what it creates belongs to no scope. */
+export function untracked<R>(fn: () => R): R {
+  const saved = scopes.splice(0, scopes.length);
+  try {
+    return fn();
+  } finally {
+    scopes.push(...saved);
+  }
+}
+
+function collectTensors(v: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 4 || v === null || typeof v !== 'object') return;
+  if (v instanceof Tensor) {
+    out.add(v);
+    return;
+  }
+  if (Array.isArray(v)) for (const x of v) collectTensors(x, out, depth + 1);
+  else if (Object.getPrototypeOf(v) === Object.prototype)
+    for (const x of Object.values(v as object)) collectTensors(x, out, depth + 1);
+}
+
+// ------------------------------------------------------------------ Tensor
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly device: Device;
+  /** Leaves with requiresGrad receive .grad from backward(). */
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  /** The Function that produced this tensor (null for leaves). */
+  gradFn: AutogradFunction | null = null;
+  /** Which output of gradFn this is. */
+  outputIndex = 0;
+  private ref: StorageRef | null;
+  private desc: NativeTensor | null = null;
+
+  private constructor(ref: StorageRef, shape: Shape, dtype: DType, device: Device) {
+    this.ref = ref;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.device = device;
+    scopes[scopes.length - 1]?.add(this);
+  }
+
+  /** Uninitialised storage. */
+  static empty(shape: Shape, opts: TensorOptions = {}): Tensor {
+    checkShape(shape);
+    const dtype = opts.dtype ?? 'float32';
+    const device = opts.device ?? 'cpu';
+    const bytes = sizeOf(shape) * (dtype === 'float64' ? 8 : 4);
+    const t = new Tensor(new StorageRef(native.alloc(DEVICE_CODE[device], bytes)), shape, dtype, device);
+    t.requiresGrad = opts.requiresGrad ?? false;
+    return t;
+  }
+
+  static full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
+    const t = Tensor.empty(shape, opts);
+    native.fill(t.native, value);
+    return t;
+  }
+
+  static zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
+    return Tensor.full(shape, 0, opts);
+  }
+
+  static ones(shape: Shape, opts: TensorOptions = {}): Tensor {
+    return Tensor.full(shape, 1, opts);
+  }
+
+  static scalar(value: number, opts: TensorOptions = {}): Tensor {
+    return Tensor.full([], value, opts);
+  }
+
+  /** Copies data (row-major) into a new tensor of this shape. */
+  static fromArray(data: ArrayLike<number>, shape: Shape, opts: TensorOptions = {}): Tensor {
+    checkShape(shape);
+    if (data.length !== sizeOf(shape))
+      throw new Error(`fromArray: ${data.length} values do not fill shape [${shape.join(',')}] (${sizeOf(shape)})`);
+    const t = Tensor.empty(shape, opts);
+    const host = t.dtype === 'float64' ? Float64Array.from(data) : Float32Array.from(data);
+    native.write(t.native, host);
+    return t;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get disposed(): boolean {
+    return this.ref === null;
+  }
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** The descriptor native ops read. */
+  get native(): NativeTensor {
+    if (!this.ref) throw new Error(`tensor [${this.shape.join(',')}] was disposed`);
+    if (!this.desc)
+      this.desc = { storage: this.ref.handle, dtype: DTYPE_CODE[this.dtype], device: DEVICE_CODE[this.device], shape: this.shape };
+    return this.desc;
+  }
+
+  /** Host copy of the data. */
+  toArray(): Float32Array | Float64Array {
+    const out = this.dtype === 'float64' ? new Float64Array(this.size) : new Float32Array(this.size);
+    native.read(this.native, out);
+    return out;
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item(): tensor [${this.shape.join(',')}] has ${this.size} elements, not 1`);
+    return this.toArray()[0];
+  }
+
+  /** Overwrites the data from a host array of the same length. */
+  assign(data: ArrayLike<number>): this {
+    if (data.length !== this.size) throw new Error(`assign: ${data.length} values for a tensor of ${this.size}`);
+    native.write(this.native, this.dtype === 'float64' ? Float64Array.from(data) : Float32Array.from(data));
+    return this;
+  }
+
+  /** A tensor sharing this storage with another shape (no gradient link; see ops/reshape). */
+  view(shape: Shape): Tensor {
+    const resolved = resolveShape(this.shape, shape);
+    if (!this.ref) throw new Error('view of a disposed tensor');
+    return new Tensor(this.ref.retain(), resolved, this.dtype, this.device);
+  }
+
+  /** reshape with gradient flow (see ops/reshape); one dim may be -1. */
+  reshape(shape: Shape): Tensor {
+    return (require('./ops/reshape') as typeof import('./ops/reshape')).reshape(this, shape);
+  }
+
+  /** Same storage, cut from the graph. */
+  detach(): Tensor {
+    return this.view(this.shape);
+  }
+
+  /** A copy with its own storage (no gradient link). */
+  clone(): Tensor {
+    const t = Tensor.empty(this.shape, { dtype: this.dtype, device: this.device });
+    native.copy(this.native, t.native);
+    return t;
+  }
+
+  /** A copy in another dtype (no gradient link). */
+  toDType(dtype: DType): Tensor {
+    const t = Tensor.empty(this.shape, { dtype, device: this.device });
+    native.cast(this.native, t.native);
+    return t;
+  }
+
+  /** Backpropagates from this tensor (see autograd/engine). */
+  backward(gradient?: Tensor, opts?: { retainGraph?: boolean }): void {
+    // Loaded lazily: the engine imports Tensor.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    (require('./autograd/engine') as typeof import('./autograd/engine')).backward(this, gradient, opts);
+  }
+
+  /** Frees the storage (shared views keep it alive until they are disposed too). */
+  dispose(): void {
+    if (!this.ref) return;
+    this.ref.release();
+    this.ref = null;
+    this.desc = null;
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}, [${this.shape.join(',')}]${this.device === 'cpu' ? '' : ', ' + this.device})`;
+  }
+}
+
+/** Resolves one -1 in `shape` against the size of `from`. */
+export function resolveShape(from: Shape, shape: Shape): number[] {
+  const total = sizeOf(from);
+  const out = [...shape];
+  const free = out.indexOf(-1);
+  if (free >= 0) {
+    const rest = sizeOf(out.filter((_, i) => i !== free));
+    if (rest === 0 || total % rest !== 0)
+      throw new Error(`reshape: cannot reshape [${from.join(',')}] to [${shape.join(',')}]`);
+    out[free] = total / rest;
+  }
+  checkShape(out);
+  if (sizeOf(out) !== total) throw new Error(`reshape: cannot reshape [${from.join(',')}] (${total} elements) to [${shape.join(',')}]`);
+  return out;
+}

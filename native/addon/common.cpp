@@ -1,0 +1,126 @@
+#include "addon/common.h"
+
+#include <string>
+
+namespace vigil::addon {
+
+Napi::Function Storage::Init(Napi::Env env) {
+  Napi::Function cls = DefineClass(
+      env, "Storage",
+      {InstanceMethod<&Storage::Free>("free"),
+       InstanceAccessor<&Storage::GetNbytes>("nbytes"),
+       InstanceAccessor<&Storage::GetFreed>("freed")});
+  auto* ctor = new Napi::FunctionReference(Napi::Persistent(cls));
+  env.SetInstanceData<Napi::FunctionReference>(ctor);
+  return cls;
+}
+
+Napi::Object Storage::Create(Napi::Env env, vigil_device dev, size_t nbytes) {
+  Napi::FunctionReference* ctor = env.GetInstanceData<Napi::FunctionReference>();
+  return ctor->New({Napi::Number::New(env, static_cast<double>(dev)),
+                    Napi::Number::New(env, static_cast<double>(nbytes))});
+}
+
+Storage::Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(info) {
+  device_ = static_cast<vigil_device>(info[0].As<Napi::Number>().Int32Value());
+  nbytes_ = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+  check(info.Env(), vigil_alloc(device_, nbytes_, &data_));
+  // Tell V8 how much memory hides behind this small object so GC pressure is right.
+  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(nbytes_));
+}
+
+void Storage::release() {
+  if (!data_) return;
+  vigil_free(device_, data_, nbytes_);
+  data_ = nullptr;
+}
+
+Napi::Value Storage::Free(const Napi::CallbackInfo& info) {
+  if (data_) {
+    release();
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -static_cast<int64_t>(nbytes_));
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Storage::GetNbytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(nbytes_));
+}
+
+Napi::Value Storage::GetFreed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), data_ == nullptr);
+}
+
+void check(Napi::Env env, vigil_status s) {
+  if (s == VIGIL_OK) return;
+  Napi::Error err = Napi::Error::New(env, vigil_last_error());
+  err.Set("code", Napi::String::New(env, vigil_status_name(s)));
+  throw err;
+}
+
+static Napi::Error arg_error(Napi::Env env, size_t i, const char* what) {
+  return Napi::TypeError::New(env, "argument " + std::to_string(i) + ": expected " + what);
+}
+
+const vigil_tensor* Args::read(size_t i, const Napi::Value& v) {
+  if (!v.IsObject()) throw arg_error(env(), i, "a tensor");
+  if (used_ >= 24) throw Napi::Error::New(env(), "too many tensor arguments");
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Value sv = o.Get("storage");
+  if (!sv.IsObject()) throw arg_error(env(), i, "a tensor with a storage");
+  Storage* st = Storage::Unwrap(sv.As<Napi::Object>());
+  Napi::Value shape_v = o.Get("shape");
+  if (!shape_v.IsArray()) throw arg_error(env(), i, "a tensor with a shape array");
+  Napi::Array shape = shape_v.As<Napi::Array>();
+  if (shape.Length() > VIGIL_MAX_DIMS) throw arg_error(env(), i, "at most 8 dims");
+  vigil_tensor& t = slots_[used_++];
+  t.data = st->data();
+  t.dtype = static_cast<vigil_dtype>(o.Get("dtype").As<Napi::Number>().Int32Value());
+  t.device = st->device();
+  t.ndim = static_cast<int32_t>(shape.Length());
+  size_t elems = 1;
+  for (uint32_t k = 0; k < shape.Length(); ++k) {
+    int64_t d = shape.Get(k).As<Napi::Number>().Int64Value();
+    if (d < 0) throw arg_error(env(), i, "a shape of non-negative sizes");
+    t.shape[k] = d;
+    elems *= static_cast<size_t>(d);
+  }
+  if (t.data && elems * vigil_dtype_size(t.dtype) > st->nbytes())
+    throw Napi::RangeError::New(env(), "argument " + std::to_string(i) +
+                                           ": shape needs more bytes than its storage holds");
+  return &t;
+}
+
+const vigil_tensor* Args::tensor(size_t i) {
+  if (i >= info_.Length()) throw arg_error(env(), i, "a tensor");
+  return read(i, info_[i]);
+}
+
+const vigil_tensor* Args::opt(size_t i) {
+  if (i >= info_.Length() || info_[i].IsNull() || info_[i].IsUndefined()) return nullptr;
+  return read(i, info_[i]);
+}
+
+double Args::num(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsNumber()) throw arg_error(env(), i, "a number");
+  return info_[i].As<Napi::Number>().DoubleValue();
+}
+
+int64_t Args::i64(size_t i) const { return static_cast<int64_t>(num(i)); }
+
+uint64_t Args::u64(size_t i) const {
+  if (i < info_.Length() && info_[i].IsBigInt()) {
+    bool lossless = true;
+    return info_[i].As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  double d = num(i);
+  if (d < 0) throw arg_error(env(), i, "a non-negative integer");
+  return static_cast<uint64_t>(d);
+}
+
+bool Args::flag(size_t i) const {
+  if (i >= info_.Length()) return false;
+  return info_[i].ToBoolean().Value();
+}
+
+}  // namespace vigil::addon

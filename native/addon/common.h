@@ -1,0 +1,69 @@
+// Shared pieces of the addon: the Storage handle, reading tensor descriptors and scalars from
+// JS arguments, and turning a failing status into a JS Error.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+
+#include "vigil/ops.h"
+
+namespace vigil::addon {
+
+// A native buffer owned by JS. free() releases it at once; the GC finaliser is the backstop.
+class Storage : public Napi::ObjectWrap<Storage> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  static Napi::Object Create(Napi::Env env, vigil_device dev, size_t nbytes);
+  explicit Storage(const Napi::CallbackInfo& info);
+  ~Storage() override { release(); }
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  vigil_device device() const { return device_; }
+
+ private:
+  void release();
+  Napi::Value Free(const Napi::CallbackInfo& info);
+  Napi::Value GetNbytes(const Napi::CallbackInfo& info);
+  Napi::Value GetFreed(const Napi::CallbackInfo& info);
+  void* data_ = nullptr;
+  size_t nbytes_ = 0;
+  vigil_device device_ = VIGIL_CPU;
+};
+
+// Reads the arguments of one call. A tensor argument is a JS object
+// { storage: Storage, dtype: 0|1, device: 0|1, shape: number[] }; optional ones may be null.
+class Args {
+ public:
+  explicit Args(const Napi::CallbackInfo& info) : info_(info) {}
+  const vigil_tensor* tensor(size_t i);  // required
+  const vigil_tensor* opt(size_t i);     // null/undefined -> nullptr
+  double num(size_t i) const;
+  int64_t i64(size_t i) const;
+  uint64_t u64(size_t i) const;  // a number (exact up to 2^53) or a BigInt
+  bool flag(size_t i) const;
+  Napi::Env env() const { return info_.Env(); }
+  const Napi::CallbackInfo& info() const { return info_; }
+
+ private:
+  const vigil_tensor* read(size_t i, const Napi::Value& v);
+  const Napi::CallbackInfo& info_;
+  vigil_tensor slots_[24];
+  int used_ = 0;
+};
+
+// Throws a JS Error carrying vigil_last_error() and `code` = the status name.
+void check(Napi::Env env, vigil_status s);
+
+void register_basic(Napi::Env env, Napi::Object exports);
+void register_math(Napi::Env env, Napi::Object exports);
+void register_nn(Napi::Env env, Napi::Object exports);
+void register_train(Napi::Env env, Napi::Object exports);
+
+}  // namespace vigil::addon
+
+#define VIGIL_EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, fn, name))
+
+// Body of a wrapper whose op returns nothing but a status (needs `a` and `info` in scope).
+#define RETURN_CHECKED(call) \
+  check(a.env(), call);      \
+  return info.Env().Undefined()

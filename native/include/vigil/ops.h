@@ -1,0 +1,206 @@
+/* Every op of the core: one forward and one backward per op, the math above each.
+ *
+ * Conventions (all ops):
+ * - Tensors are contiguous row-major descriptors (tensor.h); outputs are allocated by the caller
+ *   with the shapes stated here, and every op checks them and fails with VIGIL_ERR_SHAPE and a
+ *   message naming the op and the shapes it got.
+ * - All tensors of one call share one dtype (f32 or f64) and one device.
+ * - Backward ops ACCUMULATE into the gradients they are given (dx += ...). A NULL gradient
+ *   pointer means "not wanted" and is skipped.
+ * - Optional inputs are NULL when absent.
+ * - Random ops take (seed, offset): the Philox4x32-10 stream of vigil_random_fill below.
+ */
+#ifndef VIGIL_OPS_H
+#define VIGIL_OPS_H
+
+#include "vigil/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef const vigil_tensor* vt; /* shorthand for descriptors in these prototypes */
+
+/* ---------------------------------------------------------------- fill, copy, cast */
+
+/* y[i] = value */
+vigil_status vigil_fill(vt y, double value);
+/* y = x (same shape, dtype and device) */
+vigil_status vigil_copy(vt x, vt y);
+/* y = (dtype of y) x, same shape; f32 <-> f64 */
+vigil_status vigil_cast(vt x, vt y);
+
+/* ---------------------------------------------------------------- random (Philox4x32-10)
+ * Key = (seed low 32, seed high 32). Block j uses counter (lo32(offset+j), hi32(offset+j), 0, 0)
+ * and yields four uint32 lanes u0..u3.
+ *   VIGIL_RNG_UNIFORM: element i = a + (b-a) * ((lane (i%4) of block i/4) >> 8) * 2^-24, in [a, b)
+ *   VIGIL_RNG_NORMAL : element i from block i (one block per element):
+ *                      u1 = (u0 >> 8 + 1) * 2^-24 in (0,1], u2 = (u1 >> 8) * 2^-24,
+ *                      y = a + b * sqrt(-2 ln u1) * cos(2 pi u2)
+ * vigil_random_blocks(dist, n) = blocks consumed, so the caller advances its offset by it.     */
+typedef enum vigil_rng_dist { VIGIL_RNG_UNIFORM = 0, VIGIL_RNG_NORMAL = 1 } vigil_rng_dist;
+vigil_status vigil_random_fill(vt y, vigil_rng_dist dist, double a, double b, uint64_t seed,
+                               uint64_t offset);
+uint64_t vigil_random_blocks(vigil_rng_dist dist, int64_t n);
+
+/* ---------------------------------------------------------------- matmul / linear
+ * matmul: y[..., M, N] = op(a)[..., M, K] @ op(b)[..., K, N], op = transpose of the last two
+ * dims when trans_* is set. a and b have the same batch dims, or b is 2-D and shared by every
+ * batch (then db sums over the batch).                                                        */
+vigil_status vigil_matmul_forward(vt a, vt b, vt y, int trans_a, int trans_b);
+vigil_status vigil_matmul_backward(vt a, vt b, vt dy, vt da, vt db, int trans_a, int trans_b);
+
+/* linear: y[..., out] = x[..., in] @ w[out, in]^T + bias[out]                              */
+vigil_status vigil_linear_forward(vt x, vt w, vt bias, vt y);
+vigil_status vigil_linear_backward(vt x, vt w, vt dy, vt dx, vt dw, vt dbias);
+
+/* ---------------------------------------------------------------- elementwise
+ * Binary ops broadcast numpy-style: shapes are right-aligned and a dim of 1 stretches.
+ * y has the broadcast shape; da/db have a's and b's shapes (sums over stretched dims).
+ *   ADD a+b, SUB a-b, MUL a*b, DIV a/b, POW a^b (da = b a^(b-1), db = a^b ln a)           */
+typedef enum vigil_binary_op {
+  VIGIL_ADD = 0, VIGIL_SUB = 1, VIGIL_MUL = 2, VIGIL_DIV = 3, VIGIL_POW = 4
+} vigil_binary_op;
+vigil_status vigil_binary_forward(vigil_binary_op op, vt a, vt b, vt y);
+vigil_status vigil_binary_backward(vigil_binary_op op, vt a, vt b, vt dy, vt da, vt db);
+
+/* Unary ops, y same shape as x; p0, p1 are the op's parameters:
+ *   NEG -x | EXP e^x | LOG ln x | SQRT | TANH | SIGMOID 1/(1+e^-x) | RELU max(x,0)
+ *   LEAKY_RELU x>0 ? x : p0*x | ELU x>0 ? x : p0*(e^x-1) | SELU 1.0507009873554805 *
+ *   (x>0 ? x : 1.6732632423543772*(e^x-1)) | SOFTPLUS ln(1+e^x) (stable)
+ *   AFFINE p0*x + p1 | POWS x^p0 (scalar exponent) | ABS |x| (grad 0 at 0) | SQUARE x^2
+ * Backward gets both x and y (the op uses whichever is cheaper).                           */
+typedef enum vigil_unary_op {
+  VIGIL_NEG = 0, VIGIL_EXP, VIGIL_LOG, VIGIL_SQRT, VIGIL_TANH, VIGIL_SIGMOID, VIGIL_RELU,
+  VIGIL_LEAKY_RELU, VIGIL_ELU, VIGIL_SELU, VIGIL_SOFTPLUS, VIGIL_AFFINE, VIGIL_POWS, VIGIL_ABS,
+  VIGIL_SQUARE
+} vigil_unary_op;
+vigil_status vigil_unary_forward(vigil_unary_op op, vt x, vt y, double p0, double p1);
+vigil_status vigil_unary_backward(vigil_unary_op op, vt x, vt y, vt dy, vt dx, double p0,
+                                  double p1);
+
+/* ---------------------------------------------------------------- reductions
+ * y keeps x's rank with the reduced axes set to 1 (axes_mask bit k = reduce axis k).
+ * MAX backward sends dy to the first maximal element of each reduced group.               */
+typedef enum vigil_reduce_op { VIGIL_SUM = 0, VIGIL_MEAN = 1, VIGIL_MAX = 2 } vigil_reduce_op;
+vigil_status vigil_reduce_forward(vigil_reduce_op op, vt x, uint32_t axes_mask, vt y);
+vigil_status vigil_reduce_backward(vigil_reduce_op op, vt x, vt y, vt dy, uint32_t axes_mask,
+                                   vt dx);
+
+/* softmax over `axis`: y = e^(x - max) / sum; log_softmax when log != 0.
+ * Backward from y: softmax dx += y*(dy - sum(dy*y)); log dx += dy - e^y * sum(dy).          */
+vigil_status vigil_softmax_forward(vt x, int axis, int log, vt y);
+vigil_status vigil_softmax_backward(vt y, vt dy, int axis, int log, vt dx);
+
+/* ---------------------------------------------------------------- shape
+ * permute: y.shape[k] = x.shape[perm[k]]; backward permutes dy by the inverse and adds.     */
+vigil_status vigil_permute_forward(vt x, const int32_t* perm, vt y);
+vigil_status vigil_permute_backward(vt dy, const int32_t* perm, vt dx);
+
+/* axis_copy: along `axis`, dst[.., dst_start + j, ..] (+)= src[.., src_start + j, ..] for
+ * j < len; every other dim equal. accumulate != 0 adds instead of overwriting.
+ * concat forward/backward and slice forward/backward are all this one op.                   */
+vigil_status vigil_axis_copy(vt src, int64_t src_start, vt dst, int64_t dst_start, int axis,
+                             int64_t len, int accumulate);
+
+/* repeat (tile): y.shape[k] = x.shape[k] * repeats[k]; backward sums the tiles into dx.   */
+vigil_status vigil_repeat_forward(vt x, const int64_t* repeats, vt y);
+vigil_status vigil_repeat_backward(vt dy, const int64_t* repeats, vt dx);
+
+/* ---------------------------------------------------------------- lstm
+ * One LSTM layer over a whole sequence, PyTorch gate order (i, f, g, o):
+ *   z_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh           z_t: [B, 4H]
+ *   i = sig(z_i)  f = sig(z_f)  g = tanh(z_g)  o = sig(z_o)
+ *   c_t = f*c_{t-1} + i*g     h_t = o*tanh(c_t)
+ * x [B,T,I], w_ih [4H,I], w_hh [4H,H], b_ih/b_hh [4H] or NULL, h0/c0 [B,H] or NULL (zeros).
+ * Outputs y [B,T,H] (all h_t), h_n/c_n [B,H] (last state).
+ * gates [T,B,4H] (activated i,f,g,o) and cells [T,B,H] (c_t) are saved for backward; pass
+ * NULL for both at inference.
+ * Backward is full BPTT from the saved activations; dy may be NULL (only dh_n/dc_n flow) and
+ * dh_n/dc_n may be NULL. dh0/dc0 receive the gradient of the initial state.                */
+vigil_status vigil_lstm_forward(vt x, vt w_ih, vt w_hh, vt b_ih, vt b_hh, vt h0, vt c0, vt y,
+                                vt h_n, vt c_n, vt gates, vt cells);
+vigil_status vigil_lstm_backward(vt x, vt w_ih, vt w_hh, vt h0, vt c0, vt y, vt gates, vt cells,
+                                 vt dy, vt dh_n, vt dc_n, vt dx, vt dw_ih, vt dw_hh, vt db_ih,
+                                 vt db_hh, vt dh0, vt dc0);
+
+/* ---------------------------------------------------------------- causal_conv1d
+ * Dilated causal 1-D convolution, stride 1, left padding (K-1)*d:
+ *   y[b,o,t] = bias[o] + sum_{c,k} w[o,c,k] * x[b, c, t - (K-1-k)*d]   (x = 0 before t = 0)
+ * x [B,Cin,T], w [Cout,Cin,K], bias [Cout] or NULL, y [B,Cout,T]; dilation >= 1.           */
+vigil_status vigil_causal_conv1d_forward(vt x, vt w, vt bias, int64_t dilation, vt y);
+vigil_status vigil_causal_conv1d_backward(vt x, vt w, vt dy, int64_t dilation, vt dx, vt dw,
+                                          vt dbias);
+
+/* ---------------------------------------------------------------- batch_norm
+ * Normalises over every axis but `axis` (the channel axis, size C):
+ *   y = (x - mean_c) * invstd_c * gamma_c + beta_c,  invstd = 1/sqrt(var + eps)
+ * training: mean/var from the batch (biased var); running_* <- (1-m)*running + m*batch with the
+ * unbiased var (PyTorch's rule). eval: mean/var are the running stats.
+ * save_mean/save_invstd [C] receive the statistics used (either mode) for backward.
+ * gamma/beta may be NULL (affine off); running_* may be NULL (no tracking; training only).  */
+vigil_status vigil_batch_norm_forward(vt x, int axis, vt gamma, vt beta, vt running_mean,
+                                      vt running_var, int training, double momentum,
+                                      double eps, vt y, vt save_mean, vt save_invstd);
+vigil_status vigil_batch_norm_backward(vt x, int axis, vt gamma, vt save_mean, vt save_invstd,
+                                       vt dy, int training, vt dx, vt dgamma, vt dbeta);
+
+/* ---------------------------------------------------------------- dropout
+ * Inverted dropout: mask[i] = (uniform_i >= p) ? 1/(1-p) : 0 with uniform_i the i-th draw of
+ * vigil_random_fill(UNIFORM, 0, 1, seed, offset); y = x * mask.  0 <= p < 1.
+ * Backward: dx += dy * mask.                                                               */
+vigil_status vigil_dropout_forward(vt x, double p, uint64_t seed, uint64_t offset, vt y,
+                                   vt mask);
+vigil_status vigil_dropout_backward(vt dy, vt mask, vt dx);
+
+/* ---------------------------------------------------------------- reparam_sample
+ * z = mu + exp(0.5*logvar) * eps, eps the draws of vigil_random_fill(NORMAL, 0, 1, seed,
+ * offset); eps is returned for backward:
+ *   dmu += dz,  dlogvar += dz * eps * 0.5 * exp(0.5*logvar)                                 */
+vigil_status vigil_reparam_sample_forward(vt mu, vt logvar, uint64_t seed, uint64_t offset, vt z,
+                                          vt eps);
+vigil_status vigil_reparam_sample_backward(vt logvar, vt eps, vt dz, vt dmu, vt dlogvar);
+
+/* ---------------------------------------------------------------- losses
+ * Each returns y of one element (any shape with numel 1). reduction MEAN divides the sum of
+ * the per-element terms by their count; SUM does not. dy is that one-element gradient.
+ *   mse:           (pred - target)^2
+ *   gaussian_nll:  0.5 * (logvar + (x - mu)^2 * exp(-logvar) + ln(2 pi))   x, mu, logvar same shape
+ *   kl_normal:     -0.5 * (1 + logvar - mu^2 - exp(logvar))               KL(N(mu, e^logvar) || N(0,1))
+ *   bce_with_logits: max(l,0) - l*t + ln(1 + e^-|l|)                       logits l, targets t   */
+typedef enum vigil_reduction { VIGIL_REDUCE_MEAN = 0, VIGIL_REDUCE_SUM = 1 } vigil_reduction;
+vigil_status vigil_mse_forward(vt pred, vt target, vigil_reduction r, vt y);
+vigil_status vigil_mse_backward(vt pred, vt target, vt dy, vigil_reduction r, vt dpred,
+                                vt dtarget);
+vigil_status vigil_gaussian_nll_forward(vt x, vt mu, vt logvar, vigil_reduction r, vt y);
+vigil_status vigil_gaussian_nll_backward(vt x, vt mu, vt logvar, vt dy, vigil_reduction r, vt dx,
+                                         vt dmu, vt dlogvar);
+vigil_status vigil_kl_normal_forward(vt mu, vt logvar, vigil_reduction r, vt y);
+vigil_status vigil_kl_normal_backward(vt mu, vt logvar, vt dy, vigil_reduction r, vt dmu,
+                                      vt dlogvar);
+vigil_status vigil_bce_with_logits_forward(vt logits, vt target, vigil_reduction r, vt y);
+vigil_status vigil_bce_with_logits_backward(vt logits, vt target, vt dy, vigil_reduction r,
+                                            vt dlogits, vt dtarget);
+
+/* ---------------------------------------------------------------- optimisers (in place)
+ * adam_step, t = step (1-based), g' = grad + wd*param unless decoupled:
+ *   m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2
+ *   mhat = m/(1-b1^t); vhat = v/(1-b2^t)
+ *   decoupled (AdamW): param -= lr*wd*param first
+ *   param -= lr * mhat / (sqrt(vhat) + eps)
+ * sgd_step: g' = grad + wd*param; buf = momentum*buf + g' (buf = g' on step 1, i.e. when
+ *   first_step != 0); nesterov: g' += momentum*buf else g' = buf (momentum > 0);
+ *   param -= lr*g'.  momentum_buf may be NULL when momentum == 0.                          */
+vigil_status vigil_adam_step(vt param, vt grad, vt m, vt v, double lr, double beta1,
+                             double beta2, double eps, double weight_decay, int64_t step,
+                             int decoupled);
+vigil_status vigil_sgd_step(vt param, vt grad, vt momentum_buf, double lr, double momentum,
+                            double weight_decay, int nesterov, int first_step);
+/* *out = sum(x^2) in double; x *= alpha (in place). Together: global-norm clipping.          */
+vigil_status vigil_sum_squares(vt x, double* out);
+vigil_status vigil_scale_inplace(vt x, double alpha);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

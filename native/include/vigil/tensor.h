@@ -1,0 +1,55 @@
+/* Tensor descriptors and native storage. The core never owns a tensor: callers pass
+ * descriptors of contiguous row-major buffers they allocated with vigil_alloc. */
+#ifndef VIGIL_TENSOR_H
+#define VIGIL_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "vigil/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VIGIL_MAX_DIMS 8
+
+typedef enum vigil_dtype { VIGIL_F32 = 0, VIGIL_F64 = 1 } vigil_dtype;
+typedef enum vigil_device { VIGIL_CPU = 0, VIGIL_CUDA = 1 } vigil_device;
+
+typedef struct vigil_tensor {
+  void* data;            /* contiguous, row-major */
+  vigil_dtype dtype;
+  vigil_device device;
+  int32_t ndim;          /* 0 = scalar (one element) */
+  int64_t shape[VIGIL_MAX_DIMS];
+} vigil_tensor;
+
+size_t vigil_dtype_size(vigil_dtype dt);
+int64_t vigil_numel(const vigil_tensor* t);
+
+/* Storage: 64-byte aligned on CPU; device memory through the caching allocator on CUDA. */
+vigil_status vigil_alloc(vigil_device dev, size_t nbytes, void** out);
+void vigil_free(vigil_device dev, void* p, size_t nbytes);
+
+/* Live native bytes and buffers (both devices), for leak tests. */
+typedef struct vigil_mem_stats {
+  int64_t cpu_bytes, cpu_buffers, cuda_bytes, cuda_buffers;
+} vigil_mem_stats;
+vigil_mem_stats vigil_memory(void);
+
+/* Copies between host memory and a storage of either device. */
+vigil_status vigil_copy_from_host(const vigil_tensor* dst, const void* src, size_t nbytes);
+vigil_status vigil_copy_to_host(const vigil_tensor* src, void* dst, size_t nbytes);
+
+/* Thread pool (CPU kernels). 0 = one per core. */
+void vigil_set_num_threads(int n);
+int vigil_get_num_threads(void);
+
+/* Build facts: 1 when CUDA sources were compiled in; devices found (0 when none or no driver). */
+int vigil_cuda_compiled(void);
+int vigil_cuda_device_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
