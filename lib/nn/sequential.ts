@@ -1,0 +1,20 @@
+import { Tensor } from '../tensor';
+import { Module } from './module';
+
+/** A single-input single-output module. */
+export interface Layer extends Module {
+  forward(x: Tensor): Tensor;
+}
+
+/** Runs its layers in order; children are named "0", "1", ... as in PyTorch. */
+export class Sequential extends Module {
+  readonly layers: Layer[];
+  constructor(...layers: Layer[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((m, i) => this.registerModule(String(i), m));
+  }
+  forward(x: Tensor): Tensor {
+    return this.layers.reduce((h, m) => m.forward(h), x);
+  }
+}
