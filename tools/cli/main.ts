@@ -1,0 +1,36 @@
+// The `vigil` command line: dispatches to one module per subcommand.
+import { UsageError } from './args';
+
+const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> | void }> = {
+  info: { summary: 'show the build (CUDA or not), devices and threads', run: () => require('./info').info() },
+  demo: { summary: 'train a small detector on built-in data and show what it finds', run: (a) => require('./demo').demo(a) },
+};
+
+function usage(): string {
+  const lines = ['usage: vigil <command> [options]', '', 'Commands:'];
+  for (const [k, v] of Object.entries(COMMANDS)) lines.push(`  ${k.padEnd(12)}${v.summary}`);
+  lines.push('', 'vigil <command> --help shows the options of a command.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(usage());
+    return;
+  }
+  const c = COMMANDS[cmd];
+  try {
+    if (!c) throw new UsageError(`unknown command "${cmd}" (vigil --help lists them)`);
+    await c.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`vigil: ${e.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`vigil ${cmd}: ${(e as Error).message}`);
+      if (process.env.VIGIL_DEBUG) console.error((e as Error).stack);
+      process.exitCode = 1;
+    }
+  }
+}
