@@ -1,10 +1,12 @@
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11) and the
-// mapping from its 32-bit lanes to the uniforms and normals of ops.h. Header-only and free of
-// library calls other than <cmath>, so the CPU kernels and the CUDA kernels include the same
-// code and draw identical numbers for the same (seed, offset).
+// mapping from its 32-bit lanes to the uniforms and normals of ops.h. Header-only, with no
+// library calls but sqrt, log and cos, so the CPU and CUDA kernels include the same code: the
+// same (seed, offset) gives the same uniforms bit for bit, and normals computed in double and
+// rounded once (equal in f32 unless the two libms differ in the last double ulp at a rounding
+// boundary).
 #pragma once
-#include <cmath>
-#include <cstdint>
+#include <math.h>  // the global sqrt/log/cos: the same names on the host and in CUDA device code
+#include <stdint.h>
 
 #if defined(__CUDACC__)
 #define VIGIL_HD __host__ __device__ __forceinline__
@@ -60,7 +62,7 @@ VIGIL_HD double philox_unit(uint32_t u) { return static_cast<double>(u >> 8) * (
 VIGIL_HD double philox_normal(const Philox4& b) {
   const double u1 = (static_cast<double>(b.v[0] >> 8) + 1.0) * (1.0 / 16777216.0);
   const double u2 = philox_unit(b.v[1]);
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
 }  // namespace vigil

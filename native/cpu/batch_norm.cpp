@@ -58,7 +58,11 @@ template <typename F>
 void each_row(const BnLayout& L, const F& fn) {
   const int64_t grain = std::max<int64_t>(1, kWork / std::max<int64_t>(L.inner, 1));
   parallel_for(0, L.outer * L.C, grain, [&](int64_t rb, int64_t re) {
-    for (int64_t r = rb; r < re; ++r) fn(r * L.inner, r % L.C);
+    int64_t c = rb % L.C;  // one division per chunk, not per row (rows are single elements
+    for (int64_t r = rb; r < re; ++r) {  // when the channel axis is last)
+      fn(r * L.inner, c);
+      if (++c == L.C) c = 0;
+    }
   });
 }
 

@@ -1,1 +1,76 @@
-// placeholder: filled by its op family's author
+// Optimiser updates, element-wise in the parameter's type with the scalars of the step folded
+// once (the order of operations follows torch.optim's single-tensor path, so f32 results agree
+// with PyTorch to rounding):
+//   Adam:  g = grad (+ wd*param unless decoupled); m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2
+//          AdamW first: param *= 1 - lr*wd
+//          param -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps)
+//   SGD:   g = grad + wd*param; buf = first ? g : momentum*buf + g
+//          g = nesterov ? g + momentum*buf : buf   (when momentum > 0); param -= lr*g
+#include "cpu/optim.h"
+
+#include <cmath>
+
+#include "cpu/loops.h"
+
+namespace vigil::cpu {
+
+template <typename T>
+void adam_step(T* param, const T* grad, T* m, T* v, int64_t n, const AdamHyper& h) {
+  const double t = static_cast<double>(h.step);
+  // 1 - beta in double, then rounded: (1 - 0.999f) is 4.7e-5 away from 0.001f, enough to move
+  // f32 results off PyTorch's (which rounds the double scalar once, too)
+  const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
+  const T one_b1 = static_cast<T>(1 - h.beta1), one_b2 = static_cast<T>(1 - h.beta2);
+  const T step_size = static_cast<T>(h.lr / (1 - std::pow(h.beta1, t)));
+  const T bc2_sqrt = static_cast<T>(std::sqrt(1 - std::pow(h.beta2, t)));
+  const T eps = static_cast<T>(h.eps);
+  const T l2 = h.decoupled ? T(0) : static_cast<T>(h.weight_decay);
+  const T shrink = static_cast<T>(h.decoupled ? 1 - h.lr * h.weight_decay : 1.0);
+  for_each_index(n, [&](int64_t i) {
+    const T g = grad[i] + l2 * param[i];
+    m[i] = b1 * m[i] + one_b1 * g;
+    v[i] = b2 * v[i] + one_b2 * g * g;
+    const T p = param[i] * shrink;
+    param[i] = p - step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + eps);
+  });
+}
+
+template <typename T>
+void sgd_step(T* param, const T* grad, T* buf, int64_t n, const SgdHyper& h) {
+  const T lr = static_cast<T>(h.lr), mom = static_cast<T>(h.momentum);
+  const T wd = static_cast<T>(h.weight_decay);
+  const bool use_buf = h.momentum != 0;
+  for_each_index(n, [&](int64_t i) {
+    T g = grad[i] + wd * param[i];
+    if (use_buf) {
+      buf[i] = h.first_step ? g : mom * buf[i] + g;
+      g = h.nesterov ? g + mom * buf[i] : buf[i];
+    }
+    param[i] -= lr * g;
+  });
+}
+
+template <typename T>
+double sum_squares(const T* x, int64_t n) {
+  return chunked_sum(n, [&](int64_t i) {
+    const double a = x[i];
+    return a * a;
+  });
+}
+
+template <typename T>
+void scale_inplace(T* x, int64_t n, double alpha) {
+  const T a = static_cast<T>(alpha);
+  for_each_index(n, [&](int64_t i) { x[i] *= a; });
+}
+
+#define VIGIL_INSTANTIATE(T)                                                     \
+  template void adam_step<T>(T*, const T*, T*, T*, int64_t, const AdamHyper&);  \
+  template void sgd_step<T>(T*, const T*, T*, int64_t, const SgdHyper&);        \
+  template double sum_squares<T>(const T*, int64_t);                            \
+  template void scale_inplace<T>(T*, int64_t, double);
+VIGIL_INSTANTIATE(float)
+VIGIL_INSTANTIATE(double)
+#undef VIGIL_INSTANTIATE
+
+}  // namespace vigil::cpu

@@ -34,9 +34,9 @@ vigil_status vigil_cast(vt x, vt y);
  * Key = (seed low 32, seed high 32). Block j uses counter (lo32(offset+j), hi32(offset+j), 0, 0)
  * and yields four uint32 lanes u0..u3.
  *   VIGIL_RNG_UNIFORM: element i = a + (b-a) * ((lane (i%4) of block i/4) >> 8) * 2^-24, in [a, b)
- *   VIGIL_RNG_NORMAL : element i from block i (one block per element):
- *                      u1 = (u0 >> 8 + 1) * 2^-24 in (0,1], u2 = (u1 >> 8) * 2^-24,
- *                      y = a + b * sqrt(-2 ln u1) * cos(2 pi u2)
+ *   VIGIL_RNG_NORMAL : element i from block i (one block per element), lanes u0, u1:
+ *                      r = ((u0 >> 8) + 1) * 2^-24 in (0,1], s = (u1 >> 8) * 2^-24 in [0,1),
+ *                      y = a + b * sqrt(-2 ln r) * cos(2 pi s)
  * vigil_random_blocks(dist, n) = blocks consumed, so the caller advances its offset by it.     */
 typedef enum vigil_rng_dist { VIGIL_RNG_UNIFORM = 0, VIGIL_RNG_NORMAL = 1 } vigil_rng_dist;
 vigil_status vigil_random_fill(vt y, vigil_rng_dist dist, double a, double b, uint64_t seed,

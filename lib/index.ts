@@ -1,0 +1,13 @@
+// vigil-ad: the public API.
+export { Tensor, tidy, keep, type DType, type Device, type Shape, type TensorOptions } from './tensor';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
+export { Function } from './autograd/function';
+export { backward } from './autograd/engine';
+export { gradcheck, type GradcheckResult } from './autograd/gradcheck';
+export { Generator, manualSeed, defaultGenerator } from './random';
+export { saveBundle, loadBundle, BundleError, type BundleContents, type LoadedBundle } from './io/bundle';
+export { runOffThread, type OffThreadContext } from './runtime/offthread';
+export { native } from './binding';
+export * as ops from './ops';
+export * as nn from './nn';
+export * as optim from './optim';

@@ -1,0 +1,67 @@
+"""PyTorch CPU side of tools/bench/seq.ts: the same LSTM layer and causal conv, forward +
+backward, timed the same way (median of `reps` after `warmup`). Prints one JSON line:
+{"lstm": ms, "causal_conv1d": ms, "threads": n, "torch": version}.
+Usage: torch_seq.py THREADS WARMUP REPS (run with OMP_WAIT_POLICY=PASSIVE)."""
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def median_ms(step, warmup, reps):
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def lstm_step_fn(B=64, T=100, I=38, H=128):
+    lstm = torch.nn.LSTM(I, H, batch_first=True)
+    x = torch.randn(B, T, I, requires_grad=True)
+    gy = torch.randn(B, T, H)
+    params = [x] + list(lstm.parameters())
+
+    def step():
+        for p in params:
+            p.grad = None
+        y, _ = lstm(x)
+        y.backward(gy)
+    return step
+
+
+def conv_step_fn(B=32, C=64, T=512, K=2, d=16):
+    x = torch.randn(B, C, T, requires_grad=True)
+    w = (torch.randn(C, C, K) * 0.1).requires_grad_()
+    b = torch.randn(C, requires_grad=True)
+    gy = torch.randn(B, C, T)
+
+    def step():
+        for p in (x, w, b):
+            p.grad = None
+        y = F.conv1d(F.pad(x, ((K - 1) * d, 0)), w, b, dilation=d)
+        y.backward(gy)
+    return step
+
+
+def main():
+    threads, warmup, reps = (int(a) for a in sys.argv[1:4])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    out = {
+        "lstm": median_ms(lstm_step_fn(), warmup, reps),
+        "causal_conv1d": median_ms(conv_step_fn(), warmup, reps),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+    }
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
