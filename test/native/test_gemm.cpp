@@ -71,14 +71,16 @@ void check_gemm(const GemmCase& c, uint64_t seed) {
 }
 
 // (M, N, K) triples: odd sizes around the 6x16 tile, K around the 256 slice, M past the 192-row
-// block, one N past the 4080-column block, the LSTM step shape, and the unpacked vector paths
+// block, one N past the 4080-column block, packed B blocks below and above the 256 KiB that
+// switch the tile order, the LSTM step shape, and the unpacked vector paths
 // (M <= 4 rows, or one column) with and without their 8- and 64-wide vector loops.
 const int64_t kShapes[][3] = {
     {1, 1, 1},     {1, 17, 5},     {5, 1, 17},    {17, 5, 1},    {5, 17, 63},
     {6, 16, 256},  {7, 17, 257},   {63, 65, 17},  {65, 63, 129}, {127, 129, 65},
     {129, 127, 5}, {300, 33, 129}, {33, 300, 63}, {12, 48, 600}, {64, 512, 128},
     {300, 17, 38}, {7, 4100, 9},   {2, 300, 300}, {300, 2, 300}, {31, 31, 31},
-    {3, 70, 40},   {4, 129, 300},  {300, 1, 129}, {1, 300, 65},  {8, 8, 8}};
+    {3, 70, 40},   {4, 129, 300},  {300, 1, 129}, {1, 300, 65},  {8, 8, 8},
+    {20, 600, 300}};
 
 template <typename T>
 void gemm_sweep(uint64_t seed) {
