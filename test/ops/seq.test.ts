@@ -11,10 +11,11 @@ import { Tensor, tidy } from '../../lib/tensor';
 import { assertClose, loadFixture } from '../helpers/fixtures';
 
 // f32 fixtures: the kernels sum in another order than PyTorch (blocked GEMMs, fused gates) and
-// use a polynomial exp, so values of order 1 agree to a few f32 ulps, gradients (longer sums
-// through the recurrence) to ~1e-5. f64 fixtures agree to rounding.
+// use a polynomial exp, so values of order 1 agree to a few f32 ulps (observed ~1e-7 abs);
+// gradients (longer sums through the recurrence) get 10x more room. f64 fixtures agree to
+// rounding.
 const TOL = {
-  float32: { fwd: { rtol: 1e-5, atol: 1e-6 }, grad: { rtol: 1e-4, atol: 2e-5 } },
+  float32: { fwd: { rtol: 3e-6, atol: 3e-7 }, grad: { rtol: 3e-5, atol: 3e-6 } },
   float64: { fwd: { rtol: 1e-12, atol: 1e-13 }, grad: { rtol: 1e-10, atol: 1e-12 } },
 };
 const GRADCHECK = { eps: 1e-6, rtol: 1e-6, atol: 1e-8 };

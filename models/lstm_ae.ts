@@ -1,0 +1,85 @@
+// The LSTM autoencoder of the HAI notebook (seed 003), every size configurable:
+//   encoder: LSTM 128 (sequence) -> BN -> LSTM 64 (last step) -> BN -> Dense 32 (linear)
+//   decoder: Dense 64 (linear) -> BN -> repeat T -> LSTM 64 -> BN -> LSTM 128 -> BN -> Dense F per step
+// BatchNorm is channels-last with Keras's defaults (momentum 0.99, i.e. 0.01 in PyTorch's
+// convention, eps 1e-3), as the seed used Keras.
+import { BatchNorm1d, Linear, LSTM, Module } from '../lib/nn';
+import { repeat, slice, unsqueeze } from '../lib/ops/shape';
+import { Generator } from '../lib/random';
+import { Tensor } from '../lib/tensor';
+
+export interface LstmAeConfig {
+  /** Channels per time step. */
+  inputs: number;
+  /** Window length T. */
+  window: number;
+  /** Hidden sizes of the encoder LSTMs; the last one's final step is the summary. */
+  encoder: number[];
+  /** Width of the linear bottleneck. */
+  latent: number;
+  /** Width of the linear layer that opens the decoder. */
+  decoderDense: number;
+  /** Hidden sizes of the decoder LSTMs. */
+  decoder: number[];
+  bnMomentum: number;
+  bnEps: number;
+}
+
+/** The seed's sizes; `inputs` and `window` come from the data. */
+export function seedLstmAeConfig(inputs: number, window = 100): LstmAeConfig {
+  return { inputs, window, encoder: [128, 64], latent: 32, decoderDense: 64, decoder: [64, 128], bnMomentum: 0.01, bnEps: 1e-3 };
+}
+
+export class LstmAe extends Module {
+  private readonly encLstm: LSTM[] = [];
+  private readonly encBn: BatchNorm1d[] = [];
+  private readonly toLatent: Linear;
+  private readonly fromLatent: Linear;
+  private readonly latentBn: BatchNorm1d;
+  private readonly decLstm: LSTM[] = [];
+  private readonly decBn: BatchNorm1d[] = [];
+  private readonly out: Linear;
+
+  constructor(readonly config: LstmAeConfig, gen?: Generator) {
+    super();
+    const c = config;
+    if (!c.encoder.length || !c.decoder.length) throw new Error('LstmAe: encoder and decoder need at least one LSTM each');
+    const bn = (n: number) => new BatchNorm1d(n, { channelAxis: -1, momentum: c.bnMomentum, eps: c.bnEps });
+    let width = c.inputs;
+    c.encoder.forEach((h, i) => {
+      this.encLstm.push(this.registerModule(`enc_lstm${i}`, new LSTM(width, h, { generator: gen })));
+      this.encBn.push(this.registerModule(`enc_bn${i}`, bn(h)));
+      width = h;
+    });
+    this.toLatent = this.registerModule('to_latent', new Linear(width, c.latent, { generator: gen }));
+    this.fromLatent = this.registerModule('from_latent', new Linear(c.latent, c.decoderDense, { generator: gen }));
+    this.latentBn = this.registerModule('latent_bn', bn(c.decoderDense));
+    width = c.decoderDense;
+    c.decoder.forEach((h, i) => {
+      this.decLstm.push(this.registerModule(`dec_lstm${i}`, new LSTM(width, h, { generator: gen })));
+      this.decBn.push(this.registerModule(`dec_bn${i}`, bn(h)));
+      width = h;
+    });
+    this.out = this.registerModule('out', new Linear(width, c.inputs, { generator: gen }));
+  }
+
+  /** x [B, T, F] -> reconstruction [B, T, F]. */
+  forward(x: Tensor): Tensor {
+    const { inputs, window } = this.config;
+    if (x.ndim !== 3 || x.shape[1] !== window || x.shape[2] !== inputs)
+      throw new Error(`LstmAe: input must be [batch, ${window}, ${inputs}], got [${x.shape.join(',')}]`);
+    const B = x.shape[0];
+    let h = x;
+    const last = this.encLstm.length - 1;
+    this.encLstm.forEach((lstm, i) => {
+      const seq = lstm.forward(h).output;
+      // The last encoder LSTM hands on only its final step (Keras return_sequences=False).
+      h = this.encBn[i].forward(i === last ? slice(seq, 1, window - 1, window).reshape([B, seq.shape[2]]) : seq);
+    });
+    const z = this.toLatent.forward(h);
+    const d = this.latentBn.forward(this.fromLatent.forward(z));
+    h = repeat(unsqueeze(d, 1), [1, window, 1]);
+    this.decLstm.forEach((lstm, i) => (h = this.decBn[i].forward(lstm.forward(h).output)));
+    return this.out.forward(h);
+  }
+}
