@@ -49,7 +49,10 @@ export interface NativeBinding {
   cast(x: T, y: T): void;
   /** Returns the Philox blocks consumed: the caller advances its offset by it. */
   randomFill(y: T, dist: number, a: number, b: number, seed: number, offset: number): number;
-  memory(): { cpuBytes: number; cpuBuffers: number; cudaBytes: number; cudaBuffers: number };
+  /** Bytes and buffers in use, and bytes the CPU caching allocator keeps for reuse. */
+  memory(): { cpuBytes: number; cpuBuffers: number; cudaBytes: number; cudaBuffers: number; cpuCachedBytes: number };
+  /** Returns the caching allocator's spare blocks to the system. */
+  releaseCached(): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   buildInfo(): { cudaCompiled: boolean; cudaDevices: number; threads: number };

@@ -74,7 +74,13 @@ Napi::Value Memory(const Napi::CallbackInfo& info) {
   o.Set("cpuBuffers", static_cast<double>(s.cpu_buffers));
   o.Set("cudaBytes", static_cast<double>(s.cuda_bytes));
   o.Set("cudaBuffers", static_cast<double>(s.cuda_buffers));
+  o.Set("cpuCachedBytes", static_cast<double>(s.cpu_cached_bytes));
   return o;
+}
+
+Napi::Value ReleaseCached(const Napi::CallbackInfo& info) {
+  vigil_release_cached();
+  return info.Env().Undefined();
 }
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -105,6 +111,7 @@ void register_basic(Napi::Env env, Napi::Object exports) {
   VIGIL_EXPORT("cast", Cast);
   VIGIL_EXPORT("randomFill", RandomFill);
   VIGIL_EXPORT("memory", Memory);
+  VIGIL_EXPORT("releaseCached", ReleaseCached);
   VIGIL_EXPORT("setNumThreads", SetNumThreads);
   VIGIL_EXPORT("getNumThreads", GetNumThreads);
   VIGIL_EXPORT("buildInfo", BuildInfo);

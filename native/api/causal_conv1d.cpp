@@ -1,4 +1,5 @@
 // causal_conv1d: C ABI entry points (validation, then the CPU kernels of cpu/causal_conv1d.cpp).
+#include <cstdint>
 #include <string>
 
 #include "api/expect.h"
@@ -15,8 +16,10 @@ vigil_status read_dims(const char* op, vt x, vt w, int64_t dilation, cpu::Causal
   if (!has_shape(x, {-1, -1, -1}) || !has_shape(w, {-1, x->shape[1], -1}) || w->shape[2] < 1)
     return fail(VIGIL_ERR_SHAPE, op, "x must be [B,Cin,T] and w [Cout,Cin,K] with K >= 1",
                 {{"x", x}, {"w", w}});
-  if (dilation < 1)
-    return fail(VIGIL_ERR_ARG, op, "dilation must be >= 1, got " + std::to_string(dilation));
+  if (dilation < 1 || (w->shape[2] > 1 && dilation > INT64_MAX / (w->shape[2] - 1)))
+    return fail(VIGIL_ERR_ARG, op,
+                "dilation must be >= 1 with (K-1)*dilation in range, got " +
+                    std::to_string(dilation));
   *d = {x->shape[0], x->shape[1], w->shape[0], x->shape[2], w->shape[2], dilation};
   return VIGIL_OK;
 }

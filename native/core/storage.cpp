@@ -5,6 +5,7 @@
 
 #include "core/check.h"
 #include "core/cuda_api.h"
+#include "core/host_cache.h"
 
 namespace {
 std::atomic<int64_t> g_cpu_bytes{0}, g_cpu_buffers{0};
@@ -21,9 +22,7 @@ extern "C" int64_t vigil_numel(const vigil_tensor* t) {
 extern "C" vigil_status vigil_alloc(vigil_device dev, size_t nbytes, void** out) {
   *out = nullptr;
   if (dev == VIGIL_CUDA) return vigil::cuda_alloc(nbytes, out);
-  size_t rounded = ((nbytes + 63) / 64) * 64;
-  if (rounded == 0) rounded = 64;
-  void* p = std::aligned_alloc(64, rounded);
+  void* p = vigil::host_cache_alloc(nbytes);
   if (!p) return vigil::fail(VIGIL_ERR_OOM, "alloc", "out of memory allocating " +
                                                          std::to_string(nbytes) + " bytes");
   g_cpu_bytes += static_cast<int64_t>(nbytes);
@@ -38,15 +37,18 @@ extern "C" void vigil_free(vigil_device dev, void* p, size_t nbytes) {
     vigil::cuda_free(p, nbytes);
     return;
   }
-  std::free(p);
+  vigil::host_cache_free(p, nbytes);
   g_cpu_bytes -= static_cast<int64_t>(nbytes);
   g_cpu_buffers -= 1;
 }
+
+extern "C" void vigil_release_cached(void) { vigil::host_cache_release(); }
 
 extern "C" vigil_mem_stats vigil_memory(void) {
   vigil_mem_stats s{};
   s.cpu_bytes = g_cpu_bytes.load();
   s.cpu_buffers = g_cpu_buffers.load();
+  s.cpu_cached_bytes = vigil::host_cache_bytes();
   vigil::cuda_memory(&s.cuda_bytes, &s.cuda_buffers);
   return s;
 }

@@ -128,8 +128,10 @@ void lstm_forward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, c
     for (int64_t r = 0; r < nb; ++r) {
       const int64_t b = b0 + r;
       std::memcpy(h_n + b * H, xh.data() + r * K + I, sizeof(T) * H);
-      const T* c_last = cells ? (Tn ? cells + ((Tn - 1) * B + b) * H : (c0 ? c0 + b * H : zeros.data()))
-                              : cbuf.data() + r * H;
+      const T* c_last = !cells ? cbuf.data() + r * H
+                        : Tn   ? cells + ((Tn - 1) * B + b) * H
+                        : c0   ? c0 + b * H
+                               : zeros.data();
       std::memcpy(c_n + b * H, c_last, sizeof(T) * H);
     }
   });

@@ -18,8 +18,9 @@ namespace act_detail {
 #ifdef VIGIL_VEC_ACT_AVX2
 // e^x for x in float range: 2^n * p(r), x = n ln2 + r, |r| <= ln2/2. Inputs are clamped to
 // [-87.3, 88.3] so the result stays finite and normal (sigmoid and tanh saturate long before).
+// min/max return their second operand when one is NaN: x goes second so NaN propagates.
 inline __m256 exp8(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
+  x = _mm256_min_ps(_mm256_set1_ps(88.3f), _mm256_max_ps(_mm256_set1_ps(-87.3f), x));
   __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
@@ -31,7 +32,8 @@ inline __m256 exp8(__m256 x) {
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
   p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+  e = _mm256_slli_epi32(e, 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
@@ -45,8 +47,8 @@ inline __m256 tanh8(__m256 x) {
   __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
   __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
   __m256 e = exp8(_mm256_add_ps(ax, ax));
-  __m256 big = _mm256_sub_ps(_mm256_set1_ps(1.0f),
-                             _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+  __m256 two_over = _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
+  __m256 big = _mm256_sub_ps(_mm256_set1_ps(1.0f), two_over);
   big = _mm256_or_ps(big, sign);
   __m256 z = _mm256_mul_ps(x, x);
   __m256 p = _mm256_set1_ps(-5.70498872745E-3f);

@@ -111,7 +111,8 @@ void lstm_reference(Lstm<T>& m, std::vector<double>& y, std::vector<double>& hn,
     for (int64_t t = 0; t < Tn; ++t) {
       for (int64_t r = 0; r < 4 * H; ++r) {
         double s = m.bias ? double(m.b_ih.v[r]) + double(m.b_hh.v[r]) : 0;
-        for (int64_t k = 0; k < I; ++k) s += double(m.w_ih.v[r * I + k]) * m.x.v[(b * Tn + t) * I + k];
+        const T* xt = m.x.p() + (b * Tn + t) * I;
+        for (int64_t k = 0; k < I; ++k) s += double(m.w_ih.v[r * I + k]) * xt[k];
         for (int64_t k = 0; k < H; ++k) s += double(m.w_hh.v[r * H + k]) * h[k];
         z[r] = s;
       }
@@ -210,7 +211,8 @@ HTEST(lstm_inference_equals_training_forward) {
     HCHECK_CLOSE("h_n", b.h_n.p(), a.h_n.p(), a.h_n.n(), 0, 0);
     HCHECK_CLOSE("c_n", b.c_n.p(), a.c_n.p(), a.c_n.n(), 0, 0);
     // the saved cells end with c_n
-    HCHECK_CLOSE("cells[T-1] = c_n", a.cells.p() + (a.Tn - 1) * a.B * a.H, a.c_n.p(), a.c_n.n(), 0, 0);
+    const float* last_cells = a.cells.p() + (a.Tn - 1) * a.B * a.H;
+    HCHECK_CLOSE("cells[T-1] = c_n", last_cells, a.c_n.p(), a.c_n.n(), 0, 0);
   }
 }
 
@@ -343,6 +345,24 @@ HTEST(lstm_empty_sequence_passes_state_through) {
   HCHECK_CLOSE("dc0 = dc_n", g.dc0.p(), u.gcn.p(), u.gcn.n(), 0, 0);
 }
 
+// A NaN in the input must show in the output (the vectorised exp clamps its argument; a clamp
+// that swallowed NaN would hide a diverging model), and saturated gates stay finite.
+HTEST(lstm_propagates_nan_and_saturates) {
+  Lstm<float> m(2, 3, 4, 9, true, false, 960);
+  m.x.v[1 * 3 * 4 + 2] = NAN;  // batch 1, step 0
+  m.b_ih.v[0] = 1e30f;         // gate i of unit 0 saturates at 1
+  m.b_hh.v[2 * 9 + 1] = -1e30f;  // gate g of unit 1 saturates at -1
+  HCHECK_OK(m.forward());
+  bool b0_finite = true, b1_nan = true;
+  for (int64_t k = 0; k < 3 * 9; ++k) {
+    b0_finite &= std::isfinite(m.y.v[k]);
+    b1_nan &= std::isnan(m.y.v[3 * 9 + k]);
+  }
+  HCHECK(b0_finite, "batch 0 must stay finite");
+  HCHECK(b1_nan, "NaN in x of batch 1 must reach every y of batch 1");
+  HCHECK(m.gates.v[0] == 1.0f && m.gates.v[2 * 9 + 1] == -1.0f, "saturated gates");
+}
+
 bool names_op(const char* op) { return std::strncmp(vigil_last_error(), op, std::strlen(op)) == 0; }
 
 HTEST(lstm_shape_errors) {
@@ -372,10 +392,11 @@ HTEST(lstm_shape_errors) {
          "mixed dtypes");
   HCHECK_OK(m.forward());
   Buf<float> bad_dx({2, 3, 5}), dw({20, 4});
-  HCHECK(vigil_lstm_backward(m.x.d(), m.w_ih.d(), m.w_hh.d(), nullptr, nullptr, m.y.d(),
-                             m.gates.d(), m.cells.d(), m.y.d(), nullptr, nullptr, bad_dx.d(),
-                             dw.d(), nullptr, nullptr, nullptr, nullptr, nullptr) == VIGIL_ERR_SHAPE,
-         "dx");
+  vigil_status s = vigil_lstm_backward(m.x.d(), m.w_ih.d(), m.w_hh.d(), nullptr, nullptr, m.y.d(),
+                                       m.gates.d(), m.cells.d(), m.y.d(), nullptr, nullptr,
+                                       bad_dx.d(), dw.d(), nullptr, nullptr, nullptr, nullptr,
+                                       nullptr);
+  HCHECK(s == VIGIL_ERR_SHAPE, "dx");
   HCHECK(names_op("lstm_backward: dx must be [2,3,4]"), vigil_last_error());
 }
 

@@ -30,7 +30,7 @@ export interface GemmBenchOptions {
   threads?: number[];
   warmup?: number;
   reps?: number;
-  /** Seconds each FMA peak measurement runs. */
+  /** Seconds of FMA peak measurement per thread count (best of three parts). */
   peakSeconds?: number;
 }
 
@@ -122,7 +122,9 @@ export function benchGemm(opts: GemmBenchOptions = {}): GemmBenchRow[] {
   try {
     for (const threads of opts.threads ?? [1, 2]) {
       native.setNumThreads(threads);
-      const peak = native.fmaPeakGflops(threads, opts.peakSeconds ?? 0.5);
+      // best of three: another process on the cores can only lower a peak measurement
+      const peakSeconds = (opts.peakSeconds ?? 0.6) / 3;
+      const peak = Math.max(...[0, 1, 2].map(() => native.fmaPeakGflops(threads, peakSeconds)));
       const mine = PRODUCTS.map((p) => {
         const { call, free } = p.setup();
         try {

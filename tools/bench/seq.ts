@@ -24,7 +24,9 @@ export interface SeqBenchRow {
 export interface SeqBenchOptions {
   threads?: number[];
   warmup?: number;
-  reps?: number;
+  /** Timed repetitions of the LSTM step and of the (much shorter) conv step. */
+  lstmReps?: number;
+  convReps?: number;
 }
 
 function medianMs(step: () => void, warmup: number, reps: number): number {
@@ -85,9 +87,10 @@ function convStep(): { step: () => void; free: () => void } {
   };
 }
 
-function torchTimes(threads: number, warmup: number, reps: number): Record<string, number> {
+function torchTimes(threads: number, warmup: number, lstmReps: number, convReps: number): Record<string, number> {
   const script = join(__dirname, 'torch_seq.py');
-  const r = spawnSync('/usr/bin/python3', [script, String(threads), String(warmup), String(reps)], {
+  const args = [script, ...[threads, warmup, lstmReps, convReps].map(String)];
+  const r = spawnSync('/usr/bin/python3', args, {
     encoding: 'utf8',
     env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
   });
@@ -101,19 +104,19 @@ function torchTimes(threads: number, warmup: number, reps: number): Record<strin
 }
 
 export function benchSeq(opts: SeqBenchOptions = {}): SeqBenchRow[] {
-  const warmup = opts.warmup ?? 3, reps = opts.reps ?? 15;
+  const warmup = opts.warmup ?? 3, lstmReps = opts.lstmReps ?? 11, convReps = opts.convReps ?? 31;
   const before = native.getNumThreads();
   const rows: SeqBenchRow[] = [];
   try {
     for (const threads of opts.threads ?? [1, 2]) {
       native.setNumThreads(threads);
       const mine: Record<string, number> = {};
-      for (const [name, make] of [['lstm', lstmStep], ['causal_conv1d', convStep]] as const) {
+      for (const [name, make, reps] of [['lstm', lstmStep, lstmReps], ['causal_conv1d', convStep, convReps]] as const) {
         const { step, free } = make();
         mine[name] = medianMs(step, warmup, reps);
         free();
       }
-      const torch = torchTimes(threads, warmup, reps);
+      const torch = torchTimes(threads, warmup, lstmReps, convReps);
       for (const name of ['lstm', 'causal_conv1d']) {
         const torchMs = torch[name] ?? NaN;
         rows.push({ name: `${name} fwd+bwd`, threads, vigilMs: mine[name], torchMs, ratio: torchMs / mine[name] });

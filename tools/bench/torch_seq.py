@@ -1,7 +1,7 @@
 """PyTorch CPU side of tools/bench/seq.ts: the same LSTM layer and causal conv, forward +
 backward, timed the same way (median of `reps` after `warmup`). Prints one JSON line:
 {"lstm": ms, "causal_conv1d": ms, "threads": n, "torch": version}.
-Usage: torch_seq.py THREADS WARMUP REPS (run with OMP_WAIT_POLICY=PASSIVE)."""
+Usage: torch_seq.py THREADS WARMUP LSTM_REPS CONV_REPS (run with OMP_WAIT_POLICY=PASSIVE)."""
 import json
 import statistics
 import sys
@@ -51,12 +51,12 @@ def conv_step_fn(B=32, C=64, T=512, K=2, d=16):
 
 
 def main():
-    threads, warmup, reps = (int(a) for a in sys.argv[1:4])
+    threads, warmup, lstm_reps, conv_reps = (int(a) for a in sys.argv[1:5])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     out = {
-        "lstm": median_ms(lstm_step_fn(), warmup, reps),
-        "causal_conv1d": median_ms(conv_step_fn(), warmup, reps),
+        "lstm": median_ms(lstm_step_fn(), warmup, lstm_reps),
+        "causal_conv1d": median_ms(conv_step_fn(), warmup, conv_reps),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
     }

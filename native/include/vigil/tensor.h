@@ -31,11 +31,14 @@ int64_t vigil_numel(const vigil_tensor* t);
 vigil_status vigil_alloc(vigil_device dev, size_t nbytes, void** out);
 void vigil_free(vigil_device dev, void* p, size_t nbytes);
 
-/* Live native bytes and buffers (both devices), for leak tests. */
+/* Native bytes and buffers in use (both devices), for leak tests, and bytes the caching
+ * allocators hold for reuse. */
 typedef struct vigil_mem_stats {
-  int64_t cpu_bytes, cpu_buffers, cuda_bytes, cuda_buffers;
+  int64_t cpu_bytes, cpu_buffers, cuda_bytes, cuda_buffers, cpu_cached_bytes;
 } vigil_mem_stats;
 vigil_mem_stats vigil_memory(void);
+/* Returns every cached block to the system (the cache refills as work goes on). */
+void vigil_release_cached(void);
 
 /* Copies between host memory and a storage of either device. */
 vigil_status vigil_copy_from_host(const vigil_tensor* dst, const void* src, size_t nbytes);
