@@ -125,6 +125,11 @@ describe('Tensor', () => {
     assert.equal(native.memory().cpuBuffers, before);
   });
 
+  it('an impossible allocation is a JS error, not a crash', () => {
+    assert.throws(() => Tensor.empty([1 << 25, 1 << 25]), (e: any) => /alloc: out of memory allocating \d+ bytes/.test(e.message) && e.code === 'out of memory');
+    assert.equal(Tensor.zeros([2]).size, 2); // and the process carries on
+  });
+
   it('native errors become JS errors naming the op and shapes', () => {
     const a = Tensor.zeros([2]);
     const b = Tensor.zeros([3]);
