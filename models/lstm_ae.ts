@@ -4,9 +4,12 @@
 // BatchNorm is channels-last with Keras's defaults (momentum 0.99, i.e. 0.01 in PyTorch's
 // convention, eps 1e-3), as the seed used Keras.
 import { BatchNorm1d, Linear, LSTM, Module } from '../lib/nn';
+import { mean, square, sub } from '../lib/ops';
+import { mseLoss } from '../lib/ops/losses';
 import { repeat, slice, unsqueeze } from '../lib/ops/shape';
 import { Generator } from '../lib/random';
 import { Tensor } from '../lib/tensor';
+import { AnomalyModel, ModelKind } from './types';
 
 export interface LstmAeConfig {
   /** Channels per time step. */
@@ -30,7 +33,7 @@ export function seedLstmAeConfig(inputs: number, window = 100): LstmAeConfig {
   return { inputs, window, encoder: [128, 64], latent: 32, decoderDense: 64, decoder: [64, 128], bnMomentum: 0.01, bnEps: 1e-3 };
 }
 
-export class LstmAe extends Module {
+export class LstmAe extends Module implements AnomalyModel {
   private readonly encLstm: LSTM[] = [];
   private readonly encBn: BatchNorm1d[] = [];
   private readonly toLatent: Linear;
@@ -63,6 +66,20 @@ export class LstmAe extends Module {
     this.out = this.registerModule('out', new Linear(width, c.inputs, { generator: gen }));
   }
 
+  get window(): number {
+    return this.config.window;
+  }
+
+  /** Mean squared reconstruction error over the batch, as the seed trained it. */
+  loss(x: Tensor): Tensor {
+    return mseLoss(this.forward(x), x);
+  }
+
+  /** Squared reconstruction error averaged over the window's steps, per channel: [B, F]. */
+  channelErrors(x: Tensor): Tensor {
+    return mean(square(sub(this.forward(x), x)), 1);
+  }
+
   /** x [B, T, F] -> reconstruction [B, T, F]. */
   forward(x: Tensor): Tensor {
     const { inputs, window } = this.config;
@@ -83,3 +100,10 @@ export class LstmAe extends Module {
     return this.out.forward(h);
   }
 }
+
+export const lstmAeKind: ModelKind<LstmAeConfig> = {
+  kind: 'lstm-ae',
+  summary: 'LSTM autoencoder over sliding windows (HAI notebook, seed 003)',
+  defaultConfig: (inputs, overrides = {}) => ({ ...seedLstmAeConfig(inputs), ...overrides, inputs }),
+  create: (config, gen) => new LstmAe(config, gen),
+};

@@ -9,11 +9,10 @@
 // (torchOnednnGflops, torch.utils.mkldnn linear on mkldnn tensors). ratio = vigil / torch
 // GFLOP/s (> 1: Vigil is faster), ratioOnednn likewise; peakFraction = vigil GFLOP/s /
 // fmaPeakGflops(threads).
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 
 import { native } from '../../lib/binding';
 import { Tensor } from '../../lib/tensor';
+import { lcgTensor, median, runTorch } from './common';
 
 export interface GemmBenchRow {
   name: string;
@@ -40,24 +39,13 @@ interface Product {
   setup: () => { call: () => void; free: () => void };
 }
 
-function rand(shape: number[], seed: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 4294967296 * 2 - 1;
-  }
-  return Tensor.fromArray(data, shape);
-}
-
 /** y = x @ w^T through linearForward (no bias), output preallocated. */
 function linearProduct(name: string, rows: number, inF: number, outF: number): Product {
   return {
     name,
     flops: 2 * rows * inF * outF,
     setup: () => {
-      const x = rand([rows, inF], 1), w = rand([outF, inF], 2), y = Tensor.empty([rows, outF]);
+      const x = lcgTensor([rows, inF], 1), w = lcgTensor([outF, inF], 2), y = Tensor.empty([rows, outF]);
       return {
         call: () => native.linearForward(x.native, w.native, null, y.native),
         free: () => [x, w, y].forEach((t) => t.dispose()),
@@ -71,7 +59,7 @@ const PRODUCTS: Product[] = [
     name: 'matmul 512x512x512',
     flops: 2 * 512 ** 3,
     setup: () => {
-      const a = rand([512, 512], 3), b = rand([512, 512], 4), y = Tensor.empty([512, 512]);
+      const a = lcgTensor([512, 512], 3), b = lcgTensor([512, 512], 4), y = Tensor.empty([512, 512]);
       return {
         call: () => native.matmulForward(a.native, b.native, y.native, false, false),
         free: () => [a, b, y].forEach((t) => t.dispose()),
@@ -94,26 +82,9 @@ function gflops(call: () => void, flops: number, warmup: number, reps: number): 
     for (let i = 0; i < inner; i++) call();
     samples.push(Number(process.hrtime.bigint() - s0) / 1e9 / inner);
   }
-  samples.sort((a, b) => a - b);
-  const m = samples.length >> 1;
-  const median = samples.length % 2 ? samples[m] : (samples[m - 1] + samples[m]) / 2;
-  return flops / median / 1e9;
+  return flops / median(samples) / 1e9;
 }
 
-function torchGflops(threads: number, warmup: number, reps: number): Record<string, number> {
-  const script = join(__dirname, 'torch_gemm.py');
-  const r = spawnSync('/usr/bin/python3', [script, String(threads), String(warmup), String(reps)], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
-  });
-  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line);
-  } catch {
-    console.error(`bench gemm: PyTorch run failed (${r.error?.message ?? r.stderr?.trim() ?? 'no output'})`);
-    return {};
-  }
-}
 
 export function benchGemm(opts: GemmBenchOptions = {}): GemmBenchRow[] {
   const warmup = opts.warmup ?? 5, reps = opts.reps ?? 21;
@@ -133,7 +104,7 @@ export function benchGemm(opts: GemmBenchOptions = {}): GemmBenchRow[] {
           free();
         }
       });
-      const torch = torchGflops(threads, warmup, reps);
+      const torch = runTorch('torch_gemm.py', [threads, warmup, reps]);
       PRODUCTS.forEach((p, i) => {
         const torchG = torch[p.name] ?? NaN, onednn = torch[`${p.name} onednn`] ?? NaN;
         rows.push({ name: p.name, threads, vigilGflops: mine[i], torchGflops: torchG,

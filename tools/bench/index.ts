@@ -1,5 +1,6 @@
 // `npm run bench -- <suite>`: benchmarks that print a ratio against a peer measured in the same
-// run. Suites: ops (GEMM, lstm, causal_conv1d against PyTorch CPU). Prints a markdown table to
+// run. Suites: ops (GEMM, lstm, causal_conv1d against PyTorch CPU), lstm-ae (the model's
+// training and scoring throughput against the same model in PyTorch CPU). Prints a markdown table to
 // paste into docs/performance.md with the date and machine.
 import { cpus } from 'node:os';
 
@@ -16,6 +17,13 @@ const SUITES: Record<string, () => void> = {
     console.log('\n| forward+backward | threads | Vigil ms | PyTorch ms | ratio |');
     console.log('|---|---|---|---|---|');
     for (const r of seq) console.log(`| ${r.name} | ${r.threads} | ${r.vigilMs.toFixed(2)} | ${r.torchMs.toFixed(2)} | ${r.ratio.toFixed(2)}x |`);
+  },
+  'lstm-ae': () => {
+    const { benchLstmAe } = require('./lstm_ae') as typeof import('./lstm_ae');
+    console.log('\n| model step | threads | Vigil windows/s | PyTorch windows/s | ratio |');
+    console.log('|---|---|---|---|---|');
+    for (const r of benchLstmAe())
+      console.log(`| ${r.name} | ${r.threads} | ${r.vigilPerSecond.toFixed(0)} | ${r.torchPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)}x |`);
   },
 };
 

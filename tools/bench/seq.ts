@@ -4,14 +4,12 @@
 // on 1 and 2 threads. PyTorch runs in a /usr/bin/python3 subprocess (tools/bench/torch_seq.py)
 // with the same thread count and OMP_WAIT_POLICY=PASSIVE. ratio = torchMs / vigilMs (> 1: Vigil
 // is faster).
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-
 import { backward } from '../../lib/autograd/engine';
 import { native } from '../../lib/binding';
 import { causalConv1d } from '../../lib/ops/causal_conv1d';
 import { lstm } from '../../lib/ops/lstm';
 import { Tensor, tidy } from '../../lib/tensor';
+import { lcgTensor, medianMs, runTorch } from './common';
 
 export interface SeqBenchRow {
   name: string;
@@ -29,30 +27,6 @@ export interface SeqBenchOptions {
   convReps?: number;
 }
 
-function medianMs(step: () => void, warmup: number, reps: number): number {
-  for (let i = 0; i < warmup; i++) step();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    step();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  const m = times.length >> 1;
-  return times.length % 2 ? times[m] : (times[m - 1] + times[m]) / 2;
-}
-
-function randn(shape: number[], seed: number, scale = 1, requiresGrad = true): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = (s / 4294967296 - 0.5) * 2 * scale;
-  }
-  return Tensor.fromArray(data, shape, { requiresGrad });
-}
-
 /** One training step's worth of work: forward, backward into every leaf, grads dropped. */
 function stepOf(leaves: Tensor[], run: () => void): () => void {
   return () => {
@@ -66,9 +40,9 @@ function stepOf(leaves: Tensor[], run: () => void): () => void {
 
 function lstmStep(): { step: () => void; free: () => void } {
   const B = 64, T = 100, I = 38, H = 128, k = 1 / Math.sqrt(H);
-  const x = randn([B, T, I], 1), wIh = randn([4 * H, I], 2, k), wHh = randn([4 * H, H], 3, k);
-  const bIh = randn([4 * H], 4, k), bHh = randn([4 * H], 5, k);
-  const gy = randn([B, T, H], 6, 1, false);
+  const x = lcgTensor([B, T, I], 1, 1, true), wIh = lcgTensor([4 * H, I], 2, k, true), wHh = lcgTensor([4 * H, H], 3, k, true);
+  const bIh = lcgTensor([4 * H], 4, k, true), bHh = lcgTensor([4 * H], 5, k, true);
+  const gy = lcgTensor([B, T, H], 6);
   const leaves = [x, wIh, wHh, bIh, bHh];
   return {
     step: stepOf(leaves, () => backward(lstm(x, wIh, wHh, bIh, bHh).y, gy)),
@@ -78,29 +52,13 @@ function lstmStep(): { step: () => void; free: () => void } {
 
 function convStep(): { step: () => void; free: () => void } {
   const B = 32, C = 64, T = 512, K = 2, dilation = 16;
-  const x = randn([B, C, T], 11), w = randn([C, C, K], 12, 0.1), bias = randn([C], 13);
-  const gy = randn([B, C, T], 14, 1, false);
+  const x = lcgTensor([B, C, T], 11, 1, true), w = lcgTensor([C, C, K], 12, 0.1, true), bias = lcgTensor([C], 13, 1, true);
+  const gy = lcgTensor([B, C, T], 14);
   const leaves = [x, w, bias];
   return {
     step: stepOf(leaves, () => backward(causalConv1d(x, w, bias, { dilation }), gy)),
     free: () => [...leaves, gy].forEach((t) => t.dispose()),
   };
-}
-
-function torchTimes(threads: number, warmup: number, lstmReps: number, convReps: number): Record<string, number> {
-  const script = join(__dirname, 'torch_seq.py');
-  const args = [script, ...[threads, warmup, lstmReps, convReps].map(String)];
-  const r = spawnSync('/usr/bin/python3', args, {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
-  });
-  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line);
-  } catch {
-    console.error(`bench seq: PyTorch run failed (${r.error?.message ?? r.stderr?.trim() ?? 'no output'})`);
-    return {};
-  }
 }
 
 export function benchSeq(opts: SeqBenchOptions = {}): SeqBenchRow[] {
@@ -116,7 +74,7 @@ export function benchSeq(opts: SeqBenchOptions = {}): SeqBenchRow[] {
         mine[name] = medianMs(step, warmup, reps);
         free();
       }
-      const torch = torchTimes(threads, warmup, lstmReps, convReps);
+      const torch = runTorch('torch_seq.py', [threads, warmup, lstmReps, convReps]);
       for (const name of ['lstm', 'causal_conv1d']) {
         const torchMs = torch[name] ?? NaN;
         rows.push({ name: `${name} fwd+bwd`, threads, vigilMs: mine[name], torchMs, ratio: torchMs / mine[name] });

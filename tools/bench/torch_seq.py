@@ -3,23 +3,12 @@ backward, timed the same way (median of `reps` after `warmup`). Prints one JSON 
 {"lstm": ms, "causal_conv1d": ms, "threads": n, "torch": version}.
 Usage: torch_seq.py THREADS WARMUP LSTM_REPS CONV_REPS (run with OMP_WAIT_POLICY=PASSIVE)."""
 import json
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
-
-def median_ms(step, warmup, reps):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+from torch_common import median_ms
 
 
 def lstm_step_fn(B=64, T=100, I=38, H=128):

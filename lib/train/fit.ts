@@ -1,0 +1,323 @@
+// fit: the training loop shared by every model. Per epoch: shuffle the training samples with a
+// seeded generator, take optimiser steps batch by batch (each inside tidy, the event loop
+// served between batches), score the validation split, log the epoch (JSONL, progress), and on
+// an improving epoch keep the weights and write a checkpoint atomically. Early stopping watches
+// the validation loss (the training loss when there is no validation data) and restores the
+// best weights. A checkpoint holds everything the loop depends on (weights, optimiser moments
+// and steps, random streams, counters, log position), so a resumed run continues exactly as an
+// uninterrupted one would have.
+import { existsSync } from 'node:fs';
+
+import { noGrad } from '../autograd/grad_mode';
+import type { Module, TensorData } from '../nn/module';
+import { mseLoss } from '../ops/losses';
+import { Adam, AdamW } from '../optim/adam';
+import { clipGradNorm } from '../optim/clip';
+import { Optimizer } from '../optim/optimizer';
+import { Generator } from '../random';
+import { Tensor, tidy } from '../tensor';
+import { EpochRecord, loadCheckpoint, saveCheckpoint, TrainingState } from './checkpoint';
+import type { FitData, Split } from './data';
+import { LossLog } from './loss_log';
+import { Progress } from './progress';
+import { collectGenerators, generatorStates, restoreGenerators } from './rng_state';
+
+export interface Trainable extends Module {
+  forward(x: Tensor): Tensor;
+}
+
+/** A loss is a one-element tensor, optionally with named terms (numbers) to log beside it. */
+export type LossOutput = Tensor | { loss: Tensor; terms?: Record<string, number> };
+export type LossFn<M> = (model: M, x: Tensor) => LossOutput;
+
+/** Where checkpoints go and what model bundle they are (kind and config, for loaders). */
+export interface CheckpointTarget {
+  path: string;
+  kind?: string;
+  config?: unknown;
+  /** Further bundle sections (schema, scaler, ...); "training" and "optimizer" are taken. */
+  sections?: Record<string, unknown>;
+}
+
+interface ProgressSink {
+  write(s: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface FitOptions<M extends Trainable = Trainable> {
+  epochs: number;
+  /** Default 32; the last batch of an epoch may be smaller. */
+  batchSize?: number;
+  /** Batch size for validation (no gradients, so it can be larger); default batchSize. */
+  validationBatchSize?: number;
+  /** A new order of the training samples every epoch (default true). */
+  shuffle?: boolean;
+  /** Seeds the shuffling generator when `generator` is not given (default 0). */
+  seed?: number;
+  /** The shuffling stream; may be the one the model was built with. */
+  generator?: Generator;
+  /** Streams to checkpoint beyond the shuffling one and those found in the model's modules. */
+  generators?: Record<string, Generator>;
+  /** 'adam' (default), 'adamw', or an optimiser over the model's parameters (left undisposed). */
+  optimizer?: 'adam' | 'adamw' | Optimizer<{ lr: number }>;
+  /** Learning rate of a named optimiser (default 1e-3). */
+  lr?: number;
+  /** Weight decay of a named optimiser (default: 0 for adam (L2), 0.01 for adamw (decoupled)). */
+  weightDecay?: number;
+  /** Clips the global gradient norm to this before each step. */
+  clipGradNorm?: number;
+  /** Default: mean squared reconstruction error, mse(model.forward(x), x). */
+  loss?: LossFn<M>;
+  /** Early stopping: stop after this many epochs without improvement (off when undefined). */
+  patience?: number;
+  /** An improvement must beat the best loss by more than this (default 0). */
+  minDelta?: number;
+  /** Load the best epoch's weights at the end (default true). */
+  restoreBest?: boolean;
+  /** Writes a checkpoint after each improving epoch. */
+  checkpoint?: string | CheckpointTarget;
+  /** Continue from the checkpoint: true requires it, 'if-exists' starts afresh without one. */
+  resume?: boolean | 'if-exists';
+  /** JSONL log of the epochs (see EpochRecord). */
+  log?: string;
+  /** A bar on a terminal, one line per epoch otherwise; default stderr, false for none. */
+  progress?: boolean | ProgressSink;
+  /** Called after each epoch (after its checkpoint); awaited. */
+  onEpoch?: (record: EpochRecord, model: M) => void | Promise<void>;
+  /** Aborts between batches (fit rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestLoss: number;
+  /** Early stopping ended the run before `epochs`. */
+  stoppedEarly: boolean;
+  /** The checkpoint's epoch this run continued from, null for a fresh run. */
+  resumedFrom: number | null;
+  seconds: number;
+}
+
+const defaultLoss: LossFn<Trainable> = (model, x) => mseLoss(model.forward(x), x);
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function checkOptions(o: FitOptions<any>): void {
+  const positiveInt = (name: string, v: unknown) => {
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1)) throw new Error(`fit: ${name} must be a positive integer, got ${v}`);
+  };
+  positiveInt('epochs', o.epochs);
+  if (o.epochs === undefined) throw new Error('fit: epochs is required');
+  positiveInt('batchSize', o.batchSize);
+  positiveInt('validationBatchSize', o.validationBatchSize);
+  if (o.patience !== undefined && !(Number.isInteger(o.patience) && o.patience >= 0)) throw new Error(`fit: patience must be an integer >= 0, got ${o.patience}`);
+  if (o.minDelta !== undefined && !(o.minDelta >= 0)) throw new Error(`fit: minDelta must be >= 0, got ${o.minDelta}`);
+  if (o.resume && !o.checkpoint) throw new Error('fit: resume needs a checkpoint path');
+  if (o.optimizer instanceof Optimizer && (o.lr !== undefined || o.weightDecay !== undefined))
+    throw new Error('fit: lr and weightDecay belong to the optimiser when one is passed');
+}
+
+function makeOptimizer(model: Module, o: FitOptions<any>): Optimizer<{ lr: number }> {
+  if (o.optimizer instanceof Optimizer) return o.optimizer;
+  const kind = o.optimizer ?? 'adam';
+  const hyper = { lr: o.lr ?? 1e-3, ...(o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {}) };
+  if (kind === 'adam') return new Adam(model.parameters(), hyper);
+  if (kind === 'adamw') return new AdamW(model.parameters(), hyper);
+  throw new Error(`fit: optimizer must be 'adam', 'adamw' or an Optimizer, got ${String(kind)}`);
+}
+
+/** The loss as a tensor and its terms, whatever form the loss function returned. */
+function lossParts(out: LossOutput): { loss: Tensor; terms?: Record<string, number> } {
+  const parts = out instanceof Tensor ? { loss: out } : out;
+  if (!(parts?.loss instanceof Tensor) || parts.loss.size !== 1)
+    throw new Error('fit: the loss function must return a one-element Tensor or { loss, terms }');
+  return parts;
+}
+
+/** Sample-weighted sums of the loss and its terms over an epoch's batches. */
+class Mean {
+  private n = 0;
+  private loss = 0;
+  private readonly terms = new Map<string, number>();
+  add(loss: number, terms: Record<string, number> | undefined, count: number): void {
+    this.n += count;
+    this.loss += loss * count;
+    for (const [k, v] of Object.entries(terms ?? {})) this.terms.set(k, (this.terms.get(k) ?? 0) + v * count);
+  }
+  get value(): number {
+    return this.loss / this.n;
+  }
+  get termValues(): Record<string, number> | undefined {
+    return this.terms.size ? Object.fromEntries([...this.terms].map(([k, v]) => [k, v / this.n])) : undefined;
+  }
+}
+
+function snapshot(model: Module): Map<string, TensorData> {
+  return new Map([...model.stateDict()].map(([k, t]) => [k, { shape: [...t.shape], data: t.toArray() }]));
+}
+
+function aborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new Error('fit: aborted');
+}
+
+function epochLine(r: EpochRecord, epochs: number): string {
+  const terms = (t?: Record<string, number>) => (t ? ` (${Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')})` : '');
+  let s = `epoch ${r.epoch}/${epochs}: train loss ${r.trainLoss.toFixed(4)}${terms(r.trainTerms)}`;
+  if (r.validationLoss !== null) s += `, validation loss ${r.validationLoss.toFixed(4)}${terms(r.validationTerms)}`;
+  return s;
+}
+
+/** Settings that change the numbers of a run: a resume must use the same. */
+function runSettings(o: FitOptions<any>, data: FitData, opt: Optimizer<{ lr: number }>, shuffleSeed: number): Record<string, unknown> {
+  const group = opt.paramGroups[0] as Record<string, unknown>;
+  return {
+    trainCount: data.trainCount,
+    validationCount: data.validationCount,
+    batchSize: o.batchSize ?? 32,
+    shuffle: o.shuffle ?? true,
+    shuffleSeed,
+    optimizer: opt.constructor.name,
+    lr: group.lr,
+    weightDecay: group.weightDecay ?? null,
+    clipGradNorm: o.clipGradNorm ?? null,
+    patience: o.patience ?? null,
+    minDelta: o.minDelta ?? 0,
+  };
+}
+
+function checkSettings(path: string, saved: Record<string, unknown>, now: Record<string, unknown>): void {
+  const diff = Object.keys(now).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  if (diff.length)
+    throw new Error(`resume from ${path}: the checkpoint was written with other settings: ${diff
+      .map((k) => `${k} ${JSON.stringify(saved[k])} (now ${JSON.stringify(now[k])})`).join(', ')}`);
+}
+
+export async function fit<M extends Trainable>(model: M, data: FitData, opts: FitOptions<M>): Promise<FitResult> {
+  checkOptions(opts);
+  if (!(data.trainCount >= 1)) throw new Error(`fit: no training samples (trainCount ${data.trainCount})`);
+  const started = Date.now();
+  const batchSize = opts.batchSize ?? 32;
+  const valBatch = opts.validationBatchSize ?? batchSize;
+  const lossFn = (opts.loss ?? defaultLoss) as LossFn<M>;
+  const minDelta = opts.minDelta ?? 0;
+  const target: CheckpointTarget | null = typeof opts.checkpoint === 'string' ? { path: opts.checkpoint } : opts.checkpoint ?? null;
+  const shuffleGen = opts.generator ?? new Generator(opts.seed ?? 0);
+  const gens = collectGenerators(model, { shuffle: shuffleGen, ...opts.generators });
+  const optimizer = makeOptimizer(model, opts);
+  const ownOptimizer = optimizer !== opts.optimizer;
+  const settings = runSettings(opts, data, optimizer, shuffleGen.seed);
+  const steps = Math.ceil(data.trainCount / batchSize);
+  const wasTraining = model.training;
+  const sink = opts.progress === false ? null : opts.progress === true || opts.progress === undefined ? process.stderr : opts.progress;
+  const progress = sink ? new Progress('train', steps, sink as NodeJS.WriteStream) : null;
+
+  let state: TrainingState = { epoch: 0, bestEpoch: 0, bestLoss: Infinity, badEpochs: 0, generators: [], logPosition: null, history: [], settings };
+  let best: Map<string, TensorData> | null = null;
+  let resumedFrom: number | null = null;
+  let stoppedEarly = false;
+  try {
+    let log: LossLog | null = null;
+    if (target && opts.resume && (opts.resume === true || existsSync(target.path))) {
+      const ck = loadCheckpoint(target.path);
+      checkSettings(target.path, ck.training.settings, settings);
+      if (ck.optimizerKind !== optimizer.constructor.name)
+        throw new Error(`resume from ${target.path}: the checkpoint's optimiser is ${ck.optimizerKind}, this run's ${optimizer.constructor.name}`);
+      if (ck.training.bestEpoch !== ck.training.epoch) throw new Error(`resume from ${target.path}: inconsistent training state (best epoch is not the saved one)`);
+      model.loadStateDict(ck.model);
+      optimizer.loadStateDict(ck.optimizer);
+      restoreGenerators(gens, ck.training.generators);
+      state = { ...ck.training, settings };
+      best = snapshot(model);
+      resumedFrom = state.epoch;
+      if (opts.log) log = LossLog.resume(opts.log, state.logPosition ?? 0, state.history);
+      progress?.line(`resumed from ${target.path} after epoch ${state.epoch}`);
+    } else if (opts.log) log = LossLog.create(opts.log);
+
+    const earlyStop = () => opts.patience !== undefined && state.badEpochs >= opts.patience;
+    for (let epoch = state.epoch + 1; epoch <= opts.epochs && !earlyStop(); epoch++) {
+      const t0 = Date.now();
+      model.train();
+      const order = opts.shuffle === false ? Int32Array.from({ length: data.trainCount }, (_, i) => i) : shuffleGen.permutation(data.trainCount);
+      const train = new Mean();
+      for (let s = 0; s < steps; s++) {
+        const idx = order.subarray(s * batchSize, (s + 1) * batchSize);
+        const r = tidy(() => {
+          const x = data.batch('train', idx);
+          optimizer.zeroGrad();
+          const { loss, terms } = lossParts(lossFn(model, x));
+          loss.backward();
+          if (opts.clipGradNorm !== undefined) clipGradNorm(model.parameters(), opts.clipGradNorm);
+          optimizer.step();
+          return { loss: loss.item(), terms };
+        });
+        if (!Number.isFinite(r.loss)) throw new Error(`fit: the training loss is ${r.loss} at epoch ${epoch}, batch ${s + 1} of ${steps}`);
+        train.add(r.loss, r.terms, idx.length);
+        progress?.tick(s + 1, `epoch ${epoch}/${opts.epochs}`);
+        await nextTurn();
+        aborted(opts.signal);
+      }
+      const val = data.validationCount > 0 ? await evaluate(model, data, 'validation', valBatch, lossFn, opts.signal) : null;
+
+      const watched = val ? val.loss : train.value;
+      const improved = watched < state.bestLoss - minDelta;
+      if (improved) {
+        state.bestLoss = watched;
+        state.bestEpoch = epoch;
+        state.badEpochs = 0;
+        best = snapshot(model);
+      } else state.badEpochs++;
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: train.value,
+        validationLoss: val ? val.loss : null,
+        lr: optimizer.paramGroups[0].lr,
+        seconds: (Date.now() - t0) / 1000,
+        improved,
+        ...(train.termValues ? { trainTerms: train.termValues } : {}),
+        ...(val?.terms ? { validationTerms: val.terms } : {}),
+      };
+      log?.append(record);
+      state.history.push(record);
+      state.epoch = epoch;
+      state.logPosition = log ? log.position : null;
+      progress?.line(epochLine(record, opts.epochs));
+      if (improved && target) {
+        state.generators = generatorStates(gens);
+        saveCheckpoint(target.path, { kind: target.kind ?? 'checkpoint', config: target.config ?? {}, sections: target.sections, model, optimizer, training: state });
+      }
+      await opts.onEpoch?.(record, model);
+    }
+    stoppedEarly = earlyStop() && state.epoch < opts.epochs;
+    if (stoppedEarly)
+      progress?.line(`early stop after epoch ${state.epoch}: no improvement for ${opts.patience} epochs; best epoch ${state.bestEpoch} (loss ${state.bestLoss.toFixed(4)})`);
+    if ((opts.restoreBest ?? true) && best && state.bestEpoch !== state.epoch) model.loadStateDict(best);
+  } finally {
+    if (ownOptimizer) optimizer.dispose();
+    model.train(wasTraining);
+  }
+  return { history: state.history, bestEpoch: state.bestEpoch, bestLoss: state.bestLoss, stoppedEarly, resumedFrom, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Mean loss (and terms) over a split in eval mode without gradients, batch by batch. */
+export async function evaluate<M extends Trainable>(model: M, data: FitData, split: Split, batchSize: number,
+  lossFn: LossFn<M> = defaultLoss as LossFn<M>, signal?: AbortSignal): Promise<{ loss: number; terms?: Record<string, number> }> {
+  const count = split === 'train' ? data.trainCount : data.validationCount;
+  const wasTraining = model.training;
+  model.eval();
+  const mean = new Mean();
+  try {
+    for (let b = 0; b < count; b += batchSize) {
+      const idx = Int32Array.from({ length: Math.min(batchSize, count - b) }, (_, i) => b + i);
+      const r = noGrad(() => tidy(() => {
+        const { loss, terms } = lossParts(lossFn(model, data.batch(split, idx)));
+        return { loss: loss.item(), terms };
+      }));
+      mean.add(r.loss, r.terms, idx.length);
+      await nextTurn();
+      aborted(signal);
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return { loss: mean.value, terms: mean.termValues };
+}

@@ -1,0 +1,22 @@
+// What every detector model offers the training loop and the scoring code.
+import { Module } from '../lib/nn';
+import { Generator } from '../lib/random';
+import { Tensor } from '../lib/tensor';
+
+export interface AnomalyModel extends Module {
+  /** Window length the model takes ([batch, window, channels]). */
+  readonly window: number;
+  /** Training loss of a batch of windows. */
+  loss(x: Tensor): Tensor;
+  /** Per-window, per-channel anomaly error [batch, channels]; the window's score is its mean. */
+  channelErrors(x: Tensor): Tensor;
+}
+
+export interface ModelKind<C = any> {
+  /** The name users type (`--model lstm-ae`) and bundles record. */
+  kind: string;
+  summary: string;
+  /** The seed's configuration for data with `inputs` channels, with overrides applied. */
+  defaultConfig(inputs: number, overrides?: Partial<C>): C;
+  create(config: C, generator?: Generator): AnomalyModel;
+}

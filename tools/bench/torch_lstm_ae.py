@@ -1,0 +1,71 @@
+"""PyTorch CPU side of tools/bench/lstm_ae.ts: the seed-003 LSTM autoencoder (the same layers,
+sizes and BatchNorm settings as models/lstm_ae.ts), one Adam training step and one scoring pass
+(per-channel squared error) timed the same way. Prints one JSON line
+{"train_ms": ..., "score_ms": ...}.
+Usage: torch_lstm_ae.py THREADS WARMUP REPS BATCH SCORE_BATCH WINDOW CHANNELS"""
+import json
+import sys
+
+import torch
+import torch.nn as nn
+
+from torch_common import median_ms
+
+
+class ChannelLastBN(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(n, momentum=0.01, eps=1e-3)
+
+    def forward(self, x):
+        return self.bn(x.transpose(1, 2)).transpose(1, 2) if x.dim() == 3 else self.bn(x)
+
+
+class LstmAe(nn.Module):
+    def __init__(self, f, window):
+        super().__init__()
+        self.window = window
+        self.enc1, self.bn1 = nn.LSTM(f, 128, batch_first=True), ChannelLastBN(128)
+        self.enc2, self.bn2 = nn.LSTM(128, 64, batch_first=True), ChannelLastBN(64)
+        self.to_latent, self.from_latent, self.bn_lat = nn.Linear(64, 32), nn.Linear(32, 64), ChannelLastBN(64)
+        self.dec1, self.bn3 = nn.LSTM(64, 64, batch_first=True), ChannelLastBN(64)
+        self.dec2, self.bn4 = nn.LSTM(64, 128, batch_first=True), ChannelLastBN(128)
+        self.out = nn.Linear(128, f)
+
+    def forward(self, x):
+        h = self.bn1(self.enc1(x)[0])
+        h = self.bn2(self.enc2(h)[0][:, -1, :])
+        d = self.bn_lat(self.from_latent(self.to_latent(h)))
+        h = d.unsqueeze(1).repeat(1, self.window, 1)
+        h = self.bn3(self.dec1(h)[0])
+        h = self.bn4(self.dec2(h)[0])
+        return self.out(h)
+
+
+def main():
+    threads, warmup, reps, batch, score_batch, window, f = map(int, sys.argv[1:8])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = LstmAe(f, window)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(batch, window, f)
+    xs = torch.randn(score_batch, window, f)
+
+    def train():
+        model.train()
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), x)
+        loss.backward()
+        opt.step()
+
+    def score():
+        model.eval()
+        with torch.no_grad():
+            ((model(xs) - xs) ** 2).mean(dim=1)
+
+    print(json.dumps({"train_ms": median_ms(train, warmup, reps), "score_ms": median_ms(score, warmup, reps),
+                      "threads": threads, "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()
