@@ -165,7 +165,6 @@ class Rows {
 
   /** Makes room for row `this.rows`; `estimate` sizes the first allocation. */
   reserve(estimate: number): void {
-    if (this.rows < this.capacity) return;
     const cap = this.capacity === 0 ? Math.max(64, estimate) : Math.ceil(this.capacity * 1.5);
     const grow = <A extends Float32Array | Uint8Array | Float64Array>(a: A, make: (n: number) => A, per: number): A => {
       const b = make(cap * per);
@@ -185,129 +184,167 @@ class Rows {
   }
 }
 
-/** Field k of a row, as text. */
-function fieldText(line: string, fields: string[] | undefined, bounds: Int32Array, k: number): string {
-  return fields ? fields[k] : line.slice(bounds[k], bounds[k + 1] - 1);
+/** Parses data lines into Rows by a Plan; holds what one row needs from the previous one. */
+class RowParser {
+  readonly out: Rows;
+  private readonly bounds: Int32Array;
+  private readonly width: number;
+  private readonly ncols: number;
+  private readonly ffill: boolean;
+  private readonly order: NonNullable<CsvOptions['timestampOrder']>;
+  private readonly unknown: readonly number[];
+  private format: TimestampFormat | undefined;
+  private prevTime = -Infinity;
+  private prevTimeText = '';
+  private lineNo = 0;
+  // Local bindings: module imports compiled to CommonJS are property reads (getters under
+  // some loaders) on every call, which shows in a loop run once per cell.
+  private readonly decimal = parseDecimal;
+  private readonly split = fieldBounds;
+
+  get columns(): string[] {
+    return this.plan.features;
+  }
+
+  constructor(
+    private readonly plan: Plan,
+    opts: CsvOptions,
+    private readonly file: string,
+    private readonly bytes: number,
+  ) {
+    this.width = plan.features.length;
+    this.ncols = plan.header.columns.length;
+    this.bounds = new Int32Array(this.ncols + 1);
+    this.out = new Rows(this.width, plan.labelSrc.length > 0, plan.timestampSrc >= 0);
+    this.ffill = opts.onBadValue === 'ffill';
+    this.order = opts.timestampOrder ?? 'increasing';
+    this.unknown = opts.unknownLabels ?? UNKNOWN_LABELS;
+  }
+
+  private where(column?: string, found?: string) {
+    return { file: this.file, row: this.lineNo, column, found };
+  }
+
+  /** Field k of the current line, as text. */
+  private text(line: string, fields: string[] | undefined, k: number): string {
+    return fields ? fields[k] : line.slice(this.bounds[k], this.bounds[k + 1] - 1);
+  }
+
+  /** Appends one data line (line number `lineNo`, 1-based). */
+  parse(line: string, lineNo: number): void {
+    this.lineNo = lineNo;
+    const { plan, out } = this;
+    // Unquoted lines (all of them in the supported datasets) are parsed in place from field
+    // boundaries; quoted lines are split into strings first.
+    const fields = line.indexOf('"') < 0 ? undefined : splitQuoted(line, plan.header.separator, this.where());
+    const n = fields ? fields.length : this.split(line, plan.header.separator, this.bounds);
+    if (n !== this.ncols) {
+      if (line.trim() === '') return;
+      const first = plan.header.line ? 'header' : 'first row';
+      throw new DataError(`expected ${this.ncols} fields (as in the ${first}), found ${n}`, this.where());
+    }
+    if (out.rows === out.capacity) out.reserve(Math.ceil((this.bytes / (line.length + 1)) * 1.1) + 16);
+    this.features(line, fields);
+    if (out.labels) out.labels[out.rows] = this.label(line, fields);
+    if (out.timestamps) out.timestamps[out.rows] = this.time(line, fields);
+    out.rows++;
+  }
+
+  private features(line: string, fields: string[] | undefined): void {
+    const { width, bounds, plan } = this;
+    const r = this.out.rows;
+    const data = this.out.data;
+    const o = r * width;
+    const src = plan.featureSrc;
+    for (let k = 0; k < width; k++) {
+      const s = src[k];
+      let v = fields ? NaN : this.decimal(line, bounds[s], bounds[s + 1] - 1);
+      if (v !== v) {
+        const raw = this.text(line, fields, s);
+        v = parseFeature(raw);
+        if (v !== v) v = this.badValue(raw, k, r, data[o + k - width]);
+      }
+      data[o + k] = v;
+    }
+  }
+
+  /** The value replacing a bad one under 'ffill' (`previous`), or the error. */
+  private badValue(raw: string, k: number, r: number, previous: number): number {
+    const problem = badValueProblem(raw);
+    const where = this.where(this.plan.features[k], raw);
+    if (!this.ffill) throw new DataError(`${problem} (onBadValue is 'error'; 'ffill' would copy the previous row's value)`, where);
+    if (r === 0) throw new DataError(`${problem} in the first data row: onBadValue 'ffill' has no previous value to copy`, where);
+    return previous;
+  }
+
+  private label(line: string, fields: string[] | undefined): number {
+    const { plan } = this;
+    let any = 0;
+    for (let j = 0; j < plan.labelSrc.length; j++) {
+      const raw = this.text(line, fields, plan.labelSrc[j]);
+      const l = parseLabel(raw, this.unknown);
+      if (l < 0) {
+        const problem = raw.trim() === '' ? 'empty label cell' : `label "${raw.trim()}" is neither a number nor Normal/Attack`;
+        throw new DataError(problem, this.where(plan.labelNames[j], raw));
+      }
+      any |= l;
+    }
+    return any;
+  }
+
+  private time(line: string, fields: string[] | undefined): number {
+    const k = this.plan.timestampSrc;
+    const raw = this.text(line, fields, k);
+    const column = this.plan.header.columns[k];
+    const t = parseTimestamp(raw, this.format);
+    if (!t) throw new DataError(`timestamp "${raw.trim()}" is not in a known format (${TIMESTAMP_FORMATS_HELP})`, this.where(column, raw));
+    this.format = t.format;
+    const { order } = this;
+    if (order !== 'any' && (t.ms < this.prevTime || (t.ms === this.prevTime && order === 'increasing'))) {
+      const rule = order === 'increasing' ? "strictly increasing; timestampOrder 'nondecreasing' allows repeats" : 'non-decreasing';
+      throw new DataError(`timestamp "${raw.trim()}" is not after the previous row's "${this.prevTimeText}" (timestamps must be ${rule})`, this.where(column, raw));
+    }
+    this.prevTime = t.ms;
+    this.prevTimeText = raw.trim();
+    return t.ms;
+  }
 }
 
 /** Reads a CSV file into a Series (see the rules at the top of this file). */
 export async function readCsv(path: string, opts: CsvOptions = {}): Promise<Series> {
   const file = opts.source ?? path;
   const skip = opts.skipLines ?? 0;
-  const hasHeader = opts.header ?? true;
-  const ffill = (opts.onBadValue ?? 'error') === 'ffill';
-  if (opts.onBadValue && opts.onBadValue !== 'error' && opts.onBadValue !== 'ffill') {
+  if (opts.onBadValue !== undefined && opts.onBadValue !== 'error' && opts.onBadValue !== 'ffill') {
     throw new DataError(`onBadValue must be 'error' or 'ffill', not '${opts.onBadValue}'`, { file });
   }
-  const order = opts.timestampOrder ?? 'increasing';
-  const unknown = opts.unknownLabels ?? UNKNOWN_LABELS;
   let bytes = 0;
   try {
-    bytes = statSync(path).size * (path.endsWith('.gz') ? 6 : 1);
+    bytes = statSync(path).size * (path.endsWith('.gz') ? 6 : 1); // sizes the first allocation
   } catch {
     // the stream reports a missing file with its own message
   }
-
-  let plan: Plan | undefined;
-  let out: Rows | undefined;
-  let width = 0;
-  let ncols = 0;
-  let sep: Separator = ',';
-  let bounds = new Int32Array(1);
+  let parser: RowParser | undefined;
   let lineNo = 0;
-  let format: TimestampFormat | undefined;
-  let prevTime = -Infinity;
-  let prevTimeText = '';
-
-  const where = (column?: string, found?: string) => ({ file, row: lineNo, column, found });
-  // Local bindings: module imports compiled to CommonJS are property reads (getters under
-  // some loaders) on every call, which shows in a loop run once per cell.
-  const decimal = parseDecimal;
-  const split = fieldBounds;
-
   for await (const batch of lineBatches(path)) {
     for (let b = 0; b < batch.length; b++) {
       const line = batch[b];
       lineNo++;
       if (lineNo <= skip || line.length === 0) continue;
-      if (!plan) {
-        const header = headerOf(line, lineNo, opts, file);
-        plan = makePlan(header, opts, file);
-        width = plan.features.length;
-        ncols = header.columns.length;
-        sep = header.separator;
-        out = new Rows(width, plan.labelSrc.length > 0, plan.timestampSrc >= 0);
-        bounds = new Int32Array(ncols + 1);
-        if (hasHeader) continue;
+      if (parser) {
+        parser.parse(line, lineNo);
+        continue;
       }
-      // Unquoted lines (all of them in the supported datasets) are parsed in place from field
-      // boundaries; quoted lines are split into strings first.
-      const fields = line.indexOf('"') < 0 ? undefined : splitQuoted(line, sep, { file, row: lineNo });
-      const n = fields ? fields.length : split(line, sep, bounds);
-      if (n !== ncols) {
-        if (line.trim() === '') continue;
-        throw new DataError(`expected ${ncols} fields (as in the ${hasHeader ? 'header' : 'first row'}), found ${n}`, where());
-      }
-      const rows = out!;
-      rows.reserve(Math.ceil((bytes / (line.length + 1)) * 1.1) + 16);
-      const r = rows.rows;
-      const data = rows.data;
-      const o = r * width;
-      const src = plan.featureSrc;
-      for (let k = 0; k < width; k++) {
-        const s = src[k];
-        let v = fields ? NaN : decimal(line, bounds[s], bounds[s + 1] - 1);
-        if (v === v) {
-          data[o + k] = v;
-          continue;
-        }
-        const raw = fields ? fields[s] : line.slice(bounds[s], bounds[s + 1] - 1);
-        v = parseFeature(raw);
-        if (v === v) {
-          data[o + k] = v;
-          continue;
-        }
-        const problem = badValueProblem(raw);
-        const column = plan.features[k];
-        if (!ffill) throw new DataError(`${problem} (onBadValue is 'error'; 'ffill' would copy the previous row's value)`, where(column, raw));
-        if (r === 0) throw new DataError(`${problem} in the first data row: onBadValue 'ffill' has no previous value to copy`, where(column, raw));
-        data[o + k] = data[o + k - width];
-      }
-      if (rows.labels) {
-        let any = 0;
-        for (let j = 0; j < plan.labelSrc.length; j++) {
-          const raw = fieldText(line, fields, bounds, plan.labelSrc[j]);
-          const l = parseLabel(raw, unknown);
-          if (l < 0) {
-            const problem = raw.trim() === '' ? 'empty label cell' : `label "${raw.trim()}" is neither a number nor Normal/Attack`;
-            throw new DataError(problem, where(plan.labelNames[j], raw));
-          }
-          any |= l;
-        }
-        rows.labels[r] = any;
-      }
-      if (rows.timestamps) {
-        const raw = fieldText(line, fields, bounds, plan.timestampSrc);
-        const t = parseTimestamp(raw, format);
-        const column = plan.header.columns[plan.timestampSrc];
-        if (!t) throw new DataError(`timestamp "${raw.trim()}" is not in a known format (${TIMESTAMP_FORMATS_HELP})`, where(column, raw));
-        format = t.format;
-        if (order !== 'any' && (t.ms < prevTime || (t.ms === prevTime && order === 'increasing'))) {
-          const rule = order === 'increasing' ? "strictly increasing; timestampOrder 'nondecreasing' allows repeats" : 'non-decreasing';
-          throw new DataError(`timestamp "${raw.trim()}" is not after the previous row's "${prevTimeText}" (timestamps must be ${rule})`, where(column, raw));
-        }
-        prevTime = t.ms;
-        prevTimeText = raw.trim();
-        rows.timestamps[r] = t.ms;
-      }
-      rows.rows = r + 1;
+      const header = headerOf(line, lineNo, opts, file);
+      parser = new RowParser(makePlan(header, opts, file), opts, file, bytes);
+      if (!header.line) parser.parse(line, lineNo); // no header: the first line is a row
     }
   }
-  if (!plan || !out) throw new DataError('the file is empty', { file });
+  if (!parser) throw new DataError('the file is empty', { file });
+  const { out } = parser;
   if (out.rows === 0) throw new DataError('no data rows', { file });
   return {
-    columns: plan.features,
-    data: out.finish(out.data, width),
+    columns: parser.columns,
+    data: out.finish(out.data, out.width),
     rows: out.rows,
     timestamps: out.timestamps && out.finish(out.timestamps, 1),
     labels: out.labels && out.finish(out.labels, 1),

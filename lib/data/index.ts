@@ -1,0 +1,20 @@
+// The data pipeline: CSV reading, dataset presets, schema, scalers and windows.
+export { channels, sliceRows, type Series } from './series';
+export { DataError, SchemaError, type DataErrorWhere } from './errors';
+export { readCsv, peekHeader, type CsvOptions, type CsvHeader, type Separator } from './csv';
+export { parseTimestamp, type TimestampFormat } from './timestamps';
+export {
+  loadPreset,
+  readPresetFile,
+  presetCsvOptions,
+  readBatadalLabels,
+  readInterpretation,
+  PRESETS,
+  type PresetName,
+  type PresetOptions,
+  type PresetData,
+  type Interpretation,
+} from './presets';
+export { schemaOf, checkSchema, diffSchema, type Schema, type SchemaDiff } from './schema';
+export { Scaler, quantile, type ScalerKind, type ScalerJSON, type ScaleOptions } from './scaler';
+export { Windows, timeSplit, type WindowOptions } from './windows';
