@@ -11,3 +11,5 @@ export { native } from './binding';
 export * as ops from './ops';
 export * as nn from './nn';
 export * as optim from './optim';
+export * as data from './data';
+export * as train from './train';

@@ -21,6 +21,12 @@ export class Generator {
     return this.offsetValue;
   }
 
+  /** Moves the stream to a saved position (resuming a checkpointed run). */
+  restore(offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`Generator.restore: offset must be a non-negative safe integer, got ${offset}`);
+    this.offsetValue = offset;
+  }
+
   /** Reserves the stream for an op that draws n values itself (dropout, reparam_sample). */
   take(dist: Distribution, n: number): { seed: number; offset: number } {
     const at = { seed: this.seed, offset: this.offsetValue };

@@ -7,8 +7,8 @@
 //   w(x) = u(x) v(x) - 1 = 0,  u = mean 1/(1 + x Y),  v = 1 + mean ln(1 + x Y),
 // and then g = v(x) - 1, s = g / x. x = 0 is always a (double) root: the exponential fit
 // g = 0, s = mean Y. The other roots lie in (-1/max Y, 0) and (0, 2 (mean Y - min Y) / min Y^2].
-// We locate them by sign changes of w on a dense grid of each interval (geometric towards both
-// ends, where roots crowd), refine each by bisection, and keep the candidate (including x = 0)
+// We locate them by sign changes of w on a dense grid of each interval (geometric, see below),
+// refine each by bisection, and keep the candidate (including x = 0)
 // of largest likelihood. Where a root sits at x, the log-likelihood is -N (ln s + g + 1).
 
 export interface GpdFit {
@@ -59,10 +59,12 @@ export function fitGpd(excesses: ArrayLike<number>): GpdFit {
 
   const left = -1 / hi; // w -> -infinity as x -> left
   const right = (2 * (ybar - lo)) / (lo * lo);
-  // Grids as fractions f of each interval's length, dense at both ends: x = left*(1-f) ... 0.
-  const fractions = endDenseFractions(GRID);
-  const leftGrid = fractions.map((f) => left * (1 - f)); // from near -1/maxY up to near 0
-  const rightGrid = fractions.map((f) => right * f); // from near 0 up to the bound
+  // Left: fractions of (left, 0), dense at both ends. Right: geometric from far below the data's
+  // scale 1/mean Y up to the bound (the bound is huge when min Y is tiny, so fractions of the
+  // interval would skip the roots near 1/mean Y).
+  const leftGrid = endDenseFractions(GRID).map((f) => left * (1 - f)); // near -1/maxY up to near 0
+  const start = Math.min(1e-8 / ybar, right / 2);
+  const rightGrid = Array.from({ length: GRID }, (_, k) => start * Math.pow(right / start, k / (GRID - 1)));
   for (const grid of [leftGrid, rightGrid]) {
     let xPrev = grid[0], wPrev = w(xPrev);
     for (let k = 1; k < grid.length; k++) {

@@ -24,7 +24,7 @@ export function runOffThread<R>(modulePath: string, exportName: string, args: un
   return new Promise<R>((resolve, reject) => {
     const worker = new Worker(entry, {
       workerData: { modulePath, exportName, args },
-      execArgv: fromTs ? ['--require', 'tsx/cjs'] : [],
+      execArgv: fromTs ? ['--require', require.resolve('tsx/cjs')] : [],
     });
     let settled = false;
     worker.on('message', (m: { type: string; value?: unknown; message?: string; stack?: string }) => {

@@ -36,3 +36,16 @@ export function fromSources(sampleShape: Shape, train: SampleSource, validation?
     },
   };
 }
+
+/** Sliding windows as lib/data/windows' Windows offers them: count, length T, channels F, batch. */
+export interface WindowSource extends SampleSource {
+  readonly length: number;
+  readonly channels: number;
+}
+
+/** FitData over training windows and (optionally) validation windows of the same [T, F]. */
+export function fromWindows(train: WindowSource, validation?: WindowSource): FitData {
+  if (validation && (validation.length !== train.length || validation.channels !== train.channels))
+    throw new Error(`fit data: validation windows [${validation.length}, ${validation.channels}] differ from training windows [${train.length}, ${train.channels}]`);
+  return fromSources([train.length, train.channels], train, validation);
+}

@@ -22,8 +22,10 @@ import { LossLog } from './loss_log';
 import { Progress } from './progress';
 import { collectGenerators, generatorStates, restoreGenerators } from './rng_state';
 
+/** A module fit can train: it has its own loss(x) (as every AnomalyModel), or forward(x) for the default loss. */
 export interface Trainable extends Module {
-  forward(x: Tensor): Tensor;
+  forward?(x: Tensor): Tensor;
+  loss?(x: Tensor): LossOutput;
 }
 
 /** A loss is a one-element tensor, optionally with named terms (numbers) to log beside it. */
@@ -66,7 +68,7 @@ export interface FitOptions<M extends Trainable = Trainable> {
   weightDecay?: number;
   /** Clips the global gradient norm to this before each step. */
   clipGradNorm?: number;
-  /** Default: mean squared reconstruction error, mse(model.forward(x), x). */
+  /** Default: the model's own loss(x) if it has one, else mse(model.forward(x), x) (reconstruction). */
   loss?: LossFn<M>;
   /** Early stopping: stop after this many epochs without improvement (off when undefined). */
   patience?: number;
@@ -99,7 +101,12 @@ export interface FitResult {
   seconds: number;
 }
 
-const defaultLoss: LossFn<Trainable> = (model, x) => mseLoss(model.forward(x), x);
+/** The model's own loss, else the mean squared reconstruction error. */
+function defaultLoss<M extends Trainable>(model: M): LossFn<M> {
+  if (typeof model.loss === 'function') return (m, x) => m.loss!(x);
+  if (typeof model.forward === 'function') return (m, x) => mseLoss(m.forward!(x), x);
+  throw new Error(`fit: ${model.constructor.name} has neither loss(x) nor forward(x); pass a loss`);
+}
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function checkOptions(o: FitOptions<any>): void {
@@ -198,7 +205,7 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
   const started = Date.now();
   const batchSize = opts.batchSize ?? 32;
   const valBatch = opts.validationBatchSize ?? batchSize;
-  const lossFn = (opts.loss ?? defaultLoss) as LossFn<M>;
+  const lossFn = opts.loss ?? defaultLoss(model);
   const minDelta = opts.minDelta ?? 0;
   const target: CheckpointTarget | null = typeof opts.checkpoint === 'string' ? { path: opts.checkpoint } : opts.checkpoint ?? null;
   const shuffleGen = opts.generator ?? new Generator(opts.seed ?? 0);
@@ -220,8 +227,6 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
     if (target && opts.resume && (opts.resume === true || existsSync(target.path))) {
       const ck = loadCheckpoint(target.path);
       checkSettings(target.path, ck.training.settings, settings);
-      if (ck.optimizerKind !== optimizer.constructor.name)
-        throw new Error(`resume from ${target.path}: the checkpoint's optimiser is ${ck.optimizerKind}, this run's ${optimizer.constructor.name}`);
       if (ck.training.bestEpoch !== ck.training.epoch) throw new Error(`resume from ${target.path}: inconsistent training state (best epoch is not the saved one)`);
       model.loadStateDict(ck.model);
       optimizer.loadStateDict(ck.optimizer);
@@ -300,7 +305,7 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
 
 /** Mean loss (and terms) over a split in eval mode without gradients, batch by batch. */
 export async function evaluate<M extends Trainable>(model: M, data: FitData, split: Split, batchSize: number,
-  lossFn: LossFn<M> = defaultLoss as LossFn<M>, signal?: AbortSignal): Promise<{ loss: number; terms?: Record<string, number> }> {
+  lossFn: LossFn<M> = defaultLoss(model), signal?: AbortSignal): Promise<{ loss: number; terms?: Record<string, number> }> {
   const count = split === 'train' ? data.trainCount : data.validationCount;
   const wasTraining = model.training;
   model.eval();

@@ -36,9 +36,8 @@ export function generatorStates(gens: Map<string, Generator>): GeneratorState[] 
 }
 
 /**
- * Moves each generator to its saved offset. Generator offsets only move forward (draws advance
- * them), so this works for generators built afresh the same way (a restarted process): a stream
- * already past its saved point, or with another seed, means another setup and is an error.
+ * Moves each generator to its saved offset. The seeds must match: another seed means another
+ * setup, and is an error.
  */
 export function restoreGenerators(gens: Map<string, Generator>, states: GeneratorState[]): void {
   const problems: string[] = [];
@@ -47,14 +46,8 @@ export function restoreGenerators(gens: Map<string, Generator>, states: Generato
     const s = saved.get(name);
     if (!s) problems.push(`generator "${name}" is not in the checkpoint`);
     else if (s.seed !== g.seed) problems.push(`generator "${name}" has seed ${g.seed}, the checkpoint's had ${s.seed}`);
-    else if (g.offset > s.offset)
-      problems.push(`generator "${name}" is already at offset ${g.offset}, past the checkpoint's ${s.offset} (build the model and generators afresh before resuming)`);
   }
   for (const name of saved.keys()) if (!gens.has(name)) problems.push(`the checkpoint has generator "${name}", this run has none of that name`);
   if (problems.length) throw new Error(`resume: ${problems.join('; ')}`);
-  for (const [name, g] of gens) {
-    const gap = saved.get(name)!.offset - g.offset;
-    // 'normal' draws consume one block per value: a gap of n blocks is skipped by taking n.
-    if (gap > 0) g.take('normal', gap);
-  }
+  for (const [name, g] of gens) g.restore(saved.get(name)!.offset);
 }

@@ -1,6 +1,8 @@
 // Entry points of the element-wise ops: broadcast and shape checks, then the CPU kernels.
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "cpu/elementwise.h"
+#include "cuda/elementwise.h"
 
 using namespace vigil;
 
@@ -42,7 +44,6 @@ vigil_status check_binary(const char* op, const vigil_tensor* a, const vigil_ten
                           const vigil_tensor* y, const char* y_name, cpu::Shape& ys) {
   if (!a || !b || !y) return fail(VIGIL_ERR_ARG, op, std::string("a, b and ") + y_name + " are required");
   VIGIL_CHECK(check_same(op, {{"a", a}, {"b", b}, {y_name, y}}));
-  VIGIL_CHECK(require_cpu(op, {{"a", a}, {"b", b}, {y_name, y}}));
   if (!broadcast_shape(a, b, ys))
     return fail(VIGIL_ERR_SHAPE, op, "a and b do not broadcast", {{"a", a}, {"b", b}});
   if (!has_dims(y, ys))
@@ -63,10 +64,12 @@ extern "C" vigil_status vigil_binary_forward(vigil_binary_op op, const vigil_ten
     if (!valid_binary(op)) return fail(VIGIL_ERR_ARG, name, "unknown binary op " + std::to_string(op));
     cpu::Shape ys;
     VIGIL_CHECK(check_binary(name, a, b, y, "y", ys));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(a->dtype, T, {
-      cpu::binary_forward<T>(op, data<T>(a), cpu::Shape(a), data<T>(b), cpu::Shape(b), data<T>(y), ys);
+      s = VIGIL_DISPATCH(name, a->device, binary_forward<T>, op, data<T>(a), cpu::Shape(a),
+                         data<T>(b), cpu::Shape(b), data<T>(y), ys);
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -79,16 +82,16 @@ extern "C" vigil_status vigil_binary_backward(vigil_binary_op op, const vigil_te
     cpu::Shape ys;
     VIGIL_CHECK(check_binary(name, a, b, dy, "dy", ys));
     VIGIL_CHECK(check_same(name, {{"a", a}, {"dy", dy}, {"da", da}, {"db", db}}));
-    VIGIL_CHECK(require_cpu(name, {{"da", da}, {"db", db}}));
     if (da && !same_shape(da, a))
       return fail(VIGIL_ERR_SHAPE, name, "da must have the shape of a", {{"a", a}, {"da", da}});
     if (db && !same_shape(db, b))
       return fail(VIGIL_ERR_SHAPE, name, "db must have the shape of b", {{"b", b}, {"db", db}});
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(a->dtype, T, {
-      cpu::binary_backward<T>(op, data<T>(a), cpu::Shape(a), data<T>(b), cpu::Shape(b), data<T>(dy),
-                              ys, data<T>(da), data<T>(db));
+      s = VIGIL_DISPATCH(name, a->device, binary_backward<T>, op, data<T>(a), cpu::Shape(a),
+                         data<T>(b), cpu::Shape(b), data<T>(dy), ys, data<T>(da), data<T>(db));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -99,12 +102,13 @@ extern "C" vigil_status vigil_unary_forward(vigil_unary_op op, const vigil_tenso
     if (!valid_unary(op)) return fail(VIGIL_ERR_ARG, name, "unknown unary op " + std::to_string(op));
     if (!x || !y) return fail(VIGIL_ERR_ARG, name, "x and y are required");
     VIGIL_CHECK(check_same(name, {{"x", x}, {"y", y}}));
-    VIGIL_CHECK(require_cpu(name, {{"x", x}, {"y", y}}));
     if (!same_shape(x, y)) return fail(VIGIL_ERR_SHAPE, name, "y must have the shape of x", {{"x", x}, {"y", y}});
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      cpu::unary_forward<T>(op, data<T>(x), data<T>(y), numel(x), p0, p1);
+      s = VIGIL_DISPATCH(name, x->device, unary_forward<T>, op, data<T>(x), data<T>(y), numel(x),
+                         p0, p1);
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -117,13 +121,14 @@ extern "C" vigil_status vigil_unary_backward(vigil_unary_op op, const vigil_tens
     if (!x || !y || !dy) return fail(VIGIL_ERR_ARG, name, "x, y and dy are required");
     const std::initializer_list<Named> ts = {{"x", x}, {"y", y}, {"dy", dy}, {"dx", dx}};
     VIGIL_CHECK(check_same(name, ts));
-    VIGIL_CHECK(require_cpu(name, ts));
     if (!same_shape(x, y) || !same_shape(x, dy) || (dx && !same_shape(x, dx)))
       return fail(VIGIL_ERR_SHAPE, name, "x, y, dy and dx must have one shape", ts);
     if (!dx) return VIGIL_OK;
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      cpu::unary_backward<T>(op, data<T>(x), data<T>(y), data<T>(dy), data<T>(dx), numel(x), p0, p1);
+      s = VIGIL_DISPATCH(name, x->device, unary_backward<T>, op, data<T>(x), data<T>(y),
+                         data<T>(dy), data<T>(dx), numel(x), p0, p1);
     });
-    return VIGIL_OK;
+    return s;
   });
 }

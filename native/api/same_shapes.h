@@ -19,10 +19,9 @@ inline vigil_status require_same_shapes(const char* op, std::initializer_list<Na
   return VIGIL_OK;
 }
 
-// check_same + require_cpu + require_same_shapes: the usual prologue of an element-wise op.
+// check_same + require_same_shapes: the usual prologue of an element-wise op.
 inline vigil_status check_elementwise(const char* op, std::initializer_list<Named> ts) {
   VIGIL_CHECK(check_same(op, ts));
-  VIGIL_CHECK(require_cpu(op, ts));
   return require_same_shapes(op, ts);
 }
 

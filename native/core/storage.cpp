@@ -42,7 +42,10 @@ extern "C" void vigil_free(vigil_device dev, void* p, size_t nbytes) {
   g_cpu_buffers -= 1;
 }
 
-extern "C" void vigil_release_cached(void) { vigil::host_cache_release(); }
+extern "C" void vigil_release_cached(void) {
+  vigil::host_cache_release();
+  vigil::cuda_release_cached();
+}
 
 extern "C" vigil_mem_stats vigil_memory(void) {
   vigil_mem_stats s{};
@@ -50,6 +53,7 @@ extern "C" vigil_mem_stats vigil_memory(void) {
   s.cpu_buffers = g_cpu_buffers.load();
   s.cpu_cached_bytes = vigil::host_cache_bytes();
   vigil::cuda_memory(&s.cuda_bytes, &s.cuda_buffers);
+  s.cuda_cached_bytes = vigil::cuda_cached_bytes();
   return s;
 }
 

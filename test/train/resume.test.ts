@@ -12,7 +12,7 @@ import { loadCheckpoint } from '../../lib/train/checkpoint';
 const CHILD = join(__dirname, 'fit_child.ts');
 
 function child(dir: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, dir, ...args], {
+  return spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CHILD, dir, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

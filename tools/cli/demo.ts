@@ -2,16 +2,17 @@
 // period of a synthetic 8-channel process, fits the threshold on a normal validation tail
 // (never on test labels), scores a later period with three injected faults, and prints what it
 // found. Runs in well under a minute on two cores.
+import { Series } from '../../lib/data/series';
 import { syntheticSeries } from '../../lib/data/synthetic';
+import { Windows } from '../../lib/data/windows';
 import { aucRoc, pointMetrics, quantile } from '../../lib/detect/metrics';
 import { noGrad } from '../../lib/autograd/grad_mode';
-import { mseLoss } from '../../lib/ops/losses';
 import { mean, square } from '../../lib/ops';
 import { sub } from '../../lib/ops/elementwise';
-import { Adam } from '../../lib/optim';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
-import { Progress } from '../../lib/train/progress';
+import { fromWindows } from '../../lib/train/data';
+import { fit } from '../../lib/train/fit';
 import { LstmAe } from '../../models/lstm_ae';
 import { helpText, parseFlags } from './args';
 
@@ -26,22 +27,15 @@ const FLAGS = {
 const WINDOW = 32;
 const CHANNELS = 8;
 
-/** Copies windows [start, start+T) of a row-major series into one [n, T, F] tensor. */
-function windowBatch(data: Float32Array, starts: ArrayLike<number>, channels: number): Tensor {
-  const out = new Float32Array(starts.length * WINDOW * channels);
-  for (let i = 0; i < starts.length; i++)
-    out.set(data.subarray(starts[i] * channels, (starts[i] + WINDOW) * channels), i * WINDOW * channels);
-  return Tensor.fromArray(out, [starts.length, WINDOW, channels]);
-}
-
 /** Mean squared reconstruction error of each window. */
-function windowScores(model: LstmAe, data: Float32Array, starts: number[], channels: number): Float32Array {
-  const scores = new Float32Array(starts.length);
+function windowScores(model: LstmAe, w: Windows): Float32Array {
+  const scores = new Float32Array(w.count);
   model.eval();
   noGrad(() => {
-    for (let b = 0; b < starts.length; b += 256)
+    for (let b = 0; b < w.count; b += 256)
       tidy(() => {
-        const x = windowBatch(data, starts.slice(b, b + 256), channels);
+        const idx = Int32Array.from({ length: Math.min(256, w.count - b) }, (_, i) => b + i);
+        const x = Tensor.fromArray(w.batch(idx), [idx.length, w.length, w.channels]);
         const err = mean(square(sub(model.forward(x), x)), [1, 2]);
         scores.set(err.toArray(), b);
       });
@@ -49,11 +43,14 @@ function windowScores(model: LstmAe, data: Float32Array, starts: number[], chann
   return scores;
 }
 
+const asSeries = (s: { data: Float32Array; rows: number }): Series =>
+  ({ columns: Array.from({ length: CHANNELS }, (_, c) => `ch${c}`), data: s.data, rows: s.rows });
+
 function standardise(data: Float32Array, channels: number, meanV: Float64Array, stdV: Float64Array): void {
   for (let i = 0; i < data.length; i++) data[i] = (data[i] - meanV[i % channels]) / stdV[i % channels];
 }
 
-export function demo(argv: string[]): void {
+export async function demo(argv: string[]): Promise<void> {
   const f = parseFlags('demo', argv, FLAGS);
   if (f.help) return console.log(helpText('demo', 'train and run a detector on built-in data', FLAGS));
   const t0 = Date.now();
@@ -68,44 +65,25 @@ export function demo(argv: string[]): void {
   standardise(train.data, CHANNELS, mu, sd);
   standardise(test.data, CHANNELS, mu, sd);
 
-  // Windows ending in the first 85% train; the tail is the validation set for the threshold.
+  // Windows inside the first 85% train; the tail is the validation set for the threshold.
   const split = Math.floor(train.rows * 0.85);
-  const trainStarts = Array.from({ length: split - WINDOW + 1 }, (_, i) => i);
-  const valStarts = Array.from({ length: train.rows - split - WINDOW + 1 }, (_, i) => split + i);
+  const trainWindows = new Windows(asSeries(train), { length: WINDOW, segments: [[0, split]] });
+  const valWindows = new Windows(asSeries(train), { length: WINDOW, segments: [[split, train.rows]] });
 
   const gen = new Generator(f.seed);
   const model = new LstmAe({ inputs: CHANNELS, window: WINDOW, encoder: [32, 16], latent: 8, decoderDense: 16, decoder: [16, 32], bnMomentum: 0.01, bnEps: 1e-3 }, gen);
-  const opt = new Adam(model.parameters(), { lr: 2e-3 });
   console.log(`vigil demo: ${CHANNELS}-channel synthetic process, ${train.rows} normal rows to train on, ${test.rows} rows with ${test.faults.length} injected faults to score`);
   console.log(`model: LSTM autoencoder, ${model.numParameters()} parameters, window ${WINDOW}`);
 
-  const batch = 64;
-  const steps = Math.ceil(trainStarts.length / batch);
-  const progress = new Progress('train', steps);
-  for (let epoch = 1; epoch <= f.epochs; epoch++) {
-    model.train();
-    const order = gen.permutation(trainStarts.length);
-    let total = 0;
-    for (let s = 0; s < steps; s++) {
-      const idx = Array.from(order.subarray(s * batch, (s + 1) * batch), (i) => trainStarts[i]);
-      total += tidy(() => {
-        const x = windowBatch(train.data, idx, CHANNELS);
-        opt.zeroGrad();
-        const loss = mseLoss(model.forward(x), x);
-        loss.backward();
-        opt.step();
-        return loss.item();
-      });
-      progress.tick(s + 1, `epoch ${epoch}/${f.epochs}`);
-    }
-    const val = windowScores(model, train.data, valStarts, CHANNELS);
-    progress.line(`epoch ${epoch}/${f.epochs}: train loss ${(total / steps).toFixed(4)}, validation loss ${(val.reduce((a, b) => a + b, 0) / val.length).toFixed(4)}`);
-  }
+  // Shuffling draws from the generator that initialised the weights; the weights of the epoch
+  // with the best validation loss are kept.
+  await fit(model, fromWindows(trainWindows, valWindows), {
+    epochs: f.epochs, batchSize: 64, validationBatchSize: 256, lr: 2e-3, generator: gen,
+  });
 
   // Threshold: the 99.5% quantile of validation scores (normal data only).
-  const threshold = quantile(windowScores(model, train.data, valStarts, CHANNELS), 0.995);
-  const testStarts = Array.from({ length: test.rows - WINDOW + 1 }, (_, i) => i);
-  const windowScore = windowScores(model, test.data, testStarts, CHANNELS);
+  const threshold = quantile(windowScores(model, valWindows), 0.995);
+  const windowScore = windowScores(model, new Windows(asSeries(test), { length: WINDOW }));
   // A step's score is that of the window ending at it; the first WINDOW-1 steps have none.
   const labels = test.labels.subarray(WINDOW - 1);
   const flags = windowScore.map((s) => (s > threshold ? 1 : 0));
@@ -128,5 +106,4 @@ export function demo(argv: string[]): void {
   }
   console.log(`\n${found}/${test.faults.length} faults detected in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   model.dispose();
-  opt.dispose();
 }

@@ -200,6 +200,13 @@ vigil_status vigil_sgd_step(vt param, vt grad, vt momentum_buf, double lr, doubl
 vigil_status vigil_sum_squares(vt x, double* out);
 vigil_status vigil_scale_inplace(vt x, double alpha);
 
+/* ---------------------------------------------------------------- dispatch
+ * 1 when this build has a kernel for the op family on that device, else 0. op is a family
+ * name of this file without the vigil_ prefix ("matmul", "lstm", "adam_step"; a _forward or
+ * _backward suffix is ignored). Whether a CUDA device is present is vigil_cuda_device_count's
+ * question, not this one's.                                                                  */
+int vigil_supports(const char* op, vigil_device device);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,7 +34,7 @@ void vigil_free(vigil_device dev, void* p, size_t nbytes);
 /* Native bytes and buffers in use (both devices), for leak tests, and bytes the caching
  * allocators hold for reuse. */
 typedef struct vigil_mem_stats {
-  int64_t cpu_bytes, cpu_buffers, cuda_bytes, cuda_buffers, cpu_cached_bytes;
+  int64_t cpu_bytes, cpu_buffers, cuda_bytes, cuda_buffers, cpu_cached_bytes, cuda_cached_bytes;
 } vigil_mem_stats;
 vigil_mem_stats vigil_memory(void);
 /* Returns every cached block to the system (the cache refills as work goes on). */
@@ -48,9 +48,15 @@ vigil_status vigil_copy_to_host(const vigil_tensor* src, void* dst, size_t nbyte
 void vigil_set_num_threads(int n);
 int vigil_get_num_threads(void);
 
-/* Build facts: 1 when CUDA sources were compiled in; devices found (0 when none or no driver). */
+/* Build facts: 1 when CUDA sources were compiled in; devices found (0 when none, no driver, or
+ * the engine's device cannot run this build's kernels). Never aborts. */
 int vigil_cuda_compiled(void);
 int vigil_cuda_device_count(void);
+/* One line for people: runtime and driver versions, the engine's device (name, compute
+ * capability, memory) and the architectures compiled for, or why no device is usable.
+ * snprintf-style: writes at most n bytes (NUL included), returns the full length.
+ * The engine uses device 0, or the one named by the environment variable VIGIL_CUDA_DEVICE. */
+int vigil_cuda_describe(char* buf, size_t n);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,118 @@
+// Per-channel attribution: which channels an alarm blames (the largest per-channel errors), and
+// how often the blamed channels are the labelled responsible ones (HitRate@P%).
+
+/** Labelled responsible channels of steps [start, end): 0-based steps and channels. */
+export interface ChannelSegment {
+  start: number;
+  end: number;
+  channels: number[];
+}
+
+/**
+ * Parses SMD `interpretation_label` text: one `start-end:c1,c2,...` per line with 0-based start,
+ * end one past the last step (checked against test_label: "246-252" labels steps 246..251), and
+ * 1-BASED channel numbers, returned 0-based. (TranAD's preprocessing reads the same file as
+ * steps start-1 .. end-2, one step earlier than test_label; we follow test_label.)
+ */
+export function parseInterpretationLabels(text: string, source = 'interpretation_label'): ChannelSegment[] {
+  const out: ChannelSegment[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const m = /^(\d+)\s*-\s*(\d+)\s*:\s*(\d+(?:\s*,\s*\d+)*)\s*,?$/.exec(line);
+    if (!m) throw new Error(`${source}: line ${i + 1}: expected "start-end:c1,c2,...", got "${line}"`);
+    const start = +m[1], end = +m[2];
+    if (end <= start) throw new Error(`${source}: line ${i + 1}: end ${end} is not after start ${start}`);
+    const channels = m[3].split(',').map((c) => {
+      const v = +c.trim();
+      if (v < 1) throw new Error(`${source}: line ${i + 1}: channel numbers are 1-based, got ${v}`);
+      return v - 1;
+    });
+    out.push({ start, end, channels });
+  });
+  return out;
+}
+
+/** Channels of one step ordered by descending error (ties: lower channel first). */
+export function rankChannels(errors: ArrayLike<number>, channels: number, step: number): Int32Array {
+  const base = step * channels;
+  const idx = new Int32Array(channels);
+  for (let c = 0; c < channels; c++) idx[c] = c;
+  return idx.sort((a, b) => errors[base + b] - errors[base + a] || a - b);
+}
+
+/** The k channels of largest error at every step: rows * k, row-major. */
+export function topChannels(errors: ArrayLike<number>, rows: number, channels: number, k: number): Int32Array {
+  if (errors.length !== rows * channels) {
+    throw new Error(`topChannels: errors hold ${errors.length} values, expected rows ${rows} * channels ${channels}`);
+  }
+  const kk = Math.min(k, channels);
+  const out = new Int32Array(rows * kk);
+  for (let t = 0; t < rows; t++) out.set(rankChannels(errors, channels, t).subarray(0, kk), t * kk);
+  return out;
+}
+
+/** Python's round(): to the nearest integer, halves to even (round(4.5) = 4). */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+export interface HitRate {
+  /** HitRate@P% keyed by P ("100", "150"). NaN when no step has labelled channels. */
+  hitRate: Record<string, number>;
+  /** Steps averaged over. */
+  steps: number;
+}
+
+/**
+ * HitRate@P% in the convention of TranAD's released code (src/diagnosis.py, hit_att), which
+ * follows OmniAnomaly (KDD 2019): for EVERY step t that lies in a labelled segment (whether or
+ * not the detector flagged it), with G_t the labelled channels (the union when segments
+ * overlap), take the top round(P/100 * |G_t|) channels by error at t (Python rounding, halves to
+ * even; at most all channels) and score |top ∩ G_t| / |G_t|. HitRate@P% is the mean over those
+ * steps. Ties in error rank the lower channel first (TranAD's reversed argsort ranks the higher
+ * one first; ties matter only for constant errors).
+ */
+export function hitRate(
+  errors: ArrayLike<number>,
+  channels: number,
+  labelled: ChannelSegment[],
+  percents: number[] = [100, 150],
+): HitRate {
+  const rows = errors.length / channels;
+  if (!Number.isInteger(rows)) throw new Error(`hitRate: ${errors.length} errors is not a multiple of ${channels} channels`);
+  const byStep = new Map<number, Set<number>>();
+  for (const seg of labelled) {
+    if (seg.start < 0 || seg.end > rows || seg.end <= seg.start) {
+      throw new Error(`hitRate: labelled segment [${seg.start}, ${seg.end}) is outside the ${rows} scored steps`);
+    }
+    for (const c of seg.channels) {
+      if (!Number.isInteger(c) || c < 0 || c >= channels) throw new Error(`hitRate: channel ${c} of segment [${seg.start}, ${seg.end}) is not in 0..${channels - 1}`);
+    }
+    for (let t = seg.start; t < seg.end; t++) {
+      const g = byStep.get(t) ?? new Set<number>();
+      for (const c of seg.channels) g.add(c);
+      byStep.set(t, g);
+    }
+  }
+  const sums = percents.map(() => 0);
+  let steps = 0;
+  for (const [t, g] of byStep) {
+    if (!g.size) continue;
+    const ranked = rankChannels(errors, channels, t);
+    percents.forEach((p, i) => {
+      const size = Math.min(channels, roundHalfEven((p * g.size) / 100));
+      let hits = 0;
+      for (let r = 0; r < size; r++) if (g.has(ranked[r])) hits++;
+      sums[i] += hits / g.size;
+    });
+    steps++;
+  }
+  const out: Record<string, number> = {};
+  percents.forEach((p, i) => (out[String(p)] = steps ? sums[i] / steps : NaN));
+  return { hitRate: out, steps };
+}

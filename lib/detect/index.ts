@@ -1,0 +1,10 @@
+// Detection: thresholds, metrics, baselines, attribution and the evaluation report.
+export * from './metrics';
+export * from './thresholds';
+export * from './baselines';
+export * from './attribution';
+export * from './report';
+export { fitGpd, gpdTailQuantile, type GpdFit } from './gpd';
+export { symmetricEigen, type SymmetricEigen } from './eigen';
+export { philoxUniform } from './philox';
+export { mean, std, median } from './stats';
