@@ -13,3 +13,4 @@ export * as nn from './nn';
 export * as optim from './optim';
 export * as data from './data';
 export * as train from './train';
+export * as detect from './detect';

@@ -13,8 +13,8 @@ export {
   type PresetName,
   type PresetOptions,
   type PresetData,
-  type Interpretation,
 } from './presets';
 export { schemaOf, checkSchema, diffSchema, type Schema, type SchemaDiff } from './schema';
 export { Scaler, quantile, type ScalerKind, type ScalerJSON, type ScaleOptions } from './scaler';
 export { Windows, timeSplit, type WindowOptions } from './windows';
+export { parseInterpretationLabels, type Interpretation } from './interpretation';

@@ -27,6 +27,7 @@ import { basename, dirname, join } from 'node:path';
 import { peekHeader, readCsv, type CsvOptions } from './csv';
 import { DataError } from './errors';
 import { firstLines } from './lines';
+import { parseInterpretationLabels, type Interpretation } from './interpretation';
 import type { Series } from './series';
 
 export type PresetName = 'smd' | 'batadal' | 'skab' | 'hai' | 'swat' | 'generic';
@@ -42,16 +43,6 @@ export interface PresetOptions extends CsvOptions {
   fullLabels?: string | false;
   /** skab: which label column(s) to use. Default 'anomaly'. */
   label?: 'anomaly' | 'changepoint' | 'any';
-}
-
-/** One anomalous segment of an SMD machine and the channels that explain it. */
-export interface Interpretation {
-  /** First row (0-based). */
-  start: number;
-  /** One past the last row. */
-  end: number;
-  /** Responsible channels, 0-based. */
-  channels: number[];
 }
 
 export interface PresetData {
@@ -186,24 +177,15 @@ async function loadSmd(path: string, folder: boolean, opts: PresetOptions): Prom
   return result;
 }
 
-/** SMD interpretation_label: lines `start-end:c1,c2,...` (end exclusive, 1-based channels). */
+/** SMD interpretation_label, checked against the test data's rows and channels. */
 export function readInterpretation(file: string, rows: number, channels: number): Interpretation[] {
-  const out: Interpretation[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
-    const line = text.trim();
-    if (!line) return;
-    const m = /^(\d+)-(\d+):(\d+(?:,\d+)*)$/.exec(line);
-    const where = { file, row: i + 1, found: text };
-    if (!m) throw new DataError(`expected start-end:c1,c2,..., found "${line}"`, where);
-    const start = +m[1];
-    const end = +m[2];
-    if (!(start < end && end <= rows)) throw new DataError(`segment ${start}-${end} is not inside the ${rows} test rows`, where);
-    const chans = m[3].split(',').map((c) => +c - 1);
-    const bad = chans.find((c) => c < 0 || c >= channels);
-    if (bad !== undefined) throw new DataError(`channel ${bad + 1} is not in 1..${channels}`, where);
-    out.push({ start, end, channels: chans });
-  });
-  return out;
+  const segments = parseInterpretationLabels(readFileSync(file, 'utf8'), file);
+  for (const s of segments) {
+    if (s.end > rows) throw new DataError(`segment ${s.start}-${s.end} is not inside the ${rows} test rows`, { file });
+    const bad = s.channels.find((c) => c >= channels);
+    if (bad !== undefined) throw new DataError(`segment ${s.start}-${s.end}: channel ${bad + 1} is not in 1..${channels}`, { file });
+  }
+  return segments;
 }
 
 // ---- BATADAL

@@ -2,36 +2,11 @@
 // how often the blamed channels are the labelled responsible ones (HitRate@P%).
 
 /** Labelled responsible channels of steps [start, end): 0-based steps and channels. */
-export interface ChannelSegment {
-  start: number;
-  end: number;
-  channels: number[];
-}
+import type { Interpretation } from '../data/interpretation';
 
-/**
- * Parses SMD `interpretation_label` text: one `start-end:c1,c2,...` per line with 0-based start,
- * end one past the last step (checked against test_label: "246-252" labels steps 246..251), and
- * 1-BASED channel numbers, returned 0-based. (TranAD's preprocessing reads the same file as
- * steps start-1 .. end-2, one step earlier than test_label; we follow test_label.)
- */
-export function parseInterpretationLabels(text: string, source = 'interpretation_label'): ChannelSegment[] {
-  const out: ChannelSegment[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    const m = /^(\d+)\s*-\s*(\d+)\s*:\s*(\d+(?:\s*,\s*\d+)*)\s*,?$/.exec(line);
-    if (!m) throw new Error(`${source}: line ${i + 1}: expected "start-end:c1,c2,...", got "${line}"`);
-    const start = +m[1], end = +m[2];
-    if (end <= start) throw new Error(`${source}: line ${i + 1}: end ${end} is not after start ${start}`);
-    const channels = m[3].split(',').map((c) => {
-      const v = +c.trim();
-      if (v < 1) throw new Error(`${source}: line ${i + 1}: channel numbers are 1-based, got ${v}`);
-      return v - 1;
-    });
-    out.push({ start, end, channels });
-  });
-  return out;
-}
+/** A labelled segment [start, end) and its responsible channels (0-based). */
+export type ChannelSegment = Interpretation;
+
 
 /** Channels of one step ordered by descending error (ties: lower channel first). */
 export function rankChannels(errors: ArrayLike<number>, channels: number, step: number): Int32Array {

@@ -3,7 +3,7 @@
 // rigorous leaderboards on SMD and SWaT). Both work on Series-like row-major data.
 import type { Series } from '../data/series';
 import { symmetricEigen } from './eigen';
-import { philoxUniform } from './philox';
+import { Generator } from '../random';
 
 export type SeriesLike = Pick<Series, 'rows' | 'columns'> & { data: ArrayLike<number> };
 
@@ -12,7 +12,10 @@ export type SeriesLike = Pick<Series, 'rows' | 'columns'> & { data: ArrayLike<nu
  * the engine's generator for that seed, identical on every run.
  */
 export function randomScores(series: Pick<Series, 'rows'>, seed = 0): Float32Array {
-  return Float32Array.from(philoxUniform(series.rows, seed));
+  const t = new Generator(seed).uniform([series.rows]);
+  const out = t.toArray() as Float32Array;
+  t.dispose();
+  return out;
 }
 
 export interface PcaOptions {

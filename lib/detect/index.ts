@@ -6,5 +6,5 @@ export * from './attribution';
 export * from './report';
 export { fitGpd, gpdTailQuantile, type GpdFit } from './gpd';
 export { symmetricEigen, type SymmetricEigen } from './eigen';
-export { philoxUniform } from './philox';
 export { mean, std, median } from './stats';
+export { scoreWindows, pointScores, type WindowSource, type WindowScores, type Scorer } from './score';

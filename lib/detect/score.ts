@@ -64,11 +64,3 @@ export function pointScores(windows: WindowSource, ws: WindowScores, rows: numbe
   }
   return { scores, channelErrors };
 }
-
-/** The k channels with the largest error at a row, largest first. */
-export function topChannels(channelErrors: Float32Array, row: number, channels: number, k: number): number[] {
-  const e = channelErrors.subarray(row * channels, (row + 1) * channels);
-  return Array.from({ length: channels }, (_, c) => c)
-    .sort((a, b) => e[b] - e[a])
-    .slice(0, k);
-}

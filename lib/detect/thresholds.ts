@@ -148,3 +148,28 @@ export function rocGmean(scores: ArrayLike<number>, labels: ArrayLike<number>): 
     params: { gmean: b.objective, tpr: b.tp / b.pos, fpr: b.fp / b.neg, n: b.pos + b.neg, fittedOn: 'validation' },
   };
 }
+
+/**
+ * The same method with the same settings fitted afresh on other calibration scores: how a
+ * baseline (random, PCA) gets a threshold comparable to the model's, each from its own
+ * validation scores. best-f1 and roc-gmean need the validation labels again.
+ */
+export function refitThreshold(t: Threshold, scores: ArrayLike<number>, labels?: ArrayLike<number>): Threshold {
+  const p = t.params;
+  const needLabels = (): ArrayLike<number> => {
+    if (!labels) throw new Error(`refitThreshold: method ${t.method} needs the labelled validation data`);
+    return labels;
+  };
+  switch (t.method) {
+    case 'fixed': return { ...t, params: { ...p } };
+    case 'mean-std': return meanStd(scores, p.k as number);
+    case 'quantile': return quantileThreshold(scores, p.q as number);
+    case 'false-alarm-budget':
+      return falseAlarmBudget(scores, p.alarmsPerDay != null
+        ? { alarmsPerDay: p.alarmsPerDay as number, stepSeconds: p.stepSeconds as number }
+        : { fraction: p.fraction as number });
+    case 'pot': return pot(scores, { initialQuantile: p.initialQuantile as number, risk: p.risk as number });
+    case 'best-f1': return bestF1(scores, needLabels());
+    case 'roc-gmean': return rocGmean(scores, needLabels());
+  }
+}

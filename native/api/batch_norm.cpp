@@ -3,7 +3,9 @@
 #include <string>
 
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "cpu/batch_norm.h"
+#include "cuda/batch_norm.h"
 
 using namespace vigil;
 
@@ -50,14 +52,13 @@ extern "C" vigil_status vigil_batch_norm_forward(const vigil_tensor* x, int axis
                                                  const vigil_tensor* save_mean,
                                                  const vigil_tensor* save_invstd) {
   const char* op = "batch_norm_forward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!x || !y) return fail(VIGIL_ERR_ARG, op, "x and y are required");
     const std::initializer_list<Named> all = {
         {"x", x},       {"gamma", gamma}, {"beta", beta},           {"running_mean", running_mean},
         {"running_var", running_var},     {"y", y},                 {"save_mean", save_mean},
         {"save_invstd", save_invstd}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::BnLayout L;
     int ax = 0;
     VIGIL_CHECK(bn_layout(op, x, axis, &L, &ax));
@@ -80,13 +81,14 @@ extern "C" vigil_status vigil_batch_norm_forward(const vigil_tensor* x, int axis
       return fail(VIGIL_ERR_ARG, op, "eps must be finite and >= 0");
     if (!(momentum >= 0 && momentum <= 1))
       return fail(VIGIL_ERR_ARG, op, "momentum must be in [0, 1]");
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      cpu::batch_norm_forward(data<T>(x), L, data<T>(gamma), data<T>(beta),
-                              data<T>(running_mean), data<T>(running_var), training != 0,
-                              momentum, eps, data<T>(y), data<T>(save_mean),
-                              data<T>(save_invstd));
+      s = VIGIL_DISPATCH(op, x->device, batch_norm_forward<T>, data<T>(x), L, data<T>(gamma),
+                         data<T>(beta), data<T>(running_mean), data<T>(running_var),
+                         training != 0, momentum, eps, data<T>(y), data<T>(save_mean),
+                         data<T>(save_invstd));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -99,14 +101,13 @@ extern "C" vigil_status vigil_batch_norm_backward(const vigil_tensor* x, int axi
                                                   const vigil_tensor* dgamma,
                                                   const vigil_tensor* dbeta) {
   const char* op = "batch_norm_backward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!x || !save_mean || !save_invstd || !dy)
       return fail(VIGIL_ERR_ARG, op, "x, save_mean, save_invstd and dy are required");
     const std::initializer_list<Named> all = {
         {"x", x},   {"gamma", gamma}, {"save_mean", save_mean}, {"save_invstd", save_invstd},
         {"dy", dy}, {"dx", dx},       {"dgamma", dgamma},       {"dbeta", dbeta}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::BnLayout L;
     int ax = 0;
     VIGIL_CHECK(bn_layout(op, x, axis, &L, &ax));
@@ -116,11 +117,12 @@ extern "C" vigil_status vigil_batch_norm_backward(const vigil_tensor* x, int axi
                             {{"gamma", gamma}, {"save_mean", save_mean},
                              {"save_invstd", save_invstd}, {"dgamma", dgamma}, {"dbeta", dbeta}},
                             all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      cpu::batch_norm_backward(data<T>(x), L, data<T>(gamma), data<T>(save_mean),
-                               data<T>(save_invstd), data<T>(dy), training != 0, data<T>(dx),
-                               data<T>(dgamma), data<T>(dbeta));
+      s = VIGIL_DISPATCH(op, x->device, batch_norm_backward<T>, data<T>(x), L, data<T>(gamma),
+                         data<T>(save_mean), data<T>(save_invstd), data<T>(dy), training != 0,
+                         data<T>(dx), data<T>(dgamma), data<T>(dbeta));
     });
-    return VIGIL_OK;
+    return s;
   });
 }

@@ -4,7 +4,9 @@
 
 #include "api/expect.h"
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "cpu/causal_conv1d.h"
+#include "cuda/causal_conv1d.h"
 
 using namespace vigil;
 
@@ -37,16 +39,17 @@ extern "C" vigil_status vigil_causal_conv1d_forward(vt x, vt w, vt bias, int64_t
   return guarded(op, [&]() -> vigil_status {
     std::initializer_list<Named> all = {{"x", x}, {"w", w}, {"bias", bias}, {"y", y}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::CausalConv1dDims d;
     VIGIL_CHECK(read_dims(op, x, w, dilation, &d));
     if (!y) return fail(VIGIL_ERR_ARG, op, "y is required", all);
     VIGIL_CHECK(check_expected(op, sizes(d),
                                {{"bias", bias, {d.Cout}}, {"y", y, {d.B, d.Cout, d.T}}}, all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, S, {
-      cpu::causal_conv1d_forward<S>(d, data<S>(x), data<S>(w), data<S>(bias), data<S>(y));
+      s = VIGIL_DISPATCH(op, x->device, causal_conv1d_forward<S>, d, data<S>(x), data<S>(w),
+                         data<S>(bias), data<S>(y));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -57,7 +60,6 @@ extern "C" vigil_status vigil_causal_conv1d_backward(vt x, vt w, vt dy, int64_t 
     std::initializer_list<Named> all = {{"x", x},   {"w", w},   {"dy", dy},
                                         {"dx", dx}, {"dw", dw}, {"dbias", dbias}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::CausalConv1dDims d;
     VIGIL_CHECK(read_dims(op, x, w, dilation, &d));
     if (!dy) return fail(VIGIL_ERR_ARG, op, "dy is required", all);
@@ -67,10 +69,11 @@ extern "C" vigil_status vigil_causal_conv1d_backward(vt x, vt w, vt dy, int64_t 
                                 {"dw", dw, {d.Cout, d.Cin, d.K}},
                                 {"dbias", dbias, {d.Cout}}},
                                all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, S, {
-      cpu::causal_conv1d_backward<S>(d, data<S>(x), data<S>(w), data<S>(dy), data<S>(dx),
-                                     data<S>(dw), data<S>(dbias));
+      s = VIGIL_DISPATCH(op, x->device, causal_conv1d_backward<S>, d, data<S>(x), data<S>(w),
+                         data<S>(dy), data<S>(dx), data<S>(dw), data<S>(dbias));
     });
-    return VIGIL_OK;
+    return s;
   });
 }

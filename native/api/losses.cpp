@@ -3,7 +3,9 @@
 #include <string>
 
 #include "api/same_shapes.h"
+#include "core/dispatch.h"
 #include "cpu/losses.h"
+#include "cuda/losses.h"
 
 using namespace vigil;
 
@@ -17,7 +19,6 @@ vigil_status check_scalar(const char* op, vigil_reduction r, const vigil_tensor*
                                        std::to_string(static_cast<int>(r)));
   if (!y.t) return fail(VIGIL_ERR_ARG, op, std::string(y.name) + " is required");
   VIGIL_CHECK(check_same(op, {{"x", x}, y}));
-  VIGIL_CHECK(require_cpu(op, {y}));
   if (numel(y.t) != 1)
     return fail(VIGIL_ERR_SHAPE, op, std::string(y.name) + " must have one element", {y});
   return VIGIL_OK;
@@ -27,13 +28,14 @@ double count_div(vigil_reduction r, int64_t n) {
   return r == VIGIL_REDUCE_MEAN ? static_cast<double>(n) : 1.0;
 }
 
-// Writes the reduced loss into the one-element y.
+// Writes the reduced loss into the one-element y (CPU).
 template <typename T>
 void write_loss(const vigil_tensor* y, double sum, vigil_reduction r, int64_t n) {
   *data<T>(y) = static_cast<T>(sum / count_div(r, n));
 }
 
-// The factor every per-element derivative is multiplied by: dy, divided by n for MEAN.
+// The factor every per-element derivative is multiplied by: dy, divided by n for MEAN (CPU; the
+// CUDA kernels read dy on the device).
 template <typename T>
 double grad_scale(const vigil_tensor* dy, vigil_reduction r, int64_t n) {
   return static_cast<double>(*data<T>(dy)) / count_div(r, n);
@@ -46,15 +48,19 @@ double grad_scale(const vigil_tensor* dy, vigil_reduction r, int64_t n) {
 extern "C" vigil_status vigil_mse_forward(const vigil_tensor* pred, const vigil_tensor* target,
                                           vigil_reduction r, const vigil_tensor* y) {
   const char* op = "mse_forward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!pred || !target) return fail(VIGIL_ERR_ARG, op, "pred and target are required");
     VIGIL_CHECK(check_elementwise(op, {{"pred", pred}, {"target", target}}));
     VIGIL_CHECK(check_scalar(op, r, pred, {"y", y}));
+    vigil_status s = VIGIL_OK;
+    const int64_t n = numel(pred);
     VIGIL_FLOAT_SWITCH(pred->dtype, T, {
-      write_loss<T>(y, cpu::mse_sum(data<T>(pred), data<T>(target), numel(pred)), r,
-                    numel(pred));
+      const T *p = data<T>(pred), *t = data<T>(target);
+      s = dispatch(
+          op, pred->device, [&] { write_loss<T>(y, cpu::mse_sum(p, t, n), r, n); },
+          VIGIL_CUDA_KERNEL([&] { return cuda::mse_forward(p, t, n, count_div(r, n), data<T>(y)); }));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -63,16 +69,23 @@ extern "C" vigil_status vigil_mse_backward(const vigil_tensor* pred, const vigil
                                            const vigil_tensor* dpred,
                                            const vigil_tensor* dtarget) {
   const char* op = "mse_backward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!pred || !target) return fail(VIGIL_ERR_ARG, op, "pred and target are required");
     VIGIL_CHECK(check_elementwise(
         op, {{"pred", pred}, {"target", target}, {"dpred", dpred}, {"dtarget", dtarget}}));
     VIGIL_CHECK(check_scalar(op, r, pred, {"dy", dy}));
+    vigil_status s = VIGIL_OK;
+    const int64_t n = numel(pred);
     VIGIL_FLOAT_SWITCH(pred->dtype, T, {
-      cpu::mse_backward(data<T>(pred), data<T>(target), numel(pred),
-                        grad_scale<T>(dy, r, numel(pred)), data<T>(dpred), data<T>(dtarget));
+      const T *p = data<T>(pred), *t = data<T>(target);
+      T *dp = data<T>(dpred), *dt = data<T>(dtarget);
+      s = dispatch(
+          op, pred->device, [&] { cpu::mse_backward(p, t, n, grad_scale<T>(dy, r, n), dp, dt); },
+          VIGIL_CUDA_KERNEL([&] {
+            return cuda::mse_backward(p, t, n, data<T>(dy), count_div(r, n), dp, dt);
+          }));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -82,15 +95,21 @@ extern "C" vigil_status vigil_gaussian_nll_forward(const vigil_tensor* x, const 
                                                    const vigil_tensor* logvar, vigil_reduction r,
                                                    const vigil_tensor* y) {
   const char* op = "gaussian_nll_forward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!x || !mu || !logvar) return fail(VIGIL_ERR_ARG, op, "x, mu and logvar are required");
     VIGIL_CHECK(check_elementwise(op, {{"x", x}, {"mu", mu}, {"logvar", logvar}}));
     VIGIL_CHECK(check_scalar(op, r, x, {"y", y}));
+    vigil_status s = VIGIL_OK;
+    const int64_t n = numel(x);
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      write_loss<T>(y, cpu::gaussian_nll_sum(data<T>(x), data<T>(mu), data<T>(logvar), numel(x)),
-                    r, numel(x));
+      const T *xp = data<T>(x), *m = data<T>(mu), *lv = data<T>(logvar);
+      s = dispatch(
+          op, x->device, [&] { write_loss<T>(y, cpu::gaussian_nll_sum(xp, m, lv, n), r, n); },
+          VIGIL_CUDA_KERNEL([&] {
+            return cuda::gaussian_nll_forward(xp, m, lv, n, count_div(r, n), data<T>(y));
+          }));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -102,7 +121,7 @@ extern "C" vigil_status vigil_gaussian_nll_backward(const vigil_tensor* x,
                                                     const vigil_tensor* dmu,
                                                     const vigil_tensor* dlogvar) {
   const char* op = "gaussian_nll_backward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!x || !mu || !logvar) return fail(VIGIL_ERR_ARG, op, "x, mu and logvar are required");
     VIGIL_CHECK(check_elementwise(op, {{"x", x},
                                        {"mu", mu},
@@ -111,12 +130,20 @@ extern "C" vigil_status vigil_gaussian_nll_backward(const vigil_tensor* x,
                                        {"dmu", dmu},
                                        {"dlogvar", dlogvar}}));
     VIGIL_CHECK(check_scalar(op, r, x, {"dy", dy}));
+    vigil_status s = VIGIL_OK;
+    const int64_t n = numel(x);
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      cpu::gaussian_nll_backward(data<T>(x), data<T>(mu), data<T>(logvar), numel(x),
-                                 grad_scale<T>(dy, r, numel(x)), data<T>(dx), data<T>(dmu),
-                                 data<T>(dlogvar));
+      const T *xp = data<T>(x), *m = data<T>(mu), *lv = data<T>(logvar);
+      T *gx = data<T>(dx), *gm = data<T>(dmu), *glv = data<T>(dlogvar);
+      s = dispatch(
+          op, x->device,
+          [&] { cpu::gaussian_nll_backward(xp, m, lv, n, grad_scale<T>(dy, r, n), gx, gm, glv); },
+          VIGIL_CUDA_KERNEL([&] {
+            return cuda::gaussian_nll_backward(xp, m, lv, n, data<T>(dy), count_div(r, n), gx, gm,
+                                               glv);
+          }));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -125,15 +152,21 @@ extern "C" vigil_status vigil_gaussian_nll_backward(const vigil_tensor* x,
 extern "C" vigil_status vigil_kl_normal_forward(const vigil_tensor* mu, const vigil_tensor* logvar,
                                                 vigil_reduction r, const vigil_tensor* y) {
   const char* op = "kl_normal_forward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!mu || !logvar) return fail(VIGIL_ERR_ARG, op, "mu and logvar are required");
     VIGIL_CHECK(check_elementwise(op, {{"mu", mu}, {"logvar", logvar}}));
     VIGIL_CHECK(check_scalar(op, r, mu, {"y", y}));
+    vigil_status s = VIGIL_OK;
+    const int64_t n = numel(mu);
     VIGIL_FLOAT_SWITCH(mu->dtype, T, {
-      write_loss<T>(y, cpu::kl_normal_sum(data<T>(mu), data<T>(logvar), numel(mu)), r,
-                    numel(mu));
+      const T *m = data<T>(mu), *lv = data<T>(logvar);
+      s = dispatch(
+          op, mu->device, [&] { write_loss<T>(y, cpu::kl_normal_sum(m, lv, n), r, n); },
+          VIGIL_CUDA_KERNEL([&] {
+            return cuda::kl_normal_forward(m, lv, n, count_div(r, n), data<T>(y));
+          }));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -143,16 +176,24 @@ extern "C" vigil_status vigil_kl_normal_backward(const vigil_tensor* mu,
                                                  const vigil_tensor* dmu,
                                                  const vigil_tensor* dlogvar) {
   const char* op = "kl_normal_backward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!mu || !logvar) return fail(VIGIL_ERR_ARG, op, "mu and logvar are required");
     VIGIL_CHECK(check_elementwise(
         op, {{"mu", mu}, {"logvar", logvar}, {"dmu", dmu}, {"dlogvar", dlogvar}}));
     VIGIL_CHECK(check_scalar(op, r, mu, {"dy", dy}));
+    vigil_status s = VIGIL_OK;
+    const int64_t n = numel(mu);
     VIGIL_FLOAT_SWITCH(mu->dtype, T, {
-      cpu::kl_normal_backward(data<T>(mu), data<T>(logvar), numel(mu),
-                              grad_scale<T>(dy, r, numel(mu)), data<T>(dmu), data<T>(dlogvar));
+      const T *m = data<T>(mu), *lv = data<T>(logvar);
+      T *gm = data<T>(dmu), *glv = data<T>(dlogvar);
+      s = dispatch(
+          op, mu->device,
+          [&] { cpu::kl_normal_backward(m, lv, n, grad_scale<T>(dy, r, n), gm, glv); },
+          VIGIL_CUDA_KERNEL([&] {
+            return cuda::kl_normal_backward(m, lv, n, data<T>(dy), count_div(r, n), gm, glv);
+          }));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -162,15 +203,21 @@ extern "C" vigil_status vigil_bce_with_logits_forward(const vigil_tensor* logits
                                                       const vigil_tensor* target,
                                                       vigil_reduction r, const vigil_tensor* y) {
   const char* op = "bce_with_logits_forward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!logits || !target) return fail(VIGIL_ERR_ARG, op, "logits and target are required");
     VIGIL_CHECK(check_elementwise(op, {{"logits", logits}, {"target", target}}));
     VIGIL_CHECK(check_scalar(op, r, logits, {"y", y}));
+    vigil_status s = VIGIL_OK;
+    const int64_t n = numel(logits);
     VIGIL_FLOAT_SWITCH(logits->dtype, T, {
-      write_loss<T>(y, cpu::bce_with_logits_sum(data<T>(logits), data<T>(target), numel(logits)),
-                    r, numel(logits));
+      const T *l = data<T>(logits), *t = data<T>(target);
+      s = dispatch(
+          op, logits->device, [&] { write_loss<T>(y, cpu::bce_with_logits_sum(l, t, n), r, n); },
+          VIGIL_CUDA_KERNEL([&] {
+            return cuda::bce_with_logits_forward(l, t, n, count_div(r, n), data<T>(y));
+          }));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -180,18 +227,25 @@ extern "C" vigil_status vigil_bce_with_logits_backward(const vigil_tensor* logit
                                                        const vigil_tensor* dlogits,
                                                        const vigil_tensor* dtarget) {
   const char* op = "bce_with_logits_backward";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!logits || !target) return fail(VIGIL_ERR_ARG, op, "logits and target are required");
     VIGIL_CHECK(check_elementwise(op, {{"logits", logits},
                                        {"target", target},
                                        {"dlogits", dlogits},
                                        {"dtarget", dtarget}}));
     VIGIL_CHECK(check_scalar(op, r, logits, {"dy", dy}));
+    vigil_status s = VIGIL_OK;
+    const int64_t n = numel(logits);
     VIGIL_FLOAT_SWITCH(logits->dtype, T, {
-      cpu::bce_with_logits_backward(data<T>(logits), data<T>(target), numel(logits),
-                                    grad_scale<T>(dy, r, numel(logits)), data<T>(dlogits),
-                                    data<T>(dtarget));
+      const T *l = data<T>(logits), *t = data<T>(target);
+      T *gl = data<T>(dlogits), *gt = data<T>(dtarget);
+      s = dispatch(
+          op, logits->device,
+          [&] { cpu::bce_with_logits_backward(l, t, n, grad_scale<T>(dy, r, n), gl, gt); },
+          VIGIL_CUDA_KERNEL([&] {
+            return cuda::bce_with_logits_backward(l, t, n, data<T>(dy), count_div(r, n), gl, gt);
+          }));
     });
-    return VIGIL_OK;
+    return s;
   });
 }

@@ -3,7 +3,9 @@
 
 #include "api/expect.h"
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "cpu/lstm.h"
+#include "cuda/lstm.h"
 
 using namespace vigil;
 
@@ -36,7 +38,6 @@ extern "C" vigil_status vigil_lstm_forward(vt x, vt w_ih, vt w_hh, vt b_ih, vt b
                                         {"c0", c0},     {"y", y},       {"h_n", h_n},
                                         {"c_n", c_n},   {"gates", gates}, {"cells", cells}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::LstmDims d;
     VIGIL_CHECK(read_dims(op, x, w_ih, w_hh, &d));
     if (!y || !h_n || !c_n) return fail(VIGIL_ERR_ARG, op, "y, h_n and c_n are required", all);
@@ -50,12 +51,14 @@ extern "C" vigil_status vigil_lstm_forward(vt x, vt w_ih, vt w_hh, vt b_ih, vt b
                               {"y", y, {B, T, H}}, {"h_n", h_n, {B, H}}, {"c_n", c_n, {B, H}},
                               {"gates", gates, {T, B, 4 * H}}, {"cells", cells, {T, B, H}}},
                              all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, S, {
-      cpu::lstm_forward<S>(d, data<S>(x), data<S>(w_ih), data<S>(w_hh), data<S>(b_ih),
-                           data<S>(b_hh), data<S>(h0), data<S>(c0), data<S>(y), data<S>(h_n),
-                           data<S>(c_n), data<S>(gates), data<S>(cells));
+      s = VIGIL_DISPATCH(op, x->device, lstm_forward<S>, d, data<S>(x), data<S>(w_ih),
+                         data<S>(w_hh), data<S>(b_ih), data<S>(b_hh), data<S>(h0), data<S>(c0),
+                         data<S>(y), data<S>(h_n), data<S>(c_n), data<S>(gates),
+                         data<S>(cells));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -70,7 +73,6 @@ extern "C" vigil_status vigil_lstm_backward(vt x, vt w_ih, vt w_hh, vt h0, vt c0
         {"dc_n", dc_n},   {"dx", dx},       {"dw_ih", dw_ih}, {"dw_hh", dw_hh}, {"db_ih", db_ih},
         {"db_hh", db_hh}, {"dh0", dh0},     {"dc0", dc0}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::LstmDims d;
     VIGIL_CHECK(read_dims(op, x, w_ih, w_hh, &d));
     if (!y || !gates || !cells)
@@ -85,13 +87,14 @@ extern "C" vigil_status vigil_lstm_backward(vt x, vt w_ih, vt w_hh, vt h0, vt c0
          {"dw_ih", dw_ih, {4 * H, I}}, {"dw_hh", dw_hh, {4 * H, H}}, {"db_ih", db_ih, {4 * H}},
          {"db_hh", db_hh, {4 * H}}, {"dh0", dh0, {B, H}}, {"dc0", dc0, {B, H}}},
         all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, S, {
-      cpu::lstm_backward<S>(d, data<S>(x), data<S>(w_ih), data<S>(w_hh), data<S>(h0),
-                            data<S>(c0), data<S>(y), data<S>(gates), data<S>(cells), data<S>(dy),
-                            data<S>(dh_n), data<S>(dc_n), data<S>(dx), data<S>(dw_ih),
-                            data<S>(dw_hh), data<S>(db_ih), data<S>(db_hh), data<S>(dh0),
-                            data<S>(dc0));
+      s = VIGIL_DISPATCH(op, x->device, lstm_backward<S>, d, data<S>(x), data<S>(w_ih),
+                         data<S>(w_hh), data<S>(h0), data<S>(c0), data<S>(y), data<S>(gates),
+                         data<S>(cells), data<S>(dy), data<S>(dh_n), data<S>(dc_n), data<S>(dx),
+                         data<S>(dw_ih), data<S>(dw_hh), data<S>(db_ih), data<S>(db_hh),
+                         data<S>(dh0), data<S>(dc0));
     });
-    return VIGIL_OK;
+    return s;
   });
 }

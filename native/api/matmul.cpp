@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "cpu/matmul.h"
+#include "cuda/matmul.h"
 
 using namespace vigil;
 
@@ -92,14 +94,16 @@ extern "C" vigil_status vigil_matmul_forward(vt a, vt b, vt y, int trans_a, int 
   return guarded(op, [&]() -> vigil_status {
     const auto all = {Named{"a", a}, Named{"b", b}, Named{"y", y}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::MatmulDims d;
     std::vector<int64_t> ys;
     VIGIL_CHECK(matmul_dims(op, a, b, trans_a, trans_b, all, &d, &ys));
     if (!y) return fail(VIGIL_ERR_ARG, op, "y is required", all);
     VIGIL_CHECK(expect(op, "y", y, ys, all));
-    VIGIL_FLOAT_SWITCH(a->dtype, T, cpu::matmul_forward<T>(d, data<T>(a), data<T>(b), data<T>(y)));
-    return VIGIL_OK;
+    vigil_status s = VIGIL_OK;
+    VIGIL_FLOAT_SWITCH(a->dtype, T,
+                       s = VIGIL_DISPATCH(op, a->device, matmul_forward<T>, d, data<T>(a),
+                                          data<T>(b), data<T>(y)));
+    return s;
   });
 }
 
@@ -110,7 +114,6 @@ extern "C" vigil_status vigil_matmul_backward(vt a, vt b, vt dy, vt da, vt db, i
     const auto all = {Named{"a", a}, Named{"b", b}, Named{"dy", dy}, Named{"da", da},
                       Named{"db", db}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::MatmulDims d;
     std::vector<int64_t> ys;
     VIGIL_CHECK(matmul_dims(op, a, b, trans_a, trans_b, all, &d, &ys));
@@ -118,10 +121,11 @@ extern "C" vigil_status vigil_matmul_backward(vt a, vt b, vt dy, vt da, vt db, i
     VIGIL_CHECK(expect(op, "dy", dy, ys, all));
     VIGIL_CHECK(expect(op, "da", da, {a->shape, a->shape + a->ndim}, all));
     VIGIL_CHECK(expect(op, "db", db, {b->shape, b->shape + b->ndim}, all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(a->dtype, T,
-                       cpu::matmul_backward<T>(d, data<T>(a), data<T>(b), data<T>(dy),
-                                               data<T>(da), data<T>(db)));
-    return VIGIL_OK;
+                       s = VIGIL_DISPATCH(op, a->device, matmul_backward<T>, d, data<T>(a),
+                                          data<T>(b), data<T>(dy), data<T>(da), data<T>(db)));
+    return s;
   });
 }
 
@@ -130,16 +134,16 @@ extern "C" vigil_status vigil_linear_forward(vt x, vt w, vt bias, vt y) {
   return guarded(op, [&]() -> vigil_status {
     const auto all = {Named{"x", x}, Named{"w", w}, Named{"bias", bias}, Named{"y", y}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     int64_t rows, in, out;
     std::vector<int64_t> ys;
     VIGIL_CHECK(linear_dims(op, x, w, bias, all, &rows, &in, &out, &ys));
     if (!y) return fail(VIGIL_ERR_ARG, op, "y is required", all);
     VIGIL_CHECK(expect(op, "y", y, ys, all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T,
-                       cpu::linear_forward<T>(rows, in, out, data<T>(x), data<T>(w),
-                                              data<T>(bias), data<T>(y)));
-    return VIGIL_OK;
+                       s = VIGIL_DISPATCH(op, x->device, linear_forward<T>, rows, in, out,
+                                          data<T>(x), data<T>(w), data<T>(bias), data<T>(y)));
+    return s;
   });
 }
 
@@ -149,7 +153,6 @@ extern "C" vigil_status vigil_linear_backward(vt x, vt w, vt dy, vt dx, vt dw, v
     const auto all = {Named{"x", x},   Named{"w", w},   Named{"dy", dy},
                       Named{"dx", dx}, Named{"dw", dw}, Named{"dbias", dbias}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     int64_t rows, in, out;
     std::vector<int64_t> ys;
     VIGIL_CHECK(linear_dims(op, x, w, nullptr, all, &rows, &in, &out, &ys));
@@ -158,10 +161,11 @@ extern "C" vigil_status vigil_linear_backward(vt x, vt w, vt dy, vt dx, vt dw, v
     VIGIL_CHECK(expect(op, "dx", dx, {x->shape, x->shape + x->ndim}, all));
     VIGIL_CHECK(expect(op, "dw", dw, {w->shape, w->shape + w->ndim}, all));
     VIGIL_CHECK(expect(op, "dbias", dbias, {out}, all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T,
-                       cpu::linear_backward<T>(rows, in, out, data<T>(x), data<T>(w),
-                                               data<T>(dy), data<T>(dx), data<T>(dw),
-                                               data<T>(dbias)));
-    return VIGIL_OK;
+                       s = VIGIL_DISPATCH(op, x->device, linear_backward<T>, rows, in, out,
+                                          data<T>(x), data<T>(w), data<T>(dy), data<T>(dx),
+                                          data<T>(dw), data<T>(dbias)));
+    return s;
   });
 }

@@ -3,7 +3,9 @@
 #include <string>
 
 #include "api/same_shapes.h"
+#include "core/dispatch.h"
 #include "cpu/optim.h"
+#include "cuda/optim.h"
 
 using namespace vigil;
 
@@ -12,7 +14,7 @@ extern "C" vigil_status vigil_adam_step(const vigil_tensor* param, const vigil_t
                                         double beta1, double beta2, double eps,
                                         double weight_decay, int64_t step, int decoupled) {
   const char* op = "adam_step";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!param || !grad || !m || !v)
       return fail(VIGIL_ERR_ARG, op, "param, grad, m and v are required");
     VIGIL_CHECK(check_elementwise(op, {{"param", param}, {"grad", grad}, {"m", m}, {"v", v}}));
@@ -22,10 +24,12 @@ extern "C" vigil_status vigil_adam_step(const vigil_tensor* param, const vigil_t
     if (!(eps >= 0) || !(lr >= 0) || !(weight_decay >= 0))
       return fail(VIGIL_ERR_ARG, op, "lr, eps and weight_decay must be >= 0");
     const cpu::AdamHyper h{lr, beta1, beta2, eps, weight_decay, step, decoupled != 0};
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(param->dtype, T, {
-      cpu::adam_step(data<T>(param), data<T>(grad), data<T>(m), data<T>(v), numel(param), h);
+      s = VIGIL_DISPATCH(op, param->device, adam_step<T>, data<T>(param), data<T>(grad),
+                         data<T>(m), data<T>(v), numel(param), h);
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -34,7 +38,7 @@ extern "C" vigil_status vigil_sgd_step(const vigil_tensor* param, const vigil_te
                                        double momentum, double weight_decay, int nesterov,
                                        int first_step) {
   const char* op = "sgd_step";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!param || !grad) return fail(VIGIL_ERR_ARG, op, "param and grad are required");
     VIGIL_CHECK(check_elementwise(
         op, {{"param", param}, {"grad", grad}, {"momentum_buf", momentum_buf}}));
@@ -44,31 +48,40 @@ extern "C" vigil_status vigil_sgd_step(const vigil_tensor* param, const vigil_te
       return fail(VIGIL_ERR_ARG, op, "momentum > 0 needs momentum_buf");
     if (nesterov && momentum == 0) return fail(VIGIL_ERR_ARG, op, "nesterov needs momentum > 0");
     const cpu::SgdHyper h{lr, momentum, weight_decay, nesterov != 0, first_step != 0};
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(param->dtype, T, {
-      cpu::sgd_step(data<T>(param), data<T>(grad), data<T>(momentum_buf), numel(param), h);
+      s = VIGIL_DISPATCH(op, param->device, sgd_step<T>, data<T>(param), data<T>(grad),
+                         data<T>(momentum_buf), numel(param), h);
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
 extern "C" vigil_status vigil_sum_squares(const vigil_tensor* x, double* out) {
   const char* op = "sum_squares";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!x || !out) return fail(VIGIL_ERR_ARG, op, "x and out are required");
     VIGIL_CHECK(check_same(op, {{"x", x}}));
-    VIGIL_CHECK(require_cpu(op, {{"x", x}}));
-    VIGIL_FLOAT_SWITCH(x->dtype, T, { *out = cpu::sum_squares(data<T>(x), numel(x)); });
-    return VIGIL_OK;
+    vigil_status s = VIGIL_OK;
+    VIGIL_FLOAT_SWITCH(x->dtype, T, {
+      const T* p = data<T>(x);
+      s = dispatch(
+          op, x->device, [&] { *out = cpu::sum_squares(p, numel(x)); },
+          VIGIL_CUDA_KERNEL([&] { return cuda::sum_squares(p, numel(x), out); }));
+    });
+    return s;
   });
 }
 
 extern "C" vigil_status vigil_scale_inplace(const vigil_tensor* x, double alpha) {
   const char* op = "scale_inplace";
-  return guarded(op, [&] {
+  return guarded(op, [&]() -> vigil_status {
     if (!x) return fail(VIGIL_ERR_ARG, op, "x is required");
     VIGIL_CHECK(check_same(op, {{"x", x}}));
-    VIGIL_CHECK(require_cpu(op, {{"x", x}}));
-    VIGIL_FLOAT_SWITCH(x->dtype, T, { cpu::scale_inplace(data<T>(x), numel(x), alpha); });
-    return VIGIL_OK;
+    vigil_status s = VIGIL_OK;
+    VIGIL_FLOAT_SWITCH(x->dtype, T, {
+      s = VIGIL_DISPATCH(op, x->device, scale_inplace<T>, data<T>(x), numel(x), alpha);
+    });
+    return s;
   });
 }

@@ -2,7 +2,10 @@
 #include <limits>
 
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "cpu/reduce.h"
+#include "cuda/basic.h"
+#include "cuda/reduce.h"
 
 using namespace vigil;
 
@@ -70,24 +73,30 @@ extern "C" vigil_status vigil_reduce_forward(vigil_reduce_op op, const vigil_ten
   const char* name = reduce_name(op);
   return guarded(name, [&]() -> vigil_status {
     VIGIL_CHECK(check_same(name, {{"x", x}, {"y", y}}));
-    VIGIL_CHECK(require_cpu(name, {{"x", x}, {"y", y}}));
     cpu::Shape ys;
     int64_t count = 0;
     VIGIL_CHECK(check_reduce(name, op, x, axes_mask, {{"y", y}}, ys, count));
     const cpu::Shape xs(x);
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
       if (op == VIGIL_MAX) {
-        cpu::max_to<T>(data<T>(x), xs, data<T>(y), ys);
+        s = VIGIL_DISPATCH(name, x->device, max_to<T>, data<T>(x), xs, data<T>(y), ys);
+      } else if (count == 0 && op == VIGIL_MEAN) {  // the mean of nothing, as PyTorch: NaN
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        T* p = data<T>(y);
+        s = dispatch(
+            name, x->device,
+            [&] {
+              for (int64_t j = 0; j < ys.numel(); ++j) p[j] = static_cast<T>(nan);
+            },
+            VIGIL_CUDA_KERNEL([&] { return cuda::fill<T>(p, ys.numel(), nan); }));
       } else {
-        const double scale = op == VIGIL_MEAN ? (count ? 1.0 / static_cast<double>(count)
-                                                       : std::numeric_limits<double>::quiet_NaN())
-                                              : 1.0;
-        cpu::sum_to<T>(data<T>(x), xs, data<T>(y), ys, scale, false);
-        if (count == 0 && op == VIGIL_MEAN)  // the mean of nothing, as PyTorch: NaN
-          for (int64_t j = 0; j < ys.numel(); ++j) data<T>(y)[j] = std::numeric_limits<T>::quiet_NaN();
+        const double scale = op == VIGIL_MEAN ? 1.0 / static_cast<double>(count) : 1.0;
+        s = VIGIL_DISPATCH(name, x->device, sum_to<T>, data<T>(x), xs, data<T>(y), ys, scale,
+                           false);
       }
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -98,7 +107,6 @@ extern "C" vigil_status vigil_reduce_backward(vigil_reduce_op op, const vigil_te
   return guarded(name, [&]() -> vigil_status {
     const std::initializer_list<Named> ts = {{"x", x}, {"y", y}, {"dy", dy}, {"dx", dx}};
     VIGIL_CHECK(check_same(name, ts));
-    VIGIL_CHECK(require_cpu(name, ts));
     cpu::Shape ys;
     int64_t count = 0;
     VIGIL_CHECK(check_reduce(name, op, x, axes_mask, {{"y", y}, {"dy", dy}}, ys, count));
@@ -106,14 +114,16 @@ extern "C" vigil_status vigil_reduce_backward(vigil_reduce_op op, const vigil_te
       return fail(VIGIL_ERR_SHAPE, name, "dx must have the shape of x", {{"x", x}, {"dx", dx}});
     if (!dx || count == 0) return VIGIL_OK;
     const cpu::Shape xs(x);
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
       if (op == VIGIL_MAX)
-        cpu::max_to_backward<T>(data<T>(x), xs, data<T>(dy), ys, data<T>(dx));
+        s = VIGIL_DISPATCH(name, x->device, max_to_backward<T>, data<T>(x), xs, data<T>(dy), ys,
+                           data<T>(dx));
       else
-        cpu::expand_add<T>(data<T>(dy), ys, data<T>(dx), xs,
+        s = VIGIL_DISPATCH(name, x->device, expand_add<T>, data<T>(dy), ys, data<T>(dx), xs,
                            op == VIGIL_MEAN ? 1.0 / static_cast<double>(count) : 1.0);
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -123,16 +133,17 @@ extern "C" vigil_status vigil_softmax_forward(const vigil_tensor* x, int axis, i
   return guarded(name, [&]() -> vigil_status {
     if (!x || !y) return fail(VIGIL_ERR_ARG, name, "x and y are required");
     VIGIL_CHECK(check_same(name, {{"x", x}, {"y", y}}));
-    VIGIL_CHECK(require_cpu(name, {{"x", x}, {"y", y}}));
     int64_t outer, n, inner;
     const int given = axis;
     if (!axis_view(x, axis, outer, n, inner))
       return fail(VIGIL_ERR_ARG, name, "axis " + std::to_string(given) + " out of range", {{"x", x}});
     if (!same_shape(x, y)) return fail(VIGIL_ERR_SHAPE, name, "y must have the shape of x", {{"x", x}, {"y", y}});
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      cpu::softmax_forward<T>(data<T>(x), outer, n, inner, log != 0, data<T>(y));
+      s = VIGIL_DISPATCH(name, x->device, softmax_forward<T>, data<T>(x), outer, n, inner,
+                         log != 0, data<T>(y));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -143,7 +154,6 @@ extern "C" vigil_status vigil_softmax_backward(const vigil_tensor* y, const vigi
     if (!y || !dy) return fail(VIGIL_ERR_ARG, name, "y and dy are required");
     const std::initializer_list<Named> ts = {{"y", y}, {"dy", dy}, {"dx", dx}};
     VIGIL_CHECK(check_same(name, ts));
-    VIGIL_CHECK(require_cpu(name, ts));
     int64_t outer, n, inner;
     const int given = axis;
     if (!axis_view(y, axis, outer, n, inner))
@@ -151,9 +161,11 @@ extern "C" vigil_status vigil_softmax_backward(const vigil_tensor* y, const vigi
     if (!same_shape(y, dy) || (dx && !same_shape(y, dx)))
       return fail(VIGIL_ERR_SHAPE, name, "y, dy and dx must have one shape", ts);
     if (!dx) return VIGIL_OK;
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(y->dtype, T, {
-      cpu::softmax_backward<T>(data<T>(y), data<T>(dy), outer, n, inner, log != 0, data<T>(dx));
+      s = VIGIL_DISPATCH(name, y->device, softmax_backward<T>, data<T>(y), data<T>(dy), outer, n,
+                         inner, log != 0, data<T>(dx));
     });
-    return VIGIL_OK;
+    return s;
   });
 }

@@ -1,6 +1,8 @@
 // Entry points of permute, axis_copy (concat and slice) and repeat.
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "cpu/shape.h"
+#include "cuda/shape.h"
 
 using namespace vigil;
 
@@ -29,7 +31,6 @@ vigil_status check_permute(const char* from_name, const vigil_tensor* from, cons
   if (!from || !to) return fail(VIGIL_ERR_ARG, "permute", "both tensors are required");
   const std::initializer_list<Named> ts = {{from_name, from}, {to_name, to}};
   VIGIL_CHECK(check_same("permute", ts));
-  VIGIL_CHECK(require_cpu("permute", ts));
   if (!is_permutation(perm, from->ndim))
     return fail(VIGIL_ERR_ARG, "permute",
                 "perm " + (perm ? ints_str(perm, from->ndim) : std::string("null")) +
@@ -49,10 +50,12 @@ extern "C" vigil_status vigil_permute_forward(const vigil_tensor* x, const int32
       return fail(VIGIL_ERR_SHAPE, "permute",
                   "y must have shape x.shape[perm] with perm " + ints_str(perm, x->ndim),
                   {{"x", x}, {"y", y}});
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      cpu::permute<T>(data<T>(x), cpu::Shape(x), perm, data<T>(y), false);
+      s = VIGIL_DISPATCH("permute", x->device, permute<T>, data<T>(x), cpu::Shape(x), perm,
+                         data<T>(y), false);
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -68,10 +71,12 @@ extern "C" vigil_status vigil_permute_backward(const vigil_tensor* dy, const int
                   {{"dy", dy}, {"dx", dx}});
     int32_t inverse[VIGIL_MAX_DIMS];
     for (int k = 0; k < dy->ndim; ++k) inverse[perm[k]] = k;
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(dy->dtype, T, {
-      cpu::permute<T>(data<T>(dy), cpu::Shape(dy), inverse, data<T>(dx), true);
+      s = VIGIL_DISPATCH("permute", dy->device, permute<T>, data<T>(dy), cpu::Shape(dy), inverse,
+                         data<T>(dx), true);
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -82,7 +87,6 @@ extern "C" vigil_status vigil_axis_copy(const vigil_tensor* src, int64_t src_sta
     if (!src || !dst) return fail(VIGIL_ERR_ARG, "axis_copy", "src and dst are required");
     const std::initializer_list<Named> ts = {{"src", src}, {"dst", dst}};
     VIGIL_CHECK(check_same("axis_copy", ts));
-    VIGIL_CHECK(require_cpu("axis_copy", ts));
     const int given = axis;
     if (axis < 0) axis += src->ndim;
     if (axis < 0 || axis >= src->ndim)
@@ -103,11 +107,12 @@ extern "C" vigil_status vigil_axis_copy(const vigil_tensor* src, int64_t src_sta
     int64_t outer = 1, inner = 1;
     for (int k = 0; k < axis; ++k) outer *= src->shape[k];
     for (int k = axis + 1; k < src->ndim; ++k) inner *= src->shape[k];
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(src->dtype, T, {
-      cpu::axis_copy<T>(data<T>(src), sn, src_start, data<T>(dst), dn, dst_start, outer, inner,
-                        len, accumulate != 0);
+      s = VIGIL_DISPATCH("axis_copy", src->device, axis_copy<T>, data<T>(src), sn, src_start,
+                         data<T>(dst), dn, dst_start, outer, inner, len, accumulate != 0);
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -119,7 +124,6 @@ vigil_status check_repeat(const char* small_name, const vigil_tensor* small, con
   if (!small || !big) return fail(VIGIL_ERR_ARG, "repeat", "both tensors are required");
   const std::initializer_list<Named> ts = {{small_name, small}, {big_name, big}};
   VIGIL_CHECK(check_same("repeat", ts));
-  VIGIL_CHECK(require_cpu("repeat", ts));
   if (small->ndim > 0 && !repeats) return fail(VIGIL_ERR_ARG, "repeat", "repeats is required", ts);
   for (int k = 0; k < small->ndim; ++k)
     if (repeats[k] < 0)
@@ -139,10 +143,12 @@ extern "C" vigil_status vigil_repeat_forward(const vigil_tensor* x, const int64_
                                              const vigil_tensor* y) {
   return guarded("repeat", [&]() -> vigil_status {
     VIGIL_CHECK(check_repeat("x", x, repeats, "y", y));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, T, {
-      cpu::repeat_forward<T>(data<T>(x), cpu::Shape(x), repeats, data<T>(y));
+      s = VIGIL_DISPATCH("repeat", x->device, repeat_forward<T>, data<T>(x), cpu::Shape(x),
+                         repeats, data<T>(y));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -150,9 +156,11 @@ extern "C" vigil_status vigil_repeat_backward(const vigil_tensor* dy, const int6
                                               const vigil_tensor* dx) {
   return guarded("repeat", [&]() -> vigil_status {
     VIGIL_CHECK(check_repeat("dx", dx, repeats, "dy", dy));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(dy->dtype, T, {
-      cpu::repeat_backward<T>(data<T>(dy), cpu::Shape(dx), repeats, data<T>(dx));
+      s = VIGIL_DISPATCH("repeat", dy->device, repeat_backward<T>, data<T>(dy), cpu::Shape(dx),
+                         repeats, data<T>(dx));
     });
-    return VIGIL_OK;
+    return s;
   });
 }

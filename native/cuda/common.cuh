@@ -162,4 +162,51 @@ __device__ __forceinline__ double block_sum_all(double v) {
   return v;
 }
 
+// ------------------------------------------------------------------ flat sums
+
+// term(i) summed in double over i < n, then fin(sum) called once on the device. Two launches
+// with a fixed partition of [0, n) (kSumBlocks partial sums added in order), so the result is
+// reproducible run to run.
+constexpr int kSumBlocks = 512;
+
+template <class Term>
+__global__ void partial_sums_kernel(int64_t n, Term term, double* part) {
+  double s = 0;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    s += term(i);
+  s = block_sum(s);
+  if (threadIdx.x == 0) part[blockIdx.x] = s;
+}
+
+template <class Fin>
+__global__ void finish_sum_kernel(const double* part, int parts, Fin fin) {
+  double s = 0;
+  for (int i = threadIdx.x; i < parts; i += blockDim.x) s += part[i];
+  s = block_sum(s);
+  if (threadIdx.x == 0) fin(s);
+}
+
+template <class Term, class Fin>
+vigil_status flat_sum(int64_t n, const char* kernel, Term term, Fin fin) {
+  int64_t blocks = (n + kThreads * 4 - 1) / (kThreads * 4);
+  blocks = blocks < 1 ? 1 : blocks > kSumBlocks ? kSumBlocks : blocks;
+  Scratch<double> part;
+  VIGIL_CHECK(part.alloc(blocks));
+  partial_sums_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream()>>>(n, term, part.p);
+  VIGIL_CHECK(launched(kernel));
+  finish_sum_kernel<<<1, kThreads, 0, stream()>>>(part.p, static_cast<int>(blocks), fin);
+  return launched(kernel);
+}
+
+// ------------------------------------------------------------------ math
+
+// 1 / (1 + e^-x), never exponentiating a positive number
+template <typename T>
+__device__ __forceinline__ T sigmoid(T x) {
+  if (x >= T(0)) return T(1) / (T(1) + exp(-x));
+  const T e = exp(x);
+  return e / (T(1) + e);
+}
+
 }  // namespace vigil::cuda

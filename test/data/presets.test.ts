@@ -53,7 +53,7 @@ describe('data: presets on generated files', () => {
       );
       write(undefined, '1-3:1,39\n');
       const e = await rejection(loadPreset('smd', root, { machine }));
-      assert.equal(e.message, `${root}/interpretation_label/${machine}.txt line 1: channel 39 is not in 1..38`);
+      assert.equal(e.message, `${root}/interpretation_label/${machine}.txt: segment 1-3: channel 39 is not in 1..38`);
       write(undefined, '4-9:1\n');
       assert.match((await rejection(loadPreset('smd', root, { machine }))).message, /segment 4-9 is not inside the 5 test rows/);
     });

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { hitRate, parseInterpretationLabels, roundHalfEven, topChannels } from '../../lib/detect/attribution';
+import { parseInterpretationLabels } from '../../lib/data/interpretation';
+import { hitRate, roundHalfEven, topChannels } from '../../lib/detect/attribution';
 
 const close = (a: number, b: number, tol: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);
@@ -53,6 +54,9 @@ describe('detect: attribution', () => {
     // @100 top 3 {3,1,2} -> 2/3).
     const u = hitRate(errors, 4, [{ start: 3, end: 4, channels: [0, 2] }, { start: 3, end: 4, channels: [1] }], [100]);
     close(u.hitRate['100'], 2 / 3, 1e-15, 'union');
+    // Python rounding matters: |G| = 3 at 150 % -> round(4.5) = 4 channels, not 5. Errors of
+    // 5 channels 0.7 0.6 0.1 0.9 0.8 rank 3,4,0,1,2; G = {0,1,2}: top 4 {3,4,0,1} -> 2/3.
+    close(hitRate([0.7, 0.6, 0.1, 0.9, 0.8], 5, [{ start: 0, end: 1, channels: [0, 1, 2] }], [150]).hitRate['150'], 2 / 3, 1e-15, 'half to even');
     assert.throws(() => hitRate(errors, 4, [{ start: 2, end: 9, channels: [0] }]), /outside the 4 scored steps/);
     assert.throws(() => hitRate(errors, 4, [{ start: 1, end: 2, channels: [4] }]), /channel 4 .* is not in 0\.\.3/);
     assert.ok(Number.isNaN(hitRate(errors, 4, []).hitRate['100']), 'no labelled step -> NaN');

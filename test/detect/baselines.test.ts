@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { fitPca, pcaScores, randomScores } from '../../lib/detect/baselines';
 import { symmetricEigen } from '../../lib/detect/eigen';
-import { philoxUniform } from '../../lib/detect/philox';
+import { philoxUniform } from '../helpers/philox';
 
 const close = (a: number, b: number, tol: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { compositeF1, eventMetrics, pointAdjustedF1Diagnostic, segments } from '../../lib/detect/events';
 import { aucPr, pointMetrics } from '../../lib/detect/metrics';
-import { philoxUniform } from '../../lib/detect/philox';
+import { philoxUniform } from '../helpers/philox';
 import { quantileThreshold, applyThreshold } from '../../lib/detect/thresholds';
 import { vus } from '../../lib/detect/vus';
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { aucPr, aucRoc, confusionMatrix, pointMetrics, quantile } from '../../lib/detect/metrics';
-import { philoxUniform } from '../../lib/detect/philox';
+import { philoxUniform } from '../helpers/philox';
 
 const close = (a: number, b: number, tol: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 
 import { randomScores } from '../../lib/detect/baselines';
 import { aucPr, aucRoc, compositeF1, pointMetrics } from '../../lib/detect/metrics';
-import { philoxUniform } from '../../lib/detect/philox';
+import { philoxUniform } from '../helpers/philox';
 import { evaluate, formatReport } from '../../lib/detect/report';
 import { applyThreshold, quantileThreshold } from '../../lib/detect/thresholds';
 import { vus } from '../../lib/detect/vus';

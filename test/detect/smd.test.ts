@@ -5,11 +5,11 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { parseInterpretationLabels } from '../../lib/detect/attribution';
+import { parseInterpretationLabels } from '../../lib/data/interpretation';
 import { fitPca, pcaScores, randomScores } from '../../lib/detect/baselines';
-import { philoxUniform } from '../../lib/detect/philox';
+import { philoxUniform } from '../helpers/philox';
 import { evaluate, formatReport } from '../../lib/detect/report';
-import { pot } from '../../lib/detect/thresholds';
+import { pot, refitThreshold } from '../../lib/detect/thresholds';
 
 const SMD = join(__dirname, '..', '..', '..', 'shared', 'data', 'smd');
 
@@ -45,9 +45,13 @@ describe('detect: SMD end to end (PCA vs random)', function () {
       const pca = pcaScores(model, test);
       const opts = { threshold, vusWindow: 100, stepSeconds: 60 };
       const randomErrors = Float32Array.from(philoxUniform(test.rows * c, 5));
+      // The random score gets the same threshold method, fitted on its own "validation" draws.
+      const randomThreshold = refitThreshold(threshold, randomScores(tail, 2));
       const rows = [
         { name: 'PCA', report: evaluate(pca.scores, labels, { ...opts, attribution: { errors: pca.channelErrors, channels: c, labelled } }) },
-        { name: 'random', report: evaluate(randomScores(test, 1), labels, { ...opts, attribution: { errors: randomErrors, channels: c, labelled } }) },
+        { name: 'random', report: evaluate(randomScores(test, 1), labels, {
+          ...opts, threshold: randomThreshold, attribution: { errors: randomErrors, channels: c, labelled },
+        }) },
       ];
       if (process.env.VIGIL_PRINT_REPORTS) console.log(`\n${machine} (PCA k=${model.k})\n${formatReport(rows)}`);
       const [p, r] = rows.map((x) => x.report);

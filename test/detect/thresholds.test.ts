@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 
 import { fitGpd } from '../../lib/detect/gpd';
 import { pointMetrics } from '../../lib/detect/metrics';
-import { philoxUniform } from '../../lib/detect/philox';
+import { philoxUniform } from '../helpers/philox';
 import {
-  applyThreshold, bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, rocGmean,
+  applyThreshold, bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, refitThreshold, rocGmean,
 } from '../../lib/detect/thresholds';
 
 const close = (a: number, b: number, tol: number, what: string): void =>
@@ -108,6 +108,35 @@ describe('detect: thresholds', () => {
       close(t.value, truth, 0.1 * truth, `threshold, shape ${g}`);
       close(t.params.shape as number, g, 0.06, `shape ${g}`);
     }
+  });
+
+  it('POT on a bounded tail without interior root (uniform scores) uses the g = -1 boundary', () => {
+    // U(0,1): the excesses over t are uniform on (0, 1-t), a GPD with shape -1 where Grimshaw's
+    // equations have no interior root. True (1 - 1e-3) quantile: 0.999. The fitted support end
+    // max(excess) is within ~(1-t)/140 of the truth: 1e-3 tolerance.
+    for (const seed of [1, 2, 3]) {
+      const t = pot(philoxUniform(7000, seed), { initialQuantile: 0.98, risk: 1e-3 });
+      assert.equal(t.params.shape, -1);
+      close(t.value, 0.999, 1e-3, `uniform, seed ${seed}`);
+    }
+  });
+
+  it('refitThreshold applies the same method and settings to other calibration scores', () => {
+    const a = gpdSample(5000, 0, 31), b = gpdSample(5000, 0.2, 32);
+    for (const t of [meanStd(a, 2.5), quantileThreshold(a, 0.99), falseAlarmBudget(a, { alarmsPerDay: 10, stepSeconds: 60 }),
+      falseAlarmBudget(a, { fraction: 0.01 }), pot(a, { initialQuantile: 0.95, risk: 1e-3 })]) {
+      const fresh = refitThreshold(t, b);
+      assert.equal(fresh.method, t.method);
+      const direct = {
+        'mean-std': () => meanStd(b, 2.5), quantile: () => quantileThreshold(b, 0.99),
+        'false-alarm-budget': () => falseAlarmBudget(b, 'alarmsPerDay' in t.params ? { alarmsPerDay: 10, stepSeconds: 60 } : { fraction: 0.01 }),
+        pot: () => pot(b, { initialQuantile: 0.95, risk: 1e-3 }),
+      }[t.method as 'pot']();
+      assert.deepEqual(fresh, direct, t.method);
+    }
+    const y = Array.from(b, (v) => (v > 4 ? 1 : 0));
+    assert.deepEqual(refitThreshold(bestF1(a, Array.from(a, (v) => (v > 4 ? 1 : 0))), b, y), bestF1(b, y));
+    assert.throws(() => refitThreshold(rocGmean([0, 1], [0, 1]), b), /roc-gmean needs the labelled validation data/);
   });
 
   it('POT refuses too few excesses and bad options', () => {

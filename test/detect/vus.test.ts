@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 
 import { aucPr, aucRoc } from '../../lib/detect/metrics';
-import { philoxUniform } from '../../lib/detect/philox';
+import { philoxUniform } from '../helpers/philox';
 import { rangeAuc, vus } from '../../lib/detect/vus';
 
 const close = (a: number, b: number, tol: number, what: string): void =>

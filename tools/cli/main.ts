@@ -3,6 +3,10 @@ import { UsageError } from './args';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> | void }> = {
   info: { summary: 'show the build (CUDA or not), devices and threads', run: () => require('./info').info() },
+  train: { summary: 'train a detector on normal data', run: (a) => require('./train').train(a) },
+  calibrate: { summary: 'fit the threshold on validation data', run: (a) => require('./calibrate').calibrate(a) },
+  detect: { summary: 'score data: per-row score, flag and top channels', run: (a) => require('./detect').detect(a) },
+  evaluate: { summary: 'report detection quality (model vs random vs PCA)', run: (a) => require('./evaluate').evaluate(a) },
   demo: { summary: 'train a small detector on built-in data and show what it finds', run: (a) => require('./demo').demo(a) },
 };
 

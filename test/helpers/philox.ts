@@ -1,7 +1,5 @@
-// The uniform stream of the native Philox4x32-10 generator (native/core/philox.h, ops.h
-// vigil_random_fill UNIFORM) in plain TypeScript, so detection code draws the same numbers as
-// the engine for a (seed, offset) without loading the addon: element i is lane i%4 of block i/4,
-// top 24 bits / 2^24, in [0, 1).
+// An independent TypeScript Philox4x32-10 (the stream of native/core/philox.h), used by tests as
+// a reference for the native generator and as seeded test data that needs no addon.
 
 /** High and low 32 bits of the 64-bit product of two uint32 values. */
 function mulHiLo(a: number, b: number): [number, number] {

@@ -1,0 +1,54 @@
+// A trained detector on disk: the model's weights plus everything scoring needs (input schema,
+// fitted scaler, window, threshold, a PCA baseline fitted on the same training rows), in one
+// model bundle (lib/io/bundle.ts).
+import type { Schema } from '../lib/data/schema';
+import type { ScalerJSON } from '../lib/data/scaler';
+import type { PcaModel } from '../lib/detect/baselines';
+import type { Threshold } from '../lib/detect/thresholds';
+import { loadBundle, saveBundle } from '../lib/io/bundle';
+import { modelKind } from './index';
+import type { AnomalyModel } from './types';
+
+export interface DetectorInfo {
+  schema: Schema;
+  scaler: ScalerJSON;
+  windows: { length: number; stride: number };
+  threshold: Threshold;
+  /** Training summary: data source, epochs, losses, seed. */
+  training?: Record<string, unknown>;
+  /** PCA baseline fitted on the same scaled training rows, for side-by-side reports. */
+  pca?: PcaJSON;
+  /** The PCA baseline's threshold, fitted like the model's on the validation rows. */
+  pcaThreshold?: Threshold;
+}
+
+type PcaJSON = Omit<PcaModel, 'mean' | 'components' | 'eigenvalues'> & { mean: number[]; components: number[]; eigenvalues: number[] };
+
+export function pcaToJSON(p: PcaModel): PcaJSON {
+  return { ...p, mean: Array.from(p.mean), components: Array.from(p.components), eigenvalues: Array.from(p.eigenvalues) };
+}
+
+export function pcaFromJSON(p: PcaJSON): PcaModel {
+  return { ...p, mean: Float64Array.from(p.mean), components: Float64Array.from(p.components), eigenvalues: Float64Array.from(p.eigenvalues) };
+}
+
+export interface LoadedDetector {
+  kind: string;
+  config: any;
+  model: AnomalyModel;
+  info: DetectorInfo;
+}
+
+export function saveDetector(path: string, kind: string, config: unknown, model: AnomalyModel, info: DetectorInfo): void {
+  saveBundle(path, { kind, config, tensors: model.stateDict(), sections: { ...info } as Record<string, unknown> });
+}
+
+export function loadDetector(path: string): LoadedDetector {
+  const b = loadBundle(path);
+  const model = modelKind(b.kind).create(b.config);
+  model.loadStateDict(b.tensors);
+  model.eval();
+  for (const key of ['schema', 'scaler', 'windows', 'threshold'])
+    if (!b.sections[key]) throw new Error(`model bundle ${path}: no "${key}" section: not a trained detector`);
+  return { kind: b.kind, config: b.config, model, info: b.sections as DetectorInfo };
+}

@@ -1,0 +1,78 @@
+// Optimiser updates on the device, element-wise in the parameter's type with the scalars folded
+// once on the host, in the order of operations of cpu/optim.cpp (see the math there), so both
+// devices round alike.
+#include <cmath>
+
+#include "cuda/common.cuh"
+#include "cuda/optim.h"
+
+namespace vigil::cuda {
+
+template <typename T>
+vigil_status adam_step(T* param, const T* grad, T* m, T* v, int64_t n, const AdamHyper& h) {
+  const double t = static_cast<double>(h.step);
+  const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
+  const T one_b1 = static_cast<T>(1 - h.beta1), one_b2 = static_cast<T>(1 - h.beta2);
+  const T step_size = static_cast<T>(h.lr / (1 - std::pow(h.beta1, t)));
+  const T bc2_sqrt = static_cast<T>(std::sqrt(1 - std::pow(h.beta2, t)));
+  const T eps = static_cast<T>(h.eps);
+  const T l2 = h.decoupled ? T(0) : static_cast<T>(h.weight_decay);
+  const T shrink = static_cast<T>(h.decoupled ? 1 - h.lr * h.weight_decay : 1.0);
+  return for_each(n, "adam_step", [=] __device__(int64_t i) {
+    const T g = grad[i] + l2 * param[i];
+    const T mi = b1 * m[i] + one_b1 * g;
+    const T vi = b2 * v[i] + one_b2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    const T p = param[i] * shrink;
+    param[i] = p - step_size * mi / (sqrt(vi) / bc2_sqrt + eps);
+  });
+}
+
+template <typename T>
+vigil_status sgd_step(T* param, const T* grad, T* buf, int64_t n, const SgdHyper& h) {
+  const T lr = static_cast<T>(h.lr), mom = static_cast<T>(h.momentum);
+  const T wd = static_cast<T>(h.weight_decay);
+  const bool use_buf = h.momentum != 0, first = h.first_step, nesterov = h.nesterov;
+  return for_each(n, "sgd_step", [=] __device__(int64_t i) {
+    T g = grad[i] + wd * param[i];
+    if (use_buf) {
+      const T b = first ? g : mom * buf[i] + g;
+      buf[i] = b;
+      g = nesterov ? g + mom * b : b;
+    }
+    param[i] -= lr * g;
+  });
+}
+
+template <typename T>
+vigil_status sum_squares(const T* x, int64_t n, double* out) {
+  Scratch<double> result;
+  VIGIL_CHECK(result.alloc(1));
+  double* r = result.p;
+  VIGIL_CHECK(flat_sum(
+      n, "sum_squares",
+      [=] __device__(int64_t i) {
+        const double a = x[i];
+        return a * a;
+      },
+      [=] __device__(double s) { *r = s; }));
+  return cuda_memcpy_d2h(out, r, sizeof(double));
+}
+
+template <typename T>
+vigil_status scale_inplace(T* x, int64_t n, double alpha) {
+  const T a = static_cast<T>(alpha);
+  return for_each(n, "scale_inplace", [=] __device__(int64_t i) { x[i] *= a; });
+}
+
+#define VIGIL_INSTANTIATE(T)                                                             \
+  template vigil_status adam_step<T>(T*, const T*, T*, T*, int64_t, const AdamHyper&); \
+  template vigil_status sgd_step<T>(T*, const T*, T*, int64_t, const SgdHyper&);       \
+  template vigil_status sum_squares<T>(const T*, int64_t, double*);                    \
+  template vigil_status scale_inplace<T>(T*, int64_t, double);
+VIGIL_INSTANTIATE(float)
+VIGIL_INSTANTIATE(double)
+#undef VIGIL_INSTANTIATE
+
+}  // namespace vigil::cuda
