@@ -173,3 +173,14 @@ export function refitThreshold(t: Threshold, scores: ArrayLike<number>, labels?:
     case 'roc-gmean': return rocGmean(scores, needLabels());
   }
 }
+
+/**
+ * The threshold `vigil train` fits on validation scores: POT when there are enough of them,
+ * with the initial quantile lowered (to at most 0.98) so that at least 10 peaks remain; below
+ * 50 scores a tail fit means nothing and the 0.99 quantile is used.
+ */
+export function defaultThreshold(scores: ArrayLike<number>, risk = 1e-4): Threshold {
+  const n = scores.length;
+  if (n < 50) return quantileThreshold(scores, 0.99);
+  return pot(scores, { risk, initialQuantile: Math.min(0.98, 1 - 10 / n) });
+}

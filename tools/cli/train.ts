@@ -8,7 +8,7 @@ import { schemaOf } from '../../lib/data/schema';
 import { timeSplit, Windows } from '../../lib/data/windows';
 import { fitPca, pcaScores } from '../../lib/detect/baselines';
 import { scoreWindows } from '../../lib/detect/score';
-import { pot } from '../../lib/detect/thresholds';
+import { defaultThreshold } from '../../lib/detect/thresholds';
 import { native } from '../../lib/binding';
 import { Generator } from '../../lib/random';
 import { fit } from '../../lib/train/fit';
@@ -72,15 +72,15 @@ export async function train(argv: string[]): Promise<void> {
   });
 
   const valScores = scoreWindows(model, valWin).scores;
-  const threshold = pot(valScores);
+  const threshold = defaultThreshold(valScores);
   const pca = fitPca(trainRows);
   // The PCA baseline's threshold is fitted like the model's: on the validation rows' scores
   // (from the first full window on, the rows the model scores too).
-  const pcaThreshold = pot(pcaScores(pca, valRows).scores.subarray(length - 1));
+  const pcaThreshold = defaultThreshold(pcaScores(pca, valRows).scores.subarray(length - 1));
   saveDetector(f.out, kind.kind, config, model, {
     schema: schemaOf(series), scaler: scaler.toJSON(), windows: { length, stride: 1 }, threshold, pca: pcaToJSON(pca), pcaThreshold,
     training: { source: series.source ?? f.data, preset: f.preset, rows: series.rows, validationFraction: f.validation, seed: f.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss },
   });
-  console.log(`saved ${f.out}: best validation loss ${result.bestLoss.toFixed(5)} (epoch ${result.bestEpoch}); threshold ${threshold.value.toPrecision(5)} (POT on ${valScores.length} validation scores)`);
+  console.log(`saved ${f.out}: best validation loss ${result.bestLoss.toFixed(5)} (epoch ${result.bestEpoch}); threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${valScores.length} validation scores)`);
   model.dispose();
 }
