@@ -8,8 +8,10 @@ export interface AnomalyModel extends Module {
   readonly window: number;
   /** Training loss of a batch of windows. */
   loss(x: Tensor): Tensor;
-  /** Per-window, per-channel anomaly error [batch, channels]; the window's score is its mean. */
+  /** Per-window, per-channel anomaly error [batch, channels]. */
   channelErrors(x: Tensor): Tensor;
+  /** How a window's score comes from its channel errors: their mean (default) or their max. */
+  readonly scoreReduction?: 'mean' | 'max';
 }
 
 export interface ModelKind<C = any> {

@@ -19,10 +19,12 @@ export interface Scorer {
   eval(): unknown;
   /** [batch, window, channels] -> per-channel errors [batch, channels]. */
   channelErrors(x: Tensor): Tensor;
+  /** A window's score from its channel errors: mean (default) or max. */
+  readonly scoreReduction?: 'mean' | 'max';
 }
 
 export interface WindowScores {
-  /** Mean of the channel errors per window. */
+  /** Mean (or, for models that say so, max) of the channel errors per window. */
   scores: Float32Array;
   /** Per-window, per-channel error, [count, channels]. */
   channelErrors: Float32Array;
@@ -32,6 +34,7 @@ export function scoreWindows(model: Scorer, windows: WindowSource, batchSize = 2
   const F = windows.channels;
   const scores = new Float32Array(windows.count);
   const channelErrors = new Float32Array(windows.count * F);
+  const useMax = model.scoreReduction === 'max';
   model.eval();
   noGrad(() => {
     for (let b = 0; b < windows.count; b += batchSize) {
@@ -42,9 +45,9 @@ export function scoreWindows(model: Scorer, windows: WindowSource, batchSize = 2
         const err = model.channelErrors(x).toArray();
         channelErrors.set(err, b * F);
         for (let i = 0; i < n; i++) {
-          let s = 0;
-          for (let c = 0; c < F; c++) s += err[i * F + c];
-          scores[b + i] = s / F;
+          let s = useMax ? -Infinity : 0;
+          for (let c = 0; c < F; c++) s = useMax ? Math.max(s, err[i * F + c]) : s + err[i * F + c];
+          scores[b + i] = useMax ? s : s / F;
         }
       });
     }
