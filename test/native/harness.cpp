@@ -34,6 +34,37 @@ Buf<T>::Buf(std::vector<int64_t> shape, T fill) {
 template struct Buf<float>;
 template struct Buf<double>;
 
+std::vector<double> numeric_grad(std::vector<double>& v, const std::function<double()>& f,
+                                 double h) {
+  std::vector<double> g(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    const double keep = v[i];
+    v[i] = keep + h;
+    const double fp = f();
+    v[i] = keep - h;
+    const double fm = f();
+    v[i] = keep;
+    g[i] = (fp - fm) / (2 * h);
+  }
+  return g;
+}
+
+double grad_excess(const std::vector<double>& analytic, const std::vector<double>& numeric,
+                   double rtol, double atol, std::string* worst) {
+  double max_excess = -INFINITY;
+  for (size_t i = 0; i < analytic.size(); ++i) {
+    double excess = std::fabs(analytic[i] - numeric[i]) - (atol + rtol * std::fabs(numeric[i]));
+    if (std::isnan(analytic[i]) || std::isnan(numeric[i])) excess = INFINITY;
+    if (excess > max_excess) {
+      max_excess = excess;
+      if (worst)
+        *worst = "element " + std::to_string(i) + ": analytic " + std::to_string(analytic[i]) +
+                 ", numeric " + std::to_string(numeric[i]);
+    }
+  }
+  return max_excess;
+}
+
 template <typename T>
 void fill_uniform(std::vector<T>& v, uint64_t seed, double lo, double hi) {
   uint64_t s = seed * 6364136223846793005ULL + 1442695040888963407ULL;

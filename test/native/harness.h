@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,16 @@ struct Buf {
   T* p() { return v.data(); }
   const vigil_tensor* d() { return &t; }
 };
+
+// Central difference of f over every element of v (each restored afterwards):
+// (f(v + h e_i) - f(v - h e_i)) / 2h.
+std::vector<double> numeric_grad(std::vector<double>& v, const std::function<double()>& f,
+                                 double h = 1e-6);
+
+// Largest |analytic - numeric| - (atol + rtol |numeric|) over the elements, NaN counting as
+// infinite; <= 0 passes. *worst (if given) describes the worst element.
+double grad_excess(const std::vector<double>& analytic, const std::vector<double>& numeric,
+                   double rtol, double atol, std::string* worst = nullptr);
 
 // Deterministic uniform values in [lo, hi) (a small LCG: the harness needs no library RNG).
 template <typename T>

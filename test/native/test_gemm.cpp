@@ -179,25 +179,7 @@ double weighted_sum(const std::vector<double>& y, const std::vector<double>& g) 
 // central difference of loss() with step 1e-6 (f64). <= 0 passes.
 double grad_excess(std::vector<double>& p, const std::vector<double>& analytic,
                    const std::function<double()>& loss, std::string* worst) {
-  const double h = 1e-6, rtol = 1e-6, atol = 1e-8;
-  double max_excess = -INFINITY;
-  for (size_t i = 0; i < p.size(); ++i) {
-    const double keep = p[i];
-    p[i] = keep + h;
-    const double lp = loss();
-    p[i] = keep - h;
-    const double lm = loss();
-    p[i] = keep;
-    const double num = (lp - lm) / (2 * h);
-    double excess = std::fabs(analytic[i] - num) - (atol + rtol * std::fabs(num));
-    if (std::isnan(analytic[i])) excess = INFINITY;
-    if (excess > max_excess) {
-      max_excess = excess;
-      *worst = "element " + std::to_string(i) + ": analytic " + std::to_string(analytic[i]) +
-               ", numeric " + std::to_string(num);
-    }
-  }
-  return max_excess;
+  return harness::grad_excess(analytic, harness::numeric_grad(p, loss), 1e-6, 1e-8, worst);
 }
 
 void check_grad(const std::string& what, std::vector<double>& p,

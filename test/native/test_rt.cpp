@@ -16,22 +16,6 @@ namespace {
 
 // ---------------------------------------------------------------- helpers
 
-// Central difference of f over every element of v: (f(v+h) - f(v-h)) / 2h.
-std::vector<double> numeric_grad(std::vector<double>& v, const std::function<double()>& f,
-                                 double h = 1e-6) {
-  std::vector<double> g(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    const double keep = v[i];
-    v[i] = keep + h;
-    const double fp = f();
-    v[i] = keep - h;
-    const double fm = f();
-    v[i] = keep;
-    g[i] = (fp - fm) / (2 * h);
-  }
-  return g;
-}
-
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;
   for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
@@ -266,7 +250,7 @@ HTEST(rt_reparam_sample_gradcheck) {
     vigil_reparam_sample_forward(mu.d(), lv.d(), 99, 12, z.d(), eps.d());
     return dot(z.v, w.v);
   };
-  const std::vector<double> gmu = numeric_grad(mu.v, loss), glv = numeric_grad(lv.v, loss);
+  const std::vector<double> gmu = harness::numeric_grad(mu.v, loss), glv = harness::numeric_grad(lv.v, loss);
   loss();
   HCHECK_OK(vigil_reparam_sample_backward(lv.d(), eps.d(), w.d(), dmu.d(), dlv.d()));
   for (int64_t i = 0; i < n; ++i) dmu.v[i] -= 0.25, dlv.v[i] += 0.5;  // they accumulate
@@ -356,9 +340,9 @@ void bn_case(const std::vector<int64_t>& shape, int axis, bool training, bool af
                                                  training, mom, eps);
     HCHECK_CLOSE((what + " forward").c_str(), y.p(), ref.data(), y.n(), 1e-12, 1e-12);
   }
-  const std::vector<double> gx = numeric_grad(x.v, forward);
-  const std::vector<double> gg = numeric_grad(gamma.v, forward);
-  const std::vector<double> gb = numeric_grad(beta.v, forward);
+  const std::vector<double> gx = harness::numeric_grad(x.v, forward);
+  const std::vector<double> gg = harness::numeric_grad(gamma.v, forward);
+  const std::vector<double> gb = harness::numeric_grad(beta.v, forward);
   forward();
   std::fill(dx.v.begin(), dx.v.end(), 0.0);
   HCHECK_OK(vigil_batch_norm_backward(x.d(), axis, g, mean.d(), invstd.d(), w.d(),
@@ -495,7 +479,7 @@ void loss_case(const char* name, int inputs, const LossFwd& fwd, const LossBwd& 
     if (r == VIGIL_REDUCE_MEAN) want /= n;
     HCHECK_CLOSE((what + " forward").c_str(), y.p(), &want, 1, 1e-13, 1e-13);
     std::vector<std::vector<double>> num;
-    for (int k = 0; k < inputs; ++k) num.push_back(numeric_grad(in[k].v, loss));
+    for (int k = 0; k < inputs; ++k) num.push_back(harness::numeric_grad(in[k].v, loss));
     HCHECK_OK(bwd(ins, dy.d(), r, grads));
     for (int k = 0; k < inputs; ++k) {
       for (double& g : grad[k].v) g -= 0.3;
