@@ -176,11 +176,13 @@ export function refitThreshold(t: Threshold, scores: ArrayLike<number>, labels?:
 
 /**
  * The threshold `vigil train` fits on validation scores: POT when there are enough of them,
- * with the initial quantile lowered (to at most 0.98) so that at least 10 peaks remain; below
- * 50 scores a tail fit means nothing and the 0.99 quantile is used.
+ * with the initial quantile lowered (to at most 0.98) so that at least 10 peaks remain, and the
+ * risk no smaller than 1/n: n calibration scores say nothing about rarer events, and a heavy
+ * fitted tail extrapolated further puts the threshold far beyond anything seen. Below 50 scores
+ * a tail fit means nothing and the 0.99 quantile is used.
  */
 export function defaultThreshold(scores: ArrayLike<number>, risk = 1e-4): Threshold {
   const n = scores.length;
   if (n < 50) return quantileThreshold(scores, 0.99);
-  return pot(scores, { risk, initialQuantile: Math.min(0.98, 1 - 10 / n) });
+  return pot(scores, { risk: Math.max(risk, 1 / n), initialQuantile: Math.min(0.98, 1 - 10 / n) });
 }

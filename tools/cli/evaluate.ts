@@ -49,7 +49,9 @@ export async function evaluate(argv: string[]): Promise<void> {
   if (f.scores) {
     const s = readScores(readFileSync(f.scores, 'utf8'));
     timestamps ??= s.timestamps;
-    scored.push({ name: det?.kind ?? 'model', scores: s.scores, threshold: det?.info.threshold ?? fail('--scores needs --model for the fitted threshold') });
+    // Attribution needs every channel's error, which scores.csv does not hold: recompute them.
+    const channelErrors = f.interpretation && det && series ? scoreSeries(det, series).channelErrors : undefined;
+    scored.push({ name: det?.kind ?? 'model', scores: s.scores, threshold: det?.info.threshold ?? fail('--scores needs --model for the fitted threshold'), channelErrors });
   } else {
     const s = scoreSeries(det!, series!);
     scored.push({ name: det!.kind, scores: s.scores, threshold: det!.info.threshold, channelErrors: s.channelErrors });
