@@ -49,13 +49,28 @@ export interface NativeBinding {
   cast(x: T, y: T): void;
   /** Returns the Philox blocks consumed: the caller advances its offset by it. */
   randomFill(y: T, dist: number, a: number, b: number, seed: number, offset: number): number;
-  /** Bytes and buffers in use, and bytes the CPU caching allocator keeps for reuse. */
-  memory(): { cpuBytes: number; cpuBuffers: number; cudaBytes: number; cudaBuffers: number; cpuCachedBytes: number };
-  /** Returns the caching allocator's spare blocks to the system. */
+  /** Bytes and buffers in use, and bytes the caching allocators keep for reuse. */
+  memory(): {
+    cpuBytes: number; cpuBuffers: number; cudaBytes: number; cudaBuffers: number;
+    cpuCachedBytes: number; cudaCachedBytes: number;
+  };
+  /** Returns the caching allocators' spare blocks to the system (CPU) and the driver (CUDA). */
   releaseCached(): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
-  buildInfo(): { cudaCompiled: boolean; cudaDevices: number; threads: number };
+  /**
+   * cudaCompiled: CUDA kernels are in this build; cudaDevices: usable devices (0 without a GPU,
+   * a driver, or kernels for the GPU's architecture); cudaInfo: one line with the runtime and
+   * driver versions and the device, or why none is usable.
+   */
+  buildInfo(): { cudaCompiled: boolean; cudaDevices: number; cudaInfo: string; threads: number };
+  /** Whether this build has a kernel for an op family ('matmul', 'lstm', ...) on a device. */
+  supports(op: string, device: 0 | 1): boolean;
+  /**
+   * TF32 tensor cores for f32 GEMMs on CUDA (relative error ~1e-3; off by default, on with
+   * VIGIL_CUDA_TF32=1). Returns the previous setting; no effect without CUDA.
+   */
+  cudaSetTf32(enable: boolean): boolean;
 
   matmulForward(a: T, b: T, y: T, transA: boolean, transB: boolean): void;
   matmulBackward(a: T, b: T, dy: T, da: OptT, db: OptT, transA: boolean, transB: boolean): void;

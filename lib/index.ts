@@ -1,5 +1,5 @@
 // vigil-ad: the public API.
-export { Tensor, tidy, keep, type DType, type Device, type Shape, type TensorOptions } from './tensor';
+export { Tensor, tidy, keep, requireDevice, type DType, type Device, type Shape, type TensorOptions } from './tensor';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export { Function } from './autograd/function';
 export { backward } from './autograd/engine';

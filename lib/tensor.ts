@@ -37,6 +37,22 @@ export function checkShape(shape: Shape, what = 'shape'): void {
   if (shape.length > 8) throw new Error(`${what} [${shape.join(',')}]: at most 8 dims`);
 }
 
+// ------------------------------------------------------------------ devices
+
+let cudaState: { cudaCompiled: boolean; cudaDevices: number; cudaInfo: string } | null = null;
+
+/** Throws an error naming `vigil info` when this build or machine cannot hold tensors on `device`. */
+export function requireDevice(device: Device): void {
+  if (device === 'cpu') return;
+  if (device !== 'cuda') throw new Error(`unknown device '${String(device)}' (use 'cpu' or 'cuda')`);
+  cudaState ??= native.buildInfo();
+  if (!cudaState.cudaCompiled)
+    throw new Error("device 'cuda': this build of Vigil has no CUDA kernels (rebuild with VIGIL_CUDA=ON " +
+      'where nvcc is installed); run `vigil info` to see what this build supports');
+  if (cudaState.cudaDevices === 0)
+    throw new Error(`device 'cuda': no usable CUDA device (${cudaState.cudaInfo}); run \`vigil info\` for details`);
+}
+
 // ------------------------------------------------------------------ tidy scopes
 
 const scopes: Set<Tensor>[] = [];
@@ -121,6 +137,7 @@ export class Tensor {
     checkShape(shape);
     const dtype = opts.dtype ?? 'float32';
     const device = opts.device ?? 'cpu';
+    requireDevice(device);
     const bytes = sizeOf(shape) * (dtype === 'float64' ? 8 : 4);
     const t = new Tensor(new StorageRef(native.alloc(DEVICE_CODE[device], bytes)), shape, dtype, device);
     t.requiresGrad = opts.requiresGrad ?? false;
@@ -218,6 +235,24 @@ export class Tensor {
   clone(): Tensor {
     const t = Tensor.empty(this.shape, { dtype: this.dtype, device: this.device });
     native.copy(this.native, t.native);
+    return t;
+  }
+
+  /**
+   * This tensor on another device: a copy through host memory (no gradient link, requiresGrad
+   * off), or this tensor itself when it is already there. Throws an error naming `vigil info`
+   * when CUDA is not compiled in or no CUDA device is usable.
+   */
+  to(device: Device): Tensor {
+    if (device === this.device) return this;
+    requireDevice(device);
+    const t = Tensor.empty(this.shape, { dtype: this.dtype, device });
+    try {
+      native.write(t.native, this.toArray());
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
     return t;
   }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: runs the C++ op harness and the mocha suite, then prints one closing line
 // "N passed, N failed, N skipped" summing both. Exit code 1 when anything failed.
-// Arguments are passed to mocha (e.g. a spec file); VIGIL_SKIP_HARNESS=1 skips the harness.
+// Arguments are passed to mocha (e.g. a spec file); VIGIL_SKIP_HARNESS=1 skips the harness,
+// VIGIL_HARNESS=<path from the root> runs another build's harness.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,9 @@ function run(cmd, args, env = {}) {
 }
 
 if (!process.env.VIGIL_SKIP_HARNESS) {
-  const harness = ['build/vigil_harness', 'build/Release/vigil_harness'].map((p) => join(root, p)).find(existsSync);
+  // VIGIL_HARNESS picks another build's harness (as VIGIL_ADDON picks its addon for mocha)
+  const harness = [process.env.VIGIL_HARNESS, 'build/vigil_harness', 'build/Release/vigil_harness']
+    .filter(Boolean).map((p) => join(root, p)).find(existsSync);
   if (!harness) {
     console.log('harness: build/vigil_harness not found (run `npm install` to build); counted as 1 failure');
     failed++;

@@ -1,4 +1,5 @@
 // Storage, host copies, fill/copy/cast, random numbers, memory and build facts.
+#include <string>
 #include <vector>
 
 #include "addon/common.h"
@@ -75,6 +76,7 @@ Napi::Value Memory(const Napi::CallbackInfo& info) {
   o.Set("cudaBytes", static_cast<double>(s.cuda_bytes));
   o.Set("cudaBuffers", static_cast<double>(s.cuda_buffers));
   o.Set("cpuCachedBytes", static_cast<double>(s.cpu_cached_bytes));
+  o.Set("cudaCachedBytes", static_cast<double>(s.cuda_cached_bytes));
   return o;
 }
 
@@ -92,12 +94,38 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), vigil_get_num_threads());
 }
 
+std::string cuda_describe() {
+  std::string s(256, '\0');
+  const int n = vigil_cuda_describe(s.data(), s.size());
+  if (n >= static_cast<int>(s.size())) {
+    s.assign(static_cast<size_t>(n) + 1, '\0');
+    vigil_cuda_describe(s.data(), s.size());
+  }
+  s.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return s;
+}
+
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("cudaCompiled", vigil_cuda_compiled() != 0);
   o.Set("cudaDevices", vigil_cuda_device_count());
+  o.Set("cudaInfo", cuda_describe());
   o.Set("threads", vigil_get_num_threads());
   return o;
+}
+
+// supports(op, device) -> whether this build has a kernel for the op family on the device
+Napi::Value Supports(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString())
+    throw Napi::TypeError::New(info.Env(), "supports: expected an op name");
+  const std::string op = info[0].As<Napi::String>().Utf8Value();
+  const int64_t dev = Args(info).i64(1);
+  return Napi::Boolean::New(info.Env(), vigil_supports(op.c_str(), static_cast<vigil_device>(dev)) != 0);
+}
+
+// cudaSetTf32(enable) -> the previous setting (see vigil_cuda_set_tf32)
+Napi::Value CudaSetTf32(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), vigil_cuda_set_tf32(Args(info).flag(0) ? 1 : 0) != 0);
 }
 
 }  // namespace
@@ -115,6 +143,8 @@ void register_basic(Napi::Env env, Napi::Object exports) {
   VIGIL_EXPORT("setNumThreads", SetNumThreads);
   VIGIL_EXPORT("getNumThreads", GetNumThreads);
   VIGIL_EXPORT("buildInfo", BuildInfo);
+  VIGIL_EXPORT("supports", Supports);
+  VIGIL_EXPORT("cudaSetTf32", CudaSetTf32);
 }
 
 }  // namespace vigil::addon

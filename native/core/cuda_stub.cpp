@@ -23,6 +23,7 @@ vigil_status cuda_memcpy_d2h(void*, const void*, size_t) { return no_cuda("copy_
 
 extern "C" int vigil_cuda_compiled(void) { return 0; }
 extern "C" int vigil_cuda_device_count(void) { return 0; }
+extern "C" int vigil_cuda_set_tf32(int) { return 0; }
 extern "C" int vigil_cuda_describe(char* buf, size_t n) {
   const char* msg = "CUDA not compiled into this build";
   return std::snprintf(buf, n, "%s", msg);

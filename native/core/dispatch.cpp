@@ -21,10 +21,10 @@ vigil_status no_kernel(const char* op, vigil_device dev) {
 namespace {
 // Every op family of ops.h. All have CUDA kernels in builds with CUDA.
 const char* const kOps[] = {
-    "fill",      "copy",          "cast",        "random_fill",  "matmul",    "linear",
-    "binary",    "unary",         "reduce",      "softmax",      "permute",   "axis_copy",
-    "repeat",    "lstm",          "causal_conv1d", "batch_norm", "dropout",   "reparam_sample",
-    "mse",       "gaussian_nll",  "kl_normal",   "bce_with_logits", "adam_step", "sgd_step",
+    "fill",       "copy",         "cast",      "random_fill",   "matmul",     "linear",
+    "binary",     "unary",        "reduce",    "softmax",       "permute",    "axis_copy",
+    "repeat",     "lstm",         "causal_conv1d", "batch_norm", "dropout",   "reparam_sample",
+    "mse",        "gaussian_nll", "kl_normal", "bce_with_logits", "adam_step", "sgd_step",
     "sum_squares", "scale_inplace"};
 
 // "matmul_forward" and "matmul_backward" name the family "matmul".

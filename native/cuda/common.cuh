@@ -59,6 +59,14 @@ struct Scratch {
   }
 };
 
+// p[0..n) = 0 (all-zero bits are 0.0 in both float types)
+template <typename T>
+vigil_status zero(T* p, int64_t n) {
+  if (n <= 0) return VIGIL_OK;
+  return check(cudaMemsetAsync(p, 0, static_cast<size_t>(n) * sizeof(T), stream()),
+               "cudaMemsetAsync");
+}
+
 // ------------------------------------------------------------------ strided walks
 
 using cpu::kMaxRank;

@@ -5,8 +5,9 @@
 //  - groups that are long contiguous runs (x's unit-stride dim is reduced): one block per output,
 //    its threads striding over the group (coalesced), a block reduction at the end;
 //  - otherwise (column sums, channel statistics of channel-last data, short groups): one thread
-//    per output, neighbouring threads on neighbouring outputs (coalesced), each group cut into
-//    slices whose partial sums are added in order by a second kernel.
+//    per output, neighbouring threads on neighbouring outputs (coalesced); when the outputs are
+//    too few to fill the device, each group is cut into slices whose partial sums a second
+//    kernel adds in order.
 // Sums run in double; the partition depends only on the shapes, so results are reproducible.
 #pragma once
 #include "cuda/common.cuh"
@@ -45,26 +46,32 @@ inline Groups make_groups(const cpu::Shape& xs, const cpu::Shape& os) {
 constexpr int64_t kBlockGroupMin = 64;  // shorter groups go one thread per output
 
 // ------------------------------------------------------------------ sums
+// Each kernel sums slice blockIdx.y (elements [y*slice, (y+1)*slice) of every group) and either
+// finishes (part == null: one slice) or leaves part[y * n_kept + j] for group_sum_finish.
 
 template <class Term, class Fin>
-__global__ void group_sum_blocks(Groups g, Term term, Fin fin) {
-  for (int64_t j = blockIdx.x; j < g.n_kept; j += gridDim.x) {
+__global__ void group_sum_blocks(Groups g, int64_t slice, Term term, Fin fin, double* part) {
+  const int64_t r0 = blockIdx.y * slice;
+  const int64_t r1 = r0 + slice < g.n_red ? r0 + slice : g.n_red;
+  for (int64_t j = blockIdx.x; j < g.n_kept; j += gridDim.x) {  // uniform over the block
     int64_t ko[2];
     g.kept.offsets(j, ko);
     double s = 0;
-    for (int64_t r = threadIdx.x; r < g.n_red; r += blockDim.x) {
+    for (int64_t r = r0 + threadIdx.x; r < r1; r += blockDim.x) {
       int64_t ro[1];
       g.red.offsets(r, ro);
       s += term(ko[0] + ro[0], ko[1]);
     }
     s = block_sum(s);
-    if (threadIdx.x == 0) fin(ko[1], s);
+    if (threadIdx.x == 0) {
+      if (part) part[blockIdx.y * g.n_kept + j] = s;
+      else fin(ko[1], s);
+    }
   }
 }
 
-// part[slice * n_kept + j] = sum of slice `blockIdx.y` of group j
-template <class Term>
-__global__ void group_sum_slices(Groups g, int64_t slice, Term term, double* part) {
+template <class Term, class Fin>
+__global__ void group_sum_threads(Groups g, int64_t slice, Term term, Fin fin, double* part) {
   const int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (j >= g.n_kept) return;
   int64_t ko[2];
@@ -77,7 +84,8 @@ __global__ void group_sum_slices(Groups g, int64_t slice, Term term, double* par
     g.red.offsets(r, ro);
     s += term(ko[0] + ro[0], ko[1]);
   }
-  part[blockIdx.y * g.n_kept + j] = s;
+  if (part) part[blockIdx.y * g.n_kept + j] = s;
+  else fin(ko[1], s);
 }
 
 template <class Fin>
@@ -95,23 +103,26 @@ __global__ void group_sum_finish(Groups g, int64_t slices, const double* part, F
 template <class Term, class Fin>
 vigil_status group_sum(const Groups& g, const char* kernel, Term term, Fin fin) {
   if (g.n_kept <= 0) return VIGIL_OK;
-  if (g.contiguous && g.n_red >= kBlockGroupMin) {
-    group_sum_blocks<<<blocks_for(g.n_kept, 1), kThreads, 0, stream()>>>(g, term, fin);
-    return launched(kernel);
-  }
-  // enough slices to fill the device when outputs are few, each at least 64 elements long
-  int64_t slices = (int64_t(1) << 16) / g.n_kept;
-  const int64_t most = (g.n_red + 63) / 64;
+  const bool blocks = g.contiguous && g.n_red >= kBlockGroupMin;
+  // Slices only when the outputs alone leave the device idle: aim at ~2^16 threads (blocks:
+  // ~1024 blocks), each thread (blocks: each block) summing at least 64 (blocks: 1024) elements.
+  int64_t slices = blocks ? 1024 / g.n_kept : (int64_t(1) << 16) / g.n_kept;
+  const int64_t per = blocks ? 1024 : 64, most = (g.n_red + per - 1) / per;
   slices = slices > most ? most : slices;
   slices = slices < 1 ? 1 : slices > 65535 ? 65535 : slices;
-  const int64_t slice = slices ? (g.n_red + slices - 1) / slices : 0;
+  const int64_t slice = (g.n_red + slices - 1) / slices;
   Scratch<double> part;
-  VIGIL_CHECK(part.alloc(slices * g.n_kept));
-  const dim3 grid(static_cast<unsigned>((g.n_kept + kThreads - 1) / kThreads),
-                  static_cast<unsigned>(slices));
-  group_sum_slices<<<grid, kThreads, 0, stream()>>>(g, slice, term, part.p);
+  if (slices > 1) VIGIL_CHECK(part.alloc(slices * g.n_kept));
+  const unsigned thread_blocks = static_cast<unsigned>((g.n_kept + kThreads - 1) / kThreads);
+  if (blocks)
+    group_sum_blocks<<<dim3(blocks_for(g.n_kept, 1), static_cast<unsigned>(slices)), kThreads, 0,
+                       stream()>>>(g, slice, term, fin, part.p);
+  else
+    group_sum_threads<<<dim3(thread_blocks, static_cast<unsigned>(slices)), kThreads, 0,
+                        stream()>>>(g, slice, term, fin, part.p);
   VIGIL_CHECK(launched(kernel));
-  group_sum_finish<<<grid.x, kThreads, 0, stream()>>>(g, slices, part.p, fin);
+  if (slices == 1) return VIGIL_OK;
+  group_sum_finish<<<thread_blocks, kThreads, 0, stream()>>>(g, slices, part.p, fin);
   return launched(kernel);
 }
 

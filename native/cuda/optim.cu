@@ -57,7 +57,9 @@ vigil_status sum_squares(const T* x, int64_t n, double* out) {
         return a * a;
       },
       [=] __device__(double s) { *r = s; }));
-  return cuda_memcpy_d2h(out, r, sizeof(double));
+  VIGIL_CUDA_TRY(cudaMemcpyAsync(out, r, sizeof(double), cudaMemcpyDeviceToHost, stream()));
+  VIGIL_CUDA_TRY(cudaStreamSynchronize(stream()));
+  return VIGIL_OK;
 }
 
 template <typename T>

@@ -135,8 +135,9 @@ vigil_status launched(const char* kernel) {
 
 }  // namespace cuda
 
-vigil_status cuda_ready(const char* op) {
-  t_op = op;
+namespace {
+// The device is current on this thread and the stream exists; failures name `op`.
+vigil_status device_ready(const char* op) {
   const Probe& p = probe();
   if (p.device < 0)
     return fail(VIGIL_ERR_DEVICE, op, "no usable CUDA device: " + p.reason + " (see `vigil info`)");
@@ -151,10 +152,16 @@ vigil_status cuda_ready(const char* op) {
   if (g_stream_err != cudaSuccess) return cuda::check(g_stream_err, "cudaStreamCreate");
   return VIGIL_OK;
 }
+}  // namespace
+
+vigil_status cuda_ready(const char* op) {
+  t_op = op;
+  return device_ready(op);
+}
 
 vigil_status cuda_alloc(size_t nbytes, void** out) {
   *out = nullptr;
-  VIGIL_CHECK(cuda_ready("alloc"));
+  VIGIL_CHECK(device_ready("alloc"));  // keeps the op name of a kernel's scratch buffers
   const size_t cls = size_class(nbytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> g(c.m);

@@ -9,6 +9,6 @@ export function info(): void {
   console.log(`vigil-ad ${require('../../package.json').version}`);
   console.log(`CPU: ${cpu}, ${cpus().length} cores, ${b.threads} native threads`);
   if (!b.cudaCompiled) console.log('CUDA: not compiled into this build (rebuild with nvcc present, or VIGIL_CUDA=ON)');
-  else if (b.cudaDevices === 0) console.log('CUDA: compiled in, but no usable CUDA device (no GPU or no driver)');
-  else console.log(`CUDA: ${b.cudaDevices} device(s)`);
+  else if (b.cudaDevices === 0) console.log(`CUDA: compiled in, but no usable CUDA device: ${b.cudaInfo}`);
+  else console.log(`CUDA: ${b.cudaDevices} device(s): ${b.cudaInfo}`);
 }

@@ -10,21 +10,21 @@ OUT=${1:-experiments-out}
 mkdir -p "$OUT"
 [ -d "$DATA" ] || { echo "no $DATA: the real-data runs need the shared data folder" >&2; exit 1; }
 V="node bin/vigil.js"
-COMMON="--stride 5 --epochs 30 --patience 5 --seed 0"
+COMMON="--stride 5 --epochs 12 --patience 4 --seed 0"
 
 for m in machine-1-6 machine-2-1 machine-3-4; do
   $V train --preset smd --data $DATA/smd --machine $m $COMMON --out "$OUT/smd-$m.vigil" --log "$OUT/smd-$m.jsonl"
   $V detect --model "$OUT/smd-$m.vigil" --preset smd --data $DATA/smd --machine $m --out "$OUT/smd-$m-scores.csv"
-  for fmt in "" "--json"; do
+  for ext in txt json; do
     $V evaluate --scores "$OUT/smd-$m-scores.csv" --model "$OUT/smd-$m.vigil" --preset smd --data $DATA/smd --machine $m \
-      --interpretation $DATA/smd/interpretation_label/$m.txt --step-seconds 60 $fmt > "$OUT/smd-$m-report${fmt:+.json}${fmt:-.txt}"
+      --interpretation $DATA/smd/interpretation_label/$m.txt --step-seconds 60 $([ $ext = json ] && echo --json) > "$OUT/smd-$m-report.$ext"
   done
 done
 
 $V train --preset batadal --data $DATA/batadal $COMMON --out "$OUT/batadal.vigil" --log "$OUT/batadal.jsonl"
 $V detect --model "$OUT/batadal.vigil" --preset batadal --data $DATA/batadal --out "$OUT/batadal-scores.csv"
-for fmt in "" "--json"; do
-  $V evaluate --scores "$OUT/batadal-scores.csv" --model "$OUT/batadal.vigil" --preset batadal --data $DATA/batadal $fmt \
-    > "$OUT/batadal-report${fmt:+.json}${fmt:-.txt}"
+for ext in txt json; do
+  $V evaluate --scores "$OUT/batadal-scores.csv" --model "$OUT/batadal.vigil" --preset batadal --data $DATA/batadal \
+    $([ $ext = json ] && echo --json) > "$OUT/batadal-report.$ext"
 done
 echo "reports in $OUT"

@@ -57,6 +57,11 @@ int vigil_cuda_device_count(void);
  * snprintf-style: writes at most n bytes (NUL included), returns the full length.
  * The engine uses device 0, or the one named by the environment variable VIGIL_CUDA_DEVICE. */
 int vigil_cuda_describe(char* buf, size_t n);
+/* f32 GEMMs on CUDA (matmul, linear, lstm, causal_conv1d) use the TF32 tensor cores when
+ * enabled: inputs rounded to a 10-bit mantissa, products summed in f32 (relative error of order
+ * 1e-3, see native/cuda/gemm.cu). Off by default, or on when VIGIL_CUDA_TF32=1 at start.
+ * Returns the previous setting; 0 and no effect in builds without CUDA. */
+int vigil_cuda_set_tf32(int enable);
 
 #ifdef __cplusplus
 }

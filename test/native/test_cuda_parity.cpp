@@ -1,0 +1,614 @@
+// CPU vs CUDA parity for every op of ops.h, and the dispatch errors that need no GPU.
+//
+// cuda_parity runs each op on both devices from the same fresh random inputs (seed printed;
+// VIGIL_PARITY_SEED=<n> repeats a run), on several shapes including sizes that do not divide
+// the GEMM tile (64) or a warp, and compares every output with the op's stated tolerance:
+// |cuda - cpu| <= atol + rtol * |cpu|, NaN never passes. Outputs that an op overwrites are
+// poisoned with NaN on both devices before the run, so an element a kernel fails to write
+// fails; gradients an op accumulates into start from the same random values on both devices,
+// so "+=" is checked too. Without a usable CUDA device the test prints why and skips.
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+namespace {
+
+bool gpu() { return vigil_cuda_device_count() > 0; }
+
+std::string describe() {
+  char buf[512];
+  vigil_cuda_describe(buf, sizeof buf);
+  return buf;
+}
+
+uint64_t g_seed = 0;
+uint64_t next_seed() { return ++g_seed * 0x9E3779B97F4A7C15ULL; }
+
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+// ---------------------------------------------------------------- a tensor on both devices
+
+enum Init { kPoison, kRandom };
+
+template <typename T>
+struct Tens {
+  std::vector<int64_t> shape;
+  std::vector<T> h;  // the CPU tensor's storage
+  vigil_tensor c{}, d{};
+  void* dp = nullptr;
+  size_t bytes = 0;
+
+  Tens(std::vector<int64_t> s, Init init, double lo = -1, double hi = 1) : shape(std::move(s)) {
+    int64_t n = 1;
+    for (int64_t x : shape) n *= x;
+    h.assign(static_cast<size_t>(n), std::numeric_limits<T>::quiet_NaN());
+    if (init == kRandom) harness::fill_uniform(h, next_seed(), lo, hi);
+    bytes = h.size() * sizeof(T);
+    for (vigil_tensor* t : {&c, &d}) {
+      t->dtype = sizeof(T) == 8 ? VIGIL_F64 : VIGIL_F32;
+      t->ndim = static_cast<int32_t>(shape.size());
+      for (size_t i = 0; i < shape.size(); ++i) t->shape[i] = shape[i];
+    }
+    c.device = VIGIL_CPU;
+    c.data = h.data();
+    d.device = VIGIL_CUDA;
+    HCHECK_OK(vigil_alloc(VIGIL_CUDA, bytes, &dp));
+    d.data = dp;
+    HCHECK_OK(vigil_copy_from_host(&d, h.data(), bytes));
+  }
+  Tens(const Tens&) = delete;
+  ~Tens() { vigil_free(VIGIL_CUDA, dp, bytes); }
+  int64_t n() const { return static_cast<int64_t>(h.size()); }
+  std::vector<T> fetch() {
+    std::vector<T> out(h.size());
+    HCHECK_OK(vigil_copy_to_host(&d, out.data(), bytes));
+    return out;
+  }
+};
+
+// Picks the CPU or the CUDA descriptor of a Tens (null stays null).
+struct Sel {
+  bool dev;
+  template <typename T>
+  const vigil_tensor* operator()(Tens<T>& t) const { return dev ? &t.d : &t.c; }
+  template <typename T>
+  const vigil_tensor* operator()(Tens<T>* t) const { return t ? (*this)(*t) : nullptr; }
+};
+
+// Runs op(P) with P selecting CPU tensors, then CUDA tensors; both must succeed.
+template <class F>
+void both(const std::string& what, F op) {
+  vigil_status s = op(Sel{false});
+  if (s != VIGIL_OK) harness::record_failure(__FILE__, __LINE__, what + " (cpu): " + vigil_last_error());
+  s = op(Sel{true});
+  if (s != VIGIL_OK) harness::record_failure(__FILE__, __LINE__, what + " (cuda): " + vigil_last_error());
+}
+
+struct Tol {
+  double rtol, atol;
+};
+// The stated tolerance of an op: f32 as given; f64 1e-10 relative / 1e-12 absolute (only
+// summation order and libm last-ulp differences remain).
+template <typename T>
+Tol tol(double rtol32, double atol32) {
+  return sizeof(T) == 8 ? Tol{1e-10, 1e-12} : Tol{rtol32, atol32};
+}
+
+template <typename T>
+void agree(const std::string& what, Tens<T>& t, Tol tl) {
+  const std::vector<T> got = t.fetch();
+  const std::string w = what + " " + shape_str(t.shape) + (sizeof(T) == 8 ? " f64" : " f32");
+  harness::check_close(w.c_str(), got.data(), t.h.data(), t.n(), tl.rtol, tl.atol, __FILE__,
+                       __LINE__);
+}
+
+template <typename T>
+const char* tname() {
+  return sizeof(T) == 8 ? "f64" : "f32";
+}
+
+// ---------------------------------------------------------------- cases
+
+template <typename T>
+void fill_copy_cast() {
+  Tens<T> y({1000}, kPoison);
+  both("fill", [&](Sel P) { return vigil_fill(P(y), 0.3); });
+  agree("fill", y, {0, 0});
+  Tens<T> x({7, 33}, kRandom), z({7, 33}, kPoison);
+  both("copy", [&](Sel P) { return vigil_copy(P(x), P(z)); });
+  agree("copy", z, {0, 0});
+  using U = std::conditional_t<sizeof(T) == 8, float, double>;
+  Tens<U> u({7, 33}, kPoison);
+  both("cast", [&](Sel P) { return vigil_cast(P(x), P(u)); });
+  agree("cast", u, {0, 0});
+}
+
+// Uniforms are bit-identical; normals agree to the last ulp of the device's double log/cos.
+template <typename T>
+void random_streams() {
+  for (int64_t n : {1, 7, 1001}) {
+    Tens<T> u({n}, kPoison), z({n}, kPoison);
+    const uint64_t seed = next_seed(), offset = 0xfffffffdULL;  // the counter carries
+    both("random_fill uniform", [&](Sel P) {
+      return vigil_random_fill(P(u), VIGIL_RNG_UNIFORM, -2, 3, seed, offset);
+    });
+    agree("random_fill uniform", u, {0, 0});
+    both("random_fill normal", [&](Sel P) {
+      return vigil_random_fill(P(z), VIGIL_RNG_NORMAL, 0.5, 2, seed, offset);
+    });
+    agree("random_fill normal", z, tol<T>(1e-6, 1e-6));
+  }
+}
+
+template <typename T>
+void dropout() {
+  Tens<T> x({13, 77}, kRandom), y({13, 77}, kPoison), mask({13, 77}, kPoison);
+  const uint64_t seed = next_seed();
+  both("dropout_forward", [&](Sel P) { return vigil_dropout_forward(P(x), 0.3, seed, 5, P(y), P(mask)); });
+  agree("dropout_forward mask", mask, {0, 0});
+  agree("dropout_forward y", y, {0, 0});
+  Tens<T> dy({13, 77}, kRandom), dx({13, 77}, kRandom);
+  both("dropout_backward", [&](Sel P) { return vigil_dropout_backward(P(dy), P(mask), P(dx)); });
+  agree("dropout_backward", dx, tol<T>(1e-6, 1e-7));
+}
+
+template <typename T>
+void reparam_sample() {
+  Tens<T> mu({9, 31}, kRandom), lv({9, 31}, kRandom), z({9, 31}, kPoison), eps({9, 31}, kPoison);
+  const uint64_t seed = next_seed();
+  both("reparam_sample_forward", [&](Sel P) {
+    return vigil_reparam_sample_forward(P(mu), P(lv), seed, 3, P(z), P(eps));
+  });
+  agree("reparam_sample eps", eps, tol<T>(1e-6, 1e-6));
+  agree("reparam_sample z", z, tol<T>(1e-5, 1e-6));
+  Tens<T> dz({9, 31}, kRandom), dmu({9, 31}, kRandom), dlv({9, 31}, kRandom);
+  both("reparam_sample_backward", [&](Sel P) {
+    return vigil_reparam_sample_backward(P(lv), P(eps), P(dz), P(dmu), P(dlv));
+  });
+  agree("reparam_sample dmu", dmu, tol<T>(1e-6, 1e-7));
+  agree("reparam_sample dlogvar", dlv, tol<T>(1e-5, 1e-6));
+}
+
+template <typename T>
+void binary_ops() {
+  const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> shapes = {
+      {{37, 19}, {37, 19}}, {{4, 1, 5}, {3, 1}}, {{}, {6, 7}}, {{2, 3, 70}, {70}}, {{5, 1}, {1, 1}}};
+  for (int op = VIGIL_ADD; op <= VIGIL_POW; ++op) {
+    const auto o = static_cast<vigil_binary_op>(op);
+    for (const auto& [as, bs] : shapes) {
+      std::vector<int64_t> ys(std::max(as.size(), bs.size()));
+      for (size_t k = 0; k < ys.size(); ++k) {
+        const int64_t ia = k + as.size() - ys.size(), ib = k + bs.size() - ys.size();
+        const int64_t da = ia < 0 ? 1 : as[ia], db = ib < 0 ? 1 : bs[ib];
+        ys[k] = da == 1 ? db : da;
+      }
+      const bool pos = o == VIGIL_POW || o == VIGIL_DIV;  // keep a^b real and b away from 0
+      Tens<T> a(as, kRandom, pos ? 0.5 : -1, pos ? 2 : 1), b(bs, kRandom, pos ? 0.5 : -1.5, 1.5);
+      Tens<T> y(ys, kPoison), dy(ys, kRandom), da(as, kRandom), db(bs, kRandom);
+      const std::string w = std::string("binary op ") + std::to_string(op);
+      both(w, [&](Sel P) { return vigil_binary_forward(o, P(a), P(b), P(y)); });
+      agree(w + " forward", y, tol<T>(2e-6, 1e-7));
+      both(w, [&](Sel P) { return vigil_binary_backward(o, P(a), P(b), P(dy), P(da), P(db)); });
+      agree(w + " da", da, tol<T>(1e-5, 1e-5));
+      agree(w + " db", db, tol<T>(1e-5, 1e-5));
+    }
+  }
+}
+
+template <typename T>
+void unary_ops() {
+  for (int op = VIGIL_NEG; op <= VIGIL_SQUARE; ++op) {
+    const auto o = static_cast<vigil_unary_op>(op);
+    const bool pos = o == VIGIL_LOG || o == VIGIL_SQRT || o == VIGIL_POWS;
+    for (int64_t n : {1, 33, 4099}) {
+      Tens<T> x({n}, kRandom, pos ? 0.1 : -3, 3), y({n}, kPoison), dy({n}, kRandom), dx({n}, kRandom);
+      const double p0 = o == VIGIL_POWS ? 1.7 : 0.3, p1 = -0.2;
+      const std::string w = std::string("unary op ") + std::to_string(op);
+      both(w, [&](Sel P) { return vigil_unary_forward(o, P(x), P(y), p0, p1); });
+      agree(w + " forward", y, tol<T>(1e-5, 1e-6));
+      // backward from the CPU's y on both devices, so only the derivative is compared
+      Tens<T> yc({n}, kPoison);
+      yc.h = y.h;
+      HCHECK_OK(vigil_copy_from_host(&yc.d, yc.h.data(), yc.bytes));
+      both(w, [&](Sel P) { return vigil_unary_backward(o, P(x), P(yc), P(dy), P(dx), p0, p1); });
+      agree(w + " backward", dx, tol<T>(1e-5, 1e-6));
+    }
+  }
+}
+
+template <typename T>
+void reductions() {
+  const std::vector<std::pair<std::vector<int64_t>, uint32_t>> cases = {
+      {{5, 300}, 2u}, {{5, 300}, 1u}, {{5, 300}, 3u}, {{3, 4, 70}, 5u},
+      {{1000}, 1u},   {{2, 3}, 0u},   {{130, 3, 2}, 1u}, {{2, 2049}, 2u}};
+  for (const auto& [xs, mask] : cases) {
+    std::vector<int64_t> ys = xs;
+    for (size_t k = 0; k < xs.size(); ++k)
+      if (mask >> k & 1u) ys[k] = 1;
+    for (int op = VIGIL_SUM; op <= VIGIL_MAX; ++op) {
+      const auto o = static_cast<vigil_reduce_op>(op);
+      Tens<T> x(xs, kRandom), y(ys, kPoison), dy(ys, kRandom), dx(xs, kRandom);
+      const std::string w = std::string("reduce op ") + std::to_string(op) + " mask " + std::to_string(mask);
+      both(w, [&](Sel P) { return vigil_reduce_forward(o, P(x), mask, P(y)); });
+      agree(w + " forward", y, tol<T>(1e-6, 1e-6));
+      both(w, [&](Sel P) { return vigil_reduce_backward(o, P(x), P(y), P(dy), mask, P(dx)); });
+      agree(w + " backward", dx, tol<T>(1e-6, 1e-7));
+    }
+  }
+}
+
+template <typename T>
+void softmax() {
+  const std::vector<std::pair<std::vector<int64_t>, int>> cases = {
+      {{7, 129}, 1}, {{5, 6, 11}, 1}, {{3, 300}, 0}, {{1, 1}, -1}, {{4, 2, 1000}, -1}};
+  for (const auto& [xs, axis] : cases)
+    for (int log = 0; log <= 1; ++log) {
+      Tens<T> x(xs, kRandom, -4, 4), y(xs, kPoison), dy(xs, kRandom), dx(xs, kRandom);
+      const std::string w = std::string(log ? "log_softmax" : "softmax") + " axis " + std::to_string(axis);
+      both(w, [&](Sel P) { return vigil_softmax_forward(P(x), axis, log, P(y)); });
+      agree(w + " forward", y, tol<T>(1e-5, 1e-6));
+      Tens<T> yc(xs, kPoison);  // backward from the CPU's y on both devices
+      yc.h = y.h;
+      HCHECK_OK(vigil_copy_from_host(&yc.d, yc.h.data(), yc.bytes));
+      both(w, [&](Sel P) { return vigil_softmax_backward(P(yc), P(dy), axis, log, P(dx)); });
+      agree(w + " backward", dx, tol<T>(1e-5, 1e-6));
+    }
+}
+
+template <typename T>
+void shape_ops() {
+  {
+    Tens<T> x({3, 4, 65}, kRandom), y({65, 3, 4}, kPoison), dx({3, 4, 65}, kRandom);
+    const int32_t perm[] = {2, 0, 1};
+    both("permute", [&](Sel P) { return vigil_permute_forward(P(x), perm, P(y)); });
+    agree("permute forward", y, {0, 0});
+    both("permute", [&](Sel P) { return vigil_permute_backward(P(y), perm, P(dx)); });
+    agree("permute backward", dx, tol<T>(1e-6, 1e-7));
+  }
+  {
+    Tens<T> src({3, 10, 7}, kRandom), dst({3, 12, 7}, kRandom);
+    both("axis_copy", [&](Sel P) { return vigil_axis_copy(P(src), 2, P(dst), 5, 1, 6, 0); });
+    agree("axis_copy", dst, {0, 0});
+    both("axis_copy", [&](Sel P) { return vigil_axis_copy(P(src), 0, P(dst), 1, 1, 10, 1); });
+    agree("axis_copy accumulate", dst, tol<T>(1e-6, 1e-7));
+  }
+  {
+    const int64_t reps[] = {2, 1, 3};
+    Tens<T> x({3, 5, 7}, kRandom), y({6, 5, 21}, kPoison), dx({3, 5, 7}, kRandom);
+    both("repeat", [&](Sel P) { return vigil_repeat_forward(P(x), reps, P(y)); });
+    agree("repeat forward", y, {0, 0});
+    Tens<T> dy({6, 5, 21}, kRandom);
+    both("repeat", [&](Sel P) { return vigil_repeat_backward(P(dy), reps, P(dx)); });
+    agree("repeat backward", dx, tol<T>(1e-6, 1e-6));
+  }
+}
+
+// GEMM tolerance: both devices accumulate f32 products in f32 in different orders.
+template <typename T>
+Tol gemm_tol(int64_t K) {
+  return tol<T>(1e-5, 1e-6 + 4e-7 * static_cast<double>(K));
+}
+
+template <typename T>
+void matmul() {
+  struct Dims {
+    std::vector<int64_t> a, b;
+    int ta, tb;
+  };
+  const std::vector<Dims> cases = {
+      {{1, 1}, {1, 1}, 0, 0},          {{67, 33}, {33, 45}, 0, 0},   {{33, 67}, {33, 45}, 1, 0},
+      {{67, 33}, {45, 33}, 0, 1},      {{33, 67}, {45, 33}, 1, 1},   {{130, 257}, {257, 70}, 0, 0},
+      {{3, 17, 29}, {3, 29, 11}, 0, 0}, {{4, 9, 13}, {13, 6}, 0, 0}, {{4, 13, 9}, {6, 13}, 1, 1},
+      {{2, 3, 65, 64}, {2, 3, 64, 1}, 0, 0}};
+  for (const Dims& c : cases) {
+    const int64_t a0 = c.a[c.a.size() - 2], a1 = c.a.back(), b0 = c.b[c.b.size() - 2], b1 = c.b.back();
+    const int64_t M = c.ta ? a1 : a0, K = c.ta ? a0 : a1, N = c.tb ? b0 : b1;
+    std::vector<int64_t> ys(c.a.begin(), c.a.end() - 2);
+    ys.push_back(M);
+    ys.push_back(N);
+    Tens<T> a(c.a, kRandom), b(c.b, kRandom), y(ys, kPoison), dy(ys, kRandom);
+    Tens<T> da(c.a, kRandom), db(c.b, kRandom);
+    const std::string w = "matmul " + shape_str(c.a) + "x" + shape_str(c.b) + " t" +
+                          std::to_string(c.ta) + std::to_string(c.tb);
+    both(w, [&](Sel P) { return vigil_matmul_forward(P(a), P(b), P(y), c.ta, c.tb); });
+    agree(w + " forward", y, gemm_tol<T>(K));
+    both(w, [&](Sel P) { return vigil_matmul_backward(P(a), P(b), P(dy), P(da), P(db), c.ta, c.tb); });
+    agree(w + " da", da, gemm_tol<T>(N));
+    agree(w + " db", db, gemm_tol<T>(M * (static_cast<int64_t>(dy.n()) / (M * N))));
+  }
+}
+
+// The TF32 path (f32 only): inputs rounded to a 10-bit mantissa, so each product is off by up
+// to ~2^-10 relative; over K terms in [-1, 1]: 2e-3 relative + 2e-3 sqrt(K) absolute.
+void matmul_tf32() {
+  const int previous = vigil_cuda_set_tf32(1);
+  for (const auto& [M, N, K] : std::vector<std::array<int64_t, 3>>{{1, 1, 1}, {67, 45, 33}, {130, 70, 257}}) {
+    for (int ta : {0, 1})
+      for (int tb : {0, 1}) {
+        const std::vector<int64_t> as = ta ? std::vector<int64_t>{K, M} : std::vector<int64_t>{M, K};
+        const std::vector<int64_t> bs = tb ? std::vector<int64_t>{N, K} : std::vector<int64_t>{K, N};
+        Tens<float> a(as, kRandom), b(bs, kRandom), y({M, N}, kPoison);
+        const std::string w = "matmul tf32 " + shape_str(as) + "x" + shape_str(bs);
+        both(w, [&](Sel P) { return vigil_matmul_forward(P(a), P(b), P(y), ta, tb); });
+        agree(w, y, {2e-3, 2e-3 * std::sqrt(static_cast<double>(K))});
+      }
+  }
+  vigil_cuda_set_tf32(previous);
+}
+
+template <typename T>
+void linear() {
+  for (bool with_bias : {true, false}) {
+    Tens<T> x({5, 7, 33}, kRandom), w({19, 33}, kRandom), bias({19}, kRandom), y({5, 7, 19}, kPoison);
+    Tens<T> dy({5, 7, 19}, kRandom), dx({5, 7, 33}, kRandom), dw({19, 33}, kRandom), db({19}, kRandom);
+    Tens<T>* bp = with_bias ? &bias : nullptr;
+    both("linear", [&](Sel P) { return vigil_linear_forward(P(x), P(w), P(bp), P(y)); });
+    agree("linear forward", y, gemm_tol<T>(33));
+    both("linear", [&](Sel P) { return vigil_linear_backward(P(x), P(w), P(dy), P(dx), P(dw), P(db)); });
+    agree("linear dx", dx, gemm_tol<T>(19));
+    agree("linear dw", dw, gemm_tol<T>(35));
+    agree("linear dbias", db, tol<T>(1e-5, 1e-5));
+  }
+}
+
+// The CPU's f32 sigmoid/tanh are vectorised approximations (~2 ulp) and the recurrence
+// compounds differences over T steps: f32 rtol 1e-4, atol 2e-5.
+template <typename T>
+void lstm() {
+  struct Dims {
+    int64_t B, steps, I, H;
+    bool state, bias, train;
+  };
+  for (const Dims& c : {Dims{3, 5, 4, 7, true, true, true}, Dims{1, 1, 1, 1, false, false, true},
+                        Dims{5, 9, 3, 33, false, true, true}, Dims{4, 6, 5, 8, true, true, false},
+                        Dims{2, 0, 3, 4, true, true, true}}) {
+    const int64_t B = c.B, Tn = c.steps, I = c.I, H = c.H, G = 4 * H;
+    Tens<T> x({B, Tn, I}, kRandom), wih({G, I}, kRandom, -0.5, 0.5), whh({G, H}, kRandom, -0.5, 0.5);
+    Tens<T> bih({G}, kRandom), bhh({G}, kRandom), h0({B, H}, kRandom), c0({B, H}, kRandom);
+    Tens<T> y({B, Tn, H}, kPoison), hn({B, H}, kPoison), cn({B, H}, kPoison);
+    Tens<T> gates({Tn, B, G}, kPoison), cells({Tn, B, H}, kPoison);
+    Tens<T>* st0 = c.state ? &h0 : nullptr;
+    Tens<T>* sc0 = c.state ? &c0 : nullptr;
+    Tens<T>* b1 = c.bias ? &bih : nullptr;
+    Tens<T>* b2 = c.bias ? &bhh : nullptr;
+    Tens<T>* gp = c.train ? &gates : nullptr;
+    Tens<T>* cp = c.train ? &cells : nullptr;
+    const std::string w = "lstm B" + std::to_string(B) + " T" + std::to_string(Tn) + " I" +
+                          std::to_string(I) + " H" + std::to_string(H);
+    both(w, [&](Sel P) {
+      return vigil_lstm_forward(P(x), P(wih), P(whh), P(b1), P(b2), P(st0), P(sc0), P(y), P(hn),
+                                P(cn), P(gp), P(cp));
+    });
+    const Tol tl = tol<T>(1e-4, 2e-5);
+    agree(w + " y", y, tl);
+    agree(w + " h_n", hn, tl);
+    agree(w + " c_n", cn, tl);
+    if (!c.train) continue;
+    agree(w + " gates", gates, tl);
+    agree(w + " cells", cells, tl);
+    // backward from the CPU's saved activations on both devices
+    for (Tens<T>* t : {&y, &gates, &cells}) HCHECK_OK(vigil_copy_from_host(&t->d, t->h.data(), t->bytes));
+    Tens<T> dy({B, Tn, H}, kRandom), dhn({B, H}, kRandom), dcn({B, H}, kRandom);
+    Tens<T> dx({B, Tn, I}, kRandom), dwih({G, I}, kRandom), dwhh({G, H}, kRandom);
+    Tens<T> dbih({G}, kRandom), dbhh({G}, kRandom), dh0({B, H}, kRandom), dc0({B, H}, kRandom);
+    both(w + " backward", [&](Sel P) {
+      return vigil_lstm_backward(P(x), P(wih), P(whh), P(st0), P(sc0), P(y), P(gates), P(cells),
+                                 P(dy), P(dhn), P(dcn), P(dx), P(dwih), P(dwhh), P(dbih), P(dbhh),
+                                 P(dh0), P(dc0));
+    });
+    for (auto [name, t] : {std::pair<const char*, Tens<T>*>{"dx", &dx}, {"dw_ih", &dwih},
+                           {"dw_hh", &dwhh}, {"db_ih", &dbih}, {"db_hh", &dbhh}, {"dh0", &dh0},
+                           {"dc0", &dc0}})
+      agree(w + " " + name, *t, tl);
+  }
+}
+
+template <typename T>
+void causal_conv1d() {
+  struct Dims {
+    int64_t B, Cin, Cout, L, K, dil;
+  };
+  for (const Dims& c : {Dims{2, 3, 5, 37, 3, 2}, Dims{3, 4, 2, 37, 4, 13}, Dims{1, 1, 1, 1, 1, 1},
+                        Dims{2, 70, 65, 100, 2, 1}}) {
+    Tens<T> x({c.B, c.Cin, c.L}, kRandom), w({c.Cout, c.Cin, c.K}, kRandom), bias({c.Cout}, kRandom);
+    Tens<T> y({c.B, c.Cout, c.L}, kPoison), dy({c.B, c.Cout, c.L}, kRandom);
+    Tens<T> dx({c.B, c.Cin, c.L}, kRandom), dw({c.Cout, c.Cin, c.K}, kRandom), db({c.Cout}, kRandom);
+    const std::string s = "causal_conv1d K" + std::to_string(c.K) + " d" + std::to_string(c.dil);
+    both(s, [&](Sel P) { return vigil_causal_conv1d_forward(P(x), P(w), P(bias), c.dil, P(y)); });
+    agree(s + " forward", y, gemm_tol<T>(c.Cin * c.K));
+    both(s, [&](Sel P) {
+      return vigil_causal_conv1d_backward(P(x), P(w), P(dy), c.dil, P(dx), P(dw), P(db));
+    });
+    agree(s + " dx", dx, gemm_tol<T>(c.Cout * c.K));
+    agree(s + " dw", dw, gemm_tol<T>(c.B * c.L));
+    agree(s + " dbias", db, tol<T>(1e-5, 1e-5));
+  }
+}
+
+template <typename T>
+void batch_norm() {
+  for (const auto& [xs, axis] : std::vector<std::pair<std::vector<int64_t>, int>>{
+           {{6, 5, 9}, 1}, {{4, 7, 3}, -1}, {{300, 70}, 1}, {{2, 3, 4, 5}, 1}}) {
+    const int64_t C = xs[axis < 0 ? xs.size() + axis : axis];
+    for (int training : {1, 0}) {
+      Tens<T> x(xs, kRandom, -2, 3), gamma({C}, kRandom), beta({C}, kRandom);
+      Tens<T> rm({C}, kRandom), rv({C}, kRandom, 0.5, 2), y(xs, kPoison), sm({C}, kPoison), si({C}, kPoison);
+      const std::string w = std::string("batch_norm ") + (training ? "train" : "eval");
+      both(w, [&](Sel P) {
+        return vigil_batch_norm_forward(P(x), axis, P(gamma), P(beta), P(rm), P(rv), training,
+                                        0.1, 1e-5, P(y), P(sm), P(si));
+      });
+      const Tol tl = tol<T>(1e-5, 1e-5);
+      agree(w + " y", y, tl);
+      agree(w + " running_mean", rm, tl);
+      agree(w + " running_var", rv, tl);
+      agree(w + " save_mean", sm, tl);
+      agree(w + " save_invstd", si, tl);
+      for (Tens<T>* t : {&sm, &si}) HCHECK_OK(vigil_copy_from_host(&t->d, t->h.data(), t->bytes));
+      Tens<T> dy(xs, kRandom), dx(xs, kRandom), dg({C}, kRandom), dbeta({C}, kRandom);
+      both(w + " backward", [&](Sel P) {
+        return vigil_batch_norm_backward(P(x), axis, P(gamma), P(sm), P(si), P(dy), training,
+                                         P(dx), P(dg), P(dbeta));
+      });
+      agree(w + " dx", dx, tol<T>(1e-4, 1e-5));
+      agree(w + " dgamma", dg, tl);
+      agree(w + " dbeta", dbeta, tl);
+    }
+  }
+}
+
+template <typename T>
+void losses() {
+  for (int64_t n : {1, 37, 5000})
+    for (int r : {VIGIL_REDUCE_MEAN, VIGIL_REDUCE_SUM}) {
+      const auto red = static_cast<vigil_reduction>(r);
+      const std::string sfx = std::string(r == VIGIL_REDUCE_MEAN ? " mean" : " sum") + " n" + std::to_string(n);
+      Tens<T> a({n}, kRandom), b({n}, kRandom), c({n}, kRandom), y({1}, kPoison), dy({1}, kRandom);
+      Tens<T> ga({n}, kRandom), gb({n}, kRandom), gc({n}, kRandom);
+      const Tol lt = tol<T>(1e-6, 1e-6), gt = tol<T>(1e-5, 1e-6);
+      both("mse" + sfx, [&](Sel P) { return vigil_mse_forward(P(a), P(b), red, P(y)); });
+      agree("mse" + sfx, y, lt);
+      both("mse" + sfx, [&](Sel P) { return vigil_mse_backward(P(a), P(b), P(dy), red, P(ga), P(gb)); });
+      agree("mse dpred" + sfx, ga, gt);
+      agree("mse dtarget" + sfx, gb, gt);
+      both("gaussian_nll" + sfx, [&](Sel P) { return vigil_gaussian_nll_forward(P(a), P(b), P(c), red, P(y)); });
+      agree("gaussian_nll" + sfx, y, lt);
+      both("gaussian_nll" + sfx, [&](Sel P) {
+        return vigil_gaussian_nll_backward(P(a), P(b), P(c), P(dy), red, P(ga), P(gb), P(gc));
+      });
+      agree("gaussian_nll dx" + sfx, ga, gt);
+      agree("gaussian_nll dmu" + sfx, gb, gt);
+      agree("gaussian_nll dlogvar" + sfx, gc, gt);
+      both("kl_normal" + sfx, [&](Sel P) { return vigil_kl_normal_forward(P(a), P(c), red, P(y)); });
+      agree("kl_normal" + sfx, y, lt);
+      both("kl_normal" + sfx, [&](Sel P) { return vigil_kl_normal_backward(P(a), P(c), P(dy), red, P(ga), P(gc)); });
+      agree("kl_normal dmu" + sfx, ga, gt);
+      agree("kl_normal dlogvar" + sfx, gc, gt);
+      both("bce_with_logits" + sfx, [&](Sel P) { return vigil_bce_with_logits_forward(P(a), P(b), red, P(y)); });
+      agree("bce_with_logits" + sfx, y, lt);
+      both("bce_with_logits" + sfx, [&](Sel P) {
+        return vigil_bce_with_logits_backward(P(a), P(b), P(dy), red, P(ga), P(gb));
+      });
+      agree("bce dlogits" + sfx, ga, gt);
+      agree("bce dtarget" + sfx, gb, gt);
+    }
+}
+
+template <typename T>
+void optimisers() {
+  for (int64_t n : {1, 1000, 4097}) {
+    for (int decoupled : {0, 1}) {
+      Tens<T> p({n}, kRandom), g({n}, kRandom), m({n}, kRandom), v({n}, kRandom, 0, 1);
+      for (int64_t step : {1, 7})
+        both("adam_step", [&](Sel P) {
+          return vigil_adam_step(P(p), P(g), P(m), P(v), 1e-2, 0.9, 0.999, 1e-8, 0.01, step, decoupled);
+        });
+      const Tol tl = tol<T>(1e-5, 1e-6);
+      agree("adam param", p, tl);
+      agree("adam m", m, tl);
+      agree("adam v", v, tl);
+    }
+    for (int nesterov : {0, 1}) {
+      Tens<T> p({n}, kRandom), g({n}, kRandom), buf({n}, kPoison);
+      for (int first : {1, 0})
+        both("sgd_step", [&](Sel P) {
+          return vigil_sgd_step(P(p), P(g), P(buf), 0.1, 0.9, 0.01, nesterov, first);
+        });
+      agree("sgd param", p, tol<T>(1e-6, 1e-7));
+      agree("sgd momentum_buf", buf, tol<T>(1e-6, 1e-7));
+    }
+    Tens<T> x({n}, kRandom);
+    double sc = 0, sd = 0;
+    HCHECK_OK(vigil_sum_squares(&x.c, &sc));
+    HCHECK_OK(vigil_sum_squares(&x.d, &sd));
+    HCHECK_CLOSE("sum_squares", &sd, &sc, 1, 1e-12, 0.0);
+    both("scale_inplace", [&](Sel P) { return vigil_scale_inplace(P(x), -0.37); });
+    agree("scale_inplace", x, {0, 0});
+  }
+}
+
+struct Case {
+  const char* name;
+  std::function<void()> run;
+};
+#define BOTH_TYPES(fn) \
+  Case{#fn " f32", fn<float>}, Case { #fn " f64", fn<double> }
+const std::vector<Case>& cases() {
+  static const std::vector<Case> c = {
+      BOTH_TYPES(fill_copy_cast), BOTH_TYPES(random_streams), BOTH_TYPES(dropout),
+      BOTH_TYPES(reparam_sample), BOTH_TYPES(binary_ops),     BOTH_TYPES(unary_ops),
+      BOTH_TYPES(reductions),     BOTH_TYPES(softmax),        BOTH_TYPES(shape_ops),
+      BOTH_TYPES(matmul),         BOTH_TYPES(linear),         BOTH_TYPES(lstm),
+      BOTH_TYPES(causal_conv1d),  BOTH_TYPES(batch_norm),     BOTH_TYPES(losses),
+      BOTH_TYPES(optimisers),     Case{"matmul_tf32 f32", matmul_tf32}};
+  return c;
+}
+
+}  // namespace
+
+HTEST(cuda_parity) {
+  if (!gpu()) {
+    std::printf("  skip cuda_parity: no usable CUDA device, %zu op cases not run (%s)\n",
+                cases().size(), describe().c_str());
+    return;
+  }
+  const char* env = std::getenv("VIGIL_PARITY_SEED");
+  g_seed = env ? std::strtoull(env, nullptr, 10) : static_cast<uint64_t>(std::time(nullptr));
+  std::printf("  cuda_parity on %s\n  seed %llu (VIGIL_PARITY_SEED=%llu repeats this run)\n",
+              describe().c_str(), static_cast<unsigned long long>(g_seed),
+              static_cast<unsigned long long>(g_seed));
+  const uint64_t base = g_seed;
+  for (const Case& c : cases()) {
+    std::printf("    %s\n", c.name);
+    std::fflush(stdout);
+    c.run();
+  }
+  g_seed = base;
+}
+
+// Needs no GPU: mixed devices are refused, CUDA tensors without a usable device (or without
+// CUDA support) are a device error, never a crash, and vigil_supports answers for the build.
+HTEST(cuda_dispatch_errors) {
+  float host[4] = {1, 2, 3, 4};
+  vigil_tensor cpu_t{host, VIGIL_F32, VIGIL_CPU, 1, {4}};
+  vigil_tensor fake{host, VIGIL_F32, VIGIL_CUDA, 1, {4}};  // never dereferenced by the checks
+  vigil_status s = vigil_binary_forward(VIGIL_ADD, &cpu_t, &fake, &cpu_t);
+  HCHECK(s == VIGIL_ERR_DEVICE, "mixed devices must be VIGIL_ERR_DEVICE");
+  HCHECK(std::strstr(vigil_last_error(), "different devices"), std::string("message: ") + vigil_last_error());
+
+  HCHECK(vigil_supports("matmul", VIGIL_CPU) == 1, "matmul on cpu");
+  HCHECK(vigil_supports("lstm_backward", VIGIL_CPU) == 1, "lstm_backward on cpu");
+  HCHECK(vigil_supports("no_such_op", VIGIL_CPU) == 0, "unknown op");
+  HCHECK(vigil_supports("adam_step", VIGIL_CUDA) == vigil_cuda_compiled(), "adam_step on cuda");
+
+  char buf[512];
+  const int len = vigil_cuda_describe(buf, sizeof buf);
+  HCHECK(len > 0 && std::strlen(buf) > 0, "vigil_cuda_describe says something");
+
+  if (gpu()) return;
+  // No usable device: every entry point reports a device error naming CUDA.
+  s = vigil_fill(&fake, 1.0);
+  HCHECK(s == VIGIL_ERR_DEVICE, "fill of a CUDA tensor without a device");
+  HCHECK(std::strstr(vigil_last_error(), "CUDA"), std::string("message: ") + vigil_last_error());
+  s = vigil_unary_forward(VIGIL_EXP, &fake, &fake, 0, 0);
+  HCHECK(s == VIGIL_ERR_DEVICE, "unary of CUDA tensors without a device");
+  HCHECK(std::strstr(vigil_last_error(), "exp:") == vigil_last_error(),
+         std::string("message names the op: ") + vigil_last_error());
+  void* p = nullptr;
+  s = vigil_alloc(VIGIL_CUDA, 64, &p);
+  HCHECK(s == VIGIL_ERR_DEVICE && p == nullptr, "alloc on CUDA without a device");
+  HCHECK(vigil_copy_to_host(&fake, host, sizeof host) == VIGIL_ERR_DEVICE, "copy_to_host");
+}
