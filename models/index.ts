@@ -1,9 +1,11 @@
 // The model zoo by kind name.
+import { dcVaeKind } from './dc_vae';
 import { lstmAeKind } from './lstm_ae';
 import { ModelKind } from './types';
 
 export const MODEL_KINDS: Record<string, ModelKind> = {
   [lstmAeKind.kind]: lstmAeKind,
+  [dcVaeKind.kind]: dcVaeKind,
 };
 
 export function modelKind(kind: string): ModelKind {

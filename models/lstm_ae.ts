@@ -101,7 +101,7 @@ export class LstmAe extends Module implements AnomalyModel {
   }
 }
 
-export const lstmAeKind: ModelKind<LstmAeConfig> = {
+export const lstmAeKind: ModelKind<LstmAeConfig, LstmAe> = {
   kind: 'lstm-ae',
   summary: 'LSTM autoencoder over sliding windows (HAI notebook, seed 003)',
   defaultConfig: (inputs, overrides = {}) => ({ ...seedLstmAeConfig(inputs), ...overrides, inputs }),

@@ -1,6 +1,6 @@
 // `npm run bench -- <suite>`: benchmarks that print a ratio against a peer measured in the same
-// run. Suites: ops (GEMM, lstm, causal_conv1d against PyTorch CPU), lstm-ae (the model's
-// training and scoring throughput against the same model in PyTorch CPU). Prints a markdown table to
+// run. Suites: ops (GEMM, lstm, causal_conv1d against PyTorch CPU), lstm-ae and dc-vae (each
+// model's training and scoring throughput against the same model in PyTorch CPU). Prints a markdown table to
 // paste into docs/performance.md with the date and machine.
 import { cpus } from 'node:os';
 
@@ -23,6 +23,13 @@ const SUITES: Record<string, () => void> = {
     console.log('\n| model step | threads | Vigil windows/s | PyTorch windows/s | ratio |');
     console.log('|---|---|---|---|---|');
     for (const r of benchLstmAe())
+      console.log(`| ${r.name} | ${r.threads} | ${r.vigilPerSecond.toFixed(0)} | ${r.torchPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)}x |`);
+  },
+  'dc-vae': () => {
+    const { benchDcVae } = require('./dc_vae') as typeof import('./dc_vae');
+    console.log('\n| model step | threads | Vigil windows/s | PyTorch windows/s | ratio |');
+    console.log('|---|---|---|---|---|');
+    for (const r of benchDcVae())
       console.log(`| ${r.name} | ${r.threads} | ${r.vigilPerSecond.toFixed(0)} | ${r.torchPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)}x |`);
   },
 };

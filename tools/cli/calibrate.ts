@@ -7,8 +7,9 @@ import { loadDetector } from '../../models/detector_bundle';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadLabels, loadSeries } from './data_args';
 import { scoreSeries } from './detect';
+import { ALPHA_FLAGS, calibrateAlpha } from './alpha';
 
-const METHODS = ['pot', 'quantile', 'mean-std', 'budget', 'best-f1', 'roc-gmean'];
+const METHODS = ['pot', 'quantile', 'mean-std', 'budget', 'best-f1', 'roc-gmean', 'alpha'];
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil); rewritten in place unless --out' },
@@ -18,7 +19,8 @@ const FLAGS = {
   q: { type: 'number', default: 0.995, help: 'quantile: the quantile of validation scores' },
   k: { type: 'number', default: 3, help: 'mean-std: mean + k * std' },
   risk: { type: 'number', default: 1e-4, help: 'pot: probability that a normal score exceeds the threshold' },
-  fraction: { type: 'number', default: 0.001, help: 'budget: largest flagged fraction of validation steps' },
+  fraction: { type: 'number', default: 0.001, help: 'budget (and alpha without labels): largest flagged fraction of validation steps' },
+  ...ALPHA_FLAGS,
   out: { type: 'string', help: 'write the calibrated bundle here instead of over --model' },
   help: { type: 'boolean', help: 'show this help' },
 } as const;
@@ -29,6 +31,11 @@ export async function calibrate(argv: string[]): Promise<void> {
   if (!f.model) throw new UsageError('--model is required');
   if (!METHODS.includes(f.method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got "${f.method}"`);
   const det = loadDetector(f.model);
+  if (f.method === 'alpha') {
+    // Per-channel alphas (dc-vae): stored beside the threshold, used by detect's flags.
+    await calibrateAlpha(det, f);
+    return det.model.dispose();
+  }
   const series = await loadSeries(f, 'train');
   const { scores } = scoreSeries(det, series);
   const first = det.info.windows.length - 1; // rows before it have no window

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 
 import { loadPreset, PRESETS, readPresetFile, type PresetName, type PresetOptions } from '../../lib/data/presets';
-import type { Series } from '../../lib/data/series';
+import { sliceRows, type Series } from '../../lib/data/series';
 import { UsageError, type FlagSpec } from './args';
 
 export const DATA_FLAGS = {
@@ -14,9 +14,10 @@ export const DATA_FLAGS = {
   exclude: { type: 'string', help: 'columns to leave out, comma-separated' },
   'no-header': { type: 'boolean', help: 'generic: the file has no header row' },
   'on-bad-value': { type: 'string', default: 'error', help: 'error|ffill for NaN, empty or non-numeric cells' },
+  rows: { type: 'string', help: 'use rows START:END only (0-based, END exclusive; negative counts from the end; N% of the rows), e.g. 0:50% or 50%:' },
 } as const satisfies FlagSpec;
 
-type DataFlags = { data?: string; preset: string; machine?: string; label?: string; timestamp?: string; exclude?: string; 'no-header'?: boolean; 'on-bad-value': string };
+type DataFlags = { data?: string; preset: string; machine?: string; label?: string; timestamp?: string; exclude?: string; 'no-header'?: boolean; 'on-bad-value': string; rows?: string };
 
 const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
@@ -35,8 +36,30 @@ function presetOptions(f: DataFlags): PresetOptions {
   return opts as PresetOptions;
 }
 
-/** The training part (a folder's train split) or the test part of --data. */
+/** The training part (a folder's train split) or the test part of --data, cut to --rows. */
 export async function loadSeries(f: DataFlags, part: 'train' | 'test'): Promise<Series> {
+  const s = await loadWholeSeries(f, part);
+  return f.rows ? sliceRows(s, ...rowBounds(s.rows, f.rows)) : s;
+}
+
+/** --rows START:END over n rows: integers (negative from the end) or N% of the rows; END exclusive. */
+export function rowBounds(n: number, spec: string): [number, number] {
+  const m = /^\s*([^:]*):([^:]*)\s*$/.exec(spec);
+  if (!m) throw new UsageError(`--rows must be START:END (e.g. 0:50% or 1000:), got "${spec}"`);
+  const at = (v: string, dflt: number): number => {
+    const t = v.trim();
+    if (t === '') return dflt;
+    const pct = /^(-?\d+(?:\.\d+)?)%$/.exec(t);
+    const k = pct ? Math.round((Number(pct[1]) / 100) * n) : /^-?\d+$/.test(t) ? Number(t) : NaN;
+    if (!Number.isFinite(k)) throw new UsageError(`--rows ${spec}: "${t}" is not a row number or a percentage`);
+    return Math.min(Math.max(k < 0 ? n + k : k, 0), n);
+  };
+  const begin = at(m[1], 0), end = at(m[2], n);
+  if (end <= begin) throw new UsageError(`--rows ${spec} selects no rows of the ${n}`);
+  return [begin, end];
+}
+
+async function loadWholeSeries(f: DataFlags, part: 'train' | 'test'): Promise<Series> {
   if (!f.data) throw new UsageError('--data is required');
   if (!existsSync(f.data)) throw new UsageError(`--data ${f.data}: no such file or folder`);
   const preset = f.preset as PresetName;
@@ -55,8 +78,9 @@ export async function loadSeries(f: DataFlags, part: 'train' | 'test'): Promise<
 export async function loadLabels(path: string, f: DataFlags): Promise<Uint8Array> {
   const text = readFileSync(path, 'utf8');
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.every((l) => /^\s*[01](\.0)?\s*$/.test(l))) return Uint8Array.from(lines, (l) => (parseFloat(l) ? 1 : 0));
+  const cut = (l: Uint8Array) => (f.rows ? l.subarray(...rowBounds(l.length, f.rows)) : l);
+  if (lines.every((l) => /^\s*[01](\.0)?\s*$/.test(l))) return cut(Uint8Array.from(lines, (l) => (parseFloat(l) ? 1 : 0)));
   const s = await readPresetFile(f.preset as PresetName, path, presetOptions(f));
   if (!s.labels) throw new UsageError(`--labels ${path}: no label column found (name it with --label)`);
-  return s.labels;
+  return cut(s.labels);
 }

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../../lib/io/atomic';
 import { loadDetector, type LoadedDetector } from '../../models/detector_bundle';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
+import { alphaScoring } from './alpha';
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil)' },
@@ -38,7 +39,9 @@ export async function detect(argv: string[]): Promise<void> {
   if (!f.out) throw new UsageError('--out is required (the scores CSV to write)');
   const det = loadDetector(f.model);
   const series = await loadSeries(f, 'test');
-  const { scores, channelErrors } = scoreSeries(det, series);
+  // A bundle with per-channel alphas (dc-vae, calibrate --method alpha) flags by them instead of the threshold.
+  const alpha = alphaScoring(det, series);
+  const { scores, channelErrors } = alpha ?? scoreSeries(det, series);
   const F = series.columns.length;
   const t = det.info.threshold.value;
   const lines = ['row,time,score,flag,top_channels'];
@@ -49,13 +52,14 @@ export async function detect(argv: string[]): Promise<void> {
       lines.push(`${r},${time},,,`);
       continue;
     }
-    const flag = scores[r] > t ? 1 : 0;
+    const flag = alpha ? alpha.flags[r] : scores[r] > t ? 1 : 0;
     flagged += flag;
     const top = Array.from(rankChannels(channelErrors, F, r).subarray(0, f.top), (c) => series.columns[c]).join(';');
     lines.push(`${r},${time},${scores[r]},${flag},${top}`);
   }
   writeFileAtomic(f.out, lines.join('\n') + '\n');
-  console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged at threshold ${t.toPrecision(5)} (${det.info.threshold.method}); wrote ${f.out}`);
+  const rule = alpha ? `by per-channel alphas (${alpha.alphas.method})` : `at threshold ${t.toPrecision(5)} (${det.info.threshold.method})`;
+  console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
   det.model.dispose();
 }
 

@@ -1,8 +1,9 @@
 // `vigil train`: fit a detector on normal data. The tail of the training data (in time order)
 // is the validation set: early stopping and the default threshold (POT on validation scores)
 // come from it; the scaler and the PCA baseline are fitted on the head only.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
+import { applyOutlierMask, fitOutlierMask, type OutlierMaskJSON } from '../../lib/data/outlier_mask';
 import { Scaler, type ScalerKind } from '../../lib/data/scaler';
 import { schemaOf } from '../../lib/data/schema';
 import { timeSplit, Windows } from '../../lib/data/windows';
@@ -17,11 +18,14 @@ import { pcaToJSON, saveDetector } from '../../models/detector_bundle';
 import { MODEL_KINDS, modelKind } from '../../models';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
+import { flagGiven, parseSettings, settingsOptions } from './dc_vae_settings';
 
 const FLAGS = {
   model: { type: 'string', default: 'lstm-ae', help: `model kind: ${Object.keys(MODEL_KINDS).join('|')}` },
   ...DATA_FLAGS,
-  config: { type: 'string', help: 'JSON file overriding the model config (sizes, window...)' },
+  config: { type: 'string', help: 'JSON file overriding the model config (sizes, window...), or a named config (dc-vae: head|may-2022)' },
+  settings: { type: 'string', help: 'dc-vae: an upstream DC-VAE settings file (JSON or key = value lines); flags given override it' },
+  clean: { type: 'number', default: 0, help: 'mask values beyond this many training stds and forward-fill them (0: off; upstream: 7)' },
   out: { type: 'string', help: 'where to write the trained model bundle (.vigil)' },
   window: { type: 'number', help: 'window length (default: the model config\'s)' },
   stride: { type: 'number', default: 1, help: 'rows between training windows' },
@@ -30,6 +34,8 @@ const FLAGS = {
   'batch-size': { type: 'number', default: 64, help: 'training batch size' },
   lr: { type: 'number', default: 1e-3, help: 'Adam learning rate' },
   patience: { type: 'number', default: 10, help: 'early stopping patience in epochs' },
+  'min-delta': { type: 'number', default: 0, help: 'early stopping: the smallest validation-loss improvement that counts' },
+  'clip-grad-norm': { type: 'number', default: 0, help: 'clip the global gradient norm to this before each step (0: off)' },
   scaler: { type: 'string', default: 'standard', help: 'standard|minmax|robust (fitted on training rows only)' },
   seed: { type: 'number', default: 0, help: 'seed of weights and shuffling' },
   threads: { type: 'number', default: 0, help: 'native threads (0: one per core)' },
@@ -45,15 +51,36 @@ export async function train(argv: string[]): Promise<void> {
   if (!f.out) throw new UsageError('--out is required (the model bundle to write)');
   if (!['standard', 'minmax', 'robust'].includes(f.scaler)) throw new UsageError(`--scaler must be standard, minmax or robust, got "${f.scaler}"`);
   if (f.threads) native.setNumThreads(f.threads);
-  const kind = modelKind(f.model);
+  // --settings (an upstream DC-VAE file) implies --model dc-vae and fills the flags not given.
+  const kind = modelKind(f.settings && !flagGiven(argv, 'model') ? 'dc-vae' : f.model);
+  if (f.settings && kind.kind !== 'dc-vae') throw new UsageError(`--settings is a DC-VAE settings file: it needs --model dc-vae, not ${kind.kind}`);
 
   const series = await loadSeries(f, 'train');
-  const { train: head, validation: tail } = timeSplit(series, f.validation);
+  const overrides = f.config ? readConfig(f.config, kind.namedConfigs ?? []) : {};
+  if (f.settings) {
+    const s = settingsOptions(parseSettings(readFileSync(f.settings, 'utf8'), f.settings), series.columns.length, f.settings);
+    Object.assign(overrides, s.config);
+    const fl = f as Record<string, unknown>;
+    for (const [k, v] of Object.entries(s.flags)) if (!flagGiven(argv, k)) fl[k] = v;
+    if (s.clean !== undefined && !flagGiven(argv, 'clean')) fl.clean = s.clean;
+    for (const n of s.notes) console.log(`  note: ${f.settings}: ${n}`);
+    if (s.rangeF1) console.log(`  note: ${f.settings}: custom_metrics = true: calibrate with --method alpha --alpha-metric range --range-bias front --range-cardinality reciprocal to match upstream`);
+  }
+  const { train: rawHead, validation: rawTail } = timeSplit(series, f.validation);
+  // Optional cleaning: statistics of the training rows only, applied to training and validation rows.
+  let cleaning: OutlierMaskJSON | undefined;
+  let head = rawHead, tail = rawTail;
+  if (f.clean) {
+    cleaning = fitOutlierMask(rawHead, f.clean);
+    const h = applyOutlierMask(rawHead, cleaning), t = applyOutlierMask(rawTail, cleaning);
+    head = h.series;
+    tail = t.series;
+    console.log(`  cleaning: ${h.masked} training and ${t.masked} validation values beyond ${f.clean} training stds forward-filled`);
+  }
   const scaler = new Scaler(f.scaler as ScalerKind).fit(head);
   const trainRows = scaler.transform(head);
   const valRows = scaler.transform(tail);
 
-  const overrides = f.config ? JSON.parse(readFileSync(f.config, 'utf8')) : {};
   if (f.window) overrides.window = f.window;
   const config = kind.defaultConfig(series.columns.length, overrides);
   const gen = new Generator(f.seed);
@@ -67,7 +94,8 @@ export async function train(argv: string[]): Promise<void> {
   console.log(`  ${trainWin.count} training windows (length ${length}, stride ${f.stride}), ${valWin.count} validation windows (the last ${(100 * f.validation).toFixed(0)}% of rows)`);
 
   const result = await fit(model, fromWindows(trainWin, valWin), {
-    epochs: f.epochs, batchSize: f['batch-size'], validationBatchSize: 256, lr: f.lr, patience: f.patience,
+    epochs: f.epochs, batchSize: f['batch-size'], validationBatchSize: 256, lr: f.lr, patience: f.patience, minDelta: f['min-delta'],
+    ...(f['clip-grad-norm'] > 0 ? { clipGradNorm: f['clip-grad-norm'] } : {}),
     generator: gen, checkpoint: f.checkpoint, resume: f.resume ? true : undefined, log: f.log,
   });
 
@@ -79,8 +107,16 @@ export async function train(argv: string[]): Promise<void> {
   const pcaThreshold = defaultThreshold(pcaScores(pca, valRows).scores.subarray(length - 1));
   saveDetector(f.out, kind.kind, config, model, {
     schema: schemaOf(series), scaler: scaler.toJSON(), windows: { length, stride: 1 }, threshold, pca: pcaToJSON(pca), pcaThreshold,
+    ...(cleaning ? { cleaning } : {}),
     training: { source: series.source ?? f.data, preset: f.preset, rows: series.rows, validationFraction: f.validation, seed: f.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss },
   });
   console.log(`saved ${f.out}: best validation loss ${result.bestLoss.toFixed(5)} (epoch ${result.bestEpoch}); threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${valScores.length} validation scores)`);
   model.dispose();
+}
+
+/** --config: a named config of the model kind, or a JSON file of overrides. */
+function readConfig(value: string, names: string[]): Record<string, unknown> {
+  if (names.includes(value) && !existsSync(value)) return { preset: value };
+  if (!existsSync(value)) throw new UsageError(`--config ${value}: no such file${names.length ? ` (named configs: ${names.join(', ')})` : ''}`);
+  return JSON.parse(readFileSync(value, 'utf8'));
 }
