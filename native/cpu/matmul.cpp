@@ -29,29 +29,12 @@ void for_each_batch(const MatmulDims& d, F&& fn) {
   }
 }
 
-// With a shared b and an untransposed a, the batch is one product of batch*M rows: a, y, dy
-// and da are then contiguous [batch*M, *] matrices.
-MatmulDims folded(MatmulDims d) {
-  if (d.shared_b && !d.ta && d.batch > 1) {
-    d.M *= d.batch;
-    d.batch = 1;
-  }
-  return d;
-}
-
-struct Strides {  // elements between consecutive batches, and leading dims of op(a), op(b)
-  int64_t a, b, y, lda, ldb;
-  explicit Strides(const MatmulDims& d)
-      : a(d.M * d.K), b(d.shared_b ? 0 : d.K * d.N), y(d.M * d.N), lda(d.ta ? d.M : d.K),
-        ldb(d.tb ? d.K : d.N) {}
-};
-
 }  // namespace
 
 template <typename T>
 void matmul_forward(const MatmulDims& dims, const T* a, const T* b, T* y) {
   const MatmulDims d = folded(dims);
-  const Strides s(d);
+  const MatmulStrides s(d);
   for_each_batch(d, [&](int64_t i) {
     gemm<T>(d.ta, d.tb, d.M, d.N, d.K, T(1), a + i * s.a, s.lda, b + i * s.b, s.ldb, T(0),
             y + i * s.y, d.N);
@@ -61,7 +44,7 @@ void matmul_forward(const MatmulDims& dims, const T* a, const T* b, T* y) {
 template <typename T>
 void matmul_backward(const MatmulDims& dims, const T* a, const T* b, const T* dy, T* da, T* db) {
   const MatmulDims d = folded(dims);
-  const Strides s(d);
+  const MatmulStrides s(d);
   const int64_t M = d.M, N = d.N, K = d.K;
   if (da)
     for_each_batch(d, [&](int64_t i) {

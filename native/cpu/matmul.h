@@ -12,6 +12,23 @@ struct MatmulDims {
   bool ta, tb, shared_b;
 };
 
+// With a shared b and an untransposed a, the batch is one product of batch*M rows: a, y, dy
+// and da are then contiguous [batch*M, *] matrices. (Used by the CPU and CUDA kernels alike.)
+inline MatmulDims folded(MatmulDims d) {
+  if (d.shared_b && !d.ta && d.batch > 1) {
+    d.M *= d.batch;
+    d.batch = 1;
+  }
+  return d;
+}
+
+struct MatmulStrides {  // elements between consecutive batches, and leading dims of op(a), op(b)
+  int64_t a, b, y, lda, ldb;
+  explicit MatmulStrides(const MatmulDims& d)
+      : a(d.M * d.K), b(d.shared_b ? 0 : d.K * d.N), y(d.M * d.N), lda(d.ta ? d.M : d.K),
+        ldb(d.tb ? d.K : d.N) {}
+};
+
 template <typename T>
 void matmul_forward(const MatmulDims& d, const T* a, const T* b, T* y);
 template <typename T>

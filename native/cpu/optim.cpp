@@ -16,22 +16,13 @@ namespace vigil::cpu {
 
 template <typename T>
 void adam_step(T* param, const T* grad, T* m, T* v, int64_t n, const AdamHyper& h) {
-  const double t = static_cast<double>(h.step);
-  // 1 - beta in double, then rounded: (1 - 0.999f) is 4.7e-5 away from 0.001f, enough to move
-  // f32 results off PyTorch's (which rounds the double scalar once, too)
-  const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
-  const T one_b1 = static_cast<T>(1 - h.beta1), one_b2 = static_cast<T>(1 - h.beta2);
-  const T step_size = static_cast<T>(h.lr / (1 - std::pow(h.beta1, t)));
-  const T bc2_sqrt = static_cast<T>(std::sqrt(1 - std::pow(h.beta2, t)));
-  const T eps = static_cast<T>(h.eps);
-  const T l2 = h.decoupled ? T(0) : static_cast<T>(h.weight_decay);
-  const T shrink = static_cast<T>(h.decoupled ? 1 - h.lr * h.weight_decay : 1.0);
+  const AdamScalars<T> k(h);
   for_each_index(n, [&](int64_t i) {
-    const T g = grad[i] + l2 * param[i];
-    m[i] = b1 * m[i] + one_b1 * g;
-    v[i] = b2 * v[i] + one_b2 * g * g;
-    const T p = param[i] * shrink;
-    param[i] = p - step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + eps);
+    const T g = grad[i] + k.l2 * param[i];
+    m[i] = k.b1 * m[i] + k.one_b1 * g;
+    v[i] = k.b2 * v[i] + k.one_b2 * g * g;
+    const T p = param[i] * k.shrink;
+    param[i] = p - k.step_size * m[i] / (std::sqrt(v[i]) / k.bc2_sqrt + k.eps);
   });
 }
 

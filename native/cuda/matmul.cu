@@ -9,29 +9,11 @@
 #include "cuda/reduce.h"
 
 namespace vigil::cuda {
-namespace {
-
-MatmulDims folded(MatmulDims d) {
-  if (d.shared_b && !d.ta && d.batch > 1) {
-    d.M *= d.batch;
-    d.batch = 1;
-  }
-  return d;
-}
-
-struct Strides {  // elements between consecutive batches, and leading dims of op(a), op(b)
-  int64_t a, b, y, lda, ldb;
-  explicit Strides(const MatmulDims& d)
-      : a(d.M * d.K), b(d.shared_b ? 0 : d.K * d.N), y(d.M * d.N), lda(d.ta ? d.M : d.K),
-        ldb(d.tb ? d.K : d.N) {}
-};
-
-}  // namespace
 
 template <typename T>
 vigil_status matmul_forward(const MatmulDims& dims, const T* a, const T* b, T* y) {
-  const MatmulDims d = folded(dims);
-  const Strides s(d);
+  const MatmulDims d = cpu::folded(dims);
+  const cpu::MatmulStrides s(d);
   return gemm_batched<T>(d.ta, d.tb, d.M, d.N, d.K, T(1), a, s.lda, s.a, b, s.ldb, s.b, T(0), y,
                          d.N, s.y, d.batch);
 }
@@ -39,8 +21,8 @@ vigil_status matmul_forward(const MatmulDims& dims, const T* a, const T* b, T* y
 template <typename T>
 vigil_status matmul_backward(const MatmulDims& dims, const T* a, const T* b, const T* dy, T* da,
                              T* db) {
-  const MatmulDims d = folded(dims);
-  const Strides s(d);
+  const MatmulDims d = cpu::folded(dims);
+  const cpu::MatmulStrides s(d);
   const int64_t M = d.M, N = d.N, K = d.K;
   if (da) {
     if (!d.ta)  // da [M,K] += dy op(b)^T

@@ -10,22 +10,15 @@ namespace vigil::cuda {
 
 template <typename T>
 vigil_status adam_step(T* param, const T* grad, T* m, T* v, int64_t n, const AdamHyper& h) {
-  const double t = static_cast<double>(h.step);
-  const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
-  const T one_b1 = static_cast<T>(1 - h.beta1), one_b2 = static_cast<T>(1 - h.beta2);
-  const T step_size = static_cast<T>(h.lr / (1 - std::pow(h.beta1, t)));
-  const T bc2_sqrt = static_cast<T>(std::sqrt(1 - std::pow(h.beta2, t)));
-  const T eps = static_cast<T>(h.eps);
-  const T l2 = h.decoupled ? T(0) : static_cast<T>(h.weight_decay);
-  const T shrink = static_cast<T>(h.decoupled ? 1 - h.lr * h.weight_decay : 1.0);
+  const cpu::AdamScalars<T> k(h);
   return for_each(n, "adam_step", [=] __device__(int64_t i) {
-    const T g = grad[i] + l2 * param[i];
-    const T mi = b1 * m[i] + one_b1 * g;
-    const T vi = b2 * v[i] + one_b2 * g * g;
+    const T g = grad[i] + k.l2 * param[i];
+    const T mi = k.b1 * m[i] + k.one_b1 * g;
+    const T vi = k.b2 * v[i] + k.one_b2 * g * g;
     m[i] = mi;
     v[i] = vi;
-    const T p = param[i] * shrink;
-    param[i] = p - step_size * mi / (sqrt(vi) / bc2_sqrt + eps);
+    const T p = param[i] * k.shrink;
+    param[i] = p - k.step_size * mi / (sqrt(vi) / k.bc2_sqrt + k.eps);
   });
 }
 
