@@ -14,3 +14,4 @@ export * as optim from './optim';
 export * as data from './data';
 export * as train from './train';
 export * as detect from './detect';
+export * as models from '../models';

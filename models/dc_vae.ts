@@ -23,7 +23,7 @@ import { gaussianNll, klNormal } from '../lib/ops/losses';
 import { reparamSample } from '../lib/ops/reparam_sample';
 import { Generator } from '../lib/random';
 import { Tensor } from '../lib/tensor';
-import { AnomalyModel, ModelKind } from './types';
+import { AnomalyModel, ModelKind } from '../lib/detect/model';
 
 export interface DcVaeLayer {
   units: number;

@@ -1,17 +1,10 @@
-// The model zoo by kind name.
+// The model zoo: importing it registers every kind with lib/detect's registry.
+import { registerModelKind } from '../lib/detect/model';
 import { dcVaeKind } from './dc_vae';
 import { lstmAeKind } from './lstm_ae';
-import { ModelKind } from './types';
 
-export const MODEL_KINDS: Record<string, ModelKind> = {
-  [lstmAeKind.kind]: lstmAeKind,
-  [dcVaeKind.kind]: dcVaeKind,
-};
+export const MODEL_KINDS = [lstmAeKind, dcVaeKind];
+for (const k of MODEL_KINDS) registerModelKind(k);
 
-export function modelKind(kind: string): ModelKind {
-  const k = MODEL_KINDS[kind];
-  if (!k) throw new Error(`unknown model "${kind}" (known: ${Object.keys(MODEL_KINDS).join(', ')})`);
-  return k;
-}
-
-export type { AnomalyModel, ModelKind } from './types';
+export { modelKind, modelKinds, type AnomalyModel, type ModelKind } from '../lib/detect/model';
+export { lstmAeKind, dcVaeKind };

@@ -9,7 +9,7 @@ import { mseLoss } from '../lib/ops/losses';
 import { repeat, slice, unsqueeze } from '../lib/ops/shape';
 import { Generator } from '../lib/random';
 import { Tensor } from '../lib/tensor';
-import { AnomalyModel, ModelKind } from './types';
+import { AnomalyModel, ModelKind } from '../lib/detect/model';
 
 export interface LstmAeConfig {
   /** Channels per time step. */

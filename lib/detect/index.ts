@@ -8,3 +8,5 @@ export { fitGpd, gpdTailQuantile, type GpdFit } from './gpd';
 export { symmetricEigen, type SymmetricEigen } from './eigen';
 export { mean, std, median } from './stats';
 export { scoreWindows, pointScores, type WindowSource, type WindowScores, type Scorer } from './score';
+export { registerModelKind, modelKind, modelKinds, type AnomalyModel, type ModelKind } from './model';
+export { saveDetector, loadDetector, pcaToJSON, pcaFromJSON, type DetectorInfo, type LoadedDetector } from './detector_bundle';

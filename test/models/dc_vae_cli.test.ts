@@ -14,7 +14,8 @@ import { readCsv } from '../../lib/data/csv';
 import { Scaler } from '../../lib/data/scaler';
 import { Windows } from '../../lib/data/windows';
 import { alphasFromJSON } from '../../lib/detect/alpha';
-import { loadDetector } from '../../models/detector_bundle';
+import '../../models'; // registers the model kinds
+import { loadDetector } from '../../lib/detect/detector_bundle';
 import type { DcVae } from '../../models/dc_vae';
 import { Tensor, tidy } from '../../lib/tensor';
 import { noGrad } from '../../lib/autograd/grad_mode';

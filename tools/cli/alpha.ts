@@ -13,7 +13,7 @@ import {
 } from '../../lib/detect/alpha';
 import { RANGE_BIASES, RANGE_CARDINALITIES, type RangeBias, type RangeCardinality } from '../../lib/detect/range_pr';
 import { loadBundle, saveBundle } from '../../lib/io/bundle';
-import type { LoadedDetector } from '../../models/detector_bundle';
+import type { LoadedDetector } from '../../lib/detect/detector_bundle';
 import { UsageError } from './args';
 import { loadLabels, loadSeries, rowBounds } from './data_args';
 

@@ -3,7 +3,7 @@
 // (never the test set: the threshold would then be fitted on what it is judged by).
 import { loadBundle, saveBundle } from '../../lib/io/bundle';
 import { bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, rocGmean, type Threshold } from '../../lib/detect/thresholds';
-import { loadDetector } from '../../models/detector_bundle';
+import { loadDetector } from '../../lib/detect/detector_bundle';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadLabels, loadSeries } from './data_args';
 import { scoreSeries } from './detect';

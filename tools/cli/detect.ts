@@ -10,7 +10,7 @@ import { Windows } from '../../lib/data/windows';
 import { rankChannels } from '../../lib/detect/attribution';
 import { pointScores, scoreWindows, type WindowScores } from '../../lib/detect/score';
 import { writeFileAtomic } from '../../lib/io/atomic';
-import { loadDetector, type LoadedDetector } from '../../models/detector_bundle';
+import { loadDetector, type LoadedDetector } from '../../lib/detect/detector_bundle';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
 import { alphaScoring } from './alpha';

@@ -12,7 +12,7 @@ import type { ChannelSegment } from '../../lib/detect/attribution';
 import { pcaScores, randomScores } from '../../lib/detect/baselines';
 import { evaluate as evaluateScores, formatReport, type NamedReport } from '../../lib/detect/report';
 import type { Threshold } from '../../lib/detect/thresholds';
-import { loadDetector, pcaFromJSON, type LoadedDetector } from '../../models/detector_bundle';
+import { loadDetector, pcaFromJSON, type LoadedDetector } from '../../lib/detect/detector_bundle';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadLabels, loadSeries } from './data_args';
 import { readScores, scoreSeries } from './detect';

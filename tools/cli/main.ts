@@ -1,4 +1,5 @@
 // The `vigil` command line: dispatches to one module per subcommand.
+import '../../models'; // registers the model kinds bundles name
 import { UsageError } from './args';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> | void }> = {

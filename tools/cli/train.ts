@@ -14,14 +14,14 @@ import { native } from '../../lib/binding';
 import { Generator } from '../../lib/random';
 import { fit } from '../../lib/train/fit';
 import { fromWindows } from '../../lib/train/data';
-import { pcaToJSON, saveDetector } from '../../models/detector_bundle';
-import { MODEL_KINDS, modelKind } from '../../models';
+import { pcaToJSON, saveDetector } from '../../lib/detect/detector_bundle';
+import { modelKind, modelKinds } from '../../models';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
 import { flagGiven, parseSettings, settingsOptions } from './dc_vae_settings';
 
 const FLAGS = {
-  model: { type: 'string', default: 'lstm-ae', help: `model kind: ${Object.keys(MODEL_KINDS).join('|')}` },
+  model: { type: 'string', default: 'lstm-ae', help: `model kind: ${modelKinds().join('|')}` },
   ...DATA_FLAGS,
   config: { type: 'string', help: 'JSON file overriding the model config (sizes, window...), or a named config (dc-vae: head|may-2022)' },
   settings: { type: 'string', help: 'dc-vae: an upstream DC-VAE settings file (JSON or key = value lines); flags given override it' },

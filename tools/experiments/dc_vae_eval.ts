@@ -22,7 +22,8 @@ import { pcaScores, randomScores } from '../../lib/detect/baselines';
 import { rangeMetrics } from '../../lib/detect/range_pr';
 import { evaluate, formatReport, type NamedReport } from '../../lib/detect/report';
 import { applyThreshold, type Threshold } from '../../lib/detect/thresholds';
-import { loadDetector, pcaFromJSON } from '../../models/detector_bundle';
+import '../../models'; // registers the model kinds
+import { loadDetector, pcaFromJSON } from '../../lib/detect/detector_bundle';
 import { parseFlags } from '../cli/args';
 import { gaussianRowsOf } from '../cli/alpha';
 import { DATA_FLAGS, loadSeries, rowBounds } from '../cli/data_args';

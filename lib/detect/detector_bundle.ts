@@ -1,13 +1,12 @@
 // A trained detector on disk: the model's weights plus everything scoring needs (input schema,
 // fitted scaler, window, threshold, a PCA baseline fitted on the same training rows), in one
 // model bundle (lib/io/bundle.ts).
-import type { Schema } from '../lib/data/schema';
-import type { ScalerJSON } from '../lib/data/scaler';
-import type { PcaModel } from '../lib/detect/baselines';
-import type { Threshold } from '../lib/detect/thresholds';
-import { loadBundle, saveBundle } from '../lib/io/bundle';
-import { modelKind } from './index';
-import type { AnomalyModel } from './types';
+import type { Schema } from '../data/schema';
+import type { ScalerJSON } from '../data/scaler';
+import type { PcaModel } from './baselines';
+import type { Threshold } from './thresholds';
+import { loadBundle, saveBundle } from '../io/bundle';
+import { modelKind, type AnomalyModel } from './model';
 
 export interface DetectorInfo {
   schema: Schema;

@@ -1,7 +1,9 @@
-// What every detector model offers the training loop and the scoring code.
-import { Module } from '../lib/nn';
-import { Generator } from '../lib/random';
-import { Tensor } from '../lib/tensor';
+// What every detector model offers the training loop and the scoring code, and the registry that
+// rebuilds a model from its kind name. Models (models/) register themselves here, so lib/ can
+// load a bundle without importing the model zoo (arrows point down: models -> lib).
+import type { Module } from '../nn';
+import type { Generator } from '../random';
+import type { Tensor } from '../tensor';
 
 export interface AnomalyModel extends Module {
   /** Window length the model takes ([batch, window, channels]). */
@@ -23,4 +25,26 @@ export interface ModelKind<C = any, M extends AnomalyModel = AnomalyModel> {
   create(config: C, generator?: Generator): M;
   /** Named configurations (e.g. a paper's version) that `--config <name>` selects. */
   namedConfigs?: string[];
+}
+
+const KINDS = new Map<string, ModelKind>();
+
+export function registerModelKind(k: ModelKind): void {
+  const had = KINDS.get(k.kind);
+  if (had && had !== k) throw new Error(`model kind "${k.kind}" registered twice`);
+  KINDS.set(k.kind, k);
+}
+
+export function modelKinds(): string[] {
+  return [...KINDS.keys()];
+}
+
+export function modelKind(kind: string): ModelKind {
+  const k = KINDS.get(kind);
+  if (!k) {
+    const known = modelKinds();
+    const hint = known.length ? `known: ${known.join(', ')}` : "no model kinds registered: import 'vigil-ad' or its models/ first";
+    throw new Error(`unknown model "${kind}" (${hint})`);
+  }
+  return k;
 }
