@@ -14,4 +14,5 @@ export * as optim from './optim';
 export * as data from './data';
 export * as train from './train';
 export * as detect from './detect';
+export * as onnx from './onnx';
 export * as models from '../models';

@@ -24,6 +24,7 @@ import { reparamSample } from '../lib/ops/reparam_sample';
 import { Generator } from '../lib/random';
 import { Tensor } from '../lib/tensor';
 import { AnomalyModel, ModelKind } from '../lib/detect/model';
+import type { GraphBuilder } from '../lib/onnx/builder';
 
 export interface DcVaeLayer {
   units: number;
@@ -260,6 +261,37 @@ export class DcVae extends Module implements AnomalyModel {
     const T = this.config.window;
     const xLast = slice(x, 1, T - 1, T).reshape([x.shape[0], x.shape[2]]);
     return mul(abs(sub(xLast, mu)), exp(affine(logVar, -0.5, 0)));
+  }
+
+  /**
+   * ONNX inference graph reading x [batch, window, inputs], on the MEAN PATH of the latent
+   * (z = z_mean, as forward() in eval mode; no sampling in the graph). Outputs `x_mean` and
+   * `x_log_var` (the log-variance with its floor) [batch, window, inputs] at every step, and
+   * `channel_errors` [batch, inputs] = |x - mu| / sigma at the last step, as channelErrors() in
+   * eval mode (which computes only the steps the last one needs; every layer is causal, so the
+   * full pass sliced at the last step is the same number).
+   */
+  toOnnx(g: GraphBuilder, x: string): string[] {
+    const { inputs, window, varianceFloor: f } = this.config;
+    let h = g.op('Transpose', [x], { perm: [0, 2, 1] }, 'conv_layout'); // [B, M, T]
+    this.encConv.forEach((c, i) => (h = this.encBn[i].toOnnx(g, g.op('Tanh', [c.toOnnx(g, h, `enc_conv${i}`)], {}, `enc_conv${i}/Tanh`), `enc_bn${i}`)));
+    h = this.zMean.toOnnx(g, h, 'z_mean');
+    this.decConv.forEach((c, i) => (h = this.decBn[i].toOnnx(g, g.op('Elu', [c.toOnnx(g, h, `dec_conv${i}`)], { alpha: { float: 1 } }, `dec_conv${i}/Elu`), `dec_bn${i}`)));
+    const mu = this.xMean.toOnnx(g, h, 'x_mean');
+    let lv = this.xLogVar.toOnnx(g, h, 'x_log_var');
+    if (f > 0) { // log(e^l + f) = log f + softplus(l - log f), as floored()
+      const sp = g.op('Softplus', [g.op('Add', [lv, g.floatConst(-Math.log(f))], {}, 'floor/shift')], {}, 'floor/Softplus');
+      lv = g.op('Add', [sp, g.floatConst(Math.log(f))], {}, 'floor/unshift');
+    }
+    const lastStep = (v: string, axis: number, name: string) => g.op('Gather', [v, g.int64Const([window - 1], true)], { axis }, name);
+    const resid = g.op('Abs', [g.op('Sub', [lastStep(x, 1, 'x_last'), lastStep(mu, 2, 'mu_last')], {}, 'errors/Sub')], {}, 'errors/Abs');
+    const invSigma = g.op('Exp', [g.op('Mul', [lastStep(lv, 2, 'log_var_last'), g.floatConst(-0.5)], {}, 'errors/half')], {}, 'errors/Exp');
+    const errors = g.op('Mul', [resid, invSigma], {}, 'errors/Mul');
+    const channelsLast = (v: string, name: string) => g.op('Transpose', [v], { perm: [0, 2, 1] }, name);
+    g.output('x_mean', channelsLast(mu, 'x_mean/channels_last'), ['batch', window, inputs]);
+    g.output('x_log_var', channelsLast(lv, 'x_log_var/channels_last'), ['batch', window, inputs]);
+    g.output('channel_errors', errors, ['batch', inputs]);
+    return ['x_mean', 'x_log_var', 'channel_errors'];
   }
 }
 

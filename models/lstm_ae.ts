@@ -10,6 +10,7 @@ import { repeat, slice, unsqueeze } from '../lib/ops/shape';
 import { Generator } from '../lib/random';
 import { Tensor } from '../lib/tensor';
 import { AnomalyModel, ModelKind } from '../lib/detect/model';
+import type { GraphBuilder } from '../lib/onnx/builder';
 
 export interface LstmAeConfig {
   /** Channels per time step. */
@@ -98,6 +99,34 @@ export class LstmAe extends Module implements AnomalyModel {
     h = repeat(unsqueeze(d, 1), [1, window, 1]);
     this.decLstm.forEach((lstm, i) => (h = this.decBn[i].forward(lstm.forward(h).output)));
     return this.out.forward(h);
+  }
+
+  /**
+   * ONNX inference graph of forward() and channelErrors() reading x [batch, window, inputs]:
+   * outputs `reconstruction` [batch, window, inputs] and `channel_errors` [batch, inputs].
+   */
+  toOnnx(g: GraphBuilder, x: string): string[] {
+    const { inputs, window } = this.config;
+    let h = x;
+    const last = this.encLstm.length - 1;
+    this.encLstm.forEach((lstm, i) => {
+      const seq = lstm.toOnnx(g, h, `enc_lstm${i}`);
+      // The last encoder LSTM hands on its final step only: Gather with a scalar index drops the time axis.
+      const v = i === last ? g.op('Gather', [seq, g.int64Const([window - 1], true)], { axis: 1 }, `enc_lstm${i}/last_step`) : seq;
+      h = this.encBn[i].toOnnx(g, v, `enc_bn${i}`);
+    });
+    const z = this.toLatent.toOnnx(g, h, 'to_latent');
+    const d = this.latentBn.toOnnx(g, this.fromLatent.toOnnx(g, z, 'from_latent'), 'latent_bn');
+    const d1 = g.op('Unsqueeze', [d, g.int64Const([1])], {}, 'repeat/Unsqueeze');
+    h = g.op('Expand', [d1, g.int64Const([1, window, 1])], {}, 'repeat/Expand'); // [B, 1, D] -> [B, T, D]
+    this.decLstm.forEach((lstm, i) => (h = this.decBn[i].toOnnx(g, lstm.toOnnx(g, h, `dec_lstm${i}`), `dec_bn${i}`)));
+    const recon = this.out.toOnnx(g, h, 'out');
+    const diff = g.op('Sub', [recon, x], {}, 'errors/Sub');
+    const sq = g.op('Mul', [diff, diff], {}, 'errors/Square');
+    const errors = g.op('ReduceMean', [sq], { axes: [1], keepdims: 0 }, 'errors/ReduceMean');
+    g.output('reconstruction', recon, ['batch', window, inputs]);
+    g.output('channel_errors', errors, ['batch', inputs]);
+    return ['reconstruction', 'channel_errors'];
   }
 }
 

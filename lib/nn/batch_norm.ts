@@ -1,4 +1,5 @@
 import { batchNorm } from '../ops/batch_norm';
+import type { GraphBuilder } from '../onnx/builder';
 import { Tensor } from '../tensor';
 import { Module } from './module';
 
@@ -44,5 +45,28 @@ export class BatchNorm1d extends Module {
       axis, gamma: this.weight, beta: this.bias, runningMean: this.runningMean, runningVar: this.runningVar,
       training: this.training || !this.runningMean, momentum: this.momentum, eps: this.eps,
     });
+  }
+  /**
+   * ONNX (eval statistics): channel axis 1 is ONNX's own BatchNormalization; a channels-last
+   * axis (negative) becomes (x - mean) * (gamma / sqrt(var + eps)) + beta with [C, 1, ...]
+   * constants that broadcast over the trailing axes. Other positive axes would need the rank.
+   */
+  toOnnx(g: GraphBuilder, x: string, prefix = 'bn'): string {
+    if (!this.runningMean || !this.runningVar) throw new Error(`BatchNorm1d: no running statistics to export (trackRunningStats is off, so eval uses batch statistics)`);
+    const C = this.numFeatures, axis = this.channelAxis;
+    const mean = this.runningMean.toArray(), variance = this.runningVar.toArray();
+    const gamma = this.weight?.toArray(), beta = this.bias?.toArray();
+    if (axis === 1) {
+      const scale = g.floats(`${prefix}.weight`, gamma ?? new Float32Array(C).fill(1), [C]);
+      const shift = g.floats(`${prefix}.bias`, beta ?? new Float32Array(C), [C]);
+      const m = g.tensor(`${prefix}.running_mean`, this.runningMean), v = g.tensor(`${prefix}.running_var`, this.runningVar);
+      return g.op('BatchNormalization', [x, scale, shift, m, v], { epsilon: { float: this.eps } }, `${prefix}/BatchNormalization`);
+    }
+    if (axis >= 0) throw new Error(`BatchNorm1d: ONNX export handles channel axis 1 or a negative (channels-last) axis, not ${axis}`);
+    const shape = [C, ...Array<number>(-axis - 1).fill(1)];
+    const mul = Float32Array.from(mean, (_, c) => (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + this.eps));
+    let y = g.op('Sub', [x, g.floats(`${prefix}.running_mean`, mean, shape)], {}, `${prefix}/Sub`);
+    y = g.op('Mul', [y, g.floats(`${prefix}.scale`, mul, shape)], {}, `${prefix}/Mul`);
+    return beta ? g.op('Add', [y, g.floats(`${prefix}.bias`, beta, shape)], {}, `${prefix}/Add`) : y;
   }
 }

@@ -1,4 +1,5 @@
 import { causalConv1d } from '../ops/causal_conv1d';
+import type { GraphBuilder } from '../onnx/builder';
 import { Generator } from '../random';
 import { Tensor } from '../tensor';
 import { uniformInit } from './init';
@@ -25,5 +26,16 @@ export class CausalConv1d extends Module {
   }
   forward(x: Tensor): Tensor {
     return causalConv1d(x, this.weight, this.bias, { dilation: this.dilation });
+  }
+  /**
+   * ONNX: Conv over [B, C, T] with the causal left padding (k-1)d folded into its pads
+   * attribute (begin (k-1)d, end 0). Same weight layout [Cout, Cin, k], no flip: both are
+   * cross-correlations, y[t] = sum_k w[k] x[t - (k_max - k) d].
+   */
+  toOnnx(g: GraphBuilder, x: string, prefix = 'conv'): string {
+    const k = this.kernelSize, d = this.dilation;
+    const inputs = [x, g.tensor(`${prefix}.weight`, this.weight)];
+    if (this.bias) inputs.push(g.tensor(`${prefix}.bias`, this.bias));
+    return g.op('Conv', inputs, { kernel_shape: [k], dilations: [d], strides: [1], pads: [(k - 1) * d, 0] }, `${prefix}/Conv`);
   }
 }

@@ -1,4 +1,5 @@
 import { dropout } from '../ops/dropout';
+import type { GraphBuilder } from '../onnx/builder';
 import { Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
 import { Module } from './module';
@@ -13,5 +14,9 @@ export class Dropout extends Module {
   }
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training, this.gen);
+  }
+  /** ONNX (inference): the identity, so no node. */
+  toOnnx(_g: GraphBuilder, x: string, _prefix = 'dropout'): string {
+    return x;
   }
 }

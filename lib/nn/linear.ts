@@ -1,4 +1,6 @@
 import { linear } from '../ops/linear';
+import type { GraphBuilder } from '../onnx/builder';
+import { transpose2d } from '../onnx/layout';
 import { Generator } from '../random';
 import { Tensor } from '../tensor';
 import { uniformInit } from './init';
@@ -21,5 +23,11 @@ export class Linear extends Module {
   }
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+  /** ONNX: MatMul with W^T (any leading axes) + Add of the bias. */
+  toOnnx(g: GraphBuilder, x: string, prefix = 'linear'): string {
+    const wT = g.tensor(`${prefix}.weight`, this.weight, { shape: [this.inFeatures, this.outFeatures], map: (w) => transpose2d(w, this.outFeatures, this.inFeatures) });
+    const y = g.op('MatMul', [x, wT], {}, `${prefix}/MatMul`);
+    return this.bias ? g.op('Add', [y, g.tensor(`${prefix}.bias`, this.bias)], {}, `${prefix}/Add`) : y;
   }
 }

@@ -1,6 +1,8 @@
 import { lstm } from '../ops/lstm';
 import { dropout } from '../ops/dropout';
 import { concat, slice, unsqueeze } from '../ops/shape';
+import type { GraphBuilder } from '../onnx/builder';
+import { onnxGateOrder } from '../onnx/layout';
 import { Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
 import { uniformInit } from './init';
@@ -66,6 +68,32 @@ export class LSTM extends Module {
       cs.push(unsqueeze(r.cN, 0));
     }
     return { output: out, state: { h: concat(hs, 0), c: concat(cs, 0) } };
+  }
+
+  /**
+   * ONNX: one LSTM op per layer on the time-major sequence (onnxruntime refuses layout = 1), so
+   * [B, T, I] -> Transpose -> LSTM ... -> Transpose -> [B, T, H] (every step of the top layer;
+   * zero initial state). Gate blocks go from PyTorch's (i, f, g, o) to ONNX's (i, o, f, c); B is
+   * [W_b, R_b]. The zero initial state [1, B, H] is built from x's batch size, so any batch works.
+   */
+  toOnnx(g: GraphBuilder, x: string, prefix = 'lstm'): string {
+    const H = this.hiddenSize;
+    const batch = g.op('Shape', [x], { start: 0, end: 1 }, `${prefix}/batch`);
+    const stateShape = g.op('Concat', [g.int64Const([1]), batch, g.int64Const([H])], { axis: 0 }, `${prefix}/state_shape`);
+    const zeros = g.op('ConstantOfShape', [stateShape], {}, `${prefix}/zero_state`); // float32 0 by default
+    let seq = g.op('Transpose', [x], { perm: [1, 0, 2] }, `${prefix}/time_major`);
+    for (let l = 0; l < this.numLayers; l++) {
+      const gates = (name: string, cols: number) => g.tensor(`${prefix}.${name}`, this.param(name)!, { shape: [1, 4 * H, cols], map: (w) => onnxGateOrder(w, H, cols) });
+      const w = gates(`weight_ih_l${l}`, l === 0 ? this.inputSize : H);
+      const r = gates(`weight_hh_l${l}`, H);
+      const bIh = this.param(`bias_ih_l${l}`), bHh = this.param(`bias_hh_l${l}`);
+      const b = bIh && bHh
+        ? g.floats(`${prefix}.bias_l${l}`, [...onnxGateOrder(bIh.toArray(), H), ...onnxGateOrder(bHh.toArray(), H)], [1, 8 * H])
+        : '';
+      const y = g.op('LSTM', [seq, w, r, b, '', zeros, zeros], { hidden_size: H }, `${prefix}/LSTM_l${l}`); // Y [T, 1, B, H]
+      seq = g.op('Squeeze', [y, g.int64Const([1])], {}, `${prefix}/Squeeze_l${l}`);
+    }
+    return g.op('Transpose', [seq], { perm: [1, 0, 2] }, `${prefix}/batch_major`);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { GraphBuilder } from '../onnx/builder';
+import { emitterOf } from '../onnx/emitter';
 import { Tensor } from '../tensor';
 import { Module } from './module';
 
@@ -16,5 +18,9 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     return this.layers.reduce((h, m) => m.forward(h), x);
+  }
+  /** ONNX: each layer's nodes in order, prefixed "<prefix>.<i>". */
+  toOnnx(g: GraphBuilder, x: string, prefix = 'seq'): string {
+    return this.layers.reduce((h, m, i) => emitterOf(m, `${prefix}.${i}`).toOnnx(g, h, `${prefix}.${i}`), x);
   }
 }

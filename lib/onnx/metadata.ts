@@ -1,0 +1,37 @@
+// Reading an ONNX file back without a runtime: its metadata_props and its input/output shapes.
+import { readFileSync } from 'node:fs';
+import { onnx } from 'onnx-proto';
+import type { Dim } from './builder';
+
+/** The model message of a file or of bytes (source names the bytes in errors). */
+export function decodeOnnx(bytesOrPath: Uint8Array | string, source = typeof bytesOrPath === 'string' ? bytesOrPath : 'the bytes'): onnx.ModelProto {
+  const bytes = typeof bytesOrPath === 'string' ? readFileSync(bytesOrPath) : bytesOrPath;
+  try {
+    return onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new Error(`${source}: not an ONNX model (${(e as Error).message})`);
+  }
+}
+
+/** metadata_props as a plain record (later duplicates win, as onnxruntime reads them). */
+export function readOnnxMetadata(bytesOrPath: Uint8Array | string | onnx.ModelProto): Record<string, string> {
+  const m = bytesOrPath instanceof onnx.ModelProto ? bytesOrPath : decodeOnnx(bytesOrPath);
+  const out: Record<string, string> = {};
+  for (const p of m.metadataProps) out[p.key ?? ''] = p.value ?? '';
+  return out;
+}
+
+/** Each graph input's or output's dims (symbolic ones by name) by value name. */
+export function valueDims(values: onnx.IValueInfoProto[] | null | undefined): Record<string, Dim[]> {
+  const out: Record<string, Dim[]> = {};
+  for (const v of values ?? []) {
+    const dims = v.type?.tensorType?.shape?.dim ?? [];
+    out[v.name!] = dims.map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue)));
+  }
+  return out;
+}
+
+/** An int64 field as decoded (a number, or a Long where protobufjs found the long package). */
+export function toNumber(v: number | { toNumber(): number } | null | undefined): number {
+  return v == null ? 0 : typeof v === 'number' ? v : v.toNumber();
+}
