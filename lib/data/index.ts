@@ -18,3 +18,4 @@ export { schemaOf, checkSchema, diffSchema, type Schema, type SchemaDiff } from 
 export { Scaler, quantile, type ScalerKind, type ScalerJSON, type ScaleOptions } from './scaler';
 export { Windows, timeSplit, type WindowOptions } from './windows';
 export { parseInterpretationLabels, type Interpretation } from './interpretation';
+export { simulatePlant, normalPeriod } from './simulator';

@@ -21,6 +21,7 @@
 //            column is the one named time/timestamp, the labels every column named attack*
 //   swat     `Timestamp` (" 28/12/2015 10:00:00 AM"), label `Normal/Attack` (Normal, Attack,
 //            "A ttack"); a junk line above the header (as in CSVs saved from the xlsx) is skipped
+//   vigil-sim  `vigil simulate` output: `timestamp`, the channels, label `attack`
 //   generic  the caller's CsvOptions as given
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -29,9 +30,10 @@ import { DataError } from './errors';
 import { firstLines } from './lines';
 import { parseInterpretationLabels, type Interpretation } from './interpretation';
 import type { Series } from './series';
+import { plantCsvOptions } from './simulator/writer';
 
-export type PresetName = 'smd' | 'batadal' | 'skab' | 'hai' | 'swat' | 'generic';
-export const PRESETS: PresetName[] = ['smd', 'batadal', 'skab', 'hai', 'swat', 'generic'];
+export type PresetName = 'smd' | 'batadal' | 'skab' | 'hai' | 'swat' | 'vigil-sim' | 'generic';
+export const PRESETS: PresetName[] = ['smd', 'batadal', 'skab', 'hai', 'swat', 'vigil-sim', 'generic'];
 
 export interface PresetOptions extends CsvOptions {
   /** smd: the machine, e.g. 'machine-1-6' (not needed when path is a machine's file). */
@@ -118,6 +120,8 @@ export async function presetCsvOptions(name: PresetName, file: string, opts: Pre
       const label = columns.find((c) => c.replace(/\s+/g, '').toLowerCase() === 'normal/attack');
       return merge({ skipLines: at, timestamp, labels: label ? [label] : [] }, user);
     }
+    case 'vigil-sim':
+      return merge(plantCsvOptions(), user);
     case 'generic':
       return { ...user };
     default:
