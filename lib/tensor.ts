@@ -23,6 +23,10 @@ class StorageRef {
   release(): void {
     if (--this.refs === 0) this.handle.free();
   }
+  /** Other tensors (views) use this storage too. */
+  get shared(): boolean {
+    return this.refs > 1;
+  }
 }
 
 export function sizeOf(shape: Shape): number {
@@ -113,7 +117,6 @@ function collectTensors(v: unknown, out: Set<Tensor>, depth = 0): void {
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;
-  readonly device: Device;
   /** Leaves with requiresGrad receive .grad from backward(). */
   requiresGrad = false;
   grad: Tensor | null = null;
@@ -123,12 +126,13 @@ export class Tensor {
   outputIndex = 0;
   private ref: StorageRef | null;
   private desc: NativeTensor | null = null;
+  private deviceValue: Device;
 
   private constructor(ref: StorageRef, shape: Shape, dtype: DType, device: Device) {
     this.ref = ref;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
-    this.device = device;
+    this.deviceValue = device;
     scopes[scopes.length - 1]?.add(this);
   }
 
@@ -184,6 +188,10 @@ export class Tensor {
   }
   get isLeaf(): boolean {
     return this.gradFn === null;
+  }
+  /** Where the storage lives; changes only through moveTo(). */
+  get device(): Device {
+    return this.deviceValue;
   }
 
   /** The descriptor native ops read. */
@@ -254,6 +262,38 @@ export class Tensor {
       throw e;
     }
     return t;
+  }
+
+  /**
+   * Moves this tensor's storage to `device` in place and returns it: the same object, data,
+   * requiresGrad and gradient (moved along), so layers and optimisers that hold the tensor see
+   * the move. For leaves that own their storage, such as parameters and buffers (Module.to);
+   * an op's output (its graph saved tensors on the old device) or a tensor sharing storage with
+   * views cannot move: use to() for a copy. Throws like to() when the device is not usable;
+   * nothing has changed when it throws.
+   */
+  moveTo(device: Device): this {
+    if (device === this.deviceValue) return this;
+    const what = `moveTo('${device}'): tensor [${this.shape.join(',')}]`;
+    if (!this.ref) throw new Error(`${what} was disposed`);
+    if (this.gradFn) throw new Error(`${what} is the output of an op (only leaves move in place; to() copies)`);
+    if (this.ref.shared) throw new Error(`${what} shares its storage with views (only a tensor that owns its storage moves in place)`);
+    if (this.grad?.ref?.shared) throw new Error(`${what}: its gradient shares storage with views`);
+    requireDevice(device);
+    const bytes = this.size * (this.dtype === 'float64' ? 8 : 4);
+    const ref = new StorageRef(native.alloc(DEVICE_CODE[device], bytes));
+    try {
+      native.write({ storage: ref.handle, dtype: DTYPE_CODE[this.dtype], device: DEVICE_CODE[device], shape: this.shape }, this.toArray());
+    } catch (e) {
+      ref.release();
+      throw e;
+    }
+    this.ref.release();
+    this.ref = ref;
+    this.deviceValue = device;
+    this.desc = null;
+    this.grad?.moveTo(device);
+    return this;
   }
 
   /** A copy in another dtype (no gradient link). */

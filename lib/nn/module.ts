@@ -1,7 +1,7 @@
 // Module: parameters, buffers and child modules under dotted names, train/eval mode, and a
 // strict state dict. Parameters and buffers belong to the module (no tidy scope frees them);
 // dispose() releases them.
-import { keep, Tensor } from '../tensor';
+import { Device, keep, requireDevice, Tensor } from '../tensor';
 
 export type StateDict = Map<string, Tensor>;
 /** A tensor-like record (a Tensor, or host data as decoded from a bundle). */
@@ -92,6 +92,25 @@ export abstract class Module {
       const src = state.get(name);
       if (src) t.assign(src instanceof Tensor ? src.toArray() : src.data);
     }
+  }
+
+  /**
+   * Moves every parameter and buffer (with its gradient) to `device` in place and returns this:
+   * layers and optimisers keep the same tensors. Optimiser state made before the move stays on
+   * the old device (the next step is then a device error): move the model first, then create
+   * the optimiser, as fit does. Nothing moves when the device is not usable.
+   */
+  to(device: Device): this {
+    requireDevice(device);
+    for (const [, t] of [...this.namedParameters(), ...this.namedBuffers()]) t.moveTo(device);
+    return this;
+  }
+
+  /** Where the parameters and buffers are ('cpu' when there are none); throws if they are split. */
+  get device(): Device {
+    const found = new Set([...this.namedParameters(), ...this.namedBuffers()].map(([, t]) => t.device));
+    if (found.size > 1) throw new Error(`${this.constructor.name}: parameters are on several devices (${[...found].join(', ')}); use to(device)`);
+    return found.values().next().value ?? 'cpu';
   }
 
   /** Training mode (dropout on, batch statistics) or eval mode, for this module and below. */

@@ -15,7 +15,7 @@ import { Adam, AdamW } from '../optim/adam';
 import { clipGradNorm } from '../optim/clip';
 import { Optimizer } from '../optim/optimizer';
 import { Generator } from '../random';
-import { Tensor, tidy } from '../tensor';
+import { Device, requireDevice, Tensor, tidy } from '../tensor';
 import { EpochRecord, loadCheckpoint, saveCheckpoint, TrainingState } from './checkpoint';
 import type { FitData, Split } from './data';
 import { LossLog } from './loss_log';
@@ -88,6 +88,11 @@ export interface FitOptions<M extends Trainable = Trainable> {
   onEpoch?: (record: EpochRecord, model: M) => void | Promise<void>;
   /** Aborts between batches (fit rejects with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * Trains on this device: the model moves there first (Module.to; it stays there after fit)
+   * and every batch is copied to it. Default: where the model's parameters already are.
+   */
+  device?: Device;
 }
 
 export interface FitResult {
@@ -122,6 +127,12 @@ function checkOptions(o: FitOptions<any>): void {
   if (o.resume && !o.checkpoint) throw new Error('fit: resume needs a checkpoint path');
   if (o.optimizer instanceof Optimizer && (o.lr !== undefined || o.weightDecay !== undefined))
     throw new Error('fit: lr and weightDecay belong to the optimiser when one is passed');
+  if (o.device !== undefined) requireDevice(o.device);
+}
+
+/** A batch on the model's device (the host batch stays in the caller's tidy scope). */
+function onDevice(x: Tensor, device: Device): Tensor {
+  return x.device === device ? x : x.to(device);
 }
 
 function makeOptimizer(model: Module, o: FitOptions<any>): Optimizer<{ lr: number }> {
@@ -203,6 +214,8 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
   checkOptions(opts);
   if (!(data.trainCount >= 1)) throw new Error(`fit: no training samples (trainCount ${data.trainCount})`);
   const started = Date.now();
+  if (opts.device) model.to(opts.device);
+  const device = model.device;
   const batchSize = opts.batchSize ?? 32;
   const valBatch = opts.validationBatchSize ?? batchSize;
   const lossFn = opts.loss ?? defaultLoss(model);
@@ -247,7 +260,7 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
       for (let s = 0; s < steps; s++) {
         const idx = order.subarray(s * batchSize, (s + 1) * batchSize);
         const r = tidy(() => {
-          const x = data.batch('train', idx);
+          const x = onDevice(data.batch('train', idx), device);
           optimizer.zeroGrad();
           const { loss, terms } = lossParts(lossFn(model, x));
           loss.backward();
@@ -303,18 +316,19 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
   return { history: state.history, bestEpoch: state.bestEpoch, bestLoss: state.bestLoss, stoppedEarly, resumedFrom, seconds: (Date.now() - started) / 1000 };
 }
 
-/** Mean loss (and terms) over a split in eval mode without gradients, batch by batch. */
+/** Mean loss (and terms) over a split in eval mode without gradients, batch by batch, on the model's device. */
 export async function evaluate<M extends Trainable>(model: M, data: FitData, split: Split, batchSize: number,
   lossFn: LossFn<M> = defaultLoss(model), signal?: AbortSignal): Promise<{ loss: number; terms?: Record<string, number> }> {
   const count = split === 'train' ? data.trainCount : data.validationCount;
   const wasTraining = model.training;
+  const device = model.device;
   model.eval();
   const mean = new Mean();
   try {
     for (let b = 0; b < count; b += batchSize) {
       const idx = Int32Array.from({ length: Math.min(batchSize, count - b) }, (_, i) => b + i);
       const r = noGrad(() => tidy(() => {
-        const { loss, terms } = lossParts(lossFn(model, data.batch(split, idx)));
+        const { loss, terms } = lossParts(lossFn(model, onDevice(data.batch(split, idx), device)));
         return { loss: loss.item(), terms };
       }));
       mean.add(r.loss, r.terms, idx.length);

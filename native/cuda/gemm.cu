@@ -44,11 +44,11 @@ struct GemmArgs {
 };
 
 template <typename T, bool TA, bool TB>
-__global__ void __launch_bounds__(kThreads) gemm_tiled(GemmArgs<T> g, int64_t z0) {
+__global__ void __launch_bounds__(kThreads) gemm_tiled(GemmArgs<T> g, int64_t y0, int64_t z0) {
   __shared__ T As[BK][BM + 1];
   __shared__ T Bs[BK][BN + 1];
   const int t = threadIdx.x, tx = t % TX, ty = t / TX;
-  const int64_t m0 = int64_t(blockIdx.x) * BM, n0 = int64_t(blockIdx.y) * BN;
+  const int64_t m0 = int64_t(blockIdx.x) * BM, n0 = (y0 + blockIdx.y) * BN;
   const int64_t z = z0 + blockIdx.z;
   const T* A = g.A + z * g.sa;
   const T* B = g.B + z * g.sb;
@@ -119,12 +119,13 @@ std::atomic<int>& tf32_flag() {
 }
 
 template <bool TA, bool TB>
-__global__ void __launch_bounds__(kTf32Threads) gemm_tf32(GemmArgs<float> g, int64_t z0) {
+__global__ void __launch_bounds__(kTf32Threads)
+    gemm_tf32(GemmArgs<float> g, int64_t y0, int64_t z0) {
   __shared__ __align__(32) float As[BM][LDA];  // op(A) tile, row-major (m, k)
   __shared__ __align__(32) float Bs[TBK][LDB];  // op(B) tile, row-major (k, n)
   __shared__ __align__(32) float Cs[BM][LDC];   // the accumulators, for the guarded epilogue
   const int t = threadIdx.x, warp = t / 32, wm = warp / 2, wn = warp % 2;
-  const int64_t m0 = int64_t(blockIdx.x) * BM, n0 = int64_t(blockIdx.y) * BN;
+  const int64_t m0 = int64_t(blockIdx.x) * BM, n0 = (y0 + blockIdx.y) * BN;
   const int64_t z = z0 + blockIdx.z;
   const float* A = g.A + z * g.sa;
   const float* B = g.B + z * g.sb;
@@ -191,25 +192,28 @@ __global__ void __launch_bounds__(kTf32Threads) gemm_tf32(GemmArgs<float> g, int
   }
 }
 
+// Tiles of M go along grid x (2^31 - 1 blocks); tiles of N and the batch along y and z, whose
+// limit of 65535 blocks is met by launching in chunks (y0, z0: the chunk's first tile / batch).
 template <typename T, bool TA, bool TB>
 vigil_status launch(const GemmArgs<T>& g, int64_t batch) {
+  constexpr int64_t kMaxYZ = 65535;
   const int64_t mt = (g.M + BM - 1) / BM, nt = (g.N + BN - 1) / BN;
-  if (nt > 65535) return fail(VIGIL_ERR_ARG, current_op(), "gemm: N too large for the grid");
   bool tf32 = false;
   if constexpr (std::is_same_v<T, float>) tf32 = tf32_flag().load() != 0;
-  for (int64_t z0 = 0; z0 < batch; z0 += 65535) {
-    const dim3 grid(static_cast<unsigned>(mt), static_cast<unsigned>(nt),
-                    static_cast<unsigned>(std::min<int64_t>(65535, batch - z0)));
-    if constexpr (std::is_same_v<T, float>) {
-      if (tf32) {
-        gemm_tf32<TA, TB><<<grid, kTf32Threads, 0, stream()>>>(g, z0);
-        VIGIL_CHECK(launched("gemm_tf32"));
-        continue;
+  for (int64_t z0 = 0; z0 < batch; z0 += kMaxYZ)
+    for (int64_t y0 = 0; y0 < nt; y0 += kMaxYZ) {
+      const dim3 grid(static_cast<unsigned>(mt), static_cast<unsigned>(std::min(kMaxYZ, nt - y0)),
+                      static_cast<unsigned>(std::min(kMaxYZ, batch - z0)));
+      if constexpr (std::is_same_v<T, float>) {
+        if (tf32) {
+          gemm_tf32<TA, TB><<<grid, kTf32Threads, 0, stream()>>>(g, y0, z0);
+          VIGIL_CHECK(launched("gemm_tf32"));
+          continue;
+        }
       }
+      gemm_tiled<T, TA, TB><<<grid, kThreads, 0, stream()>>>(g, y0, z0);
+      VIGIL_CHECK(launched("gemm"));
     }
-    gemm_tiled<T, TA, TB><<<grid, kThreads, 0, stream()>>>(g, z0);
-    VIGIL_CHECK(launched("gemm"));
-  }
   return VIGIL_OK;
 }
 

@@ -60,20 +60,22 @@ __global__ void group_max_blocks(Groups g, const T* x, Fin fin) {
   }
 }
 
+// Grid-stride over the outputs: blocks_for caps the grid at kMaxBlocks blocks.
 template <typename T, class Fin>
 __global__ void group_max_threads(Groups g, const T* x, Fin fin) {
-  const int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-  if (j >= g.n_kept) return;
-  int64_t ko[2];
-  g.kept.offsets(j, ko);
-  MaxAcc<T> acc{T(0), -1};
-  for (int64_t r = 0; r < g.n_red; ++r) {
-    int64_t ro[1];
-    g.red.offsets(r, ro);
-    const int64_t off = ko[0] + ro[0];
-    acc = max_merge(acc, MaxAcc<T>{x[off], off});
+  for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < g.n_kept;
+       j += int64_t(gridDim.x) * blockDim.x) {
+    int64_t ko[2];
+    g.kept.offsets(j, ko);
+    MaxAcc<T> acc{T(0), -1};
+    for (int64_t r = 0; r < g.n_red; ++r) {
+      int64_t ro[1];
+      g.red.offsets(r, ro);
+      const int64_t off = ko[0] + ro[0];
+      acc = max_merge(acc, MaxAcc<T>{x[off], off});
+    }
+    fin(ko[1], acc);
   }
-  fin(ko[1], acc);
 }
 
 // fin(out offset, MaxAcc) for every output (groups are non-empty: the entry point checks).
@@ -130,25 +132,27 @@ __global__ void softmax_rows(const T* x, int64_t rows, int64_t n, bool log, T* y
   }
 }
 
-// One thread per (outer, inner) column of a strided softmax axis.
+// One thread per (outer, inner) column of a strided softmax axis (grid-stride: blocks_for caps
+// the grid, and outer * inner may exceed kMaxBlocks * kThreads).
 template <typename T>
 __global__ void softmax_columns(const T* x, int64_t outer, int64_t n, int64_t inner, bool log,
                                 T* y) {
-  const int64_t col = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-  if (col >= outer * inner) return;
-  const int64_t base = (col / inner) * n * inner + col % inner;
-  T m = -INFINITY;
-  for (int64_t k = 0; k < n; ++k) m = fmax(m, x[base + k * inner]);
-  double s = 0;
-  for (int64_t k = 0; k < n; ++k) {
-    const T ev = exp(x[base + k * inner] - m);
-    if (!log) y[base + k * inner] = ev;
-    s += ev;
-  }
-  const double f = log ? static_cast<double>(m) + ::log(s) : 1.0 / s;
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t i = base + k * inner;
-    y[i] = log ? static_cast<T>(x[i] - f) : static_cast<T>(y[i] * f);
+  for (int64_t col = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; col < outer * inner;
+       col += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t base = (col / inner) * n * inner + col % inner;
+    T m = -INFINITY;
+    for (int64_t k = 0; k < n; ++k) m = fmax(m, x[base + k * inner]);
+    double s = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      const T ev = exp(x[base + k * inner] - m);
+      if (!log) y[base + k * inner] = ev;
+      s += ev;
+    }
+    const double f = log ? static_cast<double>(m) + ::log(s) : 1.0 / s;
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t i = base + k * inner;
+      y[i] = log ? static_cast<T>(x[i] - f) : static_cast<T>(y[i] * f);
+    }
   }
 }
 
@@ -170,18 +174,19 @@ __global__ void softmax_backward_rows(const T* y, const T* dy, int64_t rows, int
 template <typename T>
 __global__ void softmax_backward_columns(const T* y, const T* dy, int64_t outer, int64_t n,
                                          int64_t inner, bool log, T* dx) {
-  const int64_t col = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-  if (col >= outer * inner) return;
-  const int64_t base = (col / inner) * n * inner + col % inner;
-  double s = 0;
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t i = base + k * inner;
-    s += log ? dy[i] : dy[i] * y[i];
-  }
-  const T sc = static_cast<T>(s);
-  for (int64_t k = 0; k < n; ++k) {
-    const int64_t i = base + k * inner;
-    dx[i] += log ? dy[i] - exp(y[i]) * sc : y[i] * (dy[i] - sc);
+  for (int64_t col = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; col < outer * inner;
+       col += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t base = (col / inner) * n * inner + col % inner;
+    double s = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t i = base + k * inner;
+      s += log ? dy[i] : dy[i] * y[i];
+    }
+    const T sc = static_cast<T>(s);
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t i = base + k * inner;
+      dx[i] += log ? dy[i] - exp(y[i]) * sc : y[i] * (dy[i] - sc);
+    }
   }
 }
 

@@ -204,6 +204,10 @@ void binary_ops() {
       both(w, [&](Sel P) { return vigil_binary_backward(o, P(a), P(b), P(dy), P(da), P(db)); });
       agree(w + " da", da, tol<T>(1e-5, 1e-5));
       agree(w + " db", db, tol<T>(1e-5, 1e-5));
+      // one gradient wanted (the other NULL): the kernels must skip it, not write through NULL
+      Tens<T>* none = nullptr;
+      both(w, [&](Sel P) { return vigil_binary_backward(o, P(a), P(b), P(dy), P(none), P(db)); });
+      agree(w + " db only", db, tol<T>(1e-5, 1e-5));
     }
   }
 }
@@ -328,6 +332,9 @@ void matmul() {
     both(w, [&](Sel P) { return vigil_matmul_backward(P(a), P(b), P(dy), P(da), P(db), c.ta, c.tb); });
     agree(w + " da", da, gemm_tol<T>(N));
     agree(w + " db", db, gemm_tol<T>(M * (static_cast<int64_t>(dy.n()) / (M * N))));
+    Tens<T>* none = nullptr;
+    both(w, [&](Sel P) { return vigil_matmul_backward(P(a), P(b), P(dy), P(da), P(none), c.ta, c.tb); });
+    agree(w + " da only", da, gemm_tol<T>(2 * N));
   }
 }
 
@@ -345,6 +352,19 @@ void matmul_tf32() {
         both(w, [&](Sel P) { return vigil_matmul_forward(P(a), P(b), P(y), ta, tb); });
         agree(w, y, {2e-3, 2e-3 * std::sqrt(static_cast<double>(K))});
       }
+  }
+  {  // strided batch, and linear forward/backward (dw sums over the 35 rows)
+    Tens<float> a({3, 67, 33}, kRandom), b({3, 33, 45}, kRandom), y({3, 67, 45}, kPoison);
+    both("matmul tf32 batched", [&](Sel P) { return vigil_matmul_forward(P(a), P(b), P(y), 0, 0); });
+    agree("matmul tf32 batched", y, {2e-3, 2e-3 * std::sqrt(33.0)});
+    Tens<float> x({5, 7, 33}, kRandom), wt({19, 33}, kRandom), bias({19}, kRandom), yl({5, 7, 19}, kPoison);
+    Tens<float> dy({5, 7, 19}, kRandom), dx({5, 7, 33}, kRandom), dw({19, 33}, kRandom);
+    Tens<float>* none = nullptr;
+    both("linear tf32", [&](Sel P) { return vigil_linear_forward(P(x), P(wt), P(bias), P(yl)); });
+    agree("linear tf32 forward", yl, {2e-3, 2e-3 * std::sqrt(33.0)});
+    both("linear tf32", [&](Sel P) { return vigil_linear_backward(P(x), P(wt), P(dy), P(dx), P(dw), P(none)); });
+    agree("linear tf32 dx", dx, {2e-3, 2e-3 * std::sqrt(19.0)});
+    agree("linear tf32 dw", dw, {2e-3, 2e-3 * std::sqrt(35.0)});
   }
   vigil_cuda_set_tf32(previous);
 }
@@ -413,6 +433,14 @@ void lstm() {
                            {"dw_hh", &dwhh}, {"db_ih", &dbih}, {"db_hh", &dbhh}, {"dh0", &dh0},
                            {"dc0", &dc0}})
       agree(w + " " + name, *t, tl);
+    Tens<T>* none = nullptr;
+    both(w + " backward (dw_hh, dh0 only)", [&](Sel P) {
+      return vigil_lstm_backward(P(x), P(wih), P(whh), P(st0), P(sc0), P(y), P(gates), P(cells),
+                                 P(dy), P(none), P(none), P(none), P(none), P(dwhh), P(none),
+                                 P(none), P(dh0), P(none));
+    });
+    agree(w + " dw_hh (alone)", dwhh, tl);
+    agree(w + " dh0 (alone)", dh0, tl);
   }
 }
 
@@ -435,6 +463,11 @@ void causal_conv1d() {
     agree(s + " dx", dx, gemm_tol<T>(c.Cout * c.K));
     agree(s + " dw", dw, gemm_tol<T>(c.B * c.L));
     agree(s + " dbias", db, tol<T>(1e-5, 1e-5));
+    Tens<T>* none = nullptr;
+    both(s, [&](Sel P) {
+      return vigil_causal_conv1d_backward(P(x), P(w), P(dy), c.dil, P(none), P(dw), P(none));
+    });
+    agree(s + " dw only", dw, gemm_tol<T>(2 * c.B * c.L));
   }
 }
 
@@ -466,6 +499,12 @@ void batch_norm() {
       agree(w + " dx", dx, tol<T>(1e-4, 1e-5));
       agree(w + " dgamma", dg, tl);
       agree(w + " dbeta", dbeta, tl);
+      Tens<T>* none = nullptr;
+      both(w + " backward (dx only)", [&](Sel P) {
+        return vigil_batch_norm_backward(P(x), axis, P(gamma), P(sm), P(si), P(dy), training,
+                                         P(dx), P(none), P(none));
+      });
+      agree(w + " dx (alone)", dx, tol<T>(1e-4, 1e-5));
     }
   }
 }
@@ -577,6 +616,74 @@ HTEST(cuda_parity) {
     c.run();
   }
   g_seed = base;
+}
+
+// Sizes past the launch limits the kernels work around: more outputs than a capped grid has
+// threads (group_max_threads, softmax_columns: grid-stride loops), more than 65535 GEMM tiles
+// along N and more than 65535 batches (launched in chunks), and reductions long enough to be cut
+// into slices. f32 only, ~1.5 GB of host and device memory; a separate case so that the
+// sanitizer runs (tools/gpu/run-parity.sh) can leave it out.
+HTEST(cuda_large_grids) {
+  if (!gpu()) {
+    std::printf("  skip cuda_large_grids: no usable CUDA device (%s)\n", describe().c_str());
+    return;
+  }
+  const char* env = std::getenv("VIGIL_PARITY_SEED");
+  g_seed = env ? std::strtoull(env, nullptr, 10) : static_cast<uint64_t>(std::time(nullptr));
+  std::printf("  seed %llu\n", static_cast<unsigned long long>(g_seed));
+  using T = float;
+  const int64_t kGridThreads = int64_t(1) << 24;  // kMaxBlocks * kThreads of cuda/common.cuh
+  {  // max over the last dim, one thread per output: 2^24 + 37 outputs
+    const int64_t rows = kGridThreads + 37;
+    Tens<T> x({rows, 2}, kRandom), y({rows, 1}, kPoison), dy({rows, 1}, kRandom), dx({rows, 2}, kRandom);
+    both("max large", [&](Sel P) { return vigil_reduce_forward(VIGIL_MAX, P(x), 2u, P(y)); });
+    agree("max large forward", y, {0, 0});
+    both("max large", [&](Sel P) { return vigil_reduce_backward(VIGIL_MAX, P(x), P(y), P(dy), 2u, P(dx)); });
+    agree("max large backward", dx, {1e-6, 1e-7});
+  }
+  {  // softmax over a strided axis: 2 * (2^23 + 11) columns
+    const std::vector<int64_t> xs = {2, 3, kGridThreads / 2 + 11};
+    Tens<T> x(xs, kRandom, -4, 4), y(xs, kPoison), dy(xs, kRandom), dx(xs, kRandom);
+    both("softmax large", [&](Sel P) { return vigil_softmax_forward(P(x), 1, 0, P(y)); });
+    agree("softmax large forward", y, {1e-5, 1e-6});
+    Tens<T> yc(xs, kPoison);
+    yc.h = y.h;
+    HCHECK_OK(vigil_copy_from_host(&yc.d, yc.h.data(), yc.bytes));
+    both("softmax large", [&](Sel P) { return vigil_softmax_backward(P(yc), P(dy), 1, 0, P(dx)); });
+    agree("softmax large backward", dx, {1e-5, 1e-6});
+  }
+  {  // GEMM with 65537 tiles along N
+    const int64_t N = 65536 * 64 + 5;
+    Tens<T> a({2, 3}, kRandom), b({3, N}, kRandom), y({2, N}, kPoison), dy({2, N}, kRandom);
+    Tens<T> da({2, 3}, kRandom), db({3, N}, kRandom);
+    both("matmul wide", [&](Sel P) { return vigil_matmul_forward(P(a), P(b), P(y), 0, 0); });
+    agree("matmul wide forward", y, gemm_tol<T>(3));
+    both("matmul wide", [&](Sel P) { return vigil_matmul_backward(P(a), P(b), P(dy), P(da), P(db), 0, 0); });
+    agree("matmul wide db", db, gemm_tol<T>(2));
+    // da sums N = 4.2M products (|da| ~ 700): the tiled kernel adds them one after another in
+    // f32 (rounding error ~0.03 rms), the CPU in blocks: rtol 1e-3
+    agree("matmul wide da", da, {1e-3, 1e-2});
+  }
+  {  // 70001 products in one strided batch
+    const int64_t B = 70001;
+    Tens<T> a({B, 2, 3}, kRandom), b({B, 3, 2}, kRandom), y({B, 2, 2}, kPoison), dy({B, 2, 2}, kRandom);
+    Tens<T> da({B, 2, 3}, kRandom), db({B, 3, 2}, kRandom);
+    both("matmul many", [&](Sel P) { return vigil_matmul_forward(P(a), P(b), P(y), 0, 0); });
+    agree("matmul many forward", y, gemm_tol<T>(3));
+    both("matmul many", [&](Sel P) { return vigil_matmul_backward(P(a), P(b), P(dy), P(da), P(db), 0, 0); });
+    agree("matmul many da", da, gemm_tol<T>(2));
+    agree("matmul many db", db, gemm_tol<T>(2));
+  }
+  for (const auto& [xs, mask] : std::vector<std::pair<std::vector<int64_t>, uint32_t>>{
+           {{3, 5000001}, 2u}, {{5000001, 3}, 1u}}) {  // sliced sums, block and thread paths
+    std::vector<int64_t> ys = xs;
+    for (size_t k = 0; k < xs.size(); ++k)
+      if (mask >> k & 1u) ys[k] = 1;
+    Tens<T> x(xs, kRandom), y(ys, kPoison);
+    const std::string w = "sum large " + shape_str(xs);
+    both(w, [&](Sel P) { return vigil_reduce_forward(VIGIL_SUM, P(x), mask, P(y)); });
+    agree(w, y, {1e-6, 1e-6});
+  }
 }
 
 // Needs no GPU: mixed devices are refused, CUDA tensors without a usable device (or without
