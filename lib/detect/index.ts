@@ -10,3 +10,4 @@ export { mean, std, median } from './stats';
 export { scoreWindows, pointScores, type WindowSource, type WindowScores, type Scorer } from './score';
 export { registerModelKind, modelKind, modelKinds, type AnomalyModel, type ModelKind } from './model';
 export { saveDetector, loadDetector, pcaToJSON, pcaFromJSON, type DetectorInfo, type LoadedDetector } from './detector_bundle';
+export * from './detector';

@@ -25,6 +25,8 @@ const SUITES: Record<string, () => void> = {
     for (const r of benchLstmAe())
       console.log(`| ${r.name} | ${r.threads} | ${r.vigilPerSecond.toFixed(0)} | ${r.torchPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)}x |`);
   },
+  gpu: () => (require('./gpu') as typeof import('./gpu')).benchGpu(),
+  inference: () => void (require('./inference') as typeof import('./inference')).benchInference(),
   'dc-vae': () => {
     const { benchDcVae } = require('./dc_vae') as typeof import('./dc_vae');
     console.log('\n| model step | threads | Vigil windows/s | PyTorch windows/s | ratio |');

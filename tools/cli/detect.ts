@@ -1,35 +1,43 @@
 // `vigil detect`: score new data with a trained detector. Writes one CSV row per input row:
 // the time (timestamp or row number), the score of the window ending at that row (empty for the
 // first window-1 rows, which have no full window), the 0/1 flag at the bundle's threshold, and
-// the channels with the largest error.
+// the channels with the largest error. It runs on the Detector (lib/detect/detector.ts), so a
+// service or a stream on the same bundle decides the same; a bundle with per-channel alphas
+// (dc-vae) flags by them.
 
-import { Scaler } from '../../lib/data/scaler';
 import { checkSchema } from '../../lib/data/schema';
 import type { Series } from '../../lib/data/series';
-import { Windows } from '../../lib/data/windows';
+import type { WindowScores } from '../../lib/detect/score';
 import { rankChannels } from '../../lib/detect/attribution';
-import { pointScores, scoreWindows, type WindowScores } from '../../lib/detect/score';
+import { Detector } from '../../lib/detect/detector';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import { loadDetector, type LoadedDetector } from '../../lib/detect/detector_bundle';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
-import { alphaScoring } from './alpha';
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil)' },
   ...DATA_FLAGS,
   out: { type: 'string', help: 'the scores CSV to write' },
   top: { type: 'number', default: 3, help: 'channels named per row' },
+  backend: { type: 'string', default: 'native', help: 'native|onnxruntime (the exported model in onnxruntime-node, CPU)' },
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
-/** Checks the schema, scales with the bundle's scaler and scores every row. */
+/**
+ * Per-row scores and channel errors by the bundle's threshold rule (its alphas, if any, are not
+ * used): what calibrate and evaluate fit and report on. Runs on the Detector's native path.
+ */
 export function scoreSeries(det: LoadedDetector, series: Series): WindowScores {
-  checkSchema(det.info.schema, series);
-  const scaled = Scaler.fromJSON(det.info.scaler).transform(series);
-  const windows = new Windows(scaled, { length: det.info.windows.length, stride: 1 });
-  if (!windows.count) throw new UsageError(`${series.rows} rows are fewer than the model's window of ${det.info.windows.length}`);
-  return pointScores(windows, scoreWindows(det.model, windows), series.rows);
+  checkScorable(series, det.info.windows.length, det.info.schema);
+  const { scores, channelErrors } = Detector.native(det, { rule: 'threshold' }).scoreSeriesSync(series);
+  return { scores, channelErrors };
+}
+
+/** The schema first (its error names the columns), then enough rows for one window. */
+function checkScorable(series: Series, window: number, schema: LoadedDetector['info']['schema']): void {
+  checkSchema(schema, series);
+  if (series.rows < window) throw new UsageError(`${series.rows} rows are fewer than the model's window of ${window}`);
 }
 
 export async function detect(argv: string[]): Promise<void> {
@@ -37,30 +45,32 @@ export async function detect(argv: string[]): Promise<void> {
   if (f.help) return console.log(helpText('detect', 'score data with a trained detector', FLAGS));
   if (!f.model) throw new UsageError('--model is required');
   if (!f.out) throw new UsageError('--out is required (the scores CSV to write)');
-  const det = loadDetector(f.model);
-  const series = await loadSeries(f, 'test');
-  // A bundle with per-channel alphas (dc-vae, calibrate --method alpha) flags by them instead of the threshold.
-  const alpha = alphaScoring(det, series);
-  const { scores, channelErrors } = alpha ?? scoreSeries(det, series);
-  const F = series.columns.length;
-  const t = det.info.threshold.value;
-  const lines = ['row,time,score,flag,top_channels'];
-  let flagged = 0;
-  for (let r = 0; r < series.rows; r++) {
-    const time = series.timestamps ? new Date(series.timestamps[r]).toISOString() : '';
-    if (Number.isNaN(scores[r])) {
-      lines.push(`${r},${time},,,`);
-      continue;
+  if (f.backend !== 'native' && f.backend !== 'onnxruntime') throw new UsageError(`--backend must be native or onnxruntime, got "${f.backend}"`);
+  const det = await Detector.create(loadDetector(f.model), { backend: f.backend }, true);
+  try {
+    const series = await loadSeries(f, 'test');
+    checkScorable(series, det.window, det.info.schema);
+    // A bundle with per-channel alphas (dc-vae, calibrate --method alpha) flags by them instead of the threshold.
+    const { scores, flags, channelErrors } = await det.scoreSeries(series);
+    const F = series.columns.length;
+    const lines = ['row,time,score,flag,top_channels'];
+    let flagged = 0;
+    for (let r = 0; r < series.rows; r++) {
+      const time = series.timestamps ? new Date(series.timestamps[r]).toISOString() : '';
+      if (Number.isNaN(scores[r])) {
+        lines.push(`${r},${time},,,`);
+        continue;
+      }
+      flagged += flags[r];
+      const top = Array.from(rankChannels(channelErrors, F, r).subarray(0, f.top), (c) => series.columns[c]).join(';');
+      lines.push(`${r},${time},${scores[r]},${flags[r]},${top}`);
     }
-    const flag = alpha ? alpha.flags[r] : scores[r] > t ? 1 : 0;
-    flagged += flag;
-    const top = Array.from(rankChannels(channelErrors, F, r).subarray(0, f.top), (c) => series.columns[c]).join(';');
-    lines.push(`${r},${time},${scores[r]},${flag},${top}`);
+    writeFileAtomic(f.out, lines.join('\n') + '\n');
+    const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})` : `at threshold ${det.threshold.value.toPrecision(5)} (${det.threshold.method})`;
+    console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
+  } finally {
+    await det.dispose();
   }
-  writeFileAtomic(f.out, lines.join('\n') + '\n');
-  const rule = alpha ? `by per-channel alphas (${alpha.alphas.method})` : `at threshold ${t.toPrecision(5)} (${det.info.threshold.method})`;
-  console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
-  det.model.dispose();
 }
 
 /** Reads a scores CSV written by detect: scores (NaN where empty), flags and times. */

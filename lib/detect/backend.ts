@@ -1,0 +1,139 @@
+// The engines a Detector runs windows on. Both take scaled windows x [P, T, F] (row-major) and
+// write either the per-channel errors [P, F] or the Gaussian (mu, sigma) of each window's last
+// step [P, F] (alpha rule).
+// - native: the model itself (lib/ tensors, the addon); synchronous, so a stream's push can be.
+// - onnxruntime: the model exported by lib/onnx (exportDetectorOnnx) and run by its OnnxRunner
+//   on onnxruntime-node's CPU or CUDA provider; asynchronous. Loaded on first use (require), so
+//   the native path never loads onnxruntime.
+import { noGrad } from '../autograd/grad_mode';
+import { native } from '../binding';
+import { requireDevice, Tensor, tidy } from '../tensor';
+import type { WindowOut } from './decide';
+import type { LoadedDetector } from './detector_bundle';
+import type { AnomalyModel } from './model';
+
+export type BackendName = 'native' | 'onnxruntime';
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly device: 'cpu' | 'cuda';
+  /** Whether runSync works (native). */
+  readonly sync: boolean;
+  /** Runs P windows; x holds exactly P * T * F values; out's arrays exactly P * F. */
+  runSync(x: Float32Array, P: number, out: WindowOut): void;
+  run(x: Float32Array, P: number, out: WindowOut): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** A model that gives each window's last-step Gaussian (DC-VAE). */
+interface GaussianModel extends AnomalyModel {
+  lastStep(x: Tensor): { mu: Tensor; sigma: Tensor };
+}
+
+export class NativeBackend implements Backend {
+  readonly name = 'native' as const;
+  readonly sync = true;
+
+  /** `owned`: dispose() frees the model (a Detector that loaded the bundle itself). */
+  constructor(private readonly model: AnomalyModel, private readonly shape: { T: number; F: number }, private readonly owned: boolean, readonly device: 'cpu' | 'cuda') {
+    model.eval();
+  }
+
+  static create(det: LoadedDetector, opts: { device?: 'cpu' | 'cuda'; threads?: number }, owned: boolean): NativeBackend {
+    const device = opts.device ?? 'cpu';
+    if (device !== 'cpu') {
+      requireDevice(device); // the clear "no CUDA in this build / no usable device" error
+      const m = det.model as Partial<{ to(d: 'cuda'): unknown }>;
+      if (typeof m.to !== 'function') throw new Error("backend 'native' cannot move this model to 'cuda' (its Module has no to(device)); use device 'cpu'");
+      m.to(device);
+    }
+    if (opts.threads !== undefined) {
+      if (!(Number.isInteger(opts.threads) && opts.threads >= 1)) throw new Error(`threads must be a positive integer, got ${opts.threads}`);
+      native.setNumThreads(opts.threads); // process-wide: the native pool is shared
+    }
+    return new NativeBackend(det.model, { T: det.info.windows.length, F: det.info.schema.columns.length }, owned, device);
+  }
+
+  runSync(x: Float32Array, P: number, out: WindowOut): void {
+    const { T, F } = this.shape;
+    noGrad(() =>
+      tidy(() => {
+        const t = Tensor.empty([P, T, F], { device: this.device });
+        native.write(t.native, x);
+        if (out.mu) {
+          const m = this.model as unknown as Partial<GaussianModel>;
+          if (typeof m.lastStep !== 'function') throw new Error(`the alpha rule needs a model with per-channel Gaussian outputs (lastStep); ${this.model.constructor.name} has none`);
+          const g = m.lastStep(t);
+          native.read(g.mu.native, out.mu);
+          native.read(g.sigma.native, out.sigma!);
+        } else native.read(this.model.channelErrors(t).native, out.errors!);
+      }),
+    );
+  }
+
+  async run(x: Float32Array, P: number, out: WindowOut): Promise<void> {
+    this.runSync(x, P, out);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.owned) this.model.dispose();
+  }
+}
+
+/** The slice of lib/onnx the Detector needs (see lib/onnx/runner.ts). */
+interface Runner {
+  run(x: Float32Array, batch: number): Promise<Record<string, Float32Array>>;
+  dispose(): Promise<void>;
+}
+
+export class OnnxBackend implements Backend {
+  readonly name = 'onnxruntime' as const;
+  readonly sync = false;
+
+  private constructor(private readonly runner: Runner, readonly device: 'cpu' | 'cuda', private readonly shape: { T: number; F: number }) {}
+
+  static async create(det: LoadedDetector, opts: { device?: 'cpu' | 'cuda'; threads?: number }): Promise<OnnxBackend> {
+    let onnx: { exportDetectorOnnx(d: LoadedDetector): Uint8Array; OnnxRunner: { create(m: Uint8Array, o: object): Promise<Runner> } };
+    try {
+      onnx = { ...require('../onnx/export'), ...require('../onnx/runner') };
+    } catch (e) {
+      throw new Error(`backend 'onnxruntime' is not available: lib/onnx could not be loaded (${(e as Error).message})`);
+    }
+    if (typeof onnx.exportDetectorOnnx !== 'function' || typeof onnx.OnnxRunner?.create !== 'function')
+      throw new Error("backend 'onnxruntime' is not available: lib/onnx has no exportDetectorOnnx/OnnxRunner");
+    const device = opts.device ?? 'cpu';
+    const runner = await onnx.OnnxRunner.create(onnx.exportDetectorOnnx(det), { device, threads: opts.threads });
+    return new OnnxBackend(runner, device, { T: det.info.windows.length, F: det.info.schema.columns.length });
+  }
+
+  runSync(): void {
+    throw new Error("backend 'onnxruntime' runs asynchronously: use await stream.push() / scoreBatch(), or backend 'native' for pushSync");
+  }
+
+  async run(x: Float32Array, P: number, out: WindowOut): Promise<void> {
+    const r = await this.runner.run(x, P);
+    const { T, F } = this.shape;
+    const need = (name: string, size: number) => {
+      const v = r[name];
+      if (!v || v.length !== size) throw new Error(`onnxruntime: the exported model gave no "${name}" output of ${size} values (outputs: ${Object.keys(r).join(', ')})`);
+      return v;
+    };
+    if (!out.mu) {
+      out.errors!.set(need('channel_errors', P * F));
+      return;
+    }
+    // The last step of the per-step Gaussian; sigma = exp(log_var / 2) as the native lastStep.
+    const mean = need('x_mean', P * T * F), logVar = need('x_log_var', P * T * F);
+    for (let i = 0; i < P; i++) {
+      const from = (i * T + T - 1) * F;
+      for (let c = 0; c < F; c++) {
+        out.mu[i * F + c] = mean[from + c];
+        out.sigma![i * F + c] = Math.exp(0.5 * logVar[from + c]);
+      }
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.runner.dispose();
+  }
+}

@@ -1,0 +1,163 @@
+// From a backend's per-window outputs to per-row decisions, shared by batch scoring and streams so
+// that both give the same numbers for the same window. The arithmetic is that of `vigil detect`
+// before the Detector existed (score.ts scoreWindows, tools/cli/alpha.ts alphaScoring):
+// - threshold rule: channel errors from the model (channelErrors, [n, F]); the score is their
+//   mean (summed in float64, stored as float32) or, for models that say so, their max; flag when
+//   score > threshold.
+// - alpha rule (DC-VAE with an "alpha" section): the model's Gaussian (mu, sigma) at each
+//   window's last step; channel error |x - mu| / sigma, score their max, flag and per-channel
+//   flags by lib/detect/alpha.ts alphaFlags.
+// Top channels: rankChannels (largest error first, ties to the lower channel).
+import { alphaFlags, type Alphas } from './alpha';
+import { rankChannels } from './attribution';
+
+/**
+ * Windows per inference call, at least (smaller calls are padded): the native GEMM sums in another
+ * order for products of at most 4 rows (native/cpu/gemm.cpp kRowsMaxM), and an LSTM step's
+ * product has one row per window, so padding keeps a window's score independent of its batch.
+ */
+export const MIN_CALL_WINDOWS = 5;
+
+/** What a backend writes for n windows (each [n, F], n the padded batch). */
+export interface WindowOut {
+  errors?: Float32Array;
+  mu?: Float32Array;
+  sigma?: Float32Array;
+}
+
+/** Per-row results as columns (rows without a full window: score NaN, flag 0). */
+export interface SeriesScores {
+  rows: number;
+  /** The first row with a decision (window - 1), or rows when none has. */
+  first: number;
+  scores: Float32Array;
+  flags: Uint8Array;
+  /** [rows, channels] (NaN where no decision). */
+  channelErrors: Float32Array;
+  /** [rows, channels] 0/1 per-channel flags (alpha rule only). */
+  channelFlags?: Uint8Array;
+}
+
+export interface TopChannel {
+  name: string;
+  error: number;
+}
+
+/** A row before the first full window: no decision. */
+export interface NotReady {
+  /** 0-based position of the row (in the call, or since the stream began). */
+  index: number;
+  ready: false;
+  /** Rows still needed before the first decision. */
+  remaining: number;
+  /** ms since the epoch, when the row came with a timestamp. */
+  timestamp?: number;
+}
+
+/** The decision for the window that ends at this row. */
+export interface Decision {
+  index: number;
+  ready: true;
+  score: number;
+  flag: boolean;
+  /** Channels of largest error, largest first. */
+  topChannels: TopChannel[];
+  /** Alpha rule: the channels outside [mu - alpha_down sigma, mu + alpha_up sigma]. */
+  flaggedChannels?: string[];
+  timestamp?: number;
+}
+
+export type RowResult = NotReady | Decision;
+
+/** The scoring rule of a loaded detector: what to ask the backend and how to decide. */
+export class DecisionRule {
+  readonly F: number;
+  readonly T: number;
+  readonly rule: 'threshold' | 'alpha';
+
+  constructor(
+    readonly columns: readonly string[],
+    window: number,
+    readonly reduction: 'mean' | 'max',
+    readonly threshold: number,
+    readonly alphas: Alphas | null,
+  ) {
+    this.F = columns.length;
+    this.T = window;
+    this.rule = alphas ? 'alpha' : 'threshold';
+    if (alphas && (alphas.up.length !== this.F || alphas.down.length !== this.F))
+      throw new Error(`the bundle's alpha section has ${alphas.up.length}/${alphas.down.length} alphas for ${this.F} channels`);
+  }
+
+  /** Output buffers for a padded batch of P windows. */
+  outputs(P: number): WindowOut {
+    const n = P * this.F;
+    return this.alphas ? { mu: new Float32Array(n), sigma: new Float32Array(n) } : { errors: new Float32Array(n) };
+  }
+
+  /**
+   * Decides the first n windows of x ([>= n, T, F], scaled) from the backend's `out`, writing
+   * rows at, at + 1, ... of dst. `lastX` is scratch of at least n * F values (alpha rule).
+   */
+  decide(x: Float32Array, n: number, out: WindowOut, dst: SeriesScores, at: number, lastX?: Float32Array): void {
+    const { F, T } = this;
+    const errs = dst.channelErrors;
+    if (!this.alphas) {
+      const e = out.errors!;
+      const useMax = this.reduction === 'max';
+      for (let i = 0; i < n; i++) {
+        let s = useMax ? -Infinity : 0;
+        for (let c = 0; c < F; c++) s = useMax ? Math.max(s, e[i * F + c]) : s + e[i * F + c];
+        dst.scores[at + i] = useMax ? s : s / F;
+        dst.flags[at + i] = dst.scores[at + i] > this.threshold ? 1 : 0;
+      }
+      errs.set(e.subarray(0, n * F), at * F);
+      return;
+    }
+    const mu = out.mu!, sigma = out.sigma!;
+    const xl = lastX && lastX.length === n * F ? lastX : new Float32Array(n * F);
+    for (let i = 0; i < n; i++) {
+      const from = (i * T + T - 1) * F;
+      let s = -Infinity;
+      for (let c = 0; c < F; c++) {
+        const v = (xl[i * F + c] = x[from + c]);
+        const err = Math.abs(v - mu[i * F + c]) / sigma[i * F + c];
+        errs[(at + i) * F + c] = err;
+        s = Math.max(s, err);
+      }
+      dst.scores[at + i] = s;
+    }
+    const { flags, channelFlags } = alphaFlags({ rows: n, channels: F, x: xl, mu, sigma }, this.alphas);
+    dst.flags.set(flags, at);
+    dst.channelFlags!.set(channelFlags, at * F);
+  }
+
+  /** Empty result columns for `rows` rows. */
+  columns0(rows: number): SeriesScores {
+    return {
+      rows,
+      first: Math.min(this.T - 1, rows),
+      scores: new Float32Array(rows).fill(NaN),
+      flags: new Uint8Array(rows),
+      channelErrors: new Float32Array(rows * this.F).fill(NaN),
+      channelFlags: this.alphas ? new Uint8Array(rows * this.F) : undefined,
+    };
+  }
+
+  /** Row r of `s` as a decision; `index` and `timestamp` are what the caller calls the row. */
+  result(s: SeriesScores, r: number, top: number, index: number, seen: number, timestamp?: number): RowResult {
+    const ts = timestamp === undefined || timestamp !== timestamp ? {} : { timestamp };
+    const score = s.scores[r];
+    if (score !== score && seen < this.T) return { index, ready: false, remaining: this.T - seen, ...ts };
+    const F = this.F;
+    const ranked = rankChannels(s.channelErrors, F, r);
+    const topChannels: TopChannel[] = [];
+    for (let k = 0; k < Math.min(top, F); k++) topChannels.push({ name: this.columns[ranked[k]], error: s.channelErrors[r * F + ranked[k]] });
+    const d: Decision = { index, ready: true, score, flag: s.flags[r] === 1, topChannels, ...ts };
+    if (s.channelFlags) {
+      d.flaggedChannels = [];
+      for (let c = 0; c < F; c++) if (s.channelFlags[r * F + c]) d.flaggedChannels.push(this.columns[c]);
+    }
+    return d;
+  }
+}

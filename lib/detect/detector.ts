@@ -1,0 +1,248 @@
+// The Detector: a trained bundle behind one API, on the native engine or on onnxruntime-node.
+//
+//   const det = await Detector.load('model.vigil', { backend: 'native' });
+//   const results = await det.scoreBatch(rows);   // one RowResult per row
+//   const stream = det.stream();                  // row by row, see stream.ts
+//
+// Batch semantics are those of `vigil detect` (which runs on this class): the rows of one call
+// form one series; a row's decision is that of the window ending at it, so the first window - 1
+// rows have none (`ready: false`). Rows are checked and repaired by the policy of rows.ts.
+//
+// Batch inference runs in chunks of `chunkWindows` windows (default 64) and yields to the event
+// loop with setImmediate between chunks, so a service keeps answering while a large batch is
+// scored: one chunk of the seed LSTM-AE (window 100, 38 channels) holds the loop ~50 ms on one
+// core. onnxruntime-node runs on the JS thread too (its run() is a synchronous call deferred with
+// setImmediate), so the chunks bound its blocking the same way.
+//
+// Every inference call holds at least MIN_CALL_WINDOWS windows (a smaller chunk is padded with
+// zero windows, whose outputs are dropped). The native GEMM sums in another order for products of
+// at most 4 rows (native/cpu/gemm.cpp kRowsMaxM) than for larger ones, and an LSTM step's product
+// has the batch's rows; padding makes a window's score independent of how many windows share its
+// call, so the same window scores bit-identically in any batch (and in an exact stream).
+//
+// The registry: Detector.load rebuilds the model from the bundle's kind through lib/detect/model.ts;
+// the kinds are registered when models/ is imported (lib/index.ts does it). Nothing here imports
+// models/, and an unknown kind is an error naming the known ones.
+import { Scaler } from '../data/scaler';
+import { checkSchema } from '../data/schema';
+import type { Series } from '../data/series';
+import { Windows } from '../data/windows';
+import { alphasFromJSON, type Alphas, type AlphasJSON } from './alpha';
+import { NativeBackend, OnnxBackend, type Backend, type BackendName } from './backend';
+import { DecisionRule, MIN_CALL_WINDOWS, type RowResult, type SeriesScores, type WindowOut } from './decide';
+import { loadDetector, type DetectorInfo, type LoadedDetector } from './detector_bundle';
+import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
+import { DetectorStream, type StreamOptions } from './stream';
+import type { Threshold } from './thresholds';
+
+export type { DetectorStream, StreamOptions, StreamState } from './stream';
+export type { Decision, NotReady, RowResult, SeriesScores, TopChannel } from './decide';
+export { RowError, type RowInput, type RowPolicy, type TimestampInput } from './rows';
+
+export interface DetectorOptions {
+  /** 'native' (default): the addon; 'onnxruntime': the exported model in onnxruntime-node. */
+  backend?: BackendName;
+  /** 'cpu' (default) or 'cuda': onnxruntime's CUDA provider (an error when not installed), or the native model on the GPU. */
+  device?: 'cpu' | 'cuda';
+  /** Inference threads: onnxruntime's intraOpNumThreads; for native, the process-wide pool size. */
+  threads?: number;
+  /** 'auto' (default): a bundle's per-channel alphas when it has them, else its threshold. */
+  rule?: 'auto' | 'threshold';
+  /** Windows per inference call in batch scoring (default 64). */
+  chunkWindows?: number;
+}
+
+export interface ScoreOptions extends RowPolicy {
+  /** Channels named per decision (default 3, as `vigil detect --top`). */
+  top?: number;
+  /** One timestamp per row (checked by timestampOrder and echoed in the results). */
+  timestamps?: ArrayLike<TimestampInput>;
+}
+
+const DEFAULT_CHUNK = 64;
+
+export class Detector {
+  readonly kind: string;
+  readonly columns: readonly string[];
+  readonly window: number;
+  readonly threshold: Threshold;
+  /** The per-channel alphas the alpha rule uses (null: the threshold rule). */
+  readonly alphas: Alphas | null;
+  readonly info: DetectorInfo;
+  /** @internal shared with streams */
+  readonly decisions: DecisionRule;
+  /** @internal */
+  readonly scaler: Scaler;
+  private readonly chunk: number;
+  private disposed = false;
+
+  private constructor(loaded: LoadedDetector, readonly backend: Backend, opts: DetectorOptions) {
+    const info = loaded.info;
+    this.kind = loaded.kind;
+    this.info = info;
+    this.columns = Object.freeze([...info.schema.columns]);
+    this.window = info.windows.length;
+    if (loaded.model.window !== undefined && loaded.model.window !== this.window)
+      throw new Error(`detector bundle: windows.length ${this.window} differs from the model's window ${loaded.model.window}`);
+    this.threshold = info.threshold;
+    const rule = opts.rule ?? 'auto';
+    if (rule !== 'auto' && rule !== 'threshold') throw new Error(`rule must be 'auto' or 'threshold', got '${rule}'`);
+    const alphaJson = (info as DetectorInfo & { alpha?: AlphasJSON }).alpha;
+    this.alphas = rule === 'auto' && alphaJson ? alphasFromJSON(alphaJson) : null;
+    this.scaler = Scaler.fromJSON(info.scaler);
+    this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold.value, this.alphas);
+    this.chunk = opts.chunkWindows ?? DEFAULT_CHUNK;
+    if (!(Number.isInteger(this.chunk) && this.chunk >= 1)) throw new Error(`chunkWindows must be a positive integer, got ${opts.chunkWindows}`);
+  }
+
+  /** Loads a bundle (the model kinds must be registered: import 'vigil-ad' or its models/). */
+  static async load(path: string, opts: DetectorOptions = {}): Promise<Detector> {
+    return Detector.create(loadDetector(path), opts, true);
+  }
+
+  /**
+   * A Detector over an already loaded bundle. `owned`: dispose() frees the loaded model (the
+   * onnxruntime backend frees it at once: it only needs it to export the graph).
+   */
+  static async create(loaded: LoadedDetector, opts: DetectorOptions = {}, owned = false): Promise<Detector> {
+    const name = opts.backend ?? 'native';
+    try {
+      if (name === 'native') return new Detector(loaded, NativeBackend.create(loaded, opts, owned), opts);
+      if (name !== 'onnxruntime') throw new Error(`backend must be 'native' or 'onnxruntime', got '${String(name)}'`);
+      const backend = await OnnxBackend.create(loaded, opts);
+      const det = new Detector(loaded, backend, opts);
+      if (owned) loaded.model.dispose();
+      return det;
+    } catch (e) {
+      if (owned) loaded.model.dispose();
+      throw e;
+    }
+  }
+
+  /** The native backend over a loaded bundle, synchronously (for the CLI's synchronous paths). */
+  static native(loaded: LoadedDetector, opts: Omit<DetectorOptions, 'backend'> = {}): Detector {
+    return new Detector(loaded, NativeBackend.create(loaded, opts, false), opts);
+  }
+
+  get backendName(): BackendName {
+    return this.backend.name;
+  }
+
+  /** 'alpha' when per-channel alphas decide, else 'threshold'. */
+  get rule(): 'threshold' | 'alpha' {
+    return this.decisions.rule;
+  }
+
+  /**
+   * Scores rows (arrays in schema order or objects keyed by column; see rows.ts) as one series:
+   * one result per row, `ready: false` before the first full window.
+   */
+  async scoreBatch(rows: ArrayLike<RowInput>, opts: ScoreOptions = {}): Promise<RowResult[]> {
+    const { series, timestamps } = this.toSeries(rows, opts);
+    return this.results(await this.scoreSeries(series), opts.top, timestamps);
+  }
+
+  /** The results of scoreSeries as per-row objects. */
+  results(s: SeriesScores, top = 3, timestamps?: ArrayLike<number>): RowResult[] {
+    if (!(Number.isInteger(top) && top >= 0)) throw new Error(`top must be a non-negative integer, got ${top}`);
+    const out: RowResult[] = new Array(s.rows);
+    for (let r = 0; r < s.rows; r++) out[r] = this.decisions.result(s, r, top, r, r + 1, timestamps?.[r]);
+    return out;
+  }
+
+  /** Rows -> a checked Series of raw values (and their timestamps), by the row policy. */
+  toSeries(rows: ArrayLike<RowInput>, opts: ScoreOptions = {}): { series: Series; timestamps?: Float64Array } {
+    if (!rows || typeof rows !== 'object' || typeof rows.length !== 'number') throw new Error('scoreBatch: rows must be an array of rows');
+    const reader = new RowReader(this.columns, opts);
+    const F = this.columns.length, n = rows.length;
+    const data = new Float32Array(n * F);
+    const ts = opts.timestamps;
+    if (ts && ts.length !== n) throw new Error(`scoreBatch: ${ts.length} timestamps for ${n} rows`);
+    const times = ts ? new Float64Array(n) : undefined;
+    let prev = NaN;
+    for (let r = 0; r < n; r++) {
+      reader.read(rows[r], r, data, r * F, r ? data : null, (r - 1) * F);
+      if (times) {
+        const ms = reader.time(ts![r], r);
+        reader.checkOrder(ms, prev, r);
+        times[r] = ms;
+        if (ms === ms) prev = ms;
+      }
+    }
+    return { series: { columns: [...this.columns], data, rows: n, timestamps: times }, timestamps: times };
+  }
+
+  /** Scores a whole series (schema checked), yielding to the event loop between chunks. */
+  async scoreSeries(series: Series): Promise<SeriesScores> {
+    const job = this.begin(series);
+    for (let c = job.next(); c; c = job.next()) {
+      await this.backend.run(c.x, c.P, c.out);
+      job.commit(c);
+      if (!job.done) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return job.result;
+  }
+
+  /** scoreSeries without yielding (native backend only). */
+  scoreSeriesSync(series: Series): SeriesScores {
+    const job = this.begin(series);
+    for (let c = job.next(); c; c = job.next()) {
+      this.backend.runSync(c.x, c.P, c.out);
+      job.commit(c);
+    }
+    return job.result;
+  }
+
+  /** A stream decides row by row (see stream.ts); { restore: state } resumes a saved one. */
+  stream(opts: StreamOptions = {}): DetectorStream {
+    this.alive();
+    return new DetectorStream(this, opts);
+  }
+
+  /** Frees the backend (and the model when this Detector loaded it). */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.backend.dispose();
+  }
+
+  /** @internal */
+  alive(): void {
+    if (this.disposed) throw new Error('this Detector was disposed');
+  }
+
+  private begin(series: Series) {
+    this.alive();
+    checkSchema(this.columns, series);
+    const T = this.window, F = this.columns.length, rule = this.decisions;
+    const scaled = this.scaler.transform(series);
+    const windows = new Windows(scaled, { length: T, stride: 1 });
+    const result = rule.columns0(series.rows);
+    const width = Math.max(Math.min(this.chunk, windows.count), MIN_CALL_WINDOWS);
+    const x = new Float32Array(width * T * F);
+    const outs = new Map<number, WindowOut>();
+    const idx = new Int32Array(width);
+    let b = 0;
+    type Chunk = { x: Float32Array; P: number; n: number; b: number; out: WindowOut };
+    return {
+      result,
+      get done() {
+        return b >= windows.count;
+      },
+      next(): Chunk | null {
+        if (b >= windows.count) return null;
+        const n = Math.min(width, windows.count - b);
+        const P = Math.max(n, MIN_CALL_WINDOWS);
+        for (let i = 0; i < n; i++) idx[i] = b + i;
+        windows.batch(idx.subarray(0, n), x);
+        x.fill(0, n * T * F, P * T * F);
+        if (!outs.has(P)) outs.set(P, rule.outputs(P));
+        return { x: x.subarray(0, P * T * F), P, n, b, out: outs.get(P)! };
+      },
+      commit(c: Chunk): void {
+        rule.decide(c.x, c.n, c.out, result, windows.endRow(c.b));
+        b += c.n;
+      },
+    };
+  }
+}

@@ -1,0 +1,244 @@
+// Streaming detection: rows pushed one at a time; each push answers the decision for that time
+// step once a full window has arrived (before that: `ready: false` and the rows remaining).
+//
+//   const stream = det.stream();
+//   const r = stream.pushSync(row, timestamp);   // native backend: synchronous
+//   const r = await stream.push(row, timestamp); // either backend (onnxruntime is async)
+//   const saved = stream.state();                // JSON-serialisable
+//   const again = det.stream({ restore: saved }); // resumes exactly where `saved` was
+//
+// The window lives in a ring buffer of scaled rows written twice (slot s and s + T), so the
+// window ending at any row is one contiguous view; the T views are made once. In steady state a
+// push allocates no buffers on the JS side: the row is read into a reused array, scaled into the
+// ring, and the window view goes to the engine as is (native: one write into a fresh native
+// tensor, whose memory the native caching allocator reuses). What a push returns is new.
+//
+// Rows follow the batch policy (rows.ts): wrong columns and refused values throw a RowError and
+// leave the stream as it was; timestamps are checked against the last accepted one.
+//
+// Exactness: a stream decides each window alone (one window per call: the lowest latency).
+// DC-VAE scores bit-identically to scoreBatch that way; the LSTM-AE's GEMMs sum in another
+// order for calls of at most 4 windows (see detector.ts), so its scores then differ from the
+// batch ones in the last bits (relative ~1e-7). { exact: true } pads each call to the batch
+// geometry: bit-identical to scoreBatch for every model, at several times the latency.
+//
+// pushes made with push() are queued, so they run in order even when not awaited one by one.
+import { createHash } from 'node:crypto';
+
+import type { Backend } from './backend';
+import type { DecisionRule, RowResult, SeriesScores, WindowOut } from './decide';
+import { MIN_CALL_WINDOWS } from './decide';
+import type { Detector } from './detector';
+import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
+
+export interface StreamOptions extends RowPolicy {
+  /** A state() snapshot to resume from (its policy, top and exact apply unless given here). */
+  restore?: StreamState;
+  /** Channels named per decision (default 3). */
+  top?: number;
+  /** Pad each inference to the batch geometry: bit-identical to scoreBatch (default false). */
+  exact?: boolean;
+}
+
+/** A stream's state as plain JSON. */
+export interface StreamState {
+  format: 'vigil-stream';
+  version: 1;
+  /** Fingerprint of what the window's values depend on: columns, scaler and window length. */
+  input: string;
+  columns: string[];
+  window: number;
+  /** Rows accepted so far. */
+  seen: number;
+  /** ms since the epoch of the last accepted timestamped row, or null. */
+  lastTimestamp: number | null;
+  /** Raw values of the last accepted row (what ffill repeats), or null before the first row. */
+  lastRow: number[] | null;
+  /** The scaled rows of the current window, oldest first (at most `window`). */
+  rows: number[][];
+  policy: Required<RowPolicy>;
+  top: number;
+  exact: boolean;
+}
+
+/** The state fingerprint of a detector's input side. */
+export function inputFingerprint(det: Detector): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ columns: det.columns, scaler: det.info.scaler, window: det.window }));
+  return 'sha256:' + h.digest('hex').slice(0, 32);
+}
+
+export class DetectorStream {
+  private readonly T: number;
+  private readonly F: number;
+  private readonly P: number;
+  private readonly backend: Backend;
+  private readonly rule: DecisionRule;
+  private readonly reader: RowReader;
+  private readonly top: number;
+  private readonly exact: boolean;
+  private readonly fingerprint: string;
+  /** [2T, F]: row i at slots i % T and i % T + T. */
+  private readonly ring: Float32Array;
+  /** views[s]: the T rows starting at slot s. */
+  private readonly views: Float32Array[];
+  /** The padded engine input when P > 1. */
+  private readonly input: Float32Array | null;
+  private readonly out: WindowOut;
+  private readonly dst: SeriesScores;
+  private readonly lastX: Float32Array;
+  private readonly raw: Float32Array;
+  private readonly scaled: Float32Array;
+  private readonly lastRaw: Float32Array;
+  private seenRows = 0;
+  private lastTime = NaN;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly det: Detector, opts: StreamOptions = {}) {
+    const s = opts.restore;
+    const T = (this.T = det.window), F = (this.F = det.columns.length);
+    this.backend = det.backend;
+    this.rule = det.decisions;
+    this.fingerprint = inputFingerprint(det);
+    this.reader = new RowReader(det.columns, {
+      onBadValue: opts.onBadValue ?? s?.policy?.onBadValue,
+      timestampOrder: opts.timestampOrder ?? s?.policy?.timestampOrder,
+    });
+    this.top = opts.top ?? s?.top ?? 3;
+    if (!(Number.isInteger(this.top) && this.top >= 0)) throw new Error(`top must be a non-negative integer, got ${this.top}`);
+    this.exact = opts.exact ?? s?.exact ?? false;
+    this.P = this.exact ? MIN_CALL_WINDOWS : 1;
+    this.ring = new Float32Array(2 * T * F);
+    this.views = Array.from({ length: T }, (_, i) => this.ring.subarray(i * F, (i + T) * F));
+    this.input = this.P > 1 ? new Float32Array(this.P * T * F) : null;
+    this.out = this.rule.outputs(this.P);
+    this.dst = this.rule.columns0(1);
+    this.lastX = new Float32Array(F);
+    this.raw = new Float32Array(F);
+    this.scaled = new Float32Array(F);
+    this.lastRaw = new Float32Array(F);
+    if (s) this.restore(s);
+  }
+
+  /** Rows accepted so far. */
+  get seen(): number {
+    return this.seenRows;
+  }
+
+  /** Whether the next push gets a decision. */
+  get ready(): boolean {
+    return this.seenRows + 1 >= this.T;
+  }
+
+  /** Pushes one row (native backend only): its decision, or how many rows remain. */
+  pushSync(row: RowInput, timestamp?: TimestampInput): RowResult {
+    this.det.alive();
+    if (!this.backend.sync) throw new Error("pushSync needs backend 'native' (onnxruntime runs asynchronously): use await stream.push()");
+    const step = this.accept(row, timestamp);
+    if (!step.x) return this.notReady(step.ts);
+    this.backend.runSync(step.x, this.P, this.out);
+    return this.decide(step.x, step.ts);
+  }
+
+  /** Pushes one row on either backend; pushes run in call order. */
+  push(row: RowInput, timestamp?: TimestampInput): Promise<RowResult> {
+    if (this.backend.sync) {
+      try {
+        return Promise.resolve(this.pushSync(row, timestamp));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const p = this.queue.then(async () => {
+      this.det.alive();
+      const step = this.accept(row, timestamp);
+      if (!step.x) return this.notReady(step.ts);
+      await this.backend.run(step.x, this.P, this.out);
+      return this.decide(step.x, step.ts);
+    });
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** A JSON-serialisable snapshot; det.stream({ restore }) continues exactly from it. */
+  state(): StreamState {
+    const { T, F } = this;
+    const rows: number[][] = [];
+    for (let i = Math.max(0, this.seenRows - T); i < this.seenRows; i++) {
+      const at = (i % T) * F;
+      rows.push(Array.from(this.ring.subarray(at, at + F)));
+    }
+    return {
+      format: 'vigil-stream',
+      version: 1,
+      input: this.fingerprint,
+      columns: [...this.det.columns],
+      window: T,
+      seen: this.seenRows,
+      lastTimestamp: this.lastTime === this.lastTime ? this.lastTime : null,
+      lastRow: this.seenRows ? Array.from(this.lastRaw) : null,
+      rows,
+      policy: { ...this.reader.policy },
+      top: this.top,
+      exact: this.exact,
+    };
+  }
+
+  /** Checks a row and its timestamp, then writes it into the ring: the window input once full. */
+  private accept(row: RowInput, timestamp: TimestampInput | undefined): { x: Float32Array | null; ts: number } {
+    const { T, F } = this;
+    const index = this.seenRows;
+    const ts = this.reader.time(timestamp, index);
+    this.reader.checkOrder(ts, this.lastTime, index);
+    this.reader.read(row, index, this.raw, 0, index ? this.lastRaw : null, 0);
+    // Accepted: nothing below throws.
+    this.lastRaw.set(this.raw);
+    if (ts === ts) this.lastTime = ts;
+    this.det.scaler.transformArray(this.raw, this.scaled);
+    const slot = index % T;
+    this.ring.set(this.scaled, slot * F);
+    this.ring.set(this.scaled, (slot + T) * F);
+    this.seenRows = index + 1;
+    if (this.seenRows < T) return { x: null, ts };
+    const view = this.views[this.seenRows % T];
+    if (!this.input) return { x: view, ts };
+    this.input.set(view);
+    return { x: this.input, ts };
+  }
+
+  private notReady(ts: number): RowResult {
+    return this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts);
+  }
+
+  private decide(x: Float32Array, ts: number): RowResult {
+    this.rule.decide(x, 1, this.out, this.dst, 0, this.lastX);
+    return this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts);
+  }
+
+  private restore(s: StreamState): void {
+    const { T, F } = this;
+    const bad = (what: string) => new Error(`stream restore: ${what}`);
+    if (!s || s.format !== 'vigil-stream' || s.version !== 1) throw bad('not a state written by stream.state() (format vigil-stream, version 1)');
+    if (s.input !== this.fingerprint) {
+      const cols = JSON.stringify(s.columns) === JSON.stringify(this.det.columns);
+      throw bad(`the state was taken on another detector input (${!cols ? 'other columns' : s.window !== T ? `window ${s.window}, this detector's is ${T}` : 'another scaler'}): its window's values do not apply here`);
+    }
+    if (!(Number.isInteger(s.seen) && s.seen >= 0)) throw bad(`seen must be a non-negative integer, got ${s.seen}`);
+    const keep = Math.min(s.seen, T);
+    if (!Array.isArray(s.rows) || s.rows.length !== keep) throw bad(`${s.seen} rows seen need the last ${keep} rows, the state has ${Array.isArray(s.rows) ? s.rows.length : 'none'}`);
+    const checkRow = (r: unknown, what: string) => {
+      if (!Array.isArray(r) || r.length !== F || !r.every((v) => typeof v === 'number' && Number.isFinite(v))) throw bad(`${what} must be ${F} finite numbers`);
+      return r as number[];
+    };
+    if (s.seen) this.lastRaw.set(checkRow(s.lastRow, 'lastRow'));
+    s.rows.forEach((r, k) => {
+      const slot = (s.seen - keep + k) % T;
+      const v = checkRow(r, `rows[${k}]`);
+      this.ring.set(v, slot * F);
+      this.ring.set(v, (slot + T) * F);
+    });
+    if (s.lastTimestamp !== null && !Number.isFinite(s.lastTimestamp)) throw bad(`lastTimestamp must be a number or null, got ${s.lastTimestamp}`);
+    this.lastTime = s.lastTimestamp ?? NaN;
+    this.seenRows = s.seen;
+  }
+}

@@ -1,0 +1,158 @@
+// `npm run bench -- inference`: the Detector's inference speed on its two backends, in one run.
+// - Batch scoring rows/second (Detector.scoreSeries over a series that ends 512 windows, chunks
+//   of 64 windows): native vs onnxruntime-node CPU on the same bundle, at equal thread counts
+//   (native pool size = onnxruntime intraOpNumThreads), as a ratio. LSTM-AE at the seed-003 sizes
+//   (38 channels as SMD, window 100) and DC-VAE at upstream HEAD's (12 channels as TELCO,
+//   window 128), freshly initialised (weights do not change speed), saved as bundles in a temp dir.
+// - Streaming latency per row (stream.pushSync; onnxruntime: await push) for the LSTM-AE with
+//   window 100: p50/p99 over 1000 pushes after the window is full, one window per call (default)
+//   and { exact: true } (padded to the batch geometry).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import '../../models';
+import { native } from '../../lib/binding';
+import type { Series } from '../../lib/data/series';
+import { Detector, type DetectorOptions } from '../../lib/detect/detector';
+import { saveDetector } from '../../lib/detect/detector_bundle';
+import { modelKind } from '../../lib/detect/model';
+import { Generator } from '../../lib/random';
+import { median } from './common';
+
+const WINDOWS = 512;
+const MODELS = [
+  { kind: 'lstm-ae', channels: 38, overrides: { window: 100 } },
+  { kind: 'dc-vae', channels: 12, overrides: {} },
+];
+
+/** Smooth rows with a little LCG noise (no dependence on the engine's RNG). */
+function makeSeries(rows: number, channels: number): Series {
+  const data = new Float32Array(rows * channels);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = Math.sin(i / (channels * 9)) + 0.1 * (s / 4294967296 - 0.5);
+  }
+  return { columns: Array.from({ length: channels }, (_, c) => `c${c}`), data, rows };
+}
+
+function makeBundle(dir: string, kind: string, channels: number, overrides: object): { path: string; window: number } {
+  const k = modelKind(kind);
+  const config = k.defaultConfig(channels, overrides);
+  const model = k.create(config, new Generator(0));
+  const columns = Array.from({ length: channels }, (_, c) => `c${c}`);
+  const path = join(dir, `${kind}.vigil`);
+  saveDetector(path, kind, config, model, {
+    schema: { columns },
+    scaler: { kind: 'standard', columns, center: new Array(channels).fill(0), scale: new Array(channels).fill(1) },
+    windows: { length: model.window, stride: 1 },
+    threshold: { value: 1, method: 'fixed', params: {} },
+  });
+  const window = model.window;
+  model.dispose();
+  return { path, window };
+}
+
+async function batchRowsPerSecond(path: string, series: Series, opts: DetectorOptions, reps: number): Promise<number> {
+  const det = await Detector.load(path, opts);
+  try {
+    const decided = series.rows - det.window + 1;
+    await det.scoreSeries(series); // warm-up
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      await det.scoreSeries(series);
+      times.push((performance.now() - t0) / 1000);
+    }
+    return decided / median(times);
+  } finally {
+    await det.dispose();
+  }
+}
+
+export interface StreamLatency {
+  name: string;
+  threads: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function streamLatency(path: string, series: Series, opts: DetectorOptions & { exact?: boolean }, pushes: number): Promise<{ p50Ms: number; p99Ms: number }> {
+  const det = await Detector.load(path, opts);
+  try {
+    const F = series.columns.length;
+    const st = det.stream({ exact: opts.exact });
+    const row = (i: number) => series.data.subarray((i % series.rows) * F, (i % series.rows + 1) * F);
+    const sync = det.backendName === 'native';
+    let i = 0;
+    for (; i < det.window + 20; i++) await st.push(row(i)); // fill the window, warm up
+    const times: number[] = [];
+    for (let k = 0; k < pushes; k++, i++) {
+      const r = row(i);
+      const t0 = performance.now();
+      if (sync) st.pushSync(r);
+      else await st.push(r);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { p50Ms: times[Math.floor(0.5 * times.length)], p99Ms: times[Math.floor(0.99 * times.length)] };
+  } finally {
+    await det.dispose();
+  }
+}
+
+export interface InferenceRow {
+  model: string;
+  threads: number;
+  nativeRowsPerSecond: number;
+  onnxRowsPerSecond: number;
+  ratio: number;
+}
+
+export async function benchInferenceRows(threadsList = [1, 2], reps = 3, pushes = 1000): Promise<{ batch: InferenceRow[]; stream: StreamLatency[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-inference-'));
+  const before = native.getNumThreads();
+  const batch: InferenceRow[] = [];
+  const stream: StreamLatency[] = [];
+  try {
+    for (const m of MODELS) {
+      const { path, window } = makeBundle(dir, m.kind, m.channels, m.overrides);
+      const series = makeSeries(window - 1 + WINDOWS, m.channels);
+      for (const threads of threadsList) {
+        const nat = await batchRowsPerSecond(path, series, { backend: 'native', threads }, reps);
+        const ort = await batchRowsPerSecond(path, series, { backend: 'onnxruntime', threads }, reps);
+        batch.push({ model: `${m.kind} (window ${window}, ${m.channels} channels)`, threads, nativeRowsPerSecond: nat, onnxRowsPerSecond: ort, ratio: nat / ort });
+      }
+      if (m.kind !== 'lstm-ae') continue;
+      for (const threads of threadsList) {
+        for (const exact of [false, true]) {
+          const r = await streamLatency(path, series, { backend: 'native', threads, exact }, exact ? pushes / 4 : pushes);
+          stream.push({ name: `native pushSync${exact ? ', exact' : ''}`, threads, ...r });
+        }
+        const r = await streamLatency(path, series, { backend: 'onnxruntime', threads }, pushes / 2);
+        stream.push({ name: 'onnxruntime await push', threads, ...r });
+      }
+    }
+  } finally {
+    native.setNumThreads(before);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { batch, stream };
+}
+
+/** The suite `npm run bench -- inference` runs: prints two markdown tables. */
+export async function benchInference(): Promise<void> {
+  try {
+    const { batch, stream } = await benchInferenceRows();
+    console.log(`\n| batch scoring (${WINDOWS} windows, chunks of 64) | threads | native rows/s | onnxruntime CPU rows/s | ratio |`);
+    console.log('|---|---|---|---|---|');
+    for (const r of batch) console.log(`| ${r.model} | ${r.threads} | ${r.nativeRowsPerSecond.toFixed(0)} | ${r.onnxRowsPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)}x |`);
+    console.log('\n| streaming, lstm-ae window 100, 38 channels | threads | p50 ms/row | p99 ms/row |');
+    console.log('|---|---|---|---|');
+    for (const r of stream) console.log(`| ${r.name} | ${r.threads} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`);
+  } catch (e) {
+    console.error(`bench inference: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+}
