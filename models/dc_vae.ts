@@ -169,10 +169,20 @@ export class DcVae extends Module implements AnomalyModel {
    * training mode and is z_mean in eval mode (deterministic scores and validation losses).
    */
   forward(x: Tensor, latent: Latent = this.training ? 'sample' : 'mean'): DcVaeOutput {
+    return this.forwardConv(this.convLayout(x), latent);
+  }
+
+  /** x [B, T, M] checked and transposed to the conv layout [B, M, T]. */
+  private convLayout(x: Tensor): Tensor {
     const { inputs, window } = this.config;
     if (x.ndim !== 3 || x.shape[1] !== window || x.shape[2] !== inputs)
       throw new Error(`DcVae: input must be [batch, ${window}, ${inputs}], got [${x.shape.join(',')}]`);
-    let h = transpose(x, 1, 2);
+    return transpose(x, 1, 2);
+  }
+
+  /** forward() from x already in the conv layout [B, M, T]. */
+  private forwardConv(xt: Tensor, latent: Latent): DcVaeOutput {
+    let h = xt;
     this.encConv.forEach((c, i) => (h = this.encBn[i].forward(tanh(c.forward(h)))));
     const zMean = this.zMean.forward(h);
     const zLogVar = this.zLogVar.forward(h);
@@ -192,9 +202,10 @@ export class DcVae extends Module implements AnomalyModel {
   }
 
   /** Negative ELBO: Gaussian NLL of x + klWeight * KL(q(z|x) || N(0, I)), reduced as config.reduction says. */
-  loss(x: Tensor, latent?: Latent): { loss: Tensor; terms: { nll: number; kl: number } } {
-    const out = this.forward(x, latent);
-    const { nll, kl } = this.lossTerms(transpose(x, 1, 2), out);
+  loss(x: Tensor, latent: Latent = this.training ? 'sample' : 'mean'): { loss: Tensor; terms: { nll: number; kl: number } } {
+    const xt = this.convLayout(x); // transposed once: the encoder's input and the NLL's target
+    const out = this.forwardConv(xt, latent);
+    const { nll, kl } = this.lossTerms(xt, out);
     const loss = this.config.klWeight === 1 ? add(nll, kl) : add(nll, mul(kl, this.config.klWeight));
     return { loss, terms: { nll: nll.item(), kl: kl.item() } };
   }

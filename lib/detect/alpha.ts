@@ -114,17 +114,31 @@ export function alphaFlags(g: GaussianRows, a: Alphas): { flags: Uint8Array; cha
 }
 
 /**
+ * The alpha-normalised score of each channel at each step, max(r / up, -r / down, 0)
+ * [rows, channels]: above 1 exactly where alphaFlags flags that channel.
+ */
+export function alphaChannelScores(g: GaussianRows, a: Alphas): Float32Array {
+  const C = g.channels;
+  if (a.up.length !== C || a.down.length !== C) throw new Error(`alphaChannelScores: ${a.up.length}/${a.down.length} alphas for ${C} channels`);
+  const ratio = (r: number, alpha: number) => (alpha === Infinity ? 0 : alpha === 0 ? (r > 0 ? Infinity : 0) : r / alpha);
+  const r = normalisedResiduals(g);
+  const out = new Float32Array(g.rows * C);
+  for (let t = 0; t < g.rows; t++)
+    for (let c = 0; c < C; c++) out[t * C + c] = Math.max(0, ratio(r[t * C + c], a.up[c]), ratio(-r[t * C + c], a.down[c]));
+  return out;
+}
+
+/**
  * The alpha-normalised score of each step, max over channels of max(r / up, -r / down): above 1
  * exactly where alphaFlags flags, so a report can treat the alpha rule as threshold 1 on it.
  */
 export function alphaScores(g: GaussianRows, a: Alphas): Float32Array {
   const C = g.channels;
-  const ratio = (r: number, alpha: number) => (alpha === Infinity ? 0 : alpha === 0 ? (r > 0 ? Infinity : 0) : r / alpha);
-  const r = normalisedResiduals(g);
+  const per = alphaChannelScores(g, a);
   const out = new Float32Array(g.rows);
   for (let t = 0; t < g.rows; t++) {
     let s = 0;
-    for (let c = 0; c < C; c++) s = Math.max(s, ratio(r[t * C + c], a.up[c]), ratio(-r[t * C + c], a.down[c]));
+    for (let c = 0; c < C; c++) s = Math.max(s, per[t * C + c]);
     out[t] = s;
   }
   return out;

@@ -18,15 +18,151 @@
 
 #include "core/parallel.h"
 
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
 namespace vigil::cpu {
 namespace {
 
 constexpr int64_t kWork = 1 << 14;  // elements per task
+constexpr int kLanes = 8;           // independent partial sums per term
 
-// out[k*C + c] = sum over the elements of channel c of the K terms that
-// term(index, c, acc) adds into acc[0..K-1].
+// Row sums in double with kLanes = 8 independent partial sums per term (lane u takes the
+// elements i = u mod 8 of the row), combined in a fixed order: one accumulator would be a chain
+// of dependent double adds. f32 has AVX2 versions of the same lanes (GCC 12 left the plain
+// loops scalar here). Measured at DC-VAE's [32, 64, 128], one thread, x out of cache: forward
+// 0.37 ms with one accumulator, 0.15 with scalar lanes, 0.10 with AVX2; backward 0.29, 0.23,
+// 0.11. A channel-major order (each channel's statistics and element pass in one task, while
+// the channel is in cache) was slower: its rows sit 32 KiB apart and thrash the same L1 sets.
+template <typename T>
+void row_sum(const T* p, int64_t n, double* acc) {  // acc[0] += sum p
+  double l[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int u = 0; u < kLanes; ++u) l[u] += static_cast<double>(p[i + u]);
+  for (; i < n; ++i) l[0] += static_cast<double>(p[i]);
+  for (int u = 0; u < kLanes; ++u) acc[0] += l[u];
+}
+
+template <typename T>
+void row_sq_dev(const T* p, int64_t n, double m, double* acc) {  // acc[0] += sum (p - m)^2
+  double l[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int u = 0; u < kLanes; ++u) {
+      const double d = static_cast<double>(p[i + u]) - m;
+      l[u] += d * d;
+    }
+  for (; i < n; ++i) {
+    const double d = static_cast<double>(p[i]) - m;
+    l[0] += d * d;
+  }
+  for (int u = 0; u < kLanes; ++u) acc[0] += l[u];
+}
+
+// acc[0] += sum dy, acc[1] += sum dy * xhat with xhat = (x - m) s
+template <typename T>
+void row_dy_xhat(const T* dy, const T* x, int64_t n, double m, double s, double* acc) {
+  double l0[kLanes] = {}, l1[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int u = 0; u < kLanes; ++u) {
+      const double g = dy[i + u];
+      l0[u] += g;
+      l1[u] += g * ((static_cast<double>(x[i + u]) - m) * s);
+    }
+  for (; i < n; ++i) {
+    const double g = dy[i];
+    l0[0] += g;
+    l1[0] += g * ((static_cast<double>(x[i]) - m) * s);
+  }
+  for (int u = 0; u < kLanes; ++u) {
+    acc[0] += l0[u];
+    acc[1] += l1[u];
+  }
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+// Elements i..i+3 and i+4..i+7 of a float row as doubles: lanes 0-3 and 4-7.
+inline void load8d(const float* p, __m256d& lo, __m256d& hi) {
+  lo = _mm256_cvtps_pd(_mm_loadu_ps(p));
+  hi = _mm256_cvtps_pd(_mm_loadu_ps(p + 4));
+}
+// The 8 lanes (lo, hi) plus the scalar tail, added into acc in the generic versions' order.
+inline void finish8(__m256d lo, __m256d hi, double tail, double* acc) {
+  alignas(32) double l[kLanes];
+  _mm256_store_pd(l, lo);
+  _mm256_store_pd(l + 4, hi);
+  l[0] += tail;
+  for (int u = 0; u < kLanes; ++u) *acc += l[u];
+}
+
+template <>
+void row_sum<float>(const float* p, int64_t n, double* acc) {
+  __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd(), v0, v1;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    load8d(p + i, v0, v1);
+    a0 = _mm256_add_pd(a0, v0);
+    a1 = _mm256_add_pd(a1, v1);
+  }
+  double tail = 0;
+  for (; i < n; ++i) tail += static_cast<double>(p[i]);
+  finish8(a0, a1, tail, acc);
+}
+
+template <>
+void row_sq_dev<float>(const float* p, int64_t n, double m, double* acc) {
+  const __m256d vm = _mm256_set1_pd(m);
+  __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd(), v0, v1;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    load8d(p + i, v0, v1);
+    v0 = _mm256_sub_pd(v0, vm);
+    v1 = _mm256_sub_pd(v1, vm);
+    a0 = _mm256_fmadd_pd(v0, v0, a0);
+    a1 = _mm256_fmadd_pd(v1, v1, a1);
+  }
+  double tail = 0;
+  for (; i < n; ++i) {
+    const double d = static_cast<double>(p[i]) - m;
+    tail += d * d;
+  }
+  finish8(a0, a1, tail, acc);
+}
+
+template <>
+void row_dy_xhat<float>(const float* dy, const float* x, int64_t n, double m, double s,
+                        double* acc) {
+  const __m256d vm = _mm256_set1_pd(m), vs = _mm256_set1_pd(s);
+  __m256d g0 = _mm256_setzero_pd(), g1 = _mm256_setzero_pd();
+  __m256d h0 = _mm256_setzero_pd(), h1 = _mm256_setzero_pd();
+  __m256d d0, d1, x0, x1;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    load8d(dy + i, d0, d1);
+    load8d(x + i, x0, x1);
+    g0 = _mm256_add_pd(g0, d0);
+    g1 = _mm256_add_pd(g1, d1);
+    h0 = _mm256_fmadd_pd(d0, _mm256_mul_pd(_mm256_sub_pd(x0, vm), vs), h0);
+    h1 = _mm256_fmadd_pd(d1, _mm256_mul_pd(_mm256_sub_pd(x1, vm), vs), h1);
+  }
+  double tg = 0, th = 0;
+  for (; i < n; ++i) {
+    const double g = dy[i];
+    tg += g;
+    th += g * ((static_cast<double>(x[i]) - m) * s);
+  }
+  finish8(g0, g1, tg, acc);
+  finish8(h0, h1, th, acc + 1);
+}
+#endif
+
+// out[k*C + c] = the K sums of channel c that run(base, n, c, acc) adds into acc[0..K-1] for
+// each run [base, base + n) of the channel's elements.
 template <int K, typename F>
-void channel_sums(const BnLayout& L, const F& term, double* out) {
+void channel_sums(const BnLayout& L, const F& run, double* out) {
   const int64_t C = L.C, inner = L.inner;
   const int64_t row = C * inner;  // one outer slice
   const int64_t rows = std::max<int64_t>(1, kWork / std::max<int64_t>(row, 1));
@@ -42,8 +178,7 @@ void channel_sums(const BnLayout& L, const F& term, double* out) {
       for (int64_t o = oc * rows; o < std::min(L.outer, (oc + 1) * rows); ++o)
         for (int64_t c = c0; c < c1; ++c) {
           double acc[K] = {};
-          const int64_t base = (o * C + c) * inner;
-          for (int64_t i = 0; i < inner; ++i) term(base + i, c, acc);
+          run((o * C + c) * inner, inner, c, acc);
           for (int k = 0; k < K; ++k) p[k * C + c] += acc[k];
         }
     }
@@ -76,14 +211,12 @@ void batch_norm_forward(const T* x, const BnLayout& L, const T* gamma, const T* 
   const double N = static_cast<double>(L.count());
   std::vector<double> mean(static_cast<size_t>(C)), var(static_cast<size_t>(C));
   if (training) {
-    channel_sums<1>(L, [&](int64_t i, int64_t, double* a) { a[0] += x[i]; }, mean.data());
+    channel_sums<1>(L, [&](int64_t b, int64_t n, int64_t, double* a) { row_sum(x + b, n, a); },
+                    mean.data());
     for (double& m : mean) m /= N;
     channel_sums<1>(
         L,
-        [&](int64_t i, int64_t c, double* a) {
-          const double d = x[i] - mean[static_cast<size_t>(c)];
-          a[0] += d * d;
-        },
+        [&](int64_t b, int64_t n, int64_t c, double* a) { row_sq_dev(x + b, n, mean[c], a); },
         var.data());
     for (double& v : var) v /= N;
     for (int64_t c = 0; c < C; ++c) {
@@ -127,10 +260,9 @@ void batch_norm_backward(const T* x, const BnLayout& L, const T* gamma, const T*
   if (need_sums)
     channel_sums<2>(
         L,
-        [&](int64_t i, int64_t c, double* a) {
-          const double g = dy[i];
-          a[0] += g;
-          a[1] += g * ((static_cast<double>(x[i]) - save_mean[c]) * save_invstd[c]);
+        [&](int64_t b, int64_t n, int64_t c, double* a) {
+          row_dy_xhat(dy + b, x + b, n, static_cast<double>(save_mean[c]),
+                      static_cast<double>(save_invstd[c]), a);
         },
         sums.data());
   for (int64_t c = 0; c < C; ++c) {

@@ -5,6 +5,7 @@
 // sum_to, where every output element belongs to one task (no races, thread-count independent).
 #include "cpu/elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <vector>
@@ -239,13 +240,25 @@ void binary_backward(vigil_binary_op op, const T* a, const Shape& as, const T* b
 
 template <typename T>
 void unary_forward(vigil_unary_op op, const T* x, T* y, int64_t n, double p0, double p1) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (op == VIGIL_TANH || op == VIGIL_SIGMOID) {  // the recurrent kernels' AVX2 paths (~2 ulp)
-      parallel_for(0, n, kUnaryGrain, [&](int64_t b, int64_t e) {
-        if (op == VIGIL_TANH) tanh_n(x + b, y + b, e - b);
-        else sigmoid_n(x + b, y + b, e - b);
-      });
-      return;
+  if constexpr (std::is_same_v<T, float>) {  // the AVX2 paths of vec_act.h (~2 ulp)
+    const float selu_scale = static_cast<float>(kSeluScale);
+    switch (op) {
+      case VIGIL_TANH:
+      case VIGIL_SIGMOID:
+      case VIGIL_ELU:
+      case VIGIL_SELU:
+      case VIGIL_SOFTPLUS:
+        parallel_for(0, n, kUnaryGrain, [&](int64_t b, int64_t e) {
+          if (op == VIGIL_TANH) return tanh_n(x + b, y + b, e - b);
+          if (op == VIGIL_SIGMOID) return sigmoid_n(x + b, y + b, e - b);
+          if (op == VIGIL_SOFTPLUS) return softplus_n(x + b, y + b, e - b);
+          if (op == VIGIL_ELU) return elu_n(x + b, y + b, e - b, static_cast<float>(p0));
+          elu_n(x + b, y + b, e - b, static_cast<float>(kSeluAlpha));  // selu = scale elu_alpha
+          for (int64_t i = b; i < e; ++i) y[i] *= selu_scale;
+        });
+        return;
+      default:
+        break;
     }
   }
   const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
@@ -260,6 +273,19 @@ void unary_forward(vigil_unary_op op, const T* x, T* y, int64_t n, double p0, do
 template <typename T>
 void unary_backward(vigil_unary_op op, const T* x, const T* y, const T* dy, T* dx, int64_t n,
                     double p0, double p1) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (op == VIGIL_SOFTPLUS) {  // f' = sigmoid(x) through the AVX2 sigmoid, a block at a time
+      parallel_for(0, n, kUnaryGrain, [&](int64_t b, int64_t e) {
+        float s[256];
+        for (int64_t i = b; i < e; i += 256) {
+          const int64_t m = std::min<int64_t>(256, e - i);
+          sigmoid_n(x + i, s, m);
+          for (int64_t j = 0; j < m; ++j) dx[i + j] += dy[i + j] * s[j];
+        }
+      });
+      return;
+    }
+  }
   const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
   with_unary(op, [&](auto o) {
     using Op = decltype(o);

@@ -109,7 +109,9 @@ describe('DC-VAE model', function () {
       const twin = new Generator(model.gen.seed);
       twin.restore(offset);
       const eps = twin.normal([2, 3, 16]);
-      assertClose(drawn, model.forward(x, { eps }).xMean, { rtol: 1e-6, atol: 1e-6 }, 'sampled path = explicit eps');
+      // The native draw fuses mu + sigma * eps (one rounding fewer than the explicit ops), so z
+      // may differ by an ulp, which five training-mode BatchNorms over 32 values amplify to ~2e-6.
+      assertClose(drawn, model.forward(x, { eps }).xMean, { rtol: 1e-5, atol: 1e-5 }, 'sampled path = explicit eps');
       model.eval();
       const before = model.gen.offset;
       model.forward(x);

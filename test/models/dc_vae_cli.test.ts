@@ -118,9 +118,30 @@ describe('vigil CLI with dc-vae', function () {
       r = vigil(['evaluate', '--scores', 'scores.csv', '--model', 'm.vigil', ...data('test.csv'), '--json'], dir);
       assert.equal(r.code, 0, r.err);
       const rep = JSON.parse(r.out);
-      assert.deepEqual(Object.keys(rep), ['dc-vae', 'random', 'PCA']);
+      assert.deepEqual(Object.keys(rep), ['dc-vae', 'dc-vae (alphas)', 'random', 'PCA']);
       // measured: AUC-PR 0.45 vs 0.32 for the random score after 10 epochs
       assert.ok(rep['dc-vae'].thresholdFree.aucPr > rep.random.thresholdFree.aucPr, `AUC-PR ${rep['dc-vae'].thresholdFree.aucPr}`);
+      // The alpha column: threshold 1 on the alpha-normalised score flags exactly detect's rows.
+      const al = rep['dc-vae (alphas)'];
+      assert.equal(al.threshold.value, 1);
+      assert.equal(al.threshold.method, 'fixed');
+      assert.equal(al.threshold.params.alphaMethod, 'false-alarm-budget');
+      const count = { tp: 0, fp: 0, fn: 0, tn: 0 };
+      for (let row = 15; row < 800; row++) {
+        const flag = lines[row + 1].split(',')[3] === '1', label = series.labels![row] === 1;
+        count[flag ? (label ? 'tp' : 'fp') : label ? 'fn' : 'tn']++;
+      }
+      assert.deepEqual({ tp: al.point.tp, fp: al.point.fp, fn: al.point.fn, tn: al.point.tn }, count);
+      assert.ok(count.tp + count.fp > 0, 'the alphas flag something on the faulty test data');
+      assert.equal(al.steps, 785);
+      assert.ok(Number.isFinite(al.thresholdFree.aucPr) && al.event.events === rep['dc-vae'].event.events);
+
+      // The table names the column and says what it is.
+      r = vigil(['evaluate', '--model', 'm.vigil', ...data('test.csv')], dir);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^\s+dc-vae\s+dc-vae \(alphas\)\s+random\s+PCA/m);
+      assert.match(r.out, /"dc-vae \(alphas\)": flags of the per-channel alphas \(false-alarm-budget\), as detect raises them/);
+      assert.match(r.out, /threshold method\s+pot\s+fixed\s+fixed/);
     });
   });
 

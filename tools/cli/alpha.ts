@@ -1,16 +1,18 @@
 // Per-channel alpha thresholds in the CLI (DC-VAE, seed 002): `vigil calibrate --method alpha`
 // fits them on validation data and stores them in the bundle's "alpha" section; `vigil detect`
 // then flags a row when any channel leaves [mu - alpha_down sigma, mu + alpha_up sigma]
-// (alphaScoring below). The continuous score stays max_c |x - mu| / sigma.
+// (alphaScoring below). The continuous score stays max_c |x - mu| / sigma. `vigil evaluate`
+// reports the alpha rule as a column of its own (alphaRuleScorer).
 import { readPresetFile } from '../../lib/data/presets';
 import { Scaler } from '../../lib/data/scaler';
 import { checkSchema } from '../../lib/data/schema';
 import { sliceRows, type Series } from '../../lib/data/series';
 import { Windows } from '../../lib/data/windows';
 import {
-  alphaFlags, alphasFromJSON, alphasToJSON, fitAlphasBudget, fitAlphasF1, lastStepGaussians, UPSTREAM_ALPHA_GRID,
+  alphaChannelScores, alphaFlags, alphasFromJSON, alphasToJSON, fitAlphasBudget, fitAlphasF1, lastStepGaussians, UPSTREAM_ALPHA_GRID,
   type Alphas, type AlphasJSON, type GaussianPredictor, type GaussianRows,
 } from '../../lib/detect/alpha';
+import type { Threshold } from '../../lib/detect/thresholds';
 import { RANGE_BIASES, RANGE_CARDINALITIES, type RangeBias, type RangeCardinality } from '../../lib/detect/range_pr';
 import { loadBundle, saveBundle } from '../../lib/io/bundle';
 import type { LoadedDetector } from '../../lib/detect/detector_bundle';
@@ -69,6 +71,35 @@ export function alphaScoring(det: LoadedDetector, series: Series):
     flags[first + i] = f[i];
   }
   return { scores, channelErrors, flags, alphas };
+}
+
+/**
+ * The alpha rule as a scorer for `vigil evaluate`, or null when the bundle has no alpha section:
+ * per row the alpha-normalised score max_c max(r / alpha_up, -r / alpha_down), r = (x - mu) /
+ * sigma (NaN before the first full window), the per-channel ratios as its channel errors, and the
+ * fixed threshold 1, above which exactly the rows `vigil detect` flags by the alphas lie.
+ */
+export function alphaRuleScorer(det: LoadedDetector, series: Series):
+  { scores: Float32Array; channelErrors: Float32Array; threshold: Threshold; alphas: Alphas } | null {
+  const json = (det.info as unknown as { alpha?: AlphasJSON }).alpha;
+  if (!json) return null;
+  const alphas = alphasFromJSON(json);
+  const { rows: g, first } = gaussianRowsOf(det, series);
+  const C = g.channels;
+  const per = alphaChannelScores(g, alphas);
+  const scores = new Float32Array(series.rows).fill(NaN);
+  const channelErrors = new Float32Array(series.rows * C).fill(NaN);
+  channelErrors.set(per, first * C);
+  for (let i = 0; i < g.rows; i++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) s = Math.max(s, per[i * C + c]);
+    scores[first + i] = s;
+  }
+  const threshold: Threshold = {
+    value: 1, method: 'fixed',
+    params: { rule: 'per-channel alphas: flag when some channel leaves [mu - alpha_down sigma, mu + alpha_up sigma]', alphaMethod: alphas.method },
+  };
+  return { scores, channelErrors, threshold, alphas };
 }
 
 type AlphaCliFlags = { [K in keyof typeof ALPHA_FLAGS]: (typeof ALPHA_FLAGS)[K]['type'] extends 'number' ? number : string | undefined } & {

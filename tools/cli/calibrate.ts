@@ -14,7 +14,7 @@ const METHODS = ['pot', 'quantile', 'mean-std', 'budget', 'best-f1', 'roc-gmean'
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil); rewritten in place unless --out' },
   ...DATA_FLAGS,
-  labels: { type: 'string', help: 'labels of the validation data (best-f1, roc-gmean): 0/1 lines or a CSV' },
+  labels: { type: 'string', help: 'labels of the validation data (best-f1, roc-gmean; alpha: global labels): 0/1 lines or a CSV' },
   method: { type: 'string', default: 'pot', help: METHODS.join('|') },
   q: { type: 'number', default: 0.995, help: 'quantile: the quantile of validation scores' },
   k: { type: 'number', default: 3, help: 'mean-std: mean + k * std' },

@@ -2,7 +2,9 @@
 // AUC-PR, AUC-ROC), then point and event numbers at the threshold fitted without test labels,
 // point-adjusted F1 only as a diagnostic, side by side with a random score and the PCA
 // baseline on the same rows. Rows before the model's first full window are left out of every
-// column alike.
+// column alike. A bundle with per-channel alphas (dc-vae after `calibrate --method alpha`) gets
+// a second model column, "<kind> (alphas)": the flags `vigil detect` raises by the alphas, as
+// threshold 1 on the alpha-normalised score (tools/cli/alpha.ts alphaRuleScorer).
 import { readFileSync } from 'node:fs';
 
 import { Scaler } from '../../lib/data/scaler';
@@ -16,6 +18,7 @@ import { loadDetector, pcaFromJSON, type LoadedDetector } from '../../lib/detect
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadLabels, loadSeries } from './data_args';
 import { readScores, scoreSeries } from './detect';
+import { alphaRuleScorer } from './alpha';
 
 const FLAGS = {
   scores: { type: 'string', help: 'scores CSV from vigil detect (else they are computed from --model and --data)' },
@@ -59,6 +62,12 @@ export async function evaluate(argv: string[]): Promise<void> {
   const rows = scored[0].scores.length;
   if (series && series.rows !== rows) throw new UsageError(`--scores has ${rows} rows, --data ${series.rows}`);
 
+  // The alpha rule needs x, mu and sigma per channel: recomputed from the model on --data.
+  const hasAlphas = !!(det?.info as { alpha?: unknown } | undefined)?.alpha;
+  const alpha = det && series ? alphaRuleScorer(det, series) : null;
+  if (alpha) scored.push({ name: `${det!.kind} (alphas)`, scores: alpha.scores, threshold: alpha.threshold, channelErrors: alpha.channelErrors });
+  else if (hasAlphas) console.error('vigil evaluate: the bundle has per-channel alphas; give --data to report the alpha rule too');
+
   const labels = f.labels ? await loadLabels(f.labels, f) : series?.labels;
   if (!labels) throw new UsageError('no labels: give --labels, or --data with a label column');
   if (labels.length !== rows) throw new UsageError(`the labels have ${labels.length} rows, the scores ${rows}`);
@@ -94,6 +103,11 @@ export async function evaluate(argv: string[]): Promise<void> {
   }));
   if (!f.json) console.log(`vigil evaluate: ${rows - first} rows (from row ${first}, the model's first full window), ${labels.subarray(first).reduce((a, b) => a + b, 0)} labelled anomalous`);
   console.log(formatReport(reports, f.json ? 'json' : 'table'));
+  if (alpha && !f.json) {
+    const fmt = (v: number[]) => v.map((a) => (Number.isFinite(a) ? String(+a.toFixed(3)) : 'off')).join(' ');
+    console.log(`"${det!.kind} (alphas)": flags of the per-channel alphas (${alpha.alphas.method}), as detect raises them; its score is max over channels of`);
+    console.log(`max(r / alpha_up, -r / alpha_down) with r = (x - mu) / sigma, flagged above 1. alpha_up: ${fmt(alpha.alphas.up)}; alpha_down: ${fmt(alpha.alphas.down)}`);
+  }
   det?.model.dispose();
 }
 

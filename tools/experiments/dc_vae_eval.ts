@@ -1,7 +1,7 @@
-// The DC-VAE real-data report (docs/results-dc-vae.md): like `vigil evaluate`, plus the alpha
-// flags, plus pooling several labelled runs (SKAB valve1) and evaluating a row range of a series
-// scored whole (BATADAL: the second half of dataset04, scored with the first half as context, the
-// alphas fitted on the first half). Columns:
+// The DC-VAE real-data report (the DC-VAE rows of docs/results.md): like `vigil evaluate` (alpha
+// column included), plus range-based F1, pooling several labelled runs (SKAB valve1) and
+// evaluating a row range of a series scored whole (BATADAL: the second half of dataset04, scored
+// with the first half as context, the alphas fitted on the first half). Columns:
 //   dc-vae (POT)      score max_c |x - mu| / sigma, flags at the bundle's POT threshold (fitted
 //                     on the training tail at `vigil train`)
 //   dc-vae (alphas)   flags by the bundle's per-channel alphas; its score column is the

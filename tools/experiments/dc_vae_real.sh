@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The DC-VAE runs on real data reported in docs/results-dc-vae.md. Upstream HEAD's model
+# The DC-VAE runs on real data reported in docs/results.md (DC-VAE rows). Upstream HEAD's model
 # (T=128, 64 units, kernel 2, J=4), batch 32, upstream's early stopping (patience 5, min delta
 # 0.01), at most 30 epochs, seed 0; Adam lr 1e-3 as the May-2022 code (HEAD: 1e-4 for 100
 # epochs, too slow here) with the gradient norm clipped at 5. Alphas are fitted on data the
