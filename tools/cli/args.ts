@@ -41,10 +41,11 @@ export function parseFlags<S extends FlagSpec>(command: string, argv: string[], 
 
 export function helpText(command: string, summary: string, spec: FlagSpec): string {
   const lines = [`vigil ${command} — ${summary}`, '', 'Options:'];
-  for (const [k, v] of Object.entries(spec)) {
-    const arg = v.type === 'boolean' ? '' : ` <${v.type}>`;
+  const names = Object.entries(spec).map(([k, v]) => `  --${k}${v.type === 'boolean' ? '' : ` <${v.type}>`}`);
+  const width = Math.max(28, ...names.map((n) => n.length + 2));
+  Object.values(spec).forEach((v, i) => {
     const def = v.default !== undefined && v.type !== 'boolean' ? ` (default ${v.default})` : '';
-    lines.push(`  --${k}${arg}`.padEnd(28) + v.help + def);
-  }
+    lines.push(names[i].padEnd(width) + v.help + def);
+  });
   return lines.join('\n');
 }
