@@ -10,7 +10,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   evaluate: { summary: 'report detection quality (model vs random vs PCA)', run: (a) => require('./evaluate').evaluate(a) },
   export: { summary: 'write a trained detector as an ONNX file (metadata: scaler, threshold)', run: (a) => require('./export').exportOnnx(a) },
   simulate: { summary: 'simulate the built-in water plant with labelled attacks (CSV + sidecar)', run: (a) => require('./simulate').simulate(a) },
-  demo: { summary: 'train a small detector on built-in data and show what it finds', run: (a) => require('./demo').demo(a) },
+  demo: { summary: 'train detectors on a simulated plant under attack; write an HTML report', run: (a) => require('./demo').demo(a) },
 };
 
 function usage(): string {
