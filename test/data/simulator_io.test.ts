@@ -2,15 +2,13 @@
 // (plain and gzipped), the sidecar lists the attacks and channels, and `vigil simulate` writes
 // both and its output trains with `vigil train`.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { readCsv } from '../../lib/data/csv';
 import { plantCsvOptions, sidecarPath, simulatePlant, writePlantCsv, type PlantSidecar, type ScenarioSpec } from '../../lib/data/simulator';
+import { vigil } from '../helpers/cli';
 import { useTmpDir } from './tmp';
-
-const BIN = join(__dirname, '..', '..', 'bin', 'vigil.js');
 
 const SPECS: ScenarioSpec[] = [
   { id: 'spoof', kind: 'spoof-ramp', channel: 'AIT202', delta: 0.3, start: 1200, duration: 600 },
@@ -55,14 +53,11 @@ describe('plant simulator files', function () {
     assert.equal(side.setpoints['LIT101.H'], 900);
   });
 
-  function vigil(args: string[]) {
-    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp.path, encoding: 'utf8' });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  }
+  const run = (args: string[]) => vigil(args, tmp.path);
 
   it('vigil simulate writes the CSV and sidecar, and vigil train reads the CSV', () => {
     writeFileSync(join(tmp.path, 'specs.json'), JSON.stringify(SPECS));
-    let r = vigil(['simulate', '--hours', '1.5', '--attacks', 'specs.json', '--seed', '4', '--out', 'plant.csv']);
+    let r = run(['simulate', '--hours', '1.5', '--attacks', 'specs.json', '--seed', '4', '--out', 'plant.csv']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /wrote plant\.csv and plant\.csv\.attacks\.json: 2 attacks \(900 attack rows, 16\.7%\), 1 benign changes/);
     assert.match(r.out, /spoof\s+rows\s+1200-1800\s+AIT202/);
@@ -73,24 +68,24 @@ describe('plant simulator files', function () {
     assert.equal(readFileSync(join(tmp.path, 'plant.csv'), 'utf8'), readFileSync(join(tmp.path, 'api.csv'), 'utf8'));
 
     writeFileSync(join(tmp.path, 'small.json'), JSON.stringify({ window: 16, encoder: [16, 8], latent: 4, decoderDense: 8, decoder: [8, 16], bnMomentum: 0.1 }));
-    r = vigil(['train', '--data', 'plant.csv', '--timestamp', 'timestamp', '--label', 'attack', '--rows', '0:1200', '--config', 'small.json', '--epochs', '1', '--stride', '8', '--out', 'm.vigil']);
+    r = run(['train', '--data', 'plant.csv', '--timestamp', 'timestamp', '--label', 'attack', '--rows', '0:1200', '--config', 'small.json', '--epochs', '1', '--stride', '8', '--out', 'm.vigil']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /1200 rows x 18 channels from plant\.csv/);
     assert.ok(existsSync(join(tmp.path, 'm.vigil')));
   });
 
   it('vigil simulate refuses bad arguments with one line and exit code 2', () => {
-    let r = vigil(['simulate', '--hours', '2', '--out', 'x.csv']);
+    let r = run(['simulate', '--hours', '2', '--out', 'x.csv']);
     assert.equal(r.code, 2);
     assert.match(r.err, /^vigil: simulate: the default attacks need at least 12 attacked hours/);
-    r = vigil(['simulate', '--hours', '1']);
+    r = run(['simulate', '--hours', '1']);
     assert.equal(r.code, 2);
     assert.match(r.err, /--out is required/);
-    r = vigil(['simulate', '--attacks', 'nope.json', '--out', 'x.csv']);
+    r = run(['simulate', '--attacks', 'nope.json', '--out', 'x.csv']);
     assert.equal(r.code, 2);
     assert.match(r.err, /--attacks nope\.json: not default, none or a readable JSON file/);
     assert.ok(!existsSync(join(tmp.path, 'x.csv')));
-    r = vigil(['simulate', '--help']);
+    r = run(['simulate', '--help']);
     assert.equal(r.code, 0);
     assert.match(r.out, /--attack-from/);
   });

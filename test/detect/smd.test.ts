@@ -2,16 +2,17 @@
 // threshold from the scores of train's tail (no test label or test score touches it), the
 // report next to a random score. Skips when ../shared/data is absent.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseInterpretationLabels } from '../../lib/data/interpretation';
 import { fitPca, pcaScores, randomScores } from '../../lib/detect/baselines';
 import { philoxUniform } from '../helpers/philox';
+import { DATA, skipWithout } from '../helpers/real_data';
 import { evaluate, formatReport } from '../../lib/detect/report';
 import { pot, refitThreshold } from '../../lib/detect/thresholds';
 
-const SMD = join(__dirname, '..', '..', '..', 'shared', 'data', 'smd');
+const SMD = join(DATA, 'smd');
 
 function readMatrix(path: string): { data: Float32Array; rows: number; columns: string[] } {
   const lines = readFileSync(path, 'utf8').trim().split(/\r?\n/);
@@ -23,12 +24,7 @@ function readMatrix(path: string): { data: Float32Array; rows: number; columns: 
 
 describe('detect: SMD end to end (PCA vs random)', function () {
   this.timeout(60000);
-  before(function () {
-    if (!existsSync(SMD)) {
-      console.log(`      (skipped: ${SMD} is absent)`);
-      this.skip();
-    }
-  });
+  skipWithout(SMD);
 
   for (const machine of ['machine-1-6', 'machine-2-1', 'machine-3-4']) {
     it(`${machine}: PCA beats the random score on VUS-PR and AUC-PR`, () => {

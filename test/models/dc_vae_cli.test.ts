@@ -3,12 +3,10 @@
 // the first half of the test period, with per-channel labels), detect with the alphas, and
 // evaluate; the bundle's sections; the named May-2022 config; errors.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { syntheticSeries } from '../../lib/data/synthetic';
+import { dataFlags, useCliDir, writeTrainTest } from '../helpers/cli';
 import { loadBundle } from '../../lib/io/bundle';
 import { readCsv } from '../../lib/data/csv';
 import { Scaler } from '../../lib/data/scaler';
@@ -20,54 +18,28 @@ import type { DcVae } from '../../models/dc_vae';
 import { Tensor, tidy } from '../../lib/tensor';
 import { noGrad } from '../../lib/autograd/grad_mode';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'vigil.js');
-
-function vigil(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function writeCsv(dir: string, name: string, rows: number, faults: boolean, start: number): void {
-  const s = syntheticSeries(rows, 4, { plantSeed: 3, noiseSeed: faults ? 5 : 4, start, faults });
-  const lines = ['time,a,b,c,d,attack'];
-  const per = ['time,a,b,c,d'];
-  const stamp = (r: number) => new Date(Date.UTC(2024, 0, 1) + (start + r) * 1000).toISOString().slice(0, 19).replace('T', ' ');
-  for (let r = 0; r < rows; r++) {
-    lines.push([stamp(r), ...Array.from(s.data.subarray(r * 4, r * 4 + 4), (v) => v.toFixed(5)), s.labels[r]].join(','));
-    const ch = [0, 0, 0, 0];
-    for (const f of s.faults) if (r >= f.start && r < f.start + f.length) ch[f.channel] = 1;
-    per.push([stamp(r), ...ch].join(','));
-  }
-  writeFileSync(join(dir, `${name}.csv`), lines.join('\n') + '\n');
-  if (faults) writeFileSync(join(dir, `${name}_channel_labels.csv`), per.join('\n') + '\n');
-}
-
 describe('vigil CLI with dc-vae', function () {
   this.timeout(180000);
-  let dir: string;
-  const data = (f: string) => ['--data', f, '--timestamp', 'time', '--label', 'attack'];
+  const work = useCliDir('vigil-dcvae-');
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-dcvae-'));
-    writeCsv(dir, 'train', 1200, false, 0);
-    writeCsv(dir, 'test', 800, true, 1200);
-    writeFileSync(join(dir, 'settings.txt'), [
+    writeTrainTest(work.path, 1200, 800, true);
+    writeFileSync(join(work.path, 'settings.txt'), [
       '# a small DC-VAE in upstream settings keys',
       'T = 16', 'cnn_units = [16, 16, 16, 16]', 'dil_rate = [1, 2, 4, 8, 16]', 'J = 2', 'kernel = 2', 'strs = 1',
       'batch_size = 32', 'epochs = 10', 'lr = 3e-3', 'val_percent = 0.2', 'seed = 1', 'wo_outliers = true', 'max_std = 7', 'scale = true',
     ].join('\n'));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('train --settings -> calibrate --method alpha (label-free) -> detect flags by the alphas -> evaluate', () => {
-    let r = vigil(['train', ...data('train.csv'), '--settings', 'settings.txt', '--out', 'm.vigil', '--log', 'm.jsonl'], dir);
+    let r = work.run(['train', ...dataFlags('train.csv'), '--settings', 'settings.txt', '--out', 'm.vigil', '--log', 'm.jsonl']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /vigil train: dc-vae, \d+ parameters; 1200 rows x 4 channels/);
     assert.match(r.out, /cleaning: \d+ training and \d+ validation values beyond 7 training stds forward-filled/);
     assert.match(r.out, /945 training windows \(length 16, stride 1\), 225 validation windows \(the last 20% of rows\)/);
-    const log = readFileSync(join(dir, 'm.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(work.path, 'm.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.ok(log.length >= 1 && log.length <= 10);
     assert.ok('nll' in log[0].trainTerms && 'kl' in log[0].trainTerms, 'the loss terms are logged');
-    let b = loadBundle(join(dir, 'm.vigil'));
+    let b = loadBundle(join(work.path, 'm.vigil'));
     assert.equal(b.kind, 'dc-vae');
     assert.equal(b.config.window, 16);
     assert.equal(b.config.latent, 2);
@@ -75,27 +47,27 @@ describe('vigil CLI with dc-vae', function () {
     assert.equal((b.sections.cleaning as any).maxStd, 7);
 
     // The training file's label column is all zero: no labels, so the false-alarm budget.
-    r = vigil(['calibrate', '--model', 'm.vigil', ...data('train.csv'), '--method', 'alpha', '--fraction', '0.01'], dir);
+    r = work.run(['calibrate', '--model', 'm.vigil', ...dataFlags('train.csv'), '--method', 'alpha', '--fraction', '0.01']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /alphas for 4 channels, label-free: false-alarm budget 0\.01 of the steps \(flags 0\.\d+ of them here\), on 1185 rows/);
-    b = loadBundle(join(dir, 'm.vigil'));
+    b = loadBundle(join(work.path, 'm.vigil'));
     const alpha = b.sections.alpha as any;
     assert.equal(alpha.method, 'false-alarm-budget');
     assert.equal(alpha.up.length, 4);
     assert.ok(b.sections.threshold, 'the threshold stays beside the alphas');
 
-    r = vigil(['detect', '--model', 'm.vigil', ...data('test.csv'), '--out', 'scores.csv'], dir);
+    r = work.run(['detect', '--model', 'm.vigil', ...dataFlags('test.csv'), '--out', 'scores.csv']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /800 rows scored, \d+ flagged by per-channel alphas \(false-alarm-budget\)/);
-    const lines = readFileSync(join(dir, 'scores.csv'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(work.path, 'scores.csv'), 'utf8').trim().split('\n');
     assert.equal(lines.length, 801);
     assert.match(lines[15], /^14,[^,]*,,,$/);
     assert.match(lines[16], /^15,2024-01-01T00:20:15.000Z,[\d.e-]+,[01],[abcd];[abcd];[abcd]$/);
 
     // The flags are x outside [mu - down sigma, mu + up sigma] on some channel, recomputed here.
-    const det = loadDetector(join(dir, 'm.vigil'));
+    const det = loadDetector(join(work.path, 'm.vigil'));
     const a = alphasFromJSON(alpha);
-    const test = readCsv(join(dir, 'test.csv'), { timestamp: 'time', labels: ['attack'] });
+    const test = readCsv(join(work.path, 'test.csv'), { timestamp: 'time', labels: ['attack'] });
     return test.then((series) => {
       const win = new Windows(Scaler.fromJSON(det.info.scaler).transform(series), { length: 16 });
       let agree = 0;
@@ -115,7 +87,7 @@ describe('vigil CLI with dc-vae', function () {
       det.model.dispose();
       assert.equal(agree, win.count, 'every flag follows the alpha rule');
 
-      r = vigil(['evaluate', '--scores', 'scores.csv', '--model', 'm.vigil', ...data('test.csv'), '--json'], dir);
+      r = work.run(['evaluate', '--scores', 'scores.csv', '--model', 'm.vigil', ...dataFlags('test.csv'), '--json']);
       assert.equal(r.code, 0, r.err);
       const rep = JSON.parse(r.out);
       assert.deepEqual(Object.keys(rep), ['dc-vae', 'dc-vae (alphas)', 'random', 'PCA']);
@@ -137,7 +109,7 @@ describe('vigil CLI with dc-vae', function () {
       assert.ok(Number.isFinite(al.thresholdFree.aucPr) && al.event.events === rep['dc-vae'].event.events);
 
       // The table names the column and says what it is.
-      r = vigil(['evaluate', '--model', 'm.vigil', ...data('test.csv')], dir);
+      r = work.run(['evaluate', '--model', 'm.vigil', ...dataFlags('test.csv')]);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^\s+dc-vae\s+dc-vae \(alphas\)\s+random\s+PCA/m);
       assert.match(r.out, /"dc-vae \(alphas\)": flags of the per-channel alphas \(false-alarm-budget\), as detect raises them/);
@@ -146,52 +118,52 @@ describe('vigil CLI with dc-vae', function () {
   });
 
   it('calibrates alphas on labelled validation rows (global or per-channel labels) and detects on the rest', () => {
-    let r = vigil(['calibrate', '--model', 'm.vigil', ...data('test.csv'), '--rows', '0:50%', '--method', 'alpha',
-      '--alpha-metric', 'range', '--range-bias', 'front', '--out', 'm_global.vigil'], dir);
+    let r = work.run(['calibrate', '--model', 'm.vigil', ...dataFlags('test.csv'), '--rows', '0:50%', '--method', 'alpha',
+      '--alpha-metric', 'range', '--range-bias', 'front', '--out', 'm_global.vigil']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /best range F1 of the any-channel flag against the labels \(F1 0\.\d+\), on 385 rows/);
-    const g = loadBundle(join(dir, 'm_global.vigil')).sections.alpha as any;
+    const g = loadBundle(join(work.path, 'm_global.vigil')).sections.alpha as any;
     assert.equal(g.method, 'best-f1');
     assert.equal(g.params.labels, 'global');
     assert.equal(g.params.rangeBias, 'front');
 
-    r = vigil(['calibrate', '--model', 'm.vigil', ...data('test.csv'), '--rows', '0:50%', '--method', 'alpha',
-      '--channel-labels', 'test_channel_labels.csv', '--alpha-grid', '6,4,3,2', '--out', 'm_channel.vigil'], dir);
+    r = work.run(['calibrate', '--model', 'm.vigil', ...dataFlags('test.csv'), '--rows', '0:50%', '--method', 'alpha',
+      '--channel-labels', 'test_channel_labels.csv', '--alpha-grid', '6,4,3,2', '--out', 'm_channel.vigil']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /best point F1 per channel against per-channel labels/);
-    const c = loadBundle(join(dir, 'm_channel.vigil')).sections.alpha as any;
+    const c = loadBundle(join(work.path, 'm_channel.vigil')).sections.alpha as any;
     assert.equal(c.params.labels, 'per-channel');
     assert.equal(c.channelF1.length, 4);
     assert.ok(c.up.every((v: number) => [6, 4, 3, 2].includes(v)));
 
-    r = vigil(['detect', '--model', 'm_global.vigil', ...data('test.csv'), '--rows', '50%:', '--out', 'second.csv'], dir);
+    r = work.run(['detect', '--model', 'm_global.vigil', ...dataFlags('test.csv'), '--rows', '50%:', '--out', 'second.csv']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /400 rows scored, \d+ flagged by per-channel alphas \(best-f1\)/);
   });
 
   it('trains the named May-2022 config; refuses settings for another model and alphas for a model without Gaussians', () => {
-    let r = vigil(['train', ...data('train.csv'), '--model', 'dc-vae', '--config', 'may-2022', '--window', '24', '--epochs', '1', '--out', 'may.vigil'], dir);
+    let r = work.run(['train', ...dataFlags('train.csv'), '--model', 'dc-vae', '--config', 'may-2022', '--window', '24', '--epochs', '1', '--out', 'may.vigil']);
     assert.equal(r.code, 0, r.err);
-    const may = loadBundle(join(dir, 'may.vigil')).config as any;
+    const may = loadBundle(join(work.path, 'may.vigil')).config as any;
     assert.equal(may.reduction, 'sum');
     assert.equal(may.decoder.length, 9);
     assert.equal(may.window, 24);
 
-    r = vigil(['train', ...data('train.csv'), '--model', 'lstm-ae', '--settings', 'settings.txt', '--out', 'x.vigil'], dir);
+    r = work.run(['train', ...dataFlags('train.csv'), '--model', 'lstm-ae', '--settings', 'settings.txt', '--out', 'x.vigil']);
     assert.equal(r.code, 2);
     assert.match(r.err, /--settings is a DC-VAE settings file: it needs --model dc-vae, not lstm-ae/);
 
-    writeFileSync(join(dir, 'tiny.json'), JSON.stringify({ window: 8, encoder: [4], latent: 2, decoderDense: 4, decoder: [4] }));
-    r = vigil(['train', ...data('train.csv'), '--config', 'tiny.json', '--epochs', '1', '--out', 'ae.vigil'], dir);
+    writeFileSync(join(work.path, 'tiny.json'), JSON.stringify({ window: 8, encoder: [4], latent: 2, decoderDense: 4, decoder: [4] }));
+    r = work.run(['train', ...dataFlags('train.csv'), '--config', 'tiny.json', '--epochs', '1', '--out', 'ae.vigil']);
     assert.equal(r.code, 0, r.err);
-    r = vigil(['calibrate', '--model', 'ae.vigil', ...data('train.csv'), '--method', 'alpha'], dir);
+    r = work.run(['calibrate', '--model', 'ae.vigil', ...dataFlags('train.csv'), '--method', 'alpha']);
     assert.equal(r.code, 2);
     assert.match(r.err, /--method alpha needs a model with per-channel Gaussian outputs \(dc-vae\); this bundle holds lstm-ae/);
 
-    r = vigil(['calibrate', '--model', 'm.vigil', ...data('train.csv'), '--method', 'alpha', '--alpha-metric', 'best'], dir);
+    r = work.run(['calibrate', '--model', 'm.vigil', ...dataFlags('train.csv'), '--method', 'alpha', '--alpha-metric', 'best']);
     assert.equal(r.code, 2);
     assert.match(r.err, /--alpha-metric must be point or range/);
-    r = vigil(['train', ...data('train.csv'), '--model', 'dc-vae', '--config', 'nosuch', '--out', 'x.vigil'], dir);
+    r = work.run(['train', ...dataFlags('train.csv'), '--model', 'dc-vae', '--config', 'nosuch', '--out', 'x.vigil']);
     assert.match(r.err, /--config nosuch: no such file \(named configs: head, may-2022\)/);
   });
 });

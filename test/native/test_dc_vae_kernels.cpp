@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "batch_norm_check.h"
 #include "harness.h"
 
 using harness::Buf;
@@ -143,21 +144,10 @@ HTEST(dc_vae_kernels_batch_norm_f32_dc_vae_size) {
   HCHECK_CLOSE("dx 1 vs 2 threads", two.dx.p(), one.dx.p(), n, 0, 0);
   HCHECK_CLOSE("dgamma 1 vs 2 threads", two.dg.p(), one.dg.p(), C, 0, 0);
   HCHECK_CLOSE("dbeta 1 vs 2 threads", two.db.p(), one.db.p(), C, 0, 0);
-  std::vector<double> ref(n), got(one.y.v.begin(), one.y.v.end());
-  for (int64_t c = 0; c < C; ++c) {
-    double mean = 0, var = 0;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < T; ++t) mean += x.v[(b * C + c) * T + t];
-    mean /= B * T;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < T; ++t) var += std::pow(x.v[(b * C + c) * T + t] - mean, 2);
-    var /= B * T;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < T; ++t) {
-        const int64_t i = (b * C + c) * T + t;
-        ref[i] = (x.v[i] - mean) / std::sqrt(var + 1e-3) * gamma.v[c] + beta.v[c];
-      }
-  }
+  const std::vector<double> xd(x.v.begin(), x.v.end()), gd(gamma.v.begin(), gamma.v.end()),
+      bd(beta.v.begin(), beta.v.end()), got(one.y.v.begin(), one.y.v.end());
+  const std::vector<double> ref = bn_check::reference(xd, bn_check::View({B, C, T}, 1), &gd, &bd,
+                                                      nullptr, nullptr, true, 0.01, 1e-3);
   HCHECK_CLOSE("batch_norm f32 forward", got.data(), ref.data(), n, 1e-5, 1e-5);
   // The backward from the kernel's own saved statistics, in f64: the sums of dy and dy * xhat
   // per channel (dbeta, dgamma) and dx = gamma invstd (dy - mean dy - xhat mean(dy xhat)).
@@ -187,55 +177,8 @@ HTEST(dc_vae_kernels_batch_norm_f32_dc_vae_size) {
 }
 
 // Batch norm's lane sums in f64 on rows of 33 (four 8-lane blocks and a tail): forward against
-// the formula, backward against central differences of sum(y * w), in training (through the
-// batch statistics) and eval mode.
+// the formula, backward against central differences, in training (through the batch
+// statistics) and eval mode.
 HTEST(dc_vae_kernels_batch_norm_lanes_gradcheck) {
-  const int64_t B = 3, C = 9, T = 33, n = B * C * T;
-  for (bool training : {true, false}) {
-    Buf<double> x({B, C, T}), w({B, C, T}), y({B, C, T}), dx({B, C, T}, 0.5), gamma({C}), beta({C}),
-        rm({C}), rv({C}), mean({C}), invstd({C}), dg({C}), db({C});
-    harness::fill_uniform(x.v, 21, -2, 3);
-    harness::fill_uniform(w.v, 22);
-    harness::fill_uniform(gamma.v, 23, 0.5, 1.5);
-    harness::fill_uniform(beta.v, 24);
-    harness::fill_uniform(rm.v, 25, -0.5, 0.5);
-    harness::fill_uniform(rv.v, 26, 0.5, 2);
-    const std::string what = training ? "lanes training" : "lanes eval";
-    auto forward = [&] {
-      HCHECK_OK(vigil_batch_norm_forward(x.d(), 1, gamma.d(), beta.d(), training ? nullptr : rm.d(),
-                                         training ? nullptr : rv.d(), training, 0.1, 1e-3, y.d(),
-                                         mean.d(), invstd.d()));
-      double s = 0;
-      for (int64_t i = 0; i < n; ++i) s += y.v[i] * w.v[i];
-      return s;
-    };
-    forward();
-    std::vector<double> ref(n);
-    for (int64_t c = 0; c < C; ++c) {
-      double m = 0, v = 0;
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t t = 0; t < T; ++t) m += x.v[(b * C + c) * T + t];
-      m /= B * T;
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t t = 0; t < T; ++t) v += std::pow(x.v[(b * C + c) * T + t] - m, 2);
-      v /= B * T;
-      if (!training) m = rm.v[c], v = rv.v[c];
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t t = 0; t < T; ++t) {
-          const int64_t i = (b * C + c) * T + t;
-          ref[i] = (x.v[i] - m) / std::sqrt(v + 1e-3) * gamma.v[c] + beta.v[c];
-        }
-    }
-    HCHECK_CLOSE((what + " forward").c_str(), y.p(), ref.data(), n, 1e-12, 1e-12);
-    const std::vector<double> gx = harness::numeric_grad(x.v, forward);
-    const std::vector<double> gg = harness::numeric_grad(gamma.v, forward);
-    const std::vector<double> gb = harness::numeric_grad(beta.v, forward);
-    forward();
-    HCHECK_OK(vigil_batch_norm_backward(x.d(), 1, gamma.d(), mean.d(), invstd.d(), w.d(), training,
-                                        dx.d(), dg.d(), db.d()));
-    for (double& v : dx.v) v -= 0.5;  // it accumulated onto 0.5
-    HCHECK_CLOSE((what + " dx").c_str(), dx.p(), gx.data(), n, 1e-5, 1e-7);
-    HCHECK_CLOSE((what + " dgamma").c_str(), dg.p(), gg.data(), C, 1e-5, 1e-7);
-    HCHECK_CLOSE((what + " dbeta").c_str(), db.p(), gb.data(), C, 1e-5, 1e-7);
-  }
+  for (bool training : {true, false}) bn_check::gradcheck({3, 9, 33}, 1, training, true);
 }

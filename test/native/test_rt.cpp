@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/philox.h"
+#include "batch_norm_check.h"
 #include "harness.h"
 
 using harness::Buf;
@@ -262,140 +263,39 @@ HTEST(rt_reparam_sample_gradcheck) {
 
 // ---------------------------------------------------------------- batch_norm
 
-namespace {
-
-// x viewed as [outer, C, inner] for a shape and channel axis.
-struct View {
-  int64_t outer = 1, C = 1, inner = 1;
-  View(const std::vector<int64_t>& shape, int axis) {
-    for (int k = 0; k < static_cast<int>(shape.size()); ++k) {
-      if (k < axis) outer *= shape[k];
-      if (k > axis) inner *= shape[k];
-    }
-    C = shape[axis];
-  }
-};
-
-// The forward of ops.h written directly (f64), returns y; updates rm/rv when training.
-std::vector<double> bn_reference(const std::vector<double>& x, const View& v,
-                                 const std::vector<double>* gamma,
-                                 const std::vector<double>* beta, std::vector<double>* rm,
-                                 std::vector<double>* rv, bool training, double mom, double eps) {
-  std::vector<double> y(x.size());
-  const double N = static_cast<double>(v.outer * v.inner);
-  for (int64_t c = 0; c < v.C; ++c) {
-    double mean = 0, var = 0;
-    auto each = [&](const std::function<void(int64_t)>& f) {
-      for (int64_t o = 0; o < v.outer; ++o)
-        for (int64_t i = 0; i < v.inner; ++i) f((o * v.C + c) * v.inner + i);
-    };
-    if (training) {
-      each([&](int64_t k) { mean += x[k]; });
-      mean /= N;
-      each([&](int64_t k) { var += (x[k] - mean) * (x[k] - mean); });
-      var /= N;
-      if (rm) (*rm)[c] = (1 - mom) * (*rm)[c] + mom * mean;
-      if (rv) (*rv)[c] = (1 - mom) * (*rv)[c] + mom * var * N / (N - 1);
-    } else {
-      mean = (*rm)[c];
-      var = (*rv)[c];
-    }
-    const double g = gamma ? (*gamma)[c] : 1, b = beta ? (*beta)[c] : 0;
-    each([&](int64_t k) { y[k] = (x[k] - mean) / std::sqrt(var + eps) * g + b; });
-  }
-  return y;
-}
-
-// Forward against bn_reference and backward against central differences of sum(y * w) for
-// one shape / axis / mode; `affine` turns gamma and beta on. With `wrong_backward` the backward
-// is called in the other mode and the check must FAIL (the gradcheck can catch a bad backward).
-void bn_case(const std::vector<int64_t>& shape, int axis, bool training, bool affine,
-             bool wrong_backward = false) {
-  const View v(shape, axis < 0 ? axis + static_cast<int>(shape.size()) : axis);
-  const std::string what = "batch_norm axis " + std::to_string(axis) +
-                           (training ? " training" : " eval") + (affine ? " affine" : "");
-  Buf<double> x(shape), w(shape), y(shape), dx(shape), gamma({v.C}), beta({v.C}), rm({v.C}),
-      rv({v.C}), mean({v.C}), invstd({v.C}), dg({v.C}), db({v.C});
-  harness::fill_uniform(x.v, 11, -2, 3);
-  harness::fill_uniform(w.v, 12);
-  harness::fill_uniform(gamma.v, 13, 0.5, 1.5);
-  harness::fill_uniform(beta.v, 14);
-  harness::fill_uniform(rm.v, 15, -0.5, 0.5);
-  harness::fill_uniform(rv.v, 16, 0.5, 2);
-  const double eps = 1e-3, mom = 0.2;
-  const vigil_tensor* g = affine ? gamma.d() : nullptr;
-  const vigil_tensor* b = affine ? beta.d() : nullptr;
-  // running stats are tracked only in eval here: in training they would drift between calls
-  const vigil_tensor* rmt = training ? nullptr : rm.d();
-  const vigil_tensor* rvt = training ? nullptr : rv.d();
-  auto forward = [&] {
-    vigil_batch_norm_forward(x.d(), axis, g, b, rmt, rvt, training, mom, eps, y.d(), mean.d(),
-                             invstd.d());
-    return dot(y.v, w.v);
-  };
-  if (!wrong_backward) {
-    forward();
-    const std::vector<double> ref = bn_reference(x.v, v, affine ? &gamma.v : nullptr,
-                                                 affine ? &beta.v : nullptr, &rm.v, &rv.v,
-                                                 training, mom, eps);
-    HCHECK_CLOSE((what + " forward").c_str(), y.p(), ref.data(), y.n(), 1e-12, 1e-12);
-  }
-  const std::vector<double> gx = harness::numeric_grad(x.v, forward);
-  const std::vector<double> gg = harness::numeric_grad(gamma.v, forward);
-  const std::vector<double> gb = harness::numeric_grad(beta.v, forward);
-  forward();
-  std::fill(dx.v.begin(), dx.v.end(), 0.0);
-  HCHECK_OK(vigil_batch_norm_backward(x.d(), axis, g, mean.d(), invstd.d(), w.d(),
-                                      wrong_backward ? !training : training, dx.d(),
-                                      affine ? dg.d() : nullptr, affine ? db.d() : nullptr));
-  if (wrong_backward) {
-    double worst = 0;
-    for (size_t i = 0; i < gx.size(); ++i) worst = std::fmax(worst, std::fabs(dx.v[i] - gx[i]));
-    HCHECK(worst > 1e-3, what + ": a wrong-mode backward passed the gradcheck");
-    return;
-  }
-  HCHECK_CLOSE((what + " dx").c_str(), dx.p(), gx.data(), dx.n(), 1e-5, 1e-7);
-  if (affine) {
-    HCHECK_CLOSE((what + " dgamma").c_str(), dg.p(), gg.data(), v.C, 1e-5, 1e-7);
-    HCHECK_CLOSE((what + " dbeta").c_str(), db.p(), gb.data(), v.C, 1e-5, 1e-7);
-  }
-}
-
-}  // namespace
-
 HTEST(rt_batch_norm_gradcheck_training) {
-  bn_case({5, 3}, 1, true, true);
-  bn_case({4, 3, 5}, 1, true, true);
-  bn_case({2, 3, 4, 3}, 1, true, true);
-  bn_case({3, 4, 5}, 2, true, true);   // channel-last [B, T, C]
-  bn_case({3, 4, 5}, -1, true, false);  // negative axis, no affine
-  bn_case({6, 2}, 0, true, true);       // channel axis first
+  bn_check::gradcheck({5, 3}, 1, true, true);
+  bn_check::gradcheck({4, 3, 5}, 1, true, true);
+  bn_check::gradcheck({2, 3, 4, 3}, 1, true, true);
+  bn_check::gradcheck({3, 4, 5}, 2, true, true);   // channel-last [B, T, C]
+  bn_check::gradcheck({3, 4, 5}, -1, true, false);  // negative axis, no affine
+  bn_check::gradcheck({6, 2}, 0, true, true);       // channel axis first
 }
 
 HTEST(rt_batch_norm_gradcheck_eval) {
-  bn_case({5, 3}, 1, false, true);
-  bn_case({4, 3, 5}, 1, false, true);
-  bn_case({2, 3, 4, 3}, 1, false, false);
-  bn_case({3, 4, 5}, 2, false, true);
+  bn_check::gradcheck({5, 3}, 1, false, true);
+  bn_check::gradcheck({4, 3, 5}, 1, false, true);
+  bn_check::gradcheck({2, 3, 4, 3}, 1, false, false);
+  bn_check::gradcheck({3, 4, 5}, 2, false, true);
 }
 
 HTEST(rt_batch_norm_gradcheck_catches_wrong_backward) {
-  bn_case({4, 3, 5}, 1, true, true, /*wrong_backward=*/true);
-  bn_case({4, 3, 5}, 1, false, true, /*wrong_backward=*/true);
+  bn_check::gradcheck({4, 3, 5}, 1, true, true, /*wrong_backward=*/true);
+  bn_check::gradcheck({4, 3, 5}, 1, false, true, /*wrong_backward=*/true);
 }
 
 // The running update uses the unbiased variance and PyTorch's momentum; save_* hold the stats
 // used for normalising. A larger tensor than the gradchecks so several tasks share the sums.
 HTEST(rt_batch_norm_running_stats) {
   const std::vector<int64_t> shape = {37, 5, 300};
-  const View v(shape, 1);
+  const bn_check::View v(shape, 1);
   Buf<double> x(shape), y(shape), rm({5}), rv({5}, 1.0), mean({5}), invstd({5});
   harness::fill_uniform(x.v, 3, -1, 4);
   std::vector<double> rm_ref = rm.v, rv_ref = rv.v;
   HCHECK_OK(vigil_batch_norm_forward(x.d(), 1, nullptr, nullptr, rm.d(), rv.d(), 1, 0.1, 1e-5,
                                      y.d(), mean.d(), invstd.d()));
   const std::vector<double> yref =
-      bn_reference(x.v, v, nullptr, nullptr, &rm_ref, &rv_ref, true, 0.1, 1e-5);
+      bn_check::reference(x.v, v, nullptr, nullptr, &rm_ref, &rv_ref, true, 0.1, 1e-5);
   HCHECK_CLOSE("y", y.p(), yref.data(), y.n(), 1e-10, 1e-10);
   HCHECK_CLOSE("running_mean", rm.p(), rm_ref.data(), 5, 1e-12, 1e-12);
   HCHECK_CLOSE("running_var", rv.p(), rv_ref.data(), 5, 1e-12, 1e-12);

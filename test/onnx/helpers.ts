@@ -1,11 +1,17 @@
 // Shared pieces of the ONNX tests: seeded data, randomised module state, a native forward in
-// eval mode, an onnxruntime run of a builder's graph, and the parity assertion.
+// eval mode, an onnxruntime run of a builder's graph or of an exported model, and the parity
+// assertions.
 import { strict as assert } from 'node:assert';
 import * as ort from 'onnxruntime-node';
 import { noGrad } from '../../lib/autograd/grad_mode';
 import { GraphBuilder, type Dim } from '../../lib/onnx/builder';
 import type { Module } from '../../lib/nn';
+import { transpose } from '../../lib/ops';
+import { exportModelOnnx } from '../../lib/onnx/export';
+import { OnnxRunner } from '../../lib/onnx/runner';
 import { Tensor, tidy } from '../../lib/tensor';
+import { DcVae } from '../../models/dc_vae';
+import type { LstmAe } from '../../models/lstm_ae';
 import { philoxUniform } from './../helpers/philox';
 
 /** The parity tolerance every ONNX test states: |onnx - native| <= ATOL + RTOL * |native|. */
@@ -42,6 +48,33 @@ export async function ortRun(bytes: Uint8Array, x: Float32Array, shape: number[]
   } finally {
     await s.release();
   }
+}
+
+/** Runs an exported model (bytes or an .onnx path) on `batch` windows x with OnnxRunner. */
+export async function runOnnx(model: Uint8Array | string, x: Float32Array, batch: number): Promise<Record<string, Float32Array>> {
+  const r = await OnnxRunner.create(model);
+  try {
+    return await r.run(x, batch);
+  } finally {
+    await r.dispose();
+  }
+}
+
+/**
+ * Exports m (already in eval mode) and asserts onnxruntime's outputs on x [batch, window, inputs] equal
+ * the native ones: LSTM-AE's reconstruction, DC-VAE's x_mean and x_log_var (mean path, as
+ * [batch, window, inputs]), and channel_errors; records each figure as `${label} ${output}`.
+ */
+export async function assertModelParity(label: string, m: LstmAe | DcVae, x: Float32Array, shape: number[]): Promise<void> {
+  const out = await runOnnx(exportModelOnnx(m), x, shape[0]);
+  const expected: Record<string, Float32Array> = m instanceof DcVae
+    ? {
+      x_mean: nativeForward((t) => transpose(m.forward(t, 'mean').xMean, 1, 2), x, shape),
+      x_log_var: nativeForward((t) => transpose(m.forward(t, 'mean').xLogVar, 1, 2), x, shape),
+    }
+    : { reconstruction: nativeForward((t) => m.forward(t), x, shape) };
+  expected.channel_errors = nativeForward((t) => m.channelErrors(t), x, shape);
+  for (const [name, want] of Object.entries(expected)) recordParity(`${label} ${name}`, assertParity(out[name], want, name));
 }
 
 /** A one-layer graph: x -> emit -> y; returns the encoded model. */

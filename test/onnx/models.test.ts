@@ -7,13 +7,12 @@ import { onnx } from 'onnx-proto';
 import '../../models';
 import { LstmAe, type LstmAeConfig } from '../../models/lstm_ae';
 import { DcVae, type DcVaeConfig } from '../../models/dc_vae';
-import { transpose } from '../../lib/ops';
 import { exportDetectorOnnx, exportModelOnnx, META_KEYS } from '../../lib/onnx/export';
 import { readOnnxMetadata, valueDims } from '../../lib/onnx/metadata';
 import { OnnxRunner } from '../../lib/onnx/runner';
 import type { LoadedDetector } from '../../lib/detect/detector_bundle';
 import { Generator } from '../../lib/random';
-import { assertParity, nativeForward, randomizeState, recordParity, uniform } from './helpers';
+import { assertModelParity, assertParity, nativeForward, randomizeState, runOnnx, uniform } from './helpers';
 
 const AE: LstmAeConfig = { inputs: 3, window: 6, encoder: [5, 4], latent: 2, decoderDense: 4, decoder: [4, 5], bnMomentum: 0.01, bnEps: 1e-3 };
 const VAE: DcVaeConfig = {
@@ -38,27 +37,13 @@ describe('onnx: model export parity (onnxruntime CPU vs native eval)', function 
   for (const batch of [1, 3]) {
     it(`LSTM-AE: reconstruction and channel_errors, batch ${batch}`, async () => {
       const m = ae();
-      const shape = [batch, AE.window, AE.inputs];
-      const x = uniform(batch * AE.window * AE.inputs, 50 + batch, -2, 2);
-      const r = await OnnxRunner.create(exportModelOnnx(m));
-      const out = await r.run(x, batch);
-      await r.dispose();
-      recordParity('lstm-ae reconstruction', assertParity(out.reconstruction, nativeForward((t) => m.forward(t), x, shape), 'reconstruction'));
-      recordParity('lstm-ae channel_errors', assertParity(out.channel_errors, nativeForward((t) => m.channelErrors(t), x, shape), 'channel_errors'));
+      await assertModelParity('lstm-ae', m, uniform(batch * AE.window * AE.inputs, 50 + batch, -2, 2), [batch, AE.window, AE.inputs]);
       m.dispose();
     });
 
     it(`DC-VAE: x_mean, x_log_var (mean path) and channel_errors (last step), batch ${batch}`, async () => {
       const m = vae();
-      const shape = [batch, VAE.window, VAE.inputs];
-      const x = uniform(batch * VAE.window * VAE.inputs, 60 + batch, -2, 2);
-      const r = await OnnxRunner.create(exportModelOnnx(m));
-      const out = await r.run(x, batch);
-      await r.dispose();
-      const seq = (k: 'xMean' | 'xLogVar') => nativeForward((t) => transpose(m.forward(t, 'mean')[k], 1, 2), x, shape);
-      recordParity('dc-vae x_mean', assertParity(out.x_mean, seq('xMean'), 'x_mean'));
-      recordParity('dc-vae x_log_var', assertParity(out.x_log_var, seq('xLogVar'), 'x_log_var'));
-      recordParity('dc-vae channel_errors', assertParity(out.channel_errors, nativeForward((t) => m.channelErrors(t), x, shape), 'channel_errors'));
+      await assertModelParity('dc-vae', m, uniform(batch * VAE.window * VAE.inputs, 60 + batch, -2, 2), [batch, VAE.window, VAE.inputs]);
       m.dispose();
     });
   }
@@ -67,15 +52,11 @@ describe('onnx: model export parity (onnxruntime CPU vs native eval)', function 
     const m = vae();
     m.stateDict().get('x_log_var.bias')!.assign([-30, -30, -30]);
     const x = uniform(VAE.window * VAE.inputs, 7);
-    const r = await OnnxRunner.create(exportModelOnnx(m));
-    const out = await r.run(x, 1);
-    await r.dispose();
+    const out = await runOnnx(exportModelOnnx(m), x, 1);
     assert.ok(out.x_log_var.every((v) => v >= Math.log(1e-4) - 1e-4), `min log-var ${Math.min(...out.x_log_var)}`);
     assertParity(out.channel_errors, nativeForward((t) => m.channelErrors(t), x, [1, VAE.window, VAE.inputs]), 'channel_errors, floored');
     const m0 = vae({ varianceFloor: 0 });
-    const r0 = await OnnxRunner.create(exportModelOnnx(m0));
-    const out0 = await r0.run(x, 1);
-    await r0.dispose();
+    const out0 = await runOnnx(exportModelOnnx(m0), x, 1);
     assertParity(out0.channel_errors, nativeForward((t) => m0.channelErrors(t), x, [1, VAE.window, VAE.inputs]), 'channel_errors, no floor');
     m.dispose();
     m0.dispose();
@@ -95,11 +76,12 @@ describe('onnx: model export parity (onnxruntime CPU vs native eval)', function 
     v.dispose();
   });
 
-  it('a detector carries kind, config, schema, scaler, windows, threshold and alpha as JSON in metadata_props', async () => {
+  it('a detector carries kind, config, schema, scaler, windows, threshold, alpha and errorScale as JSON in metadata_props', async () => {
     const m = vae();
     const info = {
       schema: { columns: ['a', 'b', 'c'] }, scaler: { kind: 'standard', mean: [0, 1, 2], std: [1, 1, 1] }, windows: { length: 10, stride: 1 },
       threshold: { method: 'quantile', value: 2.5 }, alpha: { method: 'false-alarm-budget', up: [3, 4, null], down: [3, 4, null] },
+      errorScale: [0.5, 0.1 + 0.2, 3e-7],
     };
     const det = { kind: 'dc-vae', config: VAE, model: m, info } as unknown as LoadedDetector;
     const bytes = exportDetectorOnnx(det);
@@ -107,7 +89,7 @@ describe('onnx: model export parity (onnxruntime CPU vs native eval)', function 
     assert.deepEqual(Object.keys(meta).sort(), Object.values(META_KEYS).sort());
     assert.equal(meta['vigil.kind'], 'dc-vae');
     assert.deepEqual(JSON.parse(meta['vigil.config']), VAE);
-    for (const k of ['schema', 'scaler', 'windows', 'threshold', 'alpha'] as const) assert.deepEqual(JSON.parse(meta[`vigil.${k}`]), info[k]);
+    for (const k of ['schema', 'scaler', 'windows', 'threshold', 'alpha', 'errorScale'] as const) assert.deepEqual(JSON.parse(meta[`vigil.${k}`]), info[k]);
     const r = await OnnxRunner.create(bytes);
     assert.deepEqual(r.metadata, meta, 'the runner reads the same metadata');
     assert.equal(r.window, 10);

@@ -2,20 +2,17 @@
 // seed-sized LSTM-AE (window 100, LSTMs 128/64) and DC-VAE (HEAD: window 128, six 64-unit
 // layers), seeded weights and BatchNorm statistics, 6 windows spread over the test file (some
 // inside labelled anomalies). Tolerance 1e-4 + 1e-4 |native|. Skips when ../shared/data is absent.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../../models';
 import { LstmAe, seedLstmAeConfig } from '../../models/lstm_ae';
 import { DcVae, seedDcVaeConfig } from '../../models/dc_vae';
-import { transpose } from '../../lib/ops';
 import type { Module } from '../../lib/nn';
-import { exportModelOnnx } from '../../lib/onnx/export';
-import { OnnxRunner } from '../../lib/onnx/runner';
 import { Generator } from '../../lib/random';
-import { assertParity, nativeForward, recordParity, uniform } from './helpers';
+import { DATA, skipWithout } from '../helpers/real_data';
+import { assertModelParity, uniform } from './helpers';
 
-const SMD = join(__dirname, '..', '..', '..', 'shared', 'data', 'smd');
-const FILE = join(SMD, 'test', 'machine-1-6.txt');
+const FILE = join(DATA, 'smd', 'test', 'machine-1-6.txt');
 const C = 38;
 
 /** Rows [start, start + length) of each window, stacked [count, length, C]. */
@@ -40,23 +37,12 @@ function seedBatchNorms(m: Module, seed: number): void {
 
 describe('onnx: parity on real SMD windows (seed-sized models)', function () {
   this.timeout(60000);
-  before(function () {
-    if (!existsSync(FILE)) {
-      console.log(`      (skipped: ${FILE} is absent)`);
-      this.skip();
-    }
-  });
+  skipWithout(FILE);
 
   it('LSTM-AE (seed config, window 100): reconstruction and channel_errors', async () => {
     const m = new LstmAe(seedLstmAeConfig(C, 100), new Generator(1));
     seedBatchNorms(m, 1);
-    m.eval();
-    const x = smdWindows(100, 6), shape = [6, 100, C];
-    const r = await OnnxRunner.create(exportModelOnnx(m));
-    const out = await r.run(x, 6);
-    await r.dispose();
-    recordParity('SMD lstm-ae reconstruction', assertParity(out.reconstruction, nativeForward((t) => m.forward(t), x, shape), 'reconstruction'));
-    recordParity('SMD lstm-ae channel_errors', assertParity(out.channel_errors, nativeForward((t) => m.channelErrors(t), x, shape), 'channel_errors'));
+    await assertModelParity('SMD lstm-ae', m.eval(), smdWindows(100, 6), [6, 100, C]);
     m.dispose();
   });
 
@@ -64,15 +50,7 @@ describe('onnx: parity on real SMD windows (seed-sized models)', function () {
     const cfg = seedDcVaeConfig(C);
     const m = new DcVae(cfg, new Generator(2));
     seedBatchNorms(m, 2);
-    m.eval();
-    const x = smdWindows(cfg.window, 6), shape = [6, cfg.window, C];
-    const r = await OnnxRunner.create(exportModelOnnx(m));
-    const out = await r.run(x, 6);
-    await r.dispose();
-    const seq = (k: 'xMean' | 'xLogVar') => nativeForward((t) => transpose(m.forward(t, 'mean')[k], 1, 2), x, shape);
-    recordParity('SMD dc-vae x_mean', assertParity(out.x_mean, seq('xMean'), 'x_mean'));
-    recordParity('SMD dc-vae x_log_var', assertParity(out.x_log_var, seq('xLogVar'), 'x_log_var'));
-    recordParity('SMD dc-vae channel_errors', assertParity(out.channel_errors, nativeForward((t) => m.channelErrors(t), x, shape), 'channel_errors'));
+    await assertModelParity('SMD dc-vae', m.eval(), smdWindows(cfg.window, 6), [6, cfg.window, C]);
     m.dispose();
   });
 });

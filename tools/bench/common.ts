@@ -1,8 +1,10 @@
-// Shared pieces of the benchmarks: seeded inputs, medians, and running the PyTorch peer.
+// Shared pieces of the benchmarks: seeded inputs, medians, thread counts, throughput rows, and
+// running the PyTorch peer.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-import { Tensor } from '../../lib/tensor';
+import { native } from '../../lib/binding';
+import { Tensor, type Device } from '../../lib/tensor';
 
 /** Uniform values in [-scale, scale) from a small LCG (no dependence on the engine's RNG). */
 export function lcgTensor(shape: number[], seed: number, scale = 1, requiresGrad = false): Tensor {
@@ -14,6 +16,14 @@ export function lcgTensor(shape: number[], seed: number, scale = 1, requiresGrad
     data[i] = (s / 4294967296 * 2 - 1) * scale;
   }
   return Tensor.fromArray(data, shape, { requiresGrad });
+}
+
+/** lcgTensor's values on `device` (the host copy freed). */
+export function lcgTensorOn(shape: number[], seed: number, device: Device): Tensor {
+  const host = lcgTensor(shape, seed);
+  const t = host.to(device);
+  if (t !== host) host.dispose();
+  return t;
 }
 
 export function median(xs: number[]): number {
@@ -32,6 +42,34 @@ export function medianMs(step: () => void, warmup: number, reps: number): number
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   return median(times);
+}
+
+/** Runs fn with each pool thread count in turn, then restores the count it found. */
+export function forEachThreadCount(threadsList: number[], fn: (threads: number) => void): void {
+  const before = native.getNumThreads();
+  try {
+    for (const threads of threadsList) {
+      native.setNumThreads(threads);
+      fn(threads);
+    }
+  } finally {
+    native.setNumThreads(before);
+  }
+}
+
+/** One line of a model benchmark: windows/second of Vigil and of the peer, and their ratio. */
+export interface ModelBenchRow {
+  name: string;
+  threads: number;
+  vigilPerSecond: number;
+  torchPerSecond: number;
+  ratio: number;
+}
+
+/** The row for `n` windows taking `mine` ms in Vigil and `theirs` ms in the peer (NaN if none). */
+export function throughputRow(name: string, threads: number, n: number, mine: number, theirs: number | undefined): ModelBenchRow {
+  const v = (n * 1000) / mine, t = theirs ? (n * 1000) / theirs : NaN;
+  return { name, threads, vigilPerSecond: v, torchPerSecond: t, ratio: v / t };
 }
 
 /**

@@ -20,18 +20,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { native } from '../../lib/binding';
-import { noGrad } from '../../lib/autograd/grad_mode';
-import { abs, affine, exp, mul, slice, sub, transpose } from '../../lib/ops';
-import { Adam } from '../../lib/optim';
-import { Generator } from '../../lib/random';
-import { Tensor, tidy } from '../../lib/tensor';
+import { Tensor } from '../../lib/tensor';
 import { dcVaeKind } from '../../models/dc_vae';
-import { lstmAeKind } from '../../models/lstm_ae';
-import { lcgTensor, medianMs } from './common';
+import { lcgTensorOn, medianMs } from './common';
+import { dcVaeStepMs, lstmAeStepMs, type StepMs, type StepRun } from './model_steps';
 
 type Mode = 'fp32' | 'tf32';
 const MODES: Mode[] = ['fp32', 'tf32'];
 const WARMUP = 3, REPS = 10;
+const ON_GPU: StepRun = { warmup: WARMUP, reps: REPS, device: 'cuda' };
 const GEMM_SIZES = [2048, 4096];
 // The CPU benchmarks' sizes, then a batch that fills more of the GPU.
 const LSTM_AE = [
@@ -41,10 +38,6 @@ const LSTM_AE = [
 const DC_VAE_CHANNELS = 12;
 const DC_VAE = [{ batch: 32, scoreBatch: 256 }, { batch: 256, scoreBatch: 2048 }];
 
-interface StepMs {
-  train_ms: number;
-  score_ms: number;
-}
 interface PeerMode {
   gemm_tflops: Record<string, number>;
   lstm_ae: StepMs[];
@@ -70,7 +63,7 @@ function syncer(): { sync: () => void; free: () => void } {
 }
 
 function gemmTflops(n: number): number {
-  const a = lcgTensor([n, n], 3).to('cuda'), b = lcgTensor([n, n], 4).to('cuda');
+  const a = lcgTensorOn([n, n], 3, 'cuda'), b = lcgTensorOn([n, n], 4, 'cuda');
   const y = Tensor.empty([n, n], { device: 'cuda' });
   const s = syncer();
   try {
@@ -82,69 +75,6 @@ function gemmTflops(n: number): number {
   } finally {
     [a, b, y].forEach((t) => t.dispose());
     s.free();
-  }
-}
-
-function lstmAeMs(c: (typeof LSTM_AE)[number]): StepMs {
-  const model = lstmAeKind.create(lstmAeKind.defaultConfig(c.channels, { window: c.window }), new Generator(0)).to('cuda');
-  const opt = new Adam(model.parameters(), { lr: 1e-3 });
-  const x = lcgTensor([c.batch, c.window, c.channels], 1).to('cuda');
-  const xs = lcgTensor([c.scoreBatch, c.window, c.channels], 2).to('cuda');
-  try {
-    const train_ms = medianMs(() => tidy(() => {
-      model.train();
-      opt.zeroGrad();
-      const loss = model.loss(x);
-      loss.backward();
-      opt.step();
-      loss.item();
-    }), WARMUP, REPS);
-    const score_ms = medianMs(() => tidy(() => {
-      model.eval();
-      noGrad(() => model.channelErrors(xs).toArray());
-    }), WARMUP, REPS);
-    return { train_ms, score_ms };
-  } finally {
-    [x, xs].forEach((t) => t.dispose());
-    opt.dispose();
-    model.dispose();
-  }
-}
-
-/** Training and scoring (the model's last-step cone, and the full forward pass the peer runs). */
-function dcVaeMs(c: (typeof DC_VAE)[number]): StepMs & { full_ms: number } {
-  const config = dcVaeKind.defaultConfig(DC_VAE_CHANNELS);
-  const model = dcVaeKind.create(config, new Generator(0)).to('cuda');
-  const opt = new Adam(model.parameters(), { lr: 1e-3 });
-  const x = lcgTensor([c.batch, config.window, DC_VAE_CHANNELS], 1).to('cuda');
-  const xs = lcgTensor([c.scoreBatch, config.window, DC_VAE_CHANNELS], 2).to('cuda');
-  try {
-    const train_ms = medianMs(() => tidy(() => {
-      model.train();
-      opt.zeroGrad();
-      const { loss } = model.loss(x);
-      loss.backward();
-      opt.step();
-      loss.item();
-    }), WARMUP, REPS);
-    const score_ms = medianMs(() => tidy(() => {
-      model.eval();
-      noGrad(() => model.channelErrors(xs).toArray());
-    }), WARMUP, REPS);
-    const full_ms = medianMs(() => tidy(() => {
-      model.eval();
-      noGrad(() => {
-        const out = model.forward(xs);
-        const T = config.window;
-        const last = (t: Tensor) => slice(t, 2, T - 1).reshape([c.scoreBatch, DC_VAE_CHANNELS]);
-        mul(abs(sub(last(transpose(xs, 1, 2)), last(out.xMean))), exp(affine(last(out.xLogVar), -0.5, 0))).toArray();
-      });
-    }), WARMUP, REPS);
-    return { train_ms, score_ms, full_ms };
-  } finally {
-    [x, xs].forEach((t) => t.dispose());
-    opt.dispose();
-    model.dispose();
   }
 }
 
@@ -186,8 +116,8 @@ export function benchGpu(): void {
       native.cudaSetTf32(mode === 'tf32');
       vigil[mode] = {
         gemm: Object.fromEntries(GEMM_SIZES.map((n) => [String(n), gemmTflops(n)])),
-        lstmAe: LSTM_AE.map(lstmAeMs),
-        dcVae: DC_VAE.map(dcVaeMs),
+        lstmAe: LSTM_AE.map((c) => lstmAeStepMs(c, ON_GPU)),
+        dcVae: DC_VAE.map((c) => dcVaeStepMs(dcVaeKind.defaultConfig(DC_VAE_CHANNELS), c, ON_GPU)),
       };
     }
   } finally {

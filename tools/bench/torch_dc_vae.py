@@ -10,7 +10,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from torch_common import median_ms
+from torch_common import model_step_ms, uniform
 
 
 class CausalConv(torch.nn.Module):
@@ -54,34 +54,35 @@ class DcVae(torch.nn.Module):
         return zm, zlv, self.x_mean(h), self.x_log_var(h)
 
 
+def elbo_loss(model, x):
+    """The negative ELBO of a training step: Gaussian NLL of x plus the KL term, both means."""
+    zm, zlv, mu, lv = model(x)
+    xt = x.transpose(1, 2)
+    nll = (0.5 * (lv + (xt - mu) ** 2 * torch.exp(-lv) + math.log(2 * math.pi))).mean()
+    kl = (-0.5 * (1 + zlv - zm ** 2 - torch.exp(zlv))).mean()
+    return nll + kl
+
+
+def last_step_scores(model, xs):
+    """|x - mu| / sigma at the last step, [batch, inputs]."""
+    _, _, mu, lv = model(xs)
+    return (xs[:, -1, :] - mu[:, :, -1]).abs() * torch.exp(-0.5 * lv[:, :, -1])
+
+
+def step_ms(cfg, batch, score_batch, warmup, reps, device="cpu"):
+    """Training and scoring times of DcVae(cfg)."""
+    torch.manual_seed(0)
+    model = DcVae(cfg).to(device)
+    shape = (cfg["window"], cfg["inputs"])
+    return model_step_ms(model, elbo_loss, last_step_scores, uniform((batch, *shape), device),
+                         uniform((score_batch, *shape), device), warmup, reps)
+
+
 def main():
     threads, warmup, reps, batch, score_batch = map(int, sys.argv[1:6])
     cfg = json.loads(sys.argv[6])
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    model = DcVae(cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(batch, cfg["window"], cfg["inputs"]) * 2 - 1
-    xs = torch.rand(score_batch, cfg["window"], cfg["inputs"]) * 2 - 1
-
-    def train():
-        model.train()
-        opt.zero_grad()
-        zm, zlv, mu, lv = model(x)
-        xt = x.transpose(1, 2)
-        nll = (0.5 * (lv + (xt - mu) ** 2 * torch.exp(-lv) + math.log(2 * math.pi))).mean()
-        kl = (-0.5 * (1 + zlv - zm ** 2 - torch.exp(zlv))).mean()
-        (nll + kl).backward()
-        opt.step()
-
-    def score():
-        model.eval()
-        with torch.no_grad():
-            _, _, mu, lv = model(xs)
-            ((xs[:, -1, :] - mu[:, :, -1]).abs() * torch.exp(-0.5 * lv[:, :, -1])).numpy()
-
-    print(json.dumps({"train_ms": median_ms(train, warmup, reps), "score_ms": median_ms(score, warmup, reps),
-                      "threads": threads, "torch": torch.__version__}))
+    print(json.dumps({**step_ms(cfg, batch, score_batch, warmup, reps), "threads": threads, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """PyTorch CUDA side of tools/bench/gpu.ts, run in the same session on the same GPU.
 
 Measures, for each precision mode ("fp32": TF32 off for cuBLAS and cuDNN; "tf32": on for both),
-one Adam training step and one scoring pass of the LSTM autoencoder (torch_lstm_ae.LstmAe, cuDNN
-LSTM) and of DC-VAE (torch_dc_vae.DcVae, cuDNN convolutions), and cuBLAS GEMM TFLOP/s; and,
+one Adam training step and one scoring pass of the LSTM autoencoder (torch_lstm_ae.step_ms, cuDNN
+LSTM) and of DC-VAE (torch_dc_vae.step_ms, cuDNN convolutions), and cuBLAS GEMM TFLOP/s; and,
 once, the device's FP32 FMA peak with an FMA-loop kernel and its TF32 mma.sync peak with an
 mma-loop kernel (both through CuPy; the datasheet figure when CuPy is missing, and the JSON says
 which). Each step ends by reading a result to the host, as the TS side does. Prints one JSON
@@ -15,9 +15,9 @@ import sys
 
 import torch
 
-from torch_common import median_ms
-from torch_dc_vae import DcVae
-from torch_lstm_ae import LstmAe
+import torch_dc_vae
+import torch_lstm_ae
+from torch_common import median_ms, uniform
 
 # Dense (no sparsity) datasheet rates in TFLOP/s: (fp32 FMA, tf32 tensor core).
 DATASHEET = {
@@ -115,8 +115,7 @@ def datasheet(name):
 
 
 def gemm_tflops(n, warmup, reps):
-    a = torch.rand(n, n, device="cuda") * 2 - 1
-    b = torch.rand(n, n, device="cuda") * 2 - 1
+    a, b = uniform((n, n), "cuda"), uniform((n, n), "cuda")
     c = torch.empty(n, n, device="cuda")
 
     def step():
@@ -124,58 +123,6 @@ def gemm_tflops(n, warmup, reps):
         c[0, 0].item()
 
     return 2.0 * n ** 3 / (median_ms(step, warmup, reps) / 1e3) / 1e12
-
-
-def lstm_ae_ms(cfg, warmup, reps):
-    torch.manual_seed(0)
-    model = LstmAe(cfg["channels"], cfg["window"]).cuda()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(cfg["batch"], cfg["window"], cfg["channels"], device="cuda") * 2 - 1
-    xs = torch.rand(cfg["scoreBatch"], cfg["window"], cfg["channels"], device="cuda") * 2 - 1
-
-    def train():
-        model.train()
-        opt.zero_grad()
-        loss = torch.nn.functional.mse_loss(model(x), x)
-        loss.backward()
-        opt.step()
-        loss.item()
-
-    def score():
-        model.eval()
-        with torch.no_grad():
-            ((model(xs) - xs) ** 2).mean(dim=1).cpu()
-
-    return {"train_ms": median_ms(train, warmup, reps), "score_ms": median_ms(score, warmup, reps)}
-
-
-def dc_vae_ms(cfg, warmup, reps):
-    torch.manual_seed(0)
-    model = DcVae(cfg["config"]).cuda()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    window, m = cfg["config"]["window"], cfg["config"]["inputs"]
-    x = torch.rand(cfg["batch"], window, m, device="cuda") * 2 - 1
-    xs = torch.rand(cfg["scoreBatch"], window, m, device="cuda") * 2 - 1
-
-    def train():  # the negative ELBO of torch_dc_vae.py's training step
-        model.train()
-        opt.zero_grad()
-        zm, zlv, mu, lv = model(x)
-        xt = x.transpose(1, 2)
-        nll = (0.5 * (lv + (xt - mu) ** 2 * torch.exp(-lv) + math.log(2 * math.pi))).mean()
-        kl = (-0.5 * (1 + zlv - zm ** 2 - torch.exp(zlv))).mean()
-        loss = nll + kl
-        loss.backward()
-        opt.step()
-        loss.item()
-
-    def score():
-        model.eval()
-        with torch.no_grad():
-            _, _, mu, lv = model(xs)
-            ((xs[:, -1, :] - mu[:, :, -1]).abs() * torch.exp(-0.5 * lv[:, :, -1])).cpu()
-
-    return {"train_ms": median_ms(train, warmup, reps), "score_ms": median_ms(score, warmup, reps)}
 
 
 def main():
@@ -202,8 +149,10 @@ def main():
         set_tf32(mode == "tf32")
         result["modes"][mode] = {
             "gemm_tflops": {str(n): gemm_tflops(n, warmup, reps) for n in cfg["gemm"]},
-            "lstm_ae": [lstm_ae_ms(c, warmup, reps) for c in cfg["lstm_ae"]],
-            "dc_vae": [dc_vae_ms(c, warmup, reps) for c in cfg["dc_vae"]],
+            "lstm_ae": [torch_lstm_ae.step_ms(c["channels"], c["window"], c["batch"], c["scoreBatch"], warmup, reps, "cuda")
+                        for c in cfg["lstm_ae"]],
+            "dc_vae": [torch_dc_vae.step_ms(c["config"], c["batch"], c["scoreBatch"], warmup, reps, "cuda")
+                       for c in cfg["dc_vae"]],
         }
     print(json.dumps(result))
 

@@ -8,8 +8,9 @@ import sys
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
-from torch_common import median_ms
+from torch_common import model_step_ms, uniform
 
 
 class ChannelLastBN(nn.Module):
@@ -42,29 +43,18 @@ class LstmAe(nn.Module):
         return self.out(h)
 
 
+def step_ms(f, window, batch, score_batch, warmup, reps, device="cpu"):
+    """Training (MSE reconstruction) and scoring (per-channel squared error) times of LstmAe."""
+    torch.manual_seed(0)
+    model = LstmAe(f, window).to(device)
+    return model_step_ms(model, lambda m, x: F.mse_loss(m(x), x), lambda m, xs: ((m(xs) - xs) ** 2).mean(dim=1),
+                         uniform((batch, window, f), device), uniform((score_batch, window, f), device), warmup, reps)
+
+
 def main():
     threads, warmup, reps, batch, score_batch, window, f = map(int, sys.argv[1:8])
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    model = LstmAe(f, window)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.randn(batch, window, f)
-    xs = torch.randn(score_batch, window, f)
-
-    def train():
-        model.train()
-        opt.zero_grad()
-        loss = torch.nn.functional.mse_loss(model(x), x)
-        loss.backward()
-        opt.step()
-
-    def score():
-        model.eval()
-        with torch.no_grad():
-            ((model(xs) - xs) ** 2).mean(dim=1)
-
-    print(json.dumps({"train_ms": median_ms(train, warmup, reps), "score_ms": median_ms(score, warmup, reps),
-                      "threads": threads, "torch": torch.__version__}))
+    print(json.dumps({**step_ms(f, window, batch, score_batch, warmup, reps), "threads": threads, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

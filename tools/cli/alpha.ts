@@ -45,32 +45,44 @@ export function gaussianRowsOf(det: LoadedDetector, series: Series): { rows: Gau
   return { rows: lastStepGaussians(gaussianModel(det), windows), first: length - 1 };
 }
 
+/** The bundle's alphas and the Gaussian rows of series, or null when it has no alpha section. */
+function alphaRowsOf(det: LoadedDetector, series: Series): { alphas: Alphas; g: GaussianRows; first: number } | null {
+  const json = (det.info as unknown as { alpha?: AlphasJSON }).alpha;
+  if (!json) return null;
+  const { rows: g, first } = gaussianRowsOf(det, series);
+  return { alphas: alphasFromJSON(json), g, first };
+}
+
+/**
+ * Per-channel values of the window-ending rows (`per`, [rows, C] from row `first` on) as the
+ * series' channel errors, and each row's score as the largest of them (from 0); both NaN before
+ * the first full window.
+ */
+function seriesScores(per: Float32Array, C: number, first: number, n: number): { scores: Float32Array; channelErrors: Float32Array } {
+  const scores = new Float32Array(n).fill(NaN);
+  const channelErrors = new Float32Array(n * C).fill(NaN);
+  channelErrors.set(per, first * C);
+  for (let i = 0; i < per.length / C; i++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) s = Math.max(s, per[i * C + c]);
+    scores[first + i] = s;
+  }
+  return { scores, channelErrors };
+}
+
 /**
  * The hook `vigil detect` calls: per-row scores (max |x - mu| / sigma), channel errors and the
  * alpha flags, or null when the bundle has no alpha section (detect then uses its threshold).
  */
 export function alphaScoring(det: LoadedDetector, series: Series):
   { scores: Float32Array; channelErrors: Float32Array; flags: Uint8Array; alphas: Alphas } | null {
-  const json = (det.info as unknown as { alpha?: AlphasJSON }).alpha;
-  if (!json) return null;
-  const alphas = alphasFromJSON(json);
-  const { rows: g, first } = gaussianRowsOf(det, series);
-  const C = g.channels, n = series.rows;
-  const scores = new Float32Array(n).fill(NaN);
-  const channelErrors = new Float32Array(n * C).fill(NaN);
-  const flags = new Uint8Array(n);
-  const f = alphaFlags(g, alphas).flags;
-  for (let i = 0; i < g.rows; i++) {
-    let s = -Infinity;
-    for (let c = 0; c < C; c++) {
-      const e = Math.abs(g.x[i * C + c] - g.mu[i * C + c]) / g.sigma[i * C + c];
-      channelErrors[(first + i) * C + c] = e;
-      s = Math.max(s, e);
-    }
-    scores[first + i] = s;
-    flags[first + i] = f[i];
-  }
-  return { scores, channelErrors, flags, alphas };
+  const a = alphaRowsOf(det, series);
+  if (!a) return null;
+  const { alphas, g, first } = a;
+  const errors = g.x.map((x, k) => Math.abs(x - g.mu[k]) / g.sigma[k]);
+  const flags = new Uint8Array(series.rows);
+  flags.set(alphaFlags(g, alphas).flags, first);
+  return { ...seriesScores(errors, g.channels, first, series.rows), flags, alphas };
 }
 
 /**
@@ -81,25 +93,14 @@ export function alphaScoring(det: LoadedDetector, series: Series):
  */
 export function alphaRuleScorer(det: LoadedDetector, series: Series):
   { scores: Float32Array; channelErrors: Float32Array; threshold: Threshold; alphas: Alphas } | null {
-  const json = (det.info as unknown as { alpha?: AlphasJSON }).alpha;
-  if (!json) return null;
-  const alphas = alphasFromJSON(json);
-  const { rows: g, first } = gaussianRowsOf(det, series);
-  const C = g.channels;
-  const per = alphaChannelScores(g, alphas);
-  const scores = new Float32Array(series.rows).fill(NaN);
-  const channelErrors = new Float32Array(series.rows * C).fill(NaN);
-  channelErrors.set(per, first * C);
-  for (let i = 0; i < g.rows; i++) {
-    let s = 0;
-    for (let c = 0; c < C; c++) s = Math.max(s, per[i * C + c]);
-    scores[first + i] = s;
-  }
+  const a = alphaRowsOf(det, series);
+  if (!a) return null;
+  const { alphas, g, first } = a;
   const threshold: Threshold = {
     value: 1, method: 'fixed',
     params: { rule: 'per-channel alphas: flag when some channel leaves [mu - alpha_down sigma, mu + alpha_up sigma]', alphaMethod: alphas.method },
   };
-  return { scores, channelErrors, threshold, alphas };
+  return { ...seriesScores(alphaChannelScores(g, alphas), g.channels, first, series.rows), threshold, alphas };
 }
 
 type AlphaCliFlags = { [K in keyof typeof ALPHA_FLAGS]: (typeof ALPHA_FLAGS)[K]['type'] extends 'number' ? number : string | undefined } & {
