@@ -1,7 +1,8 @@
 // From a backend's per-window outputs to per-row decisions, shared by batch scoring and streams so
 // that both give the same numbers for the same window. The arithmetic is that of `vigil detect`
 // before the Detector existed (score.ts scoreWindows, tools/cli/alpha.ts alphaScoring):
-// - threshold rule: channel errors from the model (channelErrors, [n, F]); the score is their
+// - threshold rule: channel errors from the model (channelErrors, [n, F]) divided by the bundle's
+//   per-channel errorScale (1 without one; error_scale.ts scaledScore); the score is their
 //   mean (summed in float64, stored as float32) or, for models that say so, their max; flag when
 //   score > threshold.
 // - alpha rule (DC-VAE with an "alpha" section): the model's Gaussian (mu, sigma) at each
@@ -10,15 +11,9 @@
 // Top channels: rankChannels (largest error first, ties to the lower channel).
 import { alphaFlags, type Alphas } from './alpha';
 import { rankChannels } from './attribution';
+import { checkErrorScale, scaledScore } from './error_scale';
 
-/**
- * Windows per inference call, at least (smaller calls are padded): the native GEMM sums in another
- * order for products of at most 4 rows (native/cpu/gemm.cpp kRowsMaxM), and an LSTM step's
- * product has one row per window, so padding keeps a window's score independent of its batch.
- */
-export const MIN_CALL_WINDOWS = 5;
-
-/** What a backend writes for n windows (each [n, F], n the padded batch). */
+/** What a backend writes for n windows (each [n, F]). */
 export interface WindowOut {
   errors?: Float32Array;
   mu?: Float32Array;
@@ -32,7 +27,7 @@ export interface SeriesScores {
   first: number;
   scores: Float32Array;
   flags: Uint8Array;
-  /** [rows, channels] (NaN where no decision). */
+  /** [rows, channels] (NaN where no decision); threshold rule: divided by the errorScale. */
   channelErrors: Float32Array;
   /** [rows, channels] 0/1 per-channel flags (alpha rule only). */
   channelFlags?: Uint8Array;
@@ -40,6 +35,7 @@ export interface SeriesScores {
 
 export interface TopChannel {
   name: string;
+  /** The channel's error (threshold rule: over its errorScale, i.e. relative to its normal level). */
   error: number;
 }
 
@@ -74,6 +70,8 @@ export class DecisionRule {
   readonly F: number;
   readonly T: number;
   readonly rule: 'threshold' | 'alpha';
+  /** Per-channel error scale of the threshold rule (null: 1). */
+  readonly errorScale: Float64Array | null;
 
   constructor(
     readonly columns: readonly string[],
@@ -81,15 +79,17 @@ export class DecisionRule {
     readonly reduction: 'mean' | 'max',
     readonly threshold: number,
     readonly alphas: Alphas | null,
+    errorScale?: ArrayLike<number> | null,
   ) {
     this.F = columns.length;
     this.T = window;
     this.rule = alphas ? 'alpha' : 'threshold';
+    this.errorScale = checkErrorScale(errorScale, this.F);
     if (alphas && (alphas.up.length !== this.F || alphas.down.length !== this.F))
       throw new Error(`the bundle's alpha section has ${alphas.up.length}/${alphas.down.length} alphas for ${this.F} channels`);
   }
 
-  /** Output buffers for a padded batch of P windows. */
+  /** Output buffers for P windows. */
   outputs(P: number): WindowOut {
     const n = P * this.F;
     return this.alphas ? { mu: new Float32Array(n), sigma: new Float32Array(n) } : { errors: new Float32Array(n) };
@@ -106,12 +106,9 @@ export class DecisionRule {
       const e = out.errors!;
       const useMax = this.reduction === 'max';
       for (let i = 0; i < n; i++) {
-        let s = useMax ? -Infinity : 0;
-        for (let c = 0; c < F; c++) s = useMax ? Math.max(s, e[i * F + c]) : s + e[i * F + c];
-        dst.scores[at + i] = useMax ? s : s / F;
+        dst.scores[at + i] = scaledScore(e, i * F, F, useMax, this.errorScale, errs, (at + i) * F);
         dst.flags[at + i] = dst.scores[at + i] > this.threshold ? 1 : 0;
       }
-      errs.set(e.subarray(0, n * F), at * F);
       return;
     }
     const mu = out.mu!, sigma = out.sigma!;

@@ -14,11 +14,10 @@
 // core. onnxruntime-node runs on the JS thread too (its run() is a synchronous call deferred with
 // setImmediate), so the chunks bound its blocking the same way.
 //
-// Every inference call holds at least MIN_CALL_WINDOWS windows (a smaller chunk is padded with
-// zero windows, whose outputs are dropped). The native GEMM sums in another order for products of
-// at most 4 rows (native/cpu/gemm.cpp kRowsMaxM) than for larger ones, and an LSTM step's product
-// has the batch's rows; padding makes a window's score independent of how many windows share its
-// call, so the same window scores bit-identically in any batch (and in an exact stream).
+// A window's outputs do not depend on how many windows share its inference call: the native GEMM
+// computes each row of a product by the same chain of operations whatever the row count or thread
+// count (native/cpu/gemm.h), and every other op works per window. So the same window scores
+// bit-identically in any chunk and in a stream (one window per call).
 //
 // The registry: Detector.load rebuilds the model from the bundle's kind through lib/detect/model.ts;
 // the kinds are registered when models/ is imported (lib/index.ts does it). Nothing here imports
@@ -29,7 +28,7 @@ import type { Series } from '../data/series';
 import { Windows } from '../data/windows';
 import { alphasFromJSON, type Alphas, type AlphasJSON } from './alpha';
 import { NativeBackend, OnnxBackend, type Backend, type BackendName } from './backend';
-import { DecisionRule, MIN_CALL_WINDOWS, type RowResult, type SeriesScores, type WindowOut } from './decide';
+import { DecisionRule, type RowResult, type SeriesScores, type WindowOut } from './decide';
 import { loadDetector, type DetectorInfo, type LoadedDetector } from './detector_bundle';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
 import { DetectorStream, type StreamOptions } from './stream';
@@ -90,7 +89,7 @@ export class Detector {
     const alphaJson = (info as DetectorInfo & { alpha?: AlphasJSON }).alpha;
     this.alphas = rule === 'auto' && alphaJson ? alphasFromJSON(alphaJson) : null;
     this.scaler = Scaler.fromJSON(info.scaler);
-    this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold.value, this.alphas);
+    this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold.value, this.alphas, info.errorScale);
     this.chunk = opts.chunkWindows ?? DEFAULT_CHUNK;
     if (!(Number.isInteger(this.chunk) && this.chunk >= 1)) throw new Error(`chunkWindows must be a positive integer, got ${opts.chunkWindows}`);
   }
@@ -176,7 +175,7 @@ export class Detector {
   async scoreSeries(series: Series): Promise<SeriesScores> {
     const job = this.begin(series);
     for (let c = job.next(); c; c = job.next()) {
-      await this.backend.run(c.x, c.P, c.out);
+      await this.backend.run(c.x, c.n, c.out);
       job.commit(c);
       if (!job.done) await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -187,7 +186,7 @@ export class Detector {
   scoreSeriesSync(series: Series): SeriesScores {
     const job = this.begin(series);
     for (let c = job.next(); c; c = job.next()) {
-      this.backend.runSync(c.x, c.P, c.out);
+      this.backend.runSync(c.x, c.n, c.out);
       job.commit(c);
     }
     return job.result;
@@ -218,12 +217,12 @@ export class Detector {
     const scaled = this.scaler.transform(series);
     const windows = new Windows(scaled, { length: T, stride: 1 });
     const result = rule.columns0(series.rows);
-    const width = Math.max(Math.min(this.chunk, windows.count), MIN_CALL_WINDOWS);
+    const width = Math.max(Math.min(this.chunk, windows.count), 1);
     const x = new Float32Array(width * T * F);
     const outs = new Map<number, WindowOut>();
     const idx = new Int32Array(width);
     let b = 0;
-    type Chunk = { x: Float32Array; P: number; n: number; b: number; out: WindowOut };
+    type Chunk = { x: Float32Array; n: number; b: number; out: WindowOut };
     return {
       result,
       get done() {
@@ -232,12 +231,10 @@ export class Detector {
       next(): Chunk | null {
         if (b >= windows.count) return null;
         const n = Math.min(width, windows.count - b);
-        const P = Math.max(n, MIN_CALL_WINDOWS);
         for (let i = 0; i < n; i++) idx[i] = b + i;
         windows.batch(idx.subarray(0, n), x);
-        x.fill(0, n * T * F, P * T * F);
-        if (!outs.has(P)) outs.set(P, rule.outputs(P));
-        return { x: x.subarray(0, P * T * F), P, n, b, out: outs.get(P)! };
+        if (!outs.has(n)) outs.set(n, rule.outputs(n));
+        return { x: x.subarray(0, n * T * F), n, b, out: outs.get(n)! };
       },
       commit(c: Chunk): void {
         rule.decide(c.x, c.n, c.out, result, windows.endRow(c.b));

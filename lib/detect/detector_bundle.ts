@@ -1,11 +1,12 @@
 // A trained detector on disk: the model's weights plus everything scoring needs (input schema,
-// fitted scaler, window, threshold, a PCA baseline fitted on the same training rows), in one
-// model bundle (lib/io/bundle.ts).
+// fitted scaler, window, per-channel error scale, threshold, a PCA baseline fitted on the same
+// training rows), in one model bundle (lib/io/bundle.ts).
 import type { Schema } from '../data/schema';
 import type { ScalerJSON } from '../data/scaler';
 import type { PcaModel } from './baselines';
 import type { Threshold } from './thresholds';
 import { loadBundle, saveBundle } from '../io/bundle';
+import { checkErrorScale } from './error_scale';
 import { modelKind, type AnomalyModel } from './model';
 
 export interface DetectorInfo {
@@ -13,6 +14,11 @@ export interface DetectorInfo {
   scaler: ScalerJSON;
   windows: { length: number; stride: number };
   threshold: Threshold;
+  /**
+   * Per-channel error scale (lib/detect/error_scale.ts): the threshold rule scores, ranks and
+   * reports e_c / errorScale[c]. Absent (bundles before it, `train --error-scale none`): scale 1.
+   */
+  errorScale?: number[];
   /** Training summary: data source, epochs, losses, seed. */
   training?: Record<string, unknown>;
   /** PCA baseline fitted on the same scaled training rows, for side-by-side reports. */
@@ -49,5 +55,12 @@ export function loadDetector(path: string): LoadedDetector {
   model.eval();
   for (const key of ['schema', 'scaler', 'windows', 'threshold'])
     if (!b.sections[key]) throw new Error(`model bundle ${path}: no "${key}" section: not a trained detector`);
-  return { kind: b.kind, config: b.config, model, info: b.sections as DetectorInfo };
+  const info = b.sections as unknown as DetectorInfo;
+  try {
+    checkErrorScale(info.errorScale, info.schema.columns.length);
+  } catch (e) {
+    model.dispose();
+    throw new Error(`model bundle ${path}: ${(e as Error).message}`);
+  }
+  return { kind: b.kind, config: b.config, model, info };
 }

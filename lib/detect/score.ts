@@ -1,8 +1,11 @@
 // Scoring windows with a trained model, and turning window scores into per-time-step scores.
 // Convention: a time step's score is the score of the window that ends at it, so a detector
 // only ever uses the past; steps before the first full window have no score (NaN).
+// With a per-channel error scale (error_scale.ts, a detector bundle's errorScale) the score and
+// the channel errors are those of the scaled errors e_c / scale_c.
 import { noGrad } from '../autograd/grad_mode';
 import { Tensor, tidy } from '../tensor';
+import { checkErrorScale, scaledScore } from './error_scale';
 
 /** Windows as the scorer needs them (lib/data/windows.ts provides this). */
 export interface WindowSource {
@@ -24,14 +27,23 @@ export interface Scorer {
 }
 
 export interface WindowScores {
-  /** Mean (or, for models that say so, max) of the channel errors per window. */
+  /** Mean (or, for models that say so, max) of the (scaled) channel errors per window. */
   scores: Float32Array;
-  /** Per-window, per-channel error, [count, channels]. */
+  /** Per-window, per-channel error, [count, channels]: e_c / scale_c with a scale, else e_c. */
   channelErrors: Float32Array;
 }
 
-export function scoreWindows(model: Scorer, windows: WindowSource, batchSize = 256): WindowScores {
+export interface WindowScoreOptions {
+  /** Windows per model call (default 256). */
+  batchSize?: number;
+  /** Per-channel error scale (a bundle's errorScale); absent or null: scale 1, the raw errors. */
+  errorScale?: ArrayLike<number> | null;
+}
+
+export function scoreWindows(model: Scorer, windows: WindowSource, opts: WindowScoreOptions | number = {}): WindowScores {
+  const { batchSize = 256, errorScale = null } = typeof opts === 'number' ? { batchSize: opts } : opts;
   const F = windows.channels;
+  const scale = checkErrorScale(errorScale, F);
   const scores = new Float32Array(windows.count);
   const channelErrors = new Float32Array(windows.count * F);
   const useMax = model.scoreReduction === 'max';
@@ -43,12 +55,7 @@ export function scoreWindows(model: Scorer, windows: WindowSource, batchSize = 2
       tidy(() => {
         const x = Tensor.fromArray(windows.batch(idx), [n, windows.length, F]);
         const err = model.channelErrors(x).toArray();
-        channelErrors.set(err, b * F);
-        for (let i = 0; i < n; i++) {
-          let s = useMax ? -Infinity : 0;
-          for (let c = 0; c < F; c++) s = useMax ? Math.max(s, err[i * F + c]) : s + err[i * F + c];
-          scores[b + i] = useMax ? s : s / F;
-        }
+        for (let i = 0; i < n; i++) scores[b + i] = scaledScore(err, i * F, F, useMax, scale, channelErrors, (b + i) * F);
       });
     }
   });

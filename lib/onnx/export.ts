@@ -2,7 +2,9 @@
 // `x` float32 [batch, window, channels], already scaled with the detector's scaler; what it
 // outputs is the model's choice (models/*.ts toOnnx): LSTM-AE `reconstruction` and
 // `channel_errors`, DC-VAE `x_mean`, `x_log_var` and `channel_errors`. Everything scoring needs
-// besides the weights travels as JSON strings in metadata_props (META_KEYS).
+// besides the weights travels as JSON strings in metadata_props (META_KEYS). channel_errors are
+// raw: a runtime divides them by vigil.errorScale (when present) before it takes their mean
+// (LSTM-AE) or max (DC-VAE) and compares that with vigil.threshold.
 import type { LoadedDetector } from '../detect/detector_bundle';
 import type { AnomalyModel } from '../detect/model';
 import { GraphBuilder } from './builder';
@@ -16,6 +18,8 @@ export const META_KEYS = {
   windows: 'vigil.windows',
   threshold: 'vigil.threshold',
   alpha: 'vigil.alpha',
+  /** Per-channel error scale (absent: 1): the threshold rule's score is of channel_errors / it. */
+  errorScale: 'vigil.errorScale',
 } as const;
 
 /** The graph input's name. */
@@ -51,7 +55,7 @@ export function exportModelOnnx(model: AnomalyModel, meta?: Record<string, strin
   return modelGraph(model, meta).encode();
 }
 
-/** The metadata_props of a detector bundle: kind, config, schema, scaler, windows, threshold, alpha. */
+/** The metadata_props of a detector bundle: kind, config, schema, scaler, windows, threshold, alpha, errorScale. */
 export function detectorMetadata(det: LoadedDetector): Record<string, string> {
   const info = det.info as LoadedDetector['info'] & { alpha?: unknown };
   const meta: Record<string, string> = {
@@ -63,6 +67,7 @@ export function detectorMetadata(det: LoadedDetector): Record<string, string> {
     [META_KEYS.threshold]: JSON.stringify(info.threshold),
   };
   if (info.alpha !== undefined) meta[META_KEYS.alpha] = JSON.stringify(info.alpha);
+  if (info.errorScale !== undefined) meta[META_KEYS.errorScale] = JSON.stringify(info.errorScale);
   return meta;
 }
 

@@ -5,6 +5,6 @@ export { checkGraph, OnnxGraphError } from './checker';
 export { type OnnxEmitter, emitterOf } from './emitter';
 export { exportModelOnnx, exportDetectorOnnx, detectorMetadata, modelGraph, onnxModelOf, META_KEYS, INPUT, type OnnxModel } from './export';
 export { transpose2d, onnxGateOrder, ONNX_FROM_PYTORCH } from './layout';
-export { decodeOnnx, readOnnxMetadata, valueDims } from './metadata';
+export { decodeOnnx, readOnnxMetadata, metadataErrorScale, valueDims } from './metadata';
 export { OnnxRunner, cudaProviderInstalled, cudaMissingMessage, type OnnxRunnerOptions } from './runner';
 export { verifyOnnx, type VerifyResult } from './verify';

@@ -1,6 +1,7 @@
 // Reading an ONNX file back without a runtime: its metadata_props and its input/output shapes.
 import { readFileSync } from 'node:fs';
 import { onnx } from 'onnx-proto';
+import { checkErrorScale } from '../detect/error_scale';
 import type { Dim } from './builder';
 
 /** The model message of a file or of bytes (source names the bytes in errors). */
@@ -19,6 +20,30 @@ export function readOnnxMetadata(bytesOrPath: Uint8Array | string | onnx.ModelPr
   const out: Record<string, string> = {};
   for (const p of m.metadataProps) out[p.key ?? ''] = p.value ?? '';
   return out;
+}
+
+/**
+ * The per-channel error scale a detector export carries (metadata vigil.errorScale), checked
+ * against its schema's channel count; null when absent (scale 1: a bundle without one). Divide
+ * channel_errors by it before the score's mean or max, as the Detector does.
+ */
+export function metadataErrorScale(meta: Record<string, string>): number[] | null {
+  const text = meta['vigil.errorScale'];
+  if (text === undefined) return null;
+  let scale: unknown;
+  try {
+    scale = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`metadata vigil.errorScale is not JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(scale)) throw new Error('metadata vigil.errorScale is not an array of numbers');
+  const schema = meta['vigil.schema'] ? (JSON.parse(meta['vigil.schema']) as { columns?: string[] }) : {};
+  try {
+    checkErrorScale(scale as number[], schema.columns?.length ?? scale.length);
+  } catch (e) {
+    throw new Error(`metadata vigil.${(e as Error).message}`);
+  }
+  return scale as number[];
 }
 
 /** Each graph input's or output's dims (symbolic ones by name) by value name. */

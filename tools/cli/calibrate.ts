@@ -1,6 +1,9 @@
 // `vigil calibrate`: fit the detector's threshold on validation data and store it in the bundle.
 // Label-free methods need only normal data; best-f1 and roc-gmean need labelled VALIDATION data
 // (never the test set: the threshold would then be fitted on what it is judged by).
+// The scores are those detect computes: of the channel errors over the bundle's per-channel
+// errorScale (fitted by train on its normal validation windows; kept as is here, even when the
+// calibration data is normal: one scale per bundle, whatever threshold is fitted on it).
 import { loadBundle, saveBundle } from '../../lib/io/bundle';
 import { bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, rocGmean, type Threshold } from '../../lib/detect/thresholds';
 import { loadDetector } from '../../lib/detect/detector_bundle';

@@ -69,6 +69,7 @@ export async function demo(argv: string[]): Promise<void> {
     `Normal period ${sizes.hoursNormal} h: training on the first ${hours(data.train.rows, step)}, validation (early stopping, thresholds) on the last ${hours(data.validation.rows, step)}; scaler fitted on the training rows.`,
     `Attacked period ${sizes.hoursAttack} h (${data.attacked.rows} rows): ${attacks.length} attacks${stealthy.length ? ` (stealthiest: ${stealthy.join(', ')})` : ''} and ${benign.length} benign process change${benign.length === 1 ? '' : 's'} (not labelled).`,
     ...models.map((m) => `${m.describe}; ${sizes.epochs} epochs, batch ${sizes.batchSize}, training windows every ${sizes.stride} row${sizes.stride > 1 ? 's' : ''}, Adam lr ${m.lr}.`),
+    'Models score each channel\'s error over its mean error on the validation rows (the error scale vigil train stores), so every channel is measured against its own normal level.',
     'Thresholds: POT (peaks over threshold, risk 1e-4) on each scorer\'s validation scores, normal data only; the attack labels are used for evaluation only.',
   ];
   console.log(`vigil demo${f.quick ? ' --quick' : ''}: ${channels.length}-channel simulated water treatment plant, seed ${f.seed}`);

@@ -4,7 +4,9 @@
 // baseline on the same rows. Rows before the model's first full window are left out of every
 // column alike. A bundle with per-channel alphas (dc-vae after `calibrate --method alpha`) gets
 // a second model column, "<kind> (alphas)": the flags `vigil detect` raises by the alphas, as
-// threshold 1 on the alpha-normalised score (tools/cli/alpha.ts alphaRuleScorer).
+// threshold 1 on the alpha-normalised score (tools/cli/alpha.ts alphaRuleScorer). The model's
+// scores and channel errors (hence its HitRate attribution) are those of detect: channel errors
+// over the bundle's per-channel errorScale.
 import { readFileSync } from 'node:fs';
 
 import { Scaler } from '../../lib/data/scaler';

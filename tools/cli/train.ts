@@ -1,6 +1,8 @@
 // `vigil train`: fit a detector on normal data. The tail of the training data (in time order)
-// is the validation set: early stopping and the default threshold (POT on validation scores)
-// come from it; the scaler and the PCA baseline are fitted on the head only.
+// is the validation set: early stopping, the per-channel error scale (each channel's mean
+// validation error, lib/detect/error_scale.ts) and the default threshold (POT on the validation
+// scores of the scaled errors) come from it; the scaler and the PCA baseline are fitted on the
+// head only.
 import { existsSync, readFileSync } from 'node:fs';
 
 import { applyOutlierMask, fitOutlierMask, type OutlierMaskJSON } from '../../lib/data/outlier_mask';
@@ -8,6 +10,7 @@ import { Scaler, type ScalerKind } from '../../lib/data/scaler';
 import { schemaOf } from '../../lib/data/schema';
 import { timeSplit, Windows } from '../../lib/data/windows';
 import { fitPca, pcaScores } from '../../lib/detect/baselines';
+import { fitErrorScale, rescore } from '../../lib/detect/error_scale';
 import { scoreWindows } from '../../lib/detect/score';
 import { defaultThreshold } from '../../lib/detect/thresholds';
 import { native } from '../../lib/binding';
@@ -37,6 +40,7 @@ const FLAGS = {
   'min-delta': { type: 'number', default: 0, help: 'early stopping: the smallest validation-loss improvement that counts' },
   'clip-grad-norm': { type: 'number', default: 0, help: 'clip the global gradient norm to this before each step (0: off)' },
   scaler: { type: 'string', default: 'standard', help: 'standard|minmax|robust (fitted on training rows only)' },
+  'error-scale': { type: 'string', default: 'validation', help: 'validation|none: score each channel\'s error over its mean validation error (stored in the bundle), or the raw errors' },
   seed: { type: 'number', default: 0, help: 'seed of weights and shuffling' },
   threads: { type: 'number', default: 0, help: 'native threads (0: one per core)' },
   checkpoint: { type: 'string', help: 'checkpoint file (written after each improving epoch)' },
@@ -50,6 +54,7 @@ export async function train(argv: string[]): Promise<void> {
   if (f.help) return console.log(helpText('train', 'train a detector on normal data', FLAGS));
   if (!f.out) throw new UsageError('--out is required (the model bundle to write)');
   if (!['standard', 'minmax', 'robust'].includes(f.scaler)) throw new UsageError(`--scaler must be standard, minmax or robust, got "${f.scaler}"`);
+  if (!['validation', 'none'].includes(f['error-scale'])) throw new UsageError(`--error-scale must be validation or none, got "${f['error-scale']}"`);
   if (f.threads) native.setNumThreads(f.threads);
   // --settings (an upstream DC-VAE file) implies --model dc-vae and fills the flags not given.
   const kind = modelKind(f.settings && !flagGiven(argv, 'model') ? 'dc-vae' : f.model);
@@ -99,17 +104,22 @@ export async function train(argv: string[]): Promise<void> {
     generator: gen, checkpoint: f.checkpoint, resume: f.resume ? true : undefined, log: f.log,
   });
 
-  const valScores = scoreWindows(model, valWin).scores;
+  // The error scale from the validation windows' raw channel errors, then the threshold on the
+  // scores of the scaled errors (what detect computes with the bundle).
+  const raw = scoreWindows(model, valWin);
+  const errorScale = f['error-scale'] === 'validation' ? fitErrorScale(raw.channelErrors, valWin.channels) : undefined;
+  const valScores = errorScale ? rescore(raw.channelErrors, valWin.channels, model.scoreReduction, errorScale).scores : raw.scores;
   const threshold = defaultThreshold(valScores);
   const pca = fitPca(trainRows);
   // The PCA baseline's threshold is fitted like the model's: on the validation rows' scores
   // (from the first full window on, the rows the model scores too).
   const pcaThreshold = defaultThreshold(pcaScores(pca, valRows).scores.subarray(length - 1));
   saveDetector(f.out, kind.kind, config, model, {
-    schema: schemaOf(series), scaler: scaler.toJSON(), windows: { length, stride: 1 }, threshold, pca: pcaToJSON(pca), pcaThreshold,
+    schema: schemaOf(series), scaler: scaler.toJSON(), windows: { length, stride: 1 }, ...(errorScale ? { errorScale } : {}), threshold, pca: pcaToJSON(pca), pcaThreshold,
     ...(cleaning ? { cleaning } : {}),
-    training: { source: series.source ?? f.data, preset: f.preset, rows: series.rows, validationFraction: f.validation, seed: f.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss },
+    training: { source: series.source ?? f.data, preset: f.preset, rows: series.rows, validationFraction: f.validation, errorScale: f['error-scale'], seed: f.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss },
   });
+  if (errorScale) console.log(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
   console.log(`saved ${f.out}: best validation loss ${result.bestLoss.toFixed(5)} (epoch ${result.bestEpoch}); threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${valScores.length} validation scores)`);
   model.dispose();
 }

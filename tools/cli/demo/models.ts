@@ -1,9 +1,12 @@
 // Training and scoring the demo's scorers. Each model is trained on the normal head, keeps its
-// best-validation epoch, and gets its threshold from its scores on the normal validation tail
-// (defaultThreshold: POT, as `vigil train`); PCA is fitted and thresholded the same way. Then
-// every scorer scores the attacked period. Nothing here sees the attacked period's labels.
+// best-validation epoch, fits its per-channel error scale on the normal validation tail (each
+// channel's mean error there, lib/detect/error_scale.ts) and its threshold on the scores of the
+// scaled errors there (defaultThreshold: POT), as `vigil train` does; PCA is fitted and
+// thresholded on the same rows. Then every scorer scores the attacked period. Nothing here sees
+// the attacked period's labels.
 import { Windows } from '../../../lib/data/windows';
 import { fitPca, pcaScores, randomScores } from '../../../lib/detect/baselines';
+import { fitErrorScale, rescore } from '../../../lib/detect/error_scale';
 import { pointScores, scoreWindows, type WindowScores, type WindowSource } from '../../../lib/detect/score';
 import { defaultThreshold, type Threshold } from '../../../lib/detect/thresholds';
 import type { AnomalyModel } from '../../../lib/detect/model';
@@ -20,9 +23,9 @@ export interface Scored {
   /** Per row of the attacked period. */
   scores: Float32Array;
   threshold: Threshold;
-  /** rows * channels, per row of the attacked period. */
+  /** rows * channels, per row of the attacked period (the models': already over their error scale). */
   channelErrors?: Float32Array;
-  /** Mean per-channel error on the validation tail (attribution divides by it). */
+  /** PCA: mean per-channel error on the validation tail (the per-attack top channels divide by it). */
   channelScale?: Float64Array;
   /** One line on how it was trained and thresholded. */
   summary: string;
@@ -44,7 +47,7 @@ function clearBar(): void {
 }
 
 /** scoreWindows in chunks, ticking a progress bar. */
-function scoreWithProgress(model: AnomalyModel, w: Windows, progress: Progress, offset: number, total: number): WindowScores {
+function scoreWithProgress(model: AnomalyModel, w: Windows, progress: Progress, offset: number, total: number, errorScale?: number[]): WindowScores {
   const F = w.channels, chunk = 1024;
   const scores = new Float32Array(w.count), channelErrors = new Float32Array(w.count * F);
   for (let b = 0; b < w.count; b += chunk) {
@@ -54,7 +57,7 @@ function scoreWithProgress(model: AnomalyModel, w: Windows, progress: Progress, 
       batch: (idx) => w.batch(Array.from(idx, (i) => i + b)),
       endRow: (i) => w.endRow(i + b),
     };
-    const s = scoreWindows(model, part);
+    const s = scoreWindows(model, part, { errorScale });
     scores.set(s.scores, b);
     channelErrors.set(s.channelErrors, b * F);
     progress.tick(offset + b + n, 'windows');
@@ -80,18 +83,20 @@ export async function trainAndScore(m: DemoModel, data: DemoData, sizes: DemoSiz
     });
     const total = valWin.count + testWin.count;
     const sbar = new Progress(`${m.kind.padEnd(7)} scoring `, total);
-    const val = scoreWithProgress(model, valWin, sbar, 0, total);
+    // Raw validation errors -> the error scale -> the threshold on the scaled scores (as vigil train).
+    const valRaw = scoreWithProgress(model, valWin, sbar, 0, total);
+    const errorScale = fitErrorScale(valRaw.channelErrors, F);
+    const val = rescore(valRaw.channelErrors, F, model.scoreReduction, errorScale);
     const threshold = defaultThreshold(val.scores);
-    const test = pointScores(testWin, scoreWithProgress(model, testWin, sbar, valWin.count, total), data.test.rows);
+    const test = pointScores(testWin, scoreWithProgress(model, testWin, sbar, valWin.count, total, errorScale), data.test.rows);
     clearBar();
     return {
       name: m.kind,
       scores: test.scores.subarray(data.context),
       channelErrors: test.channelErrors.subarray(data.context * F),
-      channelScale: channelMeans(val.channelErrors, F),
       threshold,
       summary: `${m.kind}: ${model.numParameters()} parameters, ${result.history.length} epochs on ${trainWin.count} windows (best validation loss ${result.bestLoss.toFixed(4)} at epoch ${result.bestEpoch}), ` +
-        `threshold ${threshold.value.toPrecision(4)} (${threshold.method} on ${valWin.count} validation scores), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        `error scale ${Math.min(...errorScale).toPrecision(2)}-${Math.max(...errorScale).toPrecision(2)}, threshold ${threshold.value.toPrecision(4)} (${threshold.method} on ${valWin.count} validation scores), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     };
   } finally {
     model.dispose();
