@@ -114,13 +114,13 @@ describe('plant simulator', function () {
 
     /** What the process must show besides the attack points (physics, not measured from the run). */
     const reactions: Record<string, string[]> = {
-      'a1-spoof-LIT101-low': ['MV101', 'FIT101'], // the PLC opens the inlet: inflow starts
+      'a1-spoof-LIT101-low': ['MV101', 'FIT101'], // the inlet opens (the transfer, stopped at low-low, may have been idle anyway)
       'a2-force-P101-off': ['P102', 'FIT201'], // no flow, then the standby pump
-      'a3-force-MV101-closed': ['FIT101', 'LIT101'], // no inflow: the raw tank stops rising
+      'a3-force-MV101-closed': ['FIT101', 'LIT101', 'P101'], // no inflow: the raw tank runs down, the transfer trips
       'a4-setpoint-pH': ['AIT202', 'AIT201'], // more acid: lower pH, higher conductivity
-      'a5-replay-LIT301': [], // may or may not steer the pumps within its span (stale level)
+      'a5-replay-LIT301': ['P101', 'FIT301'], // no transfer; the UF feed pump runs dry
       'a6-ramp-AIT202': ['P201'], // the PLC doses for the spoofed pH
-      'a7-multistage-T401': ['FIT301', 'DPIT301'], // no UF flow
+      'a7-multistage-T401': ['FIT301', 'DPIT301', 'PIT401'], // no UF flow, backwash drain, network runs dry
       'b1-demand-surge': ['FIT401', 'PIT401', 'P401'], // the booster pump runs longer
     };
 
@@ -129,7 +129,6 @@ describe('plant simulator', function () {
      * (this also catches noise or drift that would depend on the process's path).
      */
     const confined: Record<string, string[]> = {
-      'a1-spoof-LIT101-low': ['MV101', 'FIT101'], // LIT101 feeds only the inlet loop (420 mm is above the low-low interlock)
       'a4-setpoint-pH': ['AIT201', 'AIT202'], // the acid reaches only the analysers
       'a6-ramp-AIT202': ['AIT201', 'P201'],
     };
@@ -209,10 +208,10 @@ describe('plant simulator', function () {
       const k = col('LIT101');
       let rise = 0;
       for (let r = s; r < e; r++) {
-        assert.equal(run.series.data[r * N + k], 420);
+        assert.equal(run.series.data[r * N + k], 200);
         rise = Math.max(rise, run.truth[r * N + k] - run.truth[s * N + k]);
       }
-      assert.ok(rise > 50, `the real level rose only ${rise} mm while the PLC saw 420 mm`);
+      assert.ok(rise > 50, `the real level rose only ${rise} mm while the PLC saw 200 mm`);
       const force = specs.find((x) => x.id === 'a2-force-P101-off')!;
       const f = simulatePlant({ hours, seed, attacks: [force] }).attacks[0];
       const fr = simulatePlant({ hours, seed, attacks: [force] });
@@ -243,5 +242,17 @@ describe('plant simulator', function () {
       ['a multi-stage not spanning its stages', [{ kind: 'multi-stage', start: 0, duration: 100, stages: [{ kind: 'force-actuator', channel: 'P101', value: 0, start: 10, duration: 50 }] }], /must span its stages exactly/],
     ];
     for (const [what, attacks, msg] of bad) it(`refuses ${what}`, () => assert.throws(() => simulatePlant({ hours: 1, attacks }), msg));
+
+    it('a trigger with several conditions begins at the first second after all of them held', () => {
+      const when = { channel: 'P101', equals: 1, and: [{ channel: 'LIT301', below: 650 }], maxWait: 7000 };
+      const spec: ScenarioSpec = { kind: 'spoof-constant', channel: 'AIT201', value: 300, start: 600, duration: 60, when };
+      const r = simulatePlant({ hours: 3, seed: 2, attacks: [spec] });
+      const a = r.attacks[0];
+      const both = (row: number) => r.series.data[row * N + col('P101')] === 1 && r.series.data[row * N + col('LIT301')] < 650;
+      assert.ok(a.waited > 0 && a.waited < 7000, `waited ${a.waited} s`);
+      assert.ok(both(a.startRow - 1), 'the conditions did not hold on the second before the start');
+      for (let row = 599; row < a.startRow - 1; row++) assert.ok(!both(row), `both held at ${row}, before the start ${a.startRow}`);
+      assert.throws(() => simulatePlant({ hours: 1, attacks: [{ ...spec, when: { ...when, and: [{ channel: 'LIT999', below: 1 }] } }] }), /when\.and\[0\]: no channel "LIT999"/);
+    });
   });
 });

@@ -13,6 +13,7 @@ import type { ScenarioRecord, SimulationOptions, SimulationResult } from './type
 
 export type {
   ChannelInfo,
+  Condition,
   DemandShiftSpec,
   MultiStageSpec,
   ScenarioKind,

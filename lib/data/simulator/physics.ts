@@ -19,7 +19,9 @@ const { FIT101, LIT101, FIT201, AIT201, AIT202, LIT301, FIT301, DPIT301, LIT401,
 const phRaw = rawPh, condRaw = rawConductivity, supply = supplyFactor, demandNow = demand;
 import type { WaterBalance } from './types';
 
-const AREA = { t101: 1.5, t301: 1.2, t401: 2.0 }; // m2
+// Small tanks, so the level bands turn over within about an hour even at night: every phase of
+// the PLC's cycles recurs within an attack's slot (an attack that needs a pump running finds one).
+const AREA = { t101: 0.6, t301: 0.48, t401: 1.0 }; // m2
 const RIM_MM = 1200;
 const QIN_MAX = 3.2, Q12_NOM = 2.6, Q301_NOM = 2.4, QBW = 3.0, Q401_MAX = 3.4; // m3/h
 const KP = 0.28; // kPa per (m3/h) per s: network buffer stiffness

@@ -5,7 +5,7 @@ import { NCH } from './channels';
 import type { Compiled } from './scenarios';
 
 /** Version of the data a seed produces: bumped when the plant, its instruments or the default set change. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 import type { ChannelInfo, ScenarioRecord, SimulationResult, WaterBalance } from './types';
 
 export interface RawRun {

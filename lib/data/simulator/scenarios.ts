@@ -3,7 +3,7 @@
 // which set-points are rewritten, what the demand is multiplied by).
 import { CHANNEL_DEFS, channelIndex } from './channels';
 import { DEFAULT_SETPOINTS } from './control';
-import type { ScenarioSpec, SetpointName, Setpoints, TamperSpec, Trigger } from './types';
+import type { Condition, ScenarioSpec, SetpointName, Setpoints, TamperSpec, Trigger } from './types';
 
 /** One tampering, compiled: times in seconds, channel as a column index. */
 export interface Tamper {
@@ -33,18 +33,28 @@ export interface Compiled {
   demandFactor: number;
   /** Attack points of all its tampers, column order. */
   points: number[];
-  /** The condition it waits for (column index and bounds), if any. */
-  when?: { k: number; equals?: number; above?: number; below?: number };
+  /** The conditions it waits for (column index and bounds; all must hold), if any. */
+  when?: Test[];
   /** Longest wait for `when`, seconds (0 without one). */
   maxWait: number;
   /** Seconds it waited (set when it begins). */
   waited: number;
 }
 
-/** Whether a trigger holds on a row of reported values. */
-export function triggered(w: NonNullable<Compiled['when']>, y: ArrayLike<number>): boolean {
-  const v = y[w.k];
-  return (w.equals === undefined || v === w.equals) && (w.above === undefined || v > w.above) && (w.below === undefined || v < w.below);
+/** A compiled trigger condition: column index and bounds. */
+export interface Test {
+  k: number;
+  equals?: number;
+  above?: number;
+  below?: number;
+}
+
+/** Whether every condition of a trigger holds on a row of reported values. */
+export function triggered(w: readonly Test[], y: ArrayLike<number>): boolean {
+  return w.every(({ k, equals, above, below }) => {
+    const v = y[k];
+    return (equals === undefined || v === equals) && (above === undefined || v > above) && (below === undefined || v < below);
+  });
 }
 
 /** Moves a compiled scenario (and its stages) `d` seconds later, as it begins after a wait. */
@@ -60,13 +70,19 @@ export function shiftScenario(c: Compiled, d: number): void {
 
 const DEFAULT_MAX_WAIT = 3600;
 
-function compileTrigger(w: Trigger, where: string): { when: NonNullable<Compiled['when']>; maxWait: number } {
-  const k = channelIndex(w.channel, `${where} when`);
-  const bounds = [w.equals, w.above, w.below].filter((v) => v !== undefined);
-  if (!bounds.length || bounds.some((v) => !Number.isFinite(v))) throw new Error(`simulator: ${where}: when needs numeric equals, above and/or below`);
+function compileCondition(c: Condition, where: string): Test {
+  const k = channelIndex(c.channel, where);
+  const bounds = [c.equals, c.above, c.below].filter((v) => v !== undefined);
+  if (!bounds.length || bounds.some((v) => !Number.isFinite(v))) throw new Error(`simulator: ${where} needs numeric equals, above and/or below`);
+  return { k, equals: c.equals, above: c.above, below: c.below };
+}
+
+function compileTrigger(w: Trigger, where: string): { when: Test[]; maxWait: number } {
+  if (w.and !== undefined && !Array.isArray(w.and)) throw new Error(`simulator: ${where}: when.and must be a list of conditions`);
+  const when = [compileCondition(w, `${where}: when`), ...(w.and ?? []).map((c, i) => compileCondition(c, `${where}: when.and[${i}]`))];
   const maxWait = w.maxWait ?? DEFAULT_MAX_WAIT;
   if (!whole(maxWait) || maxWait < 0) throw new Error(`simulator: ${where}: when.maxWait must be whole seconds >= 0, got ${maxWait}`);
-  return { when: { k, equals: w.equals, above: w.above, below: w.below }, maxWait };
+  return { when, maxWait };
 }
 
 /** The actuator a set-point's loop drives: the attack point of set-point tampering. */
@@ -189,14 +205,17 @@ export function compileScenarios(specs: ScenarioSpec[], totalSeconds: number): C
 
 // ---- The default set
 
-/** Attacked hours the default set needs: 8 slots of 88+ minutes, room for each attack to wait for its moment (with less, some attacks may not bite). */
+/** Attacked hours the default set needs: 8 slots of 88+ minutes, room for each attack to wait for its moment and have its effect (with less, some attacks may not bite). */
 export const DEFAULT_MIN_HOURS = 12;
 
 /**
  * Seven attacks and one benign demand surge, each in its own slot of the attacked period
  * [attackFrom h + 10 min, hours - 5 min): the same plan for every seed, so a report can name
- * them. Most attacks wait (`when`) for the moment they bite (a pump running, a valve closed),
- * at most until their slot runs out. The ramp on AIT202 is the stealthiest.
+ * them. Each attack waits (`when`) for the plant state in which it bites (a pump running, a
+ * tank being drawn down), at most until its slot runs out, and lasts long enough for the
+ * physical effect its description names to happen inside its span (docs/simulator.md gives
+ * the effects measured; test/data/simulator_effects.test.ts checks them). The ramp on AIT202
+ * is the stealthiest.
  */
 export function defaultScenarios(hours: number, attackFrom = 0): ScenarioSpec[] {
   const span = hours - attackFrom;
@@ -210,32 +229,36 @@ export function defaultScenarios(hours: number, attackFrom = 0): ScenarioSpec[] 
     const window = waits ? Math.min(minute(slot - 10 * min), duration + 60 * min) : duration;
     return { start: begin + i * slot + minute((slot - window) / 2), duration, maxWait: window - duration };
   };
-  const at = (i: number, duration: number, channel: string, test: number | { below: number }) => {
+  const at = (i: number, duration: number, first: Condition, ...and: Condition[]) => {
     const { start, maxWait } = place(i, duration, true);
-    return { start, duration, when: { channel, ...(typeof test === 'number' ? { equals: test } : test), maxWait } };
+    return { start, duration, when: { ...first, ...(and.length ? { and } : {}), maxWait } };
   };
+  const is = (channel: string, equals: number): Condition => ({ channel, equals });
+  const below = (channel: string, v: number): Condition => ({ channel, below: v });
+  const above = (channel: string, v: number): Condition => ({ channel, above: v });
   const fixed = (i: number, duration: number) => ({ start: place(i, duration, false).start, duration });
   const surge = Math.min(120 * min, minute(slot - 10 * min));
-  const a7 = at(7, 30 * min, 'P301', 1);
+  const a7 = at(7, 30 * min, is('P301', 1), below('LIT401', 650));
   return [
-    { id: 'a1-spoof-LIT101-low', kind: 'spoof-constant', channel: 'LIT101', value: 420, ...at(0, 15 * min, 'MV101', 0),
-      description: 'LIT101 spoofed to a constant 420 mm: the PLC opens MV101 and keeps filling T101 past its band' },
-    { id: 'a2-force-P101-off', kind: 'force-actuator', channel: 'P101', value: 0, ...at(1, 20 * min, 'P101', 1),
-      description: 'P101 forced off while running: the standby pump P102 takes over' },
-    { id: 'a3-force-MV101-closed', kind: 'force-actuator', channel: 'MV101', value: 0, ...at(2, 30 * min, 'MV101', 1),
-      description: 'MV101 forced closed while filling: no raw water reaches T101' },
+    { id: 'a1-spoof-LIT101-low', kind: 'spoof-constant', channel: 'LIT101', value: 200, ...at(0, 15 * min, above('LIT101', 700)),
+      description: 'LIT101 spoofed to a constant 200 mm, below its low-low mark: the PLC keeps MV101 open and holds the transfer pumps off, so T101 overflows' },
+    { id: 'a2-force-P101-off', kind: 'force-actuator', channel: 'P101', value: 0, ...at(1, 20 * min, is('P101', 1), below('LIT301', 700)),
+      description: 'P101 forced off while running: the transfer stops for about 30 s until the standby pump P102 takes over' },
+    { id: 'a3-force-MV101-closed', kind: 'force-actuator', channel: 'MV101', value: 0, ...at(2, 30 * min, is('MV101', 1), is('P101', 1), below('LIT101', 650)),
+      description: 'MV101 forced closed while filling: no raw water reaches T101; the transfer draws it down to its low-low mark and stops' },
     { id: 'b1-demand-surge', kind: 'demand-shift', factor: 1.3, ...fixed(3, surge) },
-    { id: 'a4-setpoint-pH', kind: 'setpoint', setpoints: { 'AIT202.L': 6.6, 'AIT202.H': 6.8 }, ...at(4, 20 * min, 'P101', 1),
-      description: 'pH band of the acid dosing rewritten from 7.3-7.5 to 6.6-6.8: P201 doses without pause' },
-    { id: 'a5-replay-LIT301', kind: 'spoof-replay', channel: 'LIT301', lag: 30 * min, ...at(5, 25 * min, 'LIT301', { below: 600 }),
-      description: 'LIT301 replays its readings of 30 min earlier while T301 is low: transfer and UF feed follow a stale level' },
-    { id: 'a6-ramp-AIT202', kind: 'spoof-ramp', channel: 'AIT202', delta: 0.15, ...at(6, 40 * min, 'P101', 1), stealthy: true,
-      description: 'AIT202 reads high by a slowly growing offset (to +0.15 pH): the PLC doses more acid and the real pH sinks' },
+    { id: 'a4-setpoint-pH', kind: 'setpoint', setpoints: { 'AIT202.L': 6.6, 'AIT202.H': 6.8 }, ...at(4, 20 * min, is('P101', 1), below('LIT301', 650)),
+      description: 'pH band of the acid dosing rewritten from 7.3-7.5 to 6.6-6.8: P201 doses without pause and the real pH falls below the band, to about 7.0' },
+    { id: 'a5-replay-LIT301', kind: 'spoof-replay', channel: 'LIT301', lag: 5 * min, ...at(5, 20 * min, below('LIT301', 600), is('P101', 0), is('P301', 1), below('LIT401', 800)),
+      description: 'LIT301 replays its last 5 min of readings in a loop while P301 draws T301 down: the PLC never sees it fall, the transfer never starts and T301 runs dry under P301' },
+    { id: 'a6-ramp-AIT202', kind: 'spoof-ramp', channel: 'AIT202', delta: 0.15, ...at(6, 60 * min, is('P101', 1)), stealthy: true,
+      description: 'AIT202 reads high by a slowly growing offset (to +0.15 pH over 60 min): the PLC doses more acid and the real pH sinks up to 0.15 below its band' },
     { id: 'a7-multistage-T401', kind: 'multi-stage', ...a7,
-      description: 'multi-stage: LIT401 replays its readings of 1 h earlier, then P301 is forced off: T401 drains unseen',
+      description: 'multi-stage: LIT401 replays its readings of 1 h earlier, then P301 is forced off and the backwash valve MV301 forced open: T401 drains empty unseen, P401 runs dry and the network pressure collapses',
       stages: [
         { kind: 'spoof-replay', channel: 'LIT401', lag: 60 * min, start: a7.start, duration: 30 * min },
-        { kind: 'force-actuator', channel: 'P301', value: 0, start: a7.start + 5 * min, duration: 25 * min },
+        { kind: 'force-actuator', channel: 'P301', value: 0, start: a7.start + 3 * min, duration: 27 * min },
+        { kind: 'force-actuator', channel: 'MV301', value: 1, start: a7.start + 5 * min, duration: 25 * min },
       ] },
   ];
 }

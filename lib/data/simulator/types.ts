@@ -47,17 +47,24 @@ interface SpecBase {
   /**
    * The attacker waits for the right moment: from `start`, the scenario begins at the first
    * second at which the previous second's reported `channel` satisfies the test (equals, above
-   * and/or below), or after `maxWait` seconds (default 3600) at the latest. The whole scenario
-   * (stages included) shifts by the wait; records give the realised rows.
+   * and/or below), and so do the conditions in `and`, or after `maxWait` seconds (default 3600)
+   * at the latest. The whole scenario (stages included) shifts by the wait; records give the
+   * realised rows.
    */
   when?: Trigger;
 }
 
-export interface Trigger {
+/** A test on one reported channel: every bound given must hold. */
+export interface Condition {
   channel: string;
   equals?: number;
   above?: number;
   below?: number;
+}
+
+export interface Trigger extends Condition {
+  /** Further conditions that must hold on the same row (e.g. a pump running AND a tank low). */
+  and?: Condition[];
   maxWait?: number;
 }
 
