@@ -14,10 +14,11 @@
 // core. onnxruntime-node runs on the JS thread too (its run() is a synchronous call deferred with
 // setImmediate), so the chunks bound its blocking the same way.
 //
-// A window's outputs do not depend on how many windows share its inference call: the native GEMM
-// computes each row of a product by the same chain of operations whatever the row count or thread
-// count (native/cpu/gemm.h), and every other op works per window. So the same window scores
-// bit-identically in any chunk and in a stream (one window per call).
+// On the CPU, a window's outputs do not depend on how many windows share its inference call: the
+// native GEMM computes each row of a product by the same chain of operations whatever the row
+// count or thread count (native/cpu/gemm.h), and every other op works per window. So the same
+// window scores bit-identically in any chunk and in a stream (one window per call). (Not promised
+// on CUDA or onnxruntime, whose kernels may pick another summation order for another batch size.)
 //
 // The registry: Detector.load rebuilds the model from the bundle's kind through lib/detect/model.ts;
 // the kinds are registered when models/ is imported (lib/index.ts does it). Nothing here imports

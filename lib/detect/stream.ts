@@ -16,28 +16,23 @@
 // Rows follow the batch policy (rows.ts): wrong columns and refused values throw a RowError and
 // leave the stream as it was; timestamps are checked against the last accepted one.
 //
-// Exactness: a stream decides each window alone (one window per call: the lowest latency).
-// DC-VAE scores bit-identically to scoreBatch that way; the LSTM-AE's GEMMs sum in another
-// order for calls of at most 4 windows (see detector.ts), so its scores then differ from the
-// batch ones in the last bits (relative ~1e-7). { exact: true } pads each call to the batch
-// geometry: bit-identical to scoreBatch for every model, at several times the latency.
+// Exactness: a stream decides each window alone (one window per call: the lowest latency), and
+// on the native CPU backend scores bit-identically to scoreBatch for every model: a window's
+// outputs do not depend on how many windows share the call (see detector.ts).
 //
 // pushes made with push() are queued, so they run in order even when not awaited one by one.
 import { createHash } from 'node:crypto';
 
 import type { Backend } from './backend';
 import type { DecisionRule, RowResult, SeriesScores, WindowOut } from './decide';
-import { MIN_CALL_WINDOWS } from './decide';
 import type { Detector } from './detector';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
 
 export interface StreamOptions extends RowPolicy {
-  /** A state() snapshot to resume from (its policy, top and exact apply unless given here). */
+  /** A state() snapshot to resume from (its policy and top apply unless given here). */
   restore?: StreamState;
   /** Channels named per decision (default 3). */
   top?: number;
-  /** Pad each inference to the batch geometry: bit-identical to scoreBatch (default false). */
-  exact?: boolean;
 }
 
 /** A stream's state as plain JSON. */
@@ -58,7 +53,6 @@ export interface StreamState {
   rows: number[][];
   policy: Required<RowPolicy>;
   top: number;
-  exact: boolean;
 }
 
 /** The state fingerprint of a detector's input side. */
@@ -71,19 +65,15 @@ export function inputFingerprint(det: Detector): string {
 export class DetectorStream {
   private readonly T: number;
   private readonly F: number;
-  private readonly P: number;
   private readonly backend: Backend;
   private readonly rule: DecisionRule;
   private readonly reader: RowReader;
   private readonly top: number;
-  private readonly exact: boolean;
   private readonly fingerprint: string;
   /** [2T, F]: row i at slots i % T and i % T + T. */
   private readonly ring: Float32Array;
   /** views[s]: the T rows starting at slot s. */
   private readonly views: Float32Array[];
-  /** The padded engine input when P > 1. */
-  private readonly input: Float32Array | null;
   private readonly out: WindowOut;
   private readonly dst: SeriesScores;
   private readonly lastX: Float32Array;
@@ -106,12 +96,9 @@ export class DetectorStream {
     });
     this.top = opts.top ?? s?.top ?? 3;
     if (!(Number.isInteger(this.top) && this.top >= 0)) throw new Error(`top must be a non-negative integer, got ${this.top}`);
-    this.exact = opts.exact ?? s?.exact ?? false;
-    this.P = this.exact ? MIN_CALL_WINDOWS : 1;
     this.ring = new Float32Array(2 * T * F);
     this.views = Array.from({ length: T }, (_, i) => this.ring.subarray(i * F, (i + T) * F));
-    this.input = this.P > 1 ? new Float32Array(this.P * T * F) : null;
-    this.out = this.rule.outputs(this.P);
+    this.out = this.rule.outputs(1);
     this.dst = this.rule.columns0(1);
     this.lastX = new Float32Array(F);
     this.raw = new Float32Array(F);
@@ -136,7 +123,7 @@ export class DetectorStream {
     if (!this.backend.sync) throw new Error("pushSync needs backend 'native' (onnxruntime runs asynchronously): use await stream.push()");
     const step = this.accept(row, timestamp);
     if (!step.x) return this.notReady(step.ts);
-    this.backend.runSync(step.x, this.P, this.out);
+    this.backend.runSync(step.x, 1, this.out);
     return this.decide(step.x, step.ts);
   }
 
@@ -153,7 +140,7 @@ export class DetectorStream {
       this.det.alive();
       const step = this.accept(row, timestamp);
       if (!step.x) return this.notReady(step.ts);
-      await this.backend.run(step.x, this.P, this.out);
+      await this.backend.run(step.x, 1, this.out);
       return this.decide(step.x, step.ts);
     });
     this.queue = p.catch(() => undefined);
@@ -180,7 +167,6 @@ export class DetectorStream {
       rows,
       policy: { ...this.reader.policy },
       top: this.top,
-      exact: this.exact,
     };
   }
 
@@ -199,11 +185,7 @@ export class DetectorStream {
     this.ring.set(this.scaled, slot * F);
     this.ring.set(this.scaled, (slot + T) * F);
     this.seenRows = index + 1;
-    if (this.seenRows < T) return { x: null, ts };
-    const view = this.views[this.seenRows % T];
-    if (!this.input) return { x: view, ts };
-    this.input.set(view);
-    return { x: this.input, ts };
+    return { x: this.seenRows < T ? null : this.views[this.seenRows % T], ts };
   }
 
   private notReady(ts: number): RowResult {

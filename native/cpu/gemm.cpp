@@ -7,7 +7,13 @@
 // tiles column panel by column panel, or row panel by row panel when the packed B block fits
 // in L2 (small K). The first K slice applies beta, later slices accumulate (beta = 1).
 // Threads take disjoint rectangles of C, each packing its own operands, so no barrier is
-// needed. Vector-shaped products skip packing (gemm_rows.h).
+// needed. Products of a few rows (or one column) skip packing A (gemm_rows.h). op(B) may also
+// come packed once for many products (PackedB, gemm_packed): both paths then skip packing it.
+//
+// Every path computes an element of C the same way (see the top of gemm_kernels.h): one
+// multiply-add chain per KC slice of k, in k order, then alpha and beta. So a row's value does
+// not depend on M, on how the rows are split over calls or threads, or on packing; the
+// harness checks it bit for bit (test/native/test_gemm_rows.cpp).
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -46,9 +52,8 @@ struct Config<double> {
 // Below this many multiply-adds the product runs on the calling thread only: waking a pool
 // worker costs 25-200 us on this VM, as much as the 64x512x128 LSTM step product takes alone.
 constexpr double kParallelMin = 1 << 23;
-// Up to this many rows (or with one column) packing costs more than it saves (measured: 2 rows
-// of 512x512 take 29 us unpacked, 55 us packed; 4 rows tie). Anything larger, even 8x8x8, runs
-// faster blocked, packing into the kept buffers, than in plain loops.
+// Up to this many rows (or with one column) packing A costs more than it saves: the row
+// kernels (gemm_rows.h) run them.
 constexpr int64_t kRowsMaxM = 4;
 
 // Per-thread packing buffers, grown on demand and kept, so steady-state calls allocate nothing.
@@ -85,6 +90,7 @@ struct Problem {
   T beta;
   T* C;
   int64_t ldc;
+  const T* packed;  // op(B) prepacked (PackedB), or null: B is packed per block
 };
 
 // Splits n into ceil(n / max_block) near-equal blocks, rounded up to a multiple of unit.
@@ -103,38 +109,135 @@ void scale_c(const Problem<T>& p) {
   }
 }
 
-// Products with at most kRowsMaxM rows, or one column, as vector-matrix products on the calling
-// thread: out row r = x_r @ Y. Either x_r = op(A) row r and Y = op(B), or (one column, via
-// C^T = op(B)^T op(A)^T) x_r = op(B) column r and Y = op(A)^T, the "row" strided down C.
-// Y is read as dot products when its columns are contiguous, else as row axpys.
+// A product of at most kRowsMaxM rows, as rows of C: out row m = x_m @ Y for m < rows, where
+// x_m[k] = X[m * x_row + k * x_step], and Y [K, n] is read in place (Y[k*ldy + j]), stored
+// transposed (y_nk: Y[j*ldy + k]; packed per K slice) or given packed; out[m, j] lives at
+// C[m * c_row + j * c_col]. One column of C (N == 1) is the same with the roles swapped
+// (C^T = op(B)^T op(A)^T), out row 0 strided down C.
 template <typename T>
-void gemm_rows(const Problem<T>& p) {
-  const bool by_col = p.M > kRowsMaxM;  // then N == 1
-  const int64_t rows = by_col ? p.N : p.M, n = by_col ? p.M : p.N;
-  const int64_t out_step = by_col ? p.ldc : 1, row_step = by_col ? 1 : p.ldc;
-  const T* X = by_col ? p.B : p.A;
-  const int64_t ldx = by_col ? p.ldb : p.lda;
-  const bool x_contiguous = by_col ? p.tb : !p.ta;
-  const T* Y = by_col ? p.A : p.B;
-  const int64_t ldy = by_col ? p.lda : p.ldb;
-  const bool y_dots = by_col ? !p.ta : p.tb;
-  T* r = t_scratch.get<T>(0, n);
-  T* xbuf = x_contiguous ? nullptr : t_scratch.get<T>(1, p.K);
-  for (int64_t i = 0; i < rows; ++i) {
-    const T* x = X + i * ldx;
-    if (!x_contiguous) {
-      for (int64_t k = 0; k < p.K; ++k) xbuf[k] = X[k * ldx + i];
-      x = xbuf;
+struct Rows {
+  int64_t rows, n, K;
+  T alpha;
+  const T* X;
+  int64_t x_row, x_step;
+  const T* Y;
+  int64_t ldy;
+  bool y_nk;
+  const T* packed;
+  T beta;
+  T* C;
+  int64_t c_row, c_col;
+};
+
+// One K slice of a Rows product for M rows: the panels [0, direct) are read in place at
+// direct + p * NR (row k at + k * ldy), the rest from `packed` (panel p at + (p - direct) *
+// kc * NR).
+template <typename T, int M>
+void rows_slice(const Rows<T>& r, int64_t kc, const T* x, int64_t ldx, const T* direct,
+                int64_t direct_panels, const T* packed, T beta) {
+  constexpr int NR = Config<T>::Kernel::nr, P = rows_panels<T, NR, M>();
+  const int64_t n_panels = (r.n + NR - 1) / NR;
+  alignas(64) T acc[M * P * NR];
+  auto run = [&](auto panels, int64_t p0) {
+    constexpr int Q = decltype(panels)::value;
+    const bool in_place = p0 < direct_panels;
+    const T* b = in_place ? direct + p0 * NR : packed + (p0 - direct_panels) * kc * NR;
+    rows_kernel<T, NR, M, Q>(kc, x, ldx, b, in_place ? NR : kc * NR, in_place ? r.ldy : NR, acc,
+                             Q * NR);
+    const int64_t j0 = p0 * NR;
+    store_rows(acc, Q * NR, M, static_cast<int>(std::min<int64_t>(Q * NR, r.n - j0)), r.alpha,
+               beta, r.C + j0 * r.c_col, r.c_row, r.c_col);
+  };
+  for (int64_t p = 0; p < n_panels;) {  // groups never straddle the in-place / packed boundary
+    const int64_t end = p < direct_panels ? direct_panels : n_panels;
+    for (; p + P <= end; p += P) run(std::integral_constant<int, P>(), p);
+    for (; p < end; ++p) run(std::integral_constant<int, 1>(), p);
+  }
+}
+
+#ifdef VIGIL_GEMM_AVX2
+// One K slice of an f32 Rows product for M rows whose Y is stored transposed ([n, K], y_nk) and
+// not packed: columns of op(B) in blocks of 8, transposed in registers (no packing pass), the
+// last n % 8 one by one. (For one row this reads B ~2.5x slower than a dot product would, but a
+// dot product sums in another order; products that repeat, as an LSTM's steps, use PackedB.)
+template <int M>
+void rows_slice_nk(const Rows<float>& r, int64_t pc, int64_t kc, const float* x, int64_t ldx,
+                   float beta) {
+  constexpr int G = M == 1 ? 4 : 2;  // 8-column blocks per call
+  alignas(64) float acc[M * 8 * G];
+  auto store = [&](int64_t j0, int n) {
+    store_rows(acc, 8 * G, M, n, r.alpha, beta, r.C + j0 * r.c_col, r.c_row, r.c_col);
+  };
+  const float* y = r.Y + pc;
+  int64_t j = 0;
+  for (; j + 8 * G <= r.n; j += 8 * G) {
+    rows_kernel_nk<M, G>(kc, x, ldx, y + j * r.ldy, r.ldy, acc, 8 * G);
+    store(j, 8 * G);
+  }
+  for (; j + 8 <= r.n; j += 8) {
+    rows_kernel_nk<M, 1>(kc, x, ldx, y + j * r.ldy, r.ldy, acc, 8 * G);
+    store(j, 8);
+  }
+  if (j < r.n) {
+    rows_kernel_nk_scalar<float, M>(kc, x, ldx, y + j * r.ldy, r.ldy, static_cast<int>(r.n - j),
+                                    acc, 8 * G);
+    store(j, static_cast<int>(r.n - j));
+  }
+}
+#endif
+
+// The rows product on the calling thread, K slice by K slice as gemm_block (same KC blocking,
+// beta on the first slice only), without packing A.
+template <typename T>
+void gemm_rows(const Rows<T>& r) {
+  using Cfg = Config<T>;
+  constexpr int NR = Cfg::Kernel::nr;
+  const int64_t kcb = block_size(r.K, Cfg::KC, 1), n_panels = (r.n + NR - 1) / NR;
+  for (int64_t pc = 0; pc < r.K; pc += kcb) {
+    const int64_t kc = std::min(kcb, r.K - pc);
+    const T* x = r.X + pc * r.x_step;
+    int64_t ldx = r.x_row;
+    if (r.x_step != 1) {  // gather the rows' slices contiguous
+      T* xb = t_scratch.get<T>(1, r.rows * kc);
+      for (int64_t m = 0; m < r.rows; ++m)
+        for (int64_t k = 0; k < kc; ++k) xb[m * kc + k] = x[m * r.x_row + k * r.x_step];
+      x = xb;
+      ldx = kc;
     }
-    if (y_dots)
-      dots(x, Y, ldy, n, p.K, r);
-    else
-      axpys(x, Y, ldy, n, p.K, r);
-    T* c = p.C + i * row_step;
-    for (int64_t j = 0; j < n; ++j) {
-      const T v = p.alpha * r[j];
-      T& d = c[j * out_step];
-      d = p.beta == T(0) ? v : v + p.beta * d;
+    const T beta = pc == 0 ? r.beta : T(1);
+    const T* direct = nullptr;
+    int64_t direct_panels = 0;
+    const T* packed;
+    if (r.packed) {
+      packed = r.packed + pc * n_panels * NR;
+    } else if (r.y_nk) {
+#ifdef VIGIL_GEMM_AVX2
+      if constexpr (std::is_same_v<T, float>) {
+        switch (r.rows) {
+          case 1: rows_slice_nk<1>(r, pc, kc, x, ldx, beta); break;
+          case 2: rows_slice_nk<2>(r, pc, kc, x, ldx, beta); break;
+          case 3: rows_slice_nk<3>(r, pc, kc, x, ldx, beta); break;
+          default: rows_slice_nk<4>(r, pc, kc, x, ldx, beta); break;
+        }
+        continue;
+      }
+#endif
+      T* bp = t_scratch.get<T>(0, kc * n_panels * NR);
+      pack_b<T, NR>(true, r.Y, r.ldy, pc, kc, 0, r.n, bp);
+      packed = bp;
+    } else {  // whole panels in place, the last partial one packed (zero-padded)
+      direct = r.Y + pc * r.ldy;
+      direct_panels = r.n / NR;
+      T* bp = t_scratch.get<T>(0, kc * NR);
+      if (direct_panels < n_panels)
+        pack_b<T, NR>(false, r.Y, r.ldy, pc, kc, direct_panels * NR, r.n - direct_panels * NR, bp);
+      packed = bp;
+    }
+    switch (r.rows) {
+      case 1: rows_slice<T, 1>(r, kc, x, ldx, direct, direct_panels, packed, beta); break;
+      case 2: rows_slice<T, 2>(r, kc, x, ldx, direct, direct_panels, packed, beta); break;
+      case 3: rows_slice<T, 3>(r, kc, x, ldx, direct, direct_panels, packed, beta); break;
+      default: rows_slice<T, 4>(r, kc, x, ldx, direct, direct_panels, packed, beta); break;
     }
   }
 }
@@ -148,7 +251,8 @@ void gemm_block(const Problem<T>& p, int64_t m0, int64_t m1, int64_t n0, int64_t
   const int64_t kcb = block_size(p.K, Cfg::KC, 1);
   const int64_t mcb = block_size(m1 - m0, Cfg::MC, MR);
   const int64_t ncb = block_size(n1 - n0, Cfg::NC, NR);
-  T* bp = t_scratch.get<T>(0, kcb * ncb);
+  const int64_t npad = (p.N + NR - 1) / NR * NR;  // a prepacked slice's width
+  T* own_b = p.packed ? nullptr : t_scratch.get<T>(0, kcb * ncb);
   T* ap = t_scratch.get<T>(1, kcb * mcb + 8);  // + pack_a's slack
   for (int64_t jc = n0; jc < n1; jc += ncb) {
     const int64_t nc = std::min(ncb, n1 - jc);
@@ -159,7 +263,11 @@ void gemm_block(const Problem<T>& p, int64_t m0, int64_t m1, int64_t n0, int64_t
       // with few k steps: then sweeping each A micro-panel across B (writing whole rows of C)
       // measured 93 vs 79 GFLOP/s at 6400x512x38 on one thread.
       const bool b_in_l2 = kc * nc * static_cast<int64_t>(sizeof(T)) <= Cfg::B_L2_BYTES;
-      pack_b<T, NR>(p.tb, p.B, p.ldb, pc, kc, jc, nc, bp);
+      const T* bp = own_b;
+      if (p.packed)  // the slice's panels from column jc (a multiple of NR) on
+        bp = p.packed + pc * npad + jc * kc;
+      else
+        pack_b<T, NR>(p.tb, p.B, p.ldb, pc, kc, jc, nc, own_b);
       for (int64_t ic = m0; ic < m1; ic += mcb) {
         const int64_t mc = std::min(mcb, m1 - ic);
         pack_a<T, MR>(p.ta, p.A, p.lda, ic, mc, pc, kc, ap);
@@ -211,25 +319,86 @@ void gemm_blocked(const Problem<T>& p) {
   });
 }
 
+// The rows form of a product, if it has one (M <= kRowsMaxM, or one column unless prepacked).
+template <typename T>
+bool as_rows(const Problem<T>& p, Rows<T>* r) {
+  if (p.M <= kRowsMaxM) {
+    *r = {p.M, p.N, p.K, p.alpha, p.A, p.ta ? 1 : p.lda, p.ta ? p.lda : 1, p.B, p.ldb, p.tb,
+          p.packed, p.beta, p.C, p.ldc, 1};
+    return true;
+  }
+  if (p.N == 1 && !p.packed) {  // C^T [1, M] = op(B)^T op(A)^T
+    *r = {1, p.M, p.K, p.alpha, p.B, 0, p.tb ? 1 : p.ldb, p.A, p.lda, !p.ta, nullptr, p.beta,
+          p.C, 0, p.ldc};
+    return true;
+  }
+  return false;
+}
+
+template <typename T>
+void run(const Problem<T>& p) {
+  if (p.M <= 0 || p.N <= 0) return;
+  Rows<T> r;
+  if (p.K <= 0)
+    scale_c(p);
+  else if (as_rows(p, &r))
+    gemm_rows(r);
+  else
+    gemm_blocked(p);
+}
+
 }  // namespace
 
 template <typename T>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
           const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  if (M <= 0 || N <= 0) return;
-  const Problem<T> p{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
-  if (K <= 0) {
-    scale_c(p);
-  } else if (M <= kRowsMaxM || N == 1) {
-    gemm_rows(p);
-  } else {
-    gemm_blocked(p);
+  run(Problem<T>{ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, nullptr});
+}
+
+// Packed layout: the K slices of gemm_block (KC blocking) one after the other, each holding the
+// NR-column panels of all N columns (zero-padded to a multiple of NR), exactly as pack_b
+// writes them for a block starting at column 0.
+template <typename T>
+void PackedB<T>::pack(bool trans_b, int64_t K, int64_t N, const T* B, int64_t ldb) {
+  using Cfg = Config<T>;
+  constexpr int NR = Cfg::Kernel::nr;
+  K_ = std::max<int64_t>(K, 0);
+  N_ = std::max<int64_t>(N, 0);
+  const int64_t npad = (N_ + NR - 1) / NR * NR;
+  const size_t bytes =
+      std::max<size_t>((static_cast<size_t>(K_ * npad) * sizeof(T) + 63) / 64 * 64, 64);
+  if (bytes > bytes_) {
+    data_.reset(static_cast<T*>(std::aligned_alloc(64, bytes)));
+    bytes_ = data_ ? bytes : 0;
+    if (!data_) throw std::bad_alloc();
   }
+  if (K_ == 0 || N_ == 0) return;
+  const int64_t kcb = block_size(K_, Cfg::KC, 1);
+  for (int64_t pc = 0; pc < K_; pc += kcb)
+    pack_b<T, NR>(trans_b, B, ldb, pc, std::min(kcb, K_ - pc), 0, N_, data_.get() + pc * npad);
+}
+
+template <typename T>
+void PackedB<T>::Free::operator()(T* p) const {
+  std::free(p);
+}
+
+template <typename T>
+void gemm_packed(bool ta, int64_t M, T alpha, const T* A, int64_t lda, const PackedB<T>& B,
+                 T beta, T* C, int64_t ldc) {
+  // B/ldb are unused with packed set; tb only matters to pack_b, which is skipped.
+  run(Problem<T>{ta, false, M, B.N(), B.K(), alpha, A, lda, nullptr, 0, beta, C, ldc, B.data()});
 }
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
                           const float*, int64_t, float, float*, int64_t);
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                            const double*, int64_t, double, double*, int64_t);
+template class PackedB<float>;
+template class PackedB<double>;
+template void gemm_packed<float>(bool, int64_t, float, const float*, int64_t, const PackedB<float>&,
+                                 float, float*, int64_t);
+template void gemm_packed<double>(bool, int64_t, double, const double*, int64_t,
+                                  const PackedB<double>&, double, double*, int64_t);
 
 }  // namespace vigil::cpu

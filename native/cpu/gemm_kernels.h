@@ -1,11 +1,18 @@
 // Micro-kernels and packing routines of the blocked GEMM (gemm.cpp): internal to the CPU code.
 //
+// Every path of the GEMM (these micro-kernels, the row kernels of gemm_rows.h) computes an
+// element of C the same way, so that its value does not depend on M, N's split, the thread count
+// or the path taken: per KC slice of k, acc = one multiply-add chain from 0 in k order
+// (madd(a_ik, b_kj, acc), fused where the CPU has FMA), then C = alpha * acc for the first slice
+// with beta == 0, else C = madd(beta', C, alpha * acc) (beta' = beta for the first slice, 1 after).
+//
 // Packed layouts (BLIS): op(A)'s rows [i0, i0+mc) x cols [k0, k0+kc) become panels of MR rows,
 // each stored k-major (panel[k*MR + i]); op(B)'s rows [k0, k0+kc) x cols [j0, j0+nc) become
 // panels of NR columns, each stored k-major (panel[k*NR + j]). Edge panels are zero-padded, so
 // a micro-kernel always runs a full MR x NR tile and only its store is clipped.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -17,16 +24,27 @@
 
 namespace vigil::cpu::gemm_detail {
 
-// C[i,j] = alpha * acc[i,j] + beta * C[i,j] on the m x n corner; beta == 0 overwrites (a NaN
-// already in C does not survive, as in BLAS).
+// a * b + c, rounded once where the CPU fuses it (as _mm256_fmadd_ps does), else twice: spelled
+// out so that the compiler's contraction choices cannot make two paths differ.
+template <typename T>
+inline T madd(T a, T b, T c) {
+#ifdef __FMA__
+  return std::fma(a, b, c);
+#else
+  return a * b + c;  // no FMA instruction: never contracted
+#endif
+}
+
+// C[i,j] = alpha * acc[i,j] + beta * C[i,j] on the m x n corner (C's columns ldc_col apart);
+// beta == 0 overwrites (a NaN already in C does not survive, as in BLAS).
 template <typename T>
 inline void store_tile(const T* acc, int ld_acc, int m, int n, T alpha, T beta, T* c,
-                       int64_t ldc) {
+                       int64_t ldc, int64_t ldc_col = 1) {
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {
-      T v = alpha * acc[i * ld_acc + j];
-      T& d = c[i * ldc + j];
-      d = beta == T(0) ? v : v + beta * d;
+      const T v = alpha * acc[i * ld_acc + j];
+      T& d = c[i * ldc + j * ldc_col];
+      d = beta == T(0) ? v : madd(beta, d, v);
     }
 }
 
@@ -42,7 +60,7 @@ struct GenericKernel {
 #pragma GCC unroll 16
       for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 16
-        for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
+        for (int j = 0; j < NR; ++j) acc[i][j] = madd(a[i], b[j], acc[i][j]);
     }
     store_tile(&acc[0][0], NR, m, n, alpha, beta, c, ldc);
   }

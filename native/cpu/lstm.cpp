@@ -1,11 +1,15 @@
 // LSTM layer on the CPU. Batch rows never interact, so the recurrence runs per batch chunk, each
-// chunk on one thread for all its steps: no synchronisation per step. Each step is one GEMM of
-// [x_t | h_{t-1}] with [W_ih | W_hh] (K = I+H), which measured faster than a separate input
-// projection over all steps up front (that one has K = I, tiny, and its [T,B,4H] result must be
-// read back from memory at every step). Backward mirrors it, and the weight gradients are one
-// GEMM over all steps afterwards.
+// chunk on one thread for all its steps: no synchronisation per step. The input projection
+// x_t W_ih^T of a block of steps is one GEMM per batch row ahead of those steps (M = steps, an
+// efficient shape; the block's result stays in cache), then each step adds h_{t-1} W_hh^T with
+// W_hh packed once per call (gemm_packed: no packing per step; one batch row runs the
+// vector-matrix kernel over the packed panels). Backward: per step one GEMM with the packed
+// [W_ih | W_hh] gives [dx_t | dh_{t-1}]; the weight gradients are one GEMM over all steps after.
+// Every GEMM's rows are independent of how many share the call (gemm.h), so a batch row's
+// results do not depend on the batch size or the thread count.
 #include "cpu/lstm.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -66,7 +70,24 @@ void cell_backward(int64_t H, const T* __restrict a, const T* c, const T* __rest
   }
 }
 
-// [W_ih | W_hh] as one [4H, I+H] matrix, so each step is one product with [x_t | h_{t-1}].
+// Storage kept per thread across calls (a call of one batch row, the streaming case, would
+// otherwise spend ~10% of its time on fresh pages): the packed weights (repacked every call, as
+// they change between training steps) and the forward's pre-activation block. A thread runs one
+// call's (or one chunk's) work at a time, so nothing is shared.
+template <typename T>
+PackedB<T>& kept_packed(int slot) {  // 0: W_ih^T, 1: W_hh^T
+  thread_local PackedB<T> kept[2];
+  return kept[slot];
+}
+template <typename T>
+T* kept_buffer(int64_t n) {
+  thread_local std::vector<T> kept;
+  if (static_cast<int64_t>(kept.size()) < n) kept.resize(n);
+  return kept.data();
+}
+
+// [W_ih | W_hh] as one [4H, I+H] matrix, so that a backward step is one product giving
+// [dx_t | dh_{t-1}].
 template <typename T>
 std::unique_ptr<T[]> concat_weights(const LstmDims& d, const T* w_ih, const T* w_hh) {
   const int64_t K = d.I + d.H;
@@ -78,17 +99,32 @@ std::unique_ptr<T[]> concat_weights(const LstmDims& d, const T* w_ih, const T* w
   return w;
 }
 
+// Steps per input-projection block at inference: the block's pre-activations for the chunk's
+// rows (about kProjectionBytes) stay in cache until its steps read them, and the GEMMs keep
+// M >= kProjectionMinSteps rows (measured: 24 rows run within 25% of 100 rows' speed per row,
+// 6 rows at half of it). All T steps when they fit (one batch row: streaming).
+constexpr int64_t kProjectionBytes = 4 << 20, kProjectionMinSteps = 24;
+int64_t projection_steps(int64_t T, int64_t rows, int64_t G, size_t elem) {
+  const int64_t per_step = std::max<int64_t>(1, rows * G * static_cast<int64_t>(elem));
+  const int64_t steps = std::max(kProjectionMinSteps, kProjectionBytes / per_step);
+  return std::max<int64_t>(1, std::min(T, steps));
+}
+
 }  // namespace
 
-// Per chunk of batch rows and per step: xh = [x_t | h_{t-1}] ([nb, I+H]), z = xh W^T with
-// W = [W_ih | W_hh] (one GEMM, written straight into the step's slice of gates), then the
-// fused cell update, which also writes h_t back into xh for the next step.
+// Per chunk of batch rows, per block of steps: Z = x W_ih^T for the block's steps (one GEMM per
+// row; into the saved gates [T, B, 4H] when training, else a block buffer [nb, steps, 4H]);
+// then per step z_t += h_{t-1} W_hh^T (h_{t-1} read from y, or h0) and the fused cell update,
+// which activates the gates in place and writes h_t into y.
 template <typename T>
 void lstm_forward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, const T* b_ih,
                   const T* b_hh, const T* h0, const T* c0, T* y, T* h_n, T* c_n, T* gates,
                   T* cells) {
-  const int64_t B = d.B, Tn = d.T, I = d.I, H = d.H, G = 4 * H, K = I + H;
-  const auto w = concat_weights(d, w_ih, w_hh);
+  const int64_t B = d.B, Tn = d.T, I = d.I, H = d.H, G = 4 * H;
+  PackedB<T>& wih = kept_packed<T>(0);  // W_ih^T [I, 4H]
+  PackedB<T>& whh = kept_packed<T>(1);  // W_hh^T [H, 4H]
+  wih.pack(true, I, G, w_ih, I);
+  whh.pack(true, H, G, w_hh, H);
   std::vector<T> bias;
   if (b_ih || b_hh) {
     bias.assign(G, T(0));
@@ -97,37 +133,46 @@ void lstm_forward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, c
   const T* bp = bias.empty() ? nullptr : bias.data();
 
   for_batch_chunks(B, batch_chunk_count(B, kMinRowsPerChunk), [&](int64_t, int64_t b0, int64_t b1) {
-    const int64_t nb = b1 - b0;
-    std::vector<T> xh(nb * K, T(0)), tmp(H), zeros(H, T(0));
-    std::vector<T> zbuf(gates ? 0 : nb * G), cbuf(cells ? 0 : nb * H, T(0));  // inference
-    for (int64_t r = 0; r < nb; ++r) {
-      if (h0) std::memcpy(xh.data() + r * K + I, h0 + (b0 + r) * H, sizeof(T) * H);
+    const int64_t nb = b1 - b0;  // training projects all steps at once (the gates hold them)
+    const int64_t steps = gates ? std::max<int64_t>(Tn, 1) : projection_steps(Tn, nb, G, sizeof(T));
+    std::vector<T> tmp(H), zeros(H, T(0)), cbuf(cells ? 0 : nb * H, T(0));
+    T* const zbuf = gates ? nullptr : kept_buffer<T>(nb * steps * G);
+    for (int64_t r = 0; r < nb; ++r)
       if (c0 && !cells) std::memcpy(cbuf.data() + r * H, c0 + (b0 + r) * H, sizeof(T) * H);
-    }
-    for (int64_t t = 0; t < Tn; ++t) {
+    // Row r's pre-activations at step t of the block starting at t0: z_at(t0, t) + r * z_row,
+    // steps z_step apart.
+    const int64_t z_row = gates ? G : steps * G, z_step = gates ? B * G : G;
+    auto z_at = [&](int64_t t0, int64_t t) {
+      return gates ? gates + (t * B + b0) * G : zbuf + (t - t0) * G;
+    };
+    for (int64_t t0 = 0; t0 < Tn; t0 += steps) {
+      const int64_t t1 = std::min(Tn, t0 + steps);
       for (int64_t r = 0; r < nb; ++r)
-        std::memcpy(xh.data() + r * K, x + ((b0 + r) * Tn + t) * I, sizeof(T) * I);
-      T* z = gates ? gates + (t * B + b0) * G : zbuf.data();
-      gemm<T>(false, true, nb, G, K, T(1), xh.data(), K, w.get(), K, T(0), z, G);
-      for (int64_t r = 0; r < nb; ++r) {
-        const int64_t b = b0 + r;
-        const T* cp;
-        T* c;
-        if (cells) {
-          c = cells + (t * B + b) * H;
-          cp = t ? c - B * H : (c0 ? c0 + b * H : zeros.data());
-        } else {
-          c = cbuf.data() + r * H;
-          cp = c;
+        gemm_packed<T>(false, t1 - t0, T(1), x + ((b0 + r) * Tn + t0) * I, I, wih, T(0),
+                       z_at(t0, t0) + r * z_row, z_step);
+      for (int64_t t = t0; t < t1; ++t) {
+        T* z = z_at(t0, t);
+        const T* hp = t ? y + (b0 * Tn + t - 1) * H : h0 ? h0 + b0 * H : nullptr;
+        if (hp) gemm_packed<T>(false, nb, T(1), hp, t ? Tn * H : H, whh, T(1), z, z_row);
+        for (int64_t r = 0; r < nb; ++r) {
+          const int64_t b = b0 + r;
+          const T* cp;
+          T* c;
+          if (cells) {
+            c = cells + (t * B + b) * H;
+            cp = t ? c - B * H : (c0 ? c0 + b * H : zeros.data());
+          } else {
+            c = cbuf.data() + r * H;
+            cp = c;
+          }
+          cell_forward(H, z + r * z_row, bp, cp, c, y + (b * Tn + t) * H, tmp.data());
         }
-        T* h = y + (b * Tn + t) * H;
-        cell_forward(H, z + r * G, bp, cp, c, h, tmp.data());
-        std::memcpy(xh.data() + r * K + I, h, sizeof(T) * H);
       }
     }
     for (int64_t r = 0; r < nb; ++r) {
       const int64_t b = b0 + r;
-      std::memcpy(h_n + b * H, xh.data() + r * K + I, sizeof(T) * H);
+      const T* h_last = Tn ? y + (b * Tn + Tn - 1) * H : h0 ? h0 + b * H : zeros.data();
+      std::memcpy(h_n + b * H, h_last, sizeof(T) * H);
       const T* c_last = !cells ? cbuf.data() + r * H
                         : Tn   ? cells + ((Tn - 1) * B + b) * H
                         : c0   ? c0 + b * H
@@ -138,9 +183,11 @@ void lstm_forward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, c
 }
 
 // The recurrence runs backwards per chunk: dz_t from the saved gates, then one GEMM
-// [dx_t | dh_{t-1}] = dz_t [W_ih | W_hh]. Meanwhile the rows [x_t | h_{t-1}] are gathered
-// time-major so that, after the loop, [dW_ih | dW_hh] += dZ^T [X | H_prev] is one GEMM over all
-// steps; db is the column sum of dZ, kept per chunk.
+// [dx_t | dh_{t-1}] = dz_t [W_ih | W_hh] (packed once per call; only W_hh when dx is not
+// wanted). Meanwhile the rows [x_t | h_{t-1}] are gathered time-major so that, after the loop,
+// [dW_ih | dW_hh] += dZ^T [X | H_prev] is one GEMM over all steps; db is the column sum of dZ,
+// kept per chunk. (Computing dx after the loop instead, as one GEMM, measured slower: the
+// GEMMs over dZ would then pack it four times instead of twice.)
 template <typename T>
 void lstm_backward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, const T* h0,
                    const T* c0, const T* y, const T* gates, const T* cells, const T* dy,
@@ -149,6 +196,8 @@ void lstm_backward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, 
   const int64_t B = d.B, Tn = d.T, I = d.I, H = d.H, G = 4 * H, K = I + H;
   if (!(dx || dw_ih || dw_hh || db_ih || db_hh || dh0 || dc0)) return;
   const auto w = concat_weights(d, w_ih, w_hh);
+  // op(B) of the step GEMM: [W_ih | W_hh] [4H, I+H], or W_hh alone (columns I.. of it)
+  const PackedB<T> wpk(false, G, dx ? K : H, dx ? w.get() : w.get() + I, K);
   auto dZ = scratch<T>(Tn * B * G);  // [T, B, 4H]
   const bool want_dw = dw_ih || dw_hh, want_db = db_ih || db_hh;
   std::unique_ptr<T[]> xh_all;  // [T, B, I+H]: rows [x_t | h_{t-1}] for the weight gradient
@@ -187,14 +236,14 @@ void lstm_backward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, 
       }
       const T* dzt = dZ.get() + (t * B + b0) * G;
       if (dx) {  // [dx_t | dh_{t-1}] = dz_t [W_ih | W_hh]
-        gemm<T>(false, false, nb, K, G, T(1), dzt, G, w.get(), K, T(0), dxh.data(), K);
+        gemm_packed<T>(false, nb, T(1), dzt, G, wpk, T(0), dxh.data(), K);
         for (int64_t r = 0; r < nb; ++r) {
           T* o = dx + ((b0 + r) * Tn + t) * I;
           const T* s = dxh.data() + r * K;
           for (int64_t j = 0; j < I; ++j) o[j] += s[j];
         }
       } else if (t || dh0) {  // dh_{t-1} = dz_t W_hh
-        gemm<T>(false, false, nb, H, G, T(1), dzt, G, w.get() + I, K, T(0), dxh.data() + I, K);
+        gemm_packed<T>(false, nb, T(1), dzt, G, wpk, T(0), dxh.data() + I, K);
       }
     }
     for (int64_t r = 0; r < nb; ++r)

@@ -85,7 +85,7 @@ describe('Detector on onnxruntime', function () {
     const ort = await Detector.load(bundles['dc-vae-alpha'], { backend: 'onnxruntime', threads: 1 });
     try {
       const batch = await ort.scoreBatch(rows);
-      const st = ort.stream({ exact: true });
+      const st = ort.stream();
       const pushed = await Promise.all(rows.map((r) => st.push(r))); // queued: in order
       pushed.forEach((p, i) => {
         const b = batch[i];

@@ -5,8 +5,8 @@
 //   (38 channels as SMD, window 100) and DC-VAE at upstream HEAD's (12 channels as TELCO,
 //   window 128), freshly initialised (weights do not change speed), saved as bundles in a temp dir.
 // - Streaming latency per row (stream.pushSync; onnxruntime: await push) for the LSTM-AE with
-//   window 100: p50/p99 over 1000 pushes after the window is full, one window per call (default)
-//   and { exact: true } (padded to the batch geometry).
+//   window 100: p50/p99 over 1000 pushes after the window is full, one window per call (which
+//   scores bit-identically to batch scoring).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,11 +78,11 @@ export interface StreamLatency {
   p99Ms: number;
 }
 
-async function streamLatency(path: string, series: Series, opts: DetectorOptions & { exact?: boolean }, pushes: number): Promise<{ p50Ms: number; p99Ms: number }> {
+async function streamLatency(path: string, series: Series, opts: DetectorOptions, pushes: number): Promise<{ p50Ms: number; p99Ms: number }> {
   const det = await Detector.load(path, opts);
   try {
     const F = series.columns.length;
-    const st = det.stream({ exact: opts.exact });
+    const st = det.stream();
     const row = (i: number) => series.data.subarray((i % series.rows) * F, (i % series.rows + 1) * F);
     const sync = det.backendName === 'native';
     let i = 0;
@@ -126,10 +126,8 @@ export async function benchInferenceRows(threadsList = [1, 2], reps = 3, pushes 
       }
       if (m.kind !== 'lstm-ae') continue;
       for (const threads of threadsList) {
-        for (const exact of [false, true]) {
-          const r = await streamLatency(path, series, { backend: 'native', threads, exact }, exact ? pushes / 4 : pushes);
-          stream.push({ name: `native pushSync${exact ? ', exact' : ''}`, threads, ...r });
-        }
+        const n = await streamLatency(path, series, { backend: 'native', threads }, pushes);
+        stream.push({ name: 'native pushSync', threads, ...n });
         const r = await streamLatency(path, series, { backend: 'onnxruntime', threads }, pushes / 2);
         stream.push({ name: 'onnxruntime await push', threads, ...r });
       }
