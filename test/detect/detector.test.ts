@@ -19,7 +19,7 @@ import { RowError } from '../../lib/detect/rows';
 import { pointScores, scoreWindows } from '../../lib/detect/score';
 import { saveBundle } from '../../lib/io/bundle';
 import { alphaScoring } from '../../tools/cli/alpha';
-import { COLUMNS, makeBundle, rowOf, series, writeCsv } from './detector_fixture';
+import { COLUMNS, rowOf, series, useBundles, writeCsv } from './detector_fixture';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'vigil.js');
 
@@ -62,15 +62,8 @@ function assertMatchesReference(results: RowResult[], ref: ReturnType<typeof ref
 
 describe('Detector.scoreBatch', function () {
   this.timeout(120000);
-  let dir: string;
-  const bundles: Record<string, string> = {};
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-detector-'));
-    bundles['lstm-ae'] = makeBundle(dir, 'lstm-ae');
-    bundles['dc-vae'] = makeBundle(dir, 'dc-vae');
-    bundles['dc-vae-alpha'] = makeBundle(dir, 'dc-vae', { alpha: true, name: 'dc-vae-alpha' });
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const ctx = useBundles('vigil-detector-');
+  const bundles = ctx.bundles;
 
   for (const name of ['lstm-ae', 'dc-vae', 'dc-vae-alpha']) {
     it(`${name}: bit-identical to the pre-Detector batch path of vigil detect (scores, flags, top channels)`, async () => {
@@ -95,12 +88,12 @@ describe('Detector.scoreBatch', function () {
 
   it('equals `vigil detect` row by row (lstm-ae and dc-vae with alphas), the CLI format kept', async () => {
     const s = series(200, 6);
-    writeCsv(join(dir, 'test.csv'), s);
+    writeCsv(join(ctx.dir, 'test.csv'), s);
     for (const name of ['lstm-ae', 'dc-vae-alpha']) {
-      const r = spawnSync(process.execPath, [BIN, 'detect', '--model', bundles[name], '--data', 'test.csv', '--timestamp', 'time', '--out', 'scores.csv', '--top', '2'], { cwd: dir, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [BIN, 'detect', '--model', bundles[name], '--data', 'test.csv', '--timestamp', 'time', '--out', 'scores.csv', '--top', '2'], { cwd: ctx.dir, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, name === 'lstm-ae' ? /200 rows scored, \d+ flagged at threshold/ : /200 rows scored, \d+ flagged by per-channel alphas \(fixed\)/);
-      const lines = readFileSync(join(dir, 'scores.csv'), 'utf8').trim().split('\n');
+      const lines = readFileSync(join(ctx.dir, 'scores.csv'), 'utf8').trim().split('\n');
       assert.equal(lines[0], 'row,time,score,flag,top_channels');
       const det = await Detector.load(bundles[name]);
       const results = await det.scoreBatch(Array.from({ length: s.rows }, (_, i) => rowOf(s, i)), { top: 2, timestamps: s.timestamps });
@@ -195,7 +188,7 @@ describe('Detector.scoreBatch', function () {
 
   it('an unknown model kind is a clear error', async () => {
     const det = loadDetector(bundles['lstm-ae']);
-    const path = join(dir, 'nope.vigil');
+    const path = join(ctx.dir, 'nope.vigil');
     saveBundle(path, { kind: 'nope', config: det.config, tensors: det.model.stateDict(), sections: { ...det.info } as Record<string, unknown> });
     det.model.dispose();
     await assert.rejects(Detector.load(path), /unknown model "nope" \(known: lstm-ae, dc-vae\)/);

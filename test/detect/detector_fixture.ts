@@ -1,7 +1,8 @@
 // Small detector bundles for the Detector, stream and service tests: freshly initialised models
 // (weights do not matter for equality tests) with a scaler fitted on generated rows, a
 // threshold near the median score (so both flags occur) and, for DC-VAE, optional alphas.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import '../../models';
@@ -70,4 +71,17 @@ export function writeCsv(path: string, s: Series): void {
 export function rowOf(s: Series, r: number): number[] {
   const F = s.columns.length;
   return Array.from(s.data.subarray(r * F, (r + 1) * F));
+}
+
+/** The three test bundles (lstm-ae, dc-vae, dc-vae-alpha) in a temp folder made before and removed after the suite. */
+export function useBundles(prefix: string): { dir: string; bundles: Record<string, string> } {
+  const ctx = { dir: '', bundles: {} as Record<string, string> };
+  before(() => {
+    ctx.dir = mkdtempSync(join(tmpdir(), prefix));
+    ctx.bundles['lstm-ae'] = makeBundle(ctx.dir, 'lstm-ae');
+    ctx.bundles['dc-vae'] = makeBundle(ctx.dir, 'dc-vae');
+    ctx.bundles['dc-vae-alpha'] = makeBundle(ctx.dir, 'dc-vae', { alpha: true, name: 'dc-vae-alpha' });
+  });
+  after(() => rmSync(ctx.dir, { recursive: true, force: true }));
+  return ctx;
 }

@@ -12,7 +12,7 @@ import type { Decision, RowResult } from '../../lib/detect/decide';
 import { native } from '../../lib/binding';
 import { Detector } from '../../lib/detect/detector';
 import { RowError } from '../../lib/detect/rows';
-import { makeBundle, rowOf, series } from './detector_fixture';
+import { rowOf, series, useBundles } from './detector_fixture';
 
 function pushAll(det: Detector, rows: number[][], opts = {}, times?: ArrayLike<number>): RowResult[] {
   const st = det.stream(opts);
@@ -21,17 +21,10 @@ function pushAll(det: Detector, rows: number[][], opts = {}, times?: ArrayLike<n
 
 describe('Detector.stream', function () {
   this.timeout(120000);
-  let dir: string;
-  const bundles: Record<string, string> = {};
+  const ctx = useBundles('vigil-stream-');
+  const bundles = ctx.bundles;
   const s = series(160);
   const rows = Array.from({ length: s.rows }, (_, r) => rowOf(s, r));
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-stream-'));
-    bundles['lstm-ae'] = makeBundle(dir, 'lstm-ae');
-    bundles['dc-vae'] = makeBundle(dir, 'dc-vae');
-    bundles['dc-vae-alpha'] = makeBundle(dir, 'dc-vae', { alpha: true, name: 'dc-vae-alpha' });
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const name of ['lstm-ae', 'dc-vae', 'dc-vae-alpha']) {
     it(`${name}: pushing row by row gives exactly the batch results`, async () => {
