@@ -257,10 +257,10 @@ describe('fit', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
     const t0 = Date.now();
-    const r = await fit(model, sineData(600, 3, 8, 50), { ...BASE, epochs: 8, generator: gen });
+    const r = await fit(model, sineData(600, 3, 8, 50), { ...BASE, epochs: 24, generator: gen });
     const ms = Date.now() - t0;
     clearInterval(timer);
-    assert.equal(r.history.length, 8);
+    assert.equal(r.history.length, 24);
     assert.ok(ms > 150, `the work should take a while to prove anything (took ${ms} ms)`);
     // a blocked loop gives 0 ticks; a free one about ms/5 (one batch takes ~2 ms)
     assert.ok(ticks >= ms / 5 / 4, `${ticks} timer ticks in ${ms} ms`);
