@@ -4,63 +4,24 @@ draw, Gaussian NLL + KL) and one scoring pass (eval mode, z = z_mean, |x - mu| /
 last step) timed the same way. Prints one JSON line {"train_ms": ..., "score_ms": ...}.
 Usage: torch_dc_vae.py THREADS WARMUP REPS BATCH SCORE_BATCH CONFIG_JSON"""
 import json
-import math
+import os
 import sys
 
 import torch
-import torch.nn.functional as F
 
 from torch_common import model_step_ms, uniform
 
 
-class CausalConv(torch.nn.Module):
-    def __init__(self, cin, cout, k, d):
-        super().__init__()
-        self.pad = (k - 1) * d
-        self.conv = torch.nn.Conv1d(cin, cout, k, dilation=d)
-
-    def forward(self, x):
-        return self.conv(F.pad(x, (self.pad, 0)))
-
-
-class DcVae(torch.nn.Module):
-    def __init__(self, cfg):
-        super().__init__()
-        k, m, j = cfg["kernel"], cfg["inputs"], cfg["latent"]
-        self.enc = torch.nn.ModuleList()
-        self.dec = torch.nn.ModuleList()
-        bn = lambda n: torch.nn.BatchNorm1d(n, momentum=cfg["bnMomentum"], eps=cfg["bnEps"])
-        width = m
-        for layer in cfg["encoder"]:
-            self.enc.append(torch.nn.ModuleList([CausalConv(width, layer["units"], k, layer["dilation"]), bn(layer["units"])]))
-            width = layer["units"]
-        self.z_mean = CausalConv(width, j, k, cfg["latentDilation"])
-        self.z_log_var = CausalConv(width, j, k, cfg["latentDilation"])
-        width = j
-        for layer in cfg["decoder"]:
-            self.dec.append(torch.nn.ModuleList([CausalConv(width, layer["units"], k, layer["dilation"]), bn(layer["units"])]))
-            width = layer["units"]
-        self.x_mean = CausalConv(width, m, k, cfg["outputDilation"])
-        self.x_log_var = CausalConv(width, m, k, cfg["outputDilation"])
-
-    def forward(self, x):
-        h = x.transpose(1, 2)
-        for conv, bn in self.enc:
-            h = bn(torch.tanh(conv(h)))
-        zm, zlv = self.z_mean(h), self.z_log_var(h)
-        h = zm + torch.exp(0.5 * zlv) * torch.randn_like(zm) if self.training else zm
-        for conv, bn in self.dec:
-            h = bn(F.elu(conv(h)))
-        return zm, zlv, self.x_mean(h), self.x_log_var(h)
+# The model is the fixture generator's (tools/fixtures/dc_vae.py), so the peer the bench times is
+# the one the fixtures prove Vigil's model equal to (variance floor and loss reduction included).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from dc_vae import DcVae  # noqa: E402
 
 
 def elbo_loss(model, x):
-    """The negative ELBO of a training step: Gaussian NLL of x plus the KL term, both means."""
-    zm, zlv, mu, lv = model(x)
-    xt = x.transpose(1, 2)
-    nll = (0.5 * (lv + (xt - mu) ** 2 * torch.exp(-lv) + math.log(2 * math.pi))).mean()
-    kl = (-0.5 * (1 + zlv - zm ** 2 - torch.exp(zlv))).mean()
-    return nll + kl
+    """The negative ELBO of a training step with a fresh reparameterised draw."""
+    eps = torch.randn(x.shape[0], model.cfg["latent"], x.shape[1], device=x.device)
+    return model.loss(x, eps)[0]
 
 
 def last_step_scores(model, xs):
