@@ -40,7 +40,19 @@ export const REDUCE_OP = { sum: 0, mean: 1, max: 2 } as const;
 export type ReduceOp = keyof typeof REDUCE_OP;
 export const RNG_DIST = { uniform: 0, normal: 1 } as const;
 
+/** The addon's handle of a native inference plan (vigil/inference_plan.h); see lib/nn/inference_plan.ts. */
+export interface NativeInferencePlan {
+  addLstm(wIh: NativeTensor, wHh: NativeTensor, bIh: NativeTensor | null, bHh: NativeTensor | null, lastOnly: boolean): void;
+  addBatchNorm(mean: NativeTensor, variance: NativeTensor, gamma: NativeTensor | null, beta: NativeTensor | null, eps: number): void;
+  addLinear(w: NativeTensor, bias: NativeTensor | null): void;
+  addRepeat(): void;
+  outputSize(errors: boolean): number;
+  run(x: Float32Array, batch: number, errors: boolean, out: Float32Array): void;
+  free(): void;
+}
+
 export interface NativeBinding {
+  InferencePlan: new (inputs: number, window: number) => NativeInferencePlan;
   alloc(device: 0 | 1, nbytes: number): NativeStorage;
   write(t: T, src: Float32Array | Float64Array): void;
   read(t: T, dst: Float32Array | Float64Array): void;

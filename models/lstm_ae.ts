@@ -3,7 +3,7 @@
 //   decoder: Dense 64 (linear) -> BN -> repeat T -> LSTM 64 -> BN -> LSTM 128 -> BN -> Dense F per step
 // BatchNorm is channels-last with Keras's defaults (momentum 0.99, i.e. 0.01 in PyTorch's
 // convention, eps 1e-3), as the seed used Keras.
-import { BatchNorm1d, Linear, LSTM, Module } from '../lib/nn';
+import { BatchNorm1d, InferencePlan, Linear, LSTM, Module } from '../lib/nn';
 import { mean, square, sub } from '../lib/ops';
 import { mseLoss } from '../lib/ops/losses';
 import { repeat, slice, unsqueeze } from '../lib/ops/shape';
@@ -99,6 +99,32 @@ export class LstmAe extends Module implements AnomalyModel {
     h = repeat(unsqueeze(d, 1), [1, window, 1]);
     this.decLstm.forEach((lstm, i) => (h = this.decBn[i].forward(lstm.forward(h).output)));
     return this.out.forward(h);
+  }
+
+  /** forward() in eval mode as one native call; its errors output is channelErrors. */
+  inferencePlan(): InferencePlan {
+    const { inputs, window } = this.config;
+    const plan = new InferencePlan(inputs, window);
+    try {
+      const last = this.encLstm.length - 1;
+      this.encLstm.forEach((lstm, i) => {
+        lstm.toPlan(plan, i === last);
+        this.encBn[i].toPlan(plan);
+      });
+      this.toLatent.toPlan(plan);
+      this.fromLatent.toPlan(plan);
+      this.latentBn.toPlan(plan);
+      plan.repeat();
+      this.decLstm.forEach((lstm, i) => {
+        lstm.toPlan(plan);
+        this.decBn[i].toPlan(plan);
+      });
+      this.out.toPlan(plan);
+      return plan;
+    } catch (e) {
+      plan.dispose();
+      throw e;
+    }
   }
 
   /**

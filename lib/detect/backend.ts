@@ -2,6 +2,9 @@
 // write either the per-channel errors [P, F] or the Gaussian (mu, sigma) of each window's last
 // step [P, F] (alpha rule).
 // - native: the model itself (lib/ tensors, the addon); synchronous, so a stream's push can be.
+//   On the CPU, a model with an inferencePlan (LSTM-AE) computes its errors in one native call
+//   over weights packed when the backend is made (a snapshot, as the ONNX export is); other
+//   models and outputs run op by op.
 // - onnxruntime: the model exported by lib/onnx (exportDetectorOnnx) and run by its OnnxRunner
 //   on onnxruntime-node's CPU or CUDA provider; asynchronous. Loaded on first use (require), so
 //   the native path never loads onnxruntime.
@@ -10,6 +13,7 @@ import { native } from '../binding';
 import { requireDevice, Tensor, tidy } from '../tensor';
 import type { WindowOut } from './decide';
 import type { LoadedDetector } from './detector_bundle';
+import type { InferencePlan } from '../nn/inference_plan';
 import type { AnomalyModel } from './model';
 
 export type BackendName = 'native' | 'onnxruntime';
@@ -33,10 +37,14 @@ interface GaussianModel extends AnomalyModel {
 export class NativeBackend implements Backend {
   readonly name = 'native' as const;
   readonly sync = true;
+  private plan: InferencePlan | null = null;
 
   /** `owned`: dispose() frees the model (a Detector that loaded the bundle itself). */
   constructor(private readonly model: AnomalyModel, private readonly shape: { T: number; F: number }, private readonly owned: boolean, readonly device: 'cpu' | 'cuda') {
     model.eval();
+    const planned = device === 'cpu' && typeof model.inferencePlan === 'function' &&
+      model.parameters().every((p) => p.dtype === 'float32');
+    if (planned) this.plan = model.inferencePlan!();
   }
 
   static create(det: LoadedDetector, opts: { device?: 'cpu' | 'cuda'; threads?: number }, owned: boolean): NativeBackend {
@@ -56,6 +64,10 @@ export class NativeBackend implements Backend {
 
   runSync(x: Float32Array, P: number, out: WindowOut): void {
     const { T, F } = this.shape;
+    if (this.plan && out.errors && !out.mu) {
+      this.plan.run(x, P, true, out.errors);
+      return;
+    }
     noGrad(() =>
       tidy(() => {
         const t = Tensor.empty([P, T, F], { device: this.device });
@@ -76,6 +88,8 @@ export class NativeBackend implements Backend {
   }
 
   async dispose(): Promise<void> {
+    this.plan?.dispose();
+    this.plan = null;
     if (this.owned) this.model.dispose();
   }
 }

@@ -2,6 +2,7 @@
 // rebuilds a model from its kind name. Models (models/) register themselves here, so lib/ can
 // load a bundle without importing the model zoo (arrows point down: models -> lib).
 import type { Module } from '../nn';
+import type { InferencePlan } from '../nn/inference_plan';
 import type { Generator } from '../random';
 import type { Tensor } from '../tensor';
 
@@ -14,6 +15,11 @@ export interface AnomalyModel extends Module {
   channelErrors(x: Tensor): Tensor;
   /** How a window's score comes from its channel errors: their mean (default) or their max. */
   readonly scoreReduction?: 'mean' | 'max';
+  /**
+   * The eval-mode forward as one native call (a snapshot of the current weights) whose
+   * `errors` output equals channelErrors; models without one are scored op by op.
+   */
+  inferencePlan?(): InferencePlan;
 }
 
 export interface ModelKind<C = any, M extends AnomalyModel = AnomalyModel> {

@@ -1,5 +1,6 @@
 import { batchNorm } from '../ops/batch_norm';
 import type { GraphBuilder } from '../onnx/builder';
+import type { InferencePlan } from './inference_plan';
 import { Tensor } from '../tensor';
 import { Module } from './module';
 
@@ -45,6 +46,12 @@ export class BatchNorm1d extends Module {
       axis, gamma: this.weight, beta: this.bias, runningMean: this.runningMean, runningVar: this.runningVar,
       training: this.training || !this.runningMean, momentum: this.momentum, eps: this.eps,
     });
+  }
+  /** Adds the eval-mode transform to an inference plan, which normalises the last axis. */
+  toPlan(plan: InferencePlan): void {
+    if (!this.runningMean || !this.runningVar) throw new Error('BatchNorm1d: no running statistics for an inference plan (trackRunningStats is off, so eval uses batch statistics)');
+    if (this.channelAxis !== -1) throw new Error(`BatchNorm1d: an inference plan normalises the last axis (channelAxis -1), not ${this.channelAxis}`);
+    plan.batchNorm(this.runningMean, this.runningVar, this.weight, this.bias, this.eps);
   }
   /**
    * ONNX (eval statistics): channel axis 1 is ONNX's own BatchNormalization; a channels-last

@@ -7,3 +7,4 @@ export { Dropout } from './dropout';
 export { Sequential, type Layer } from './sequential';
 export { Tanh, Sigmoid, ReLU, LeakyReLU, ELU, SELU } from './activation';
 export { uniformInit, glorotUniform } from './init';
+export { InferencePlan } from './inference_plan';

@@ -1,5 +1,6 @@
 import { linear } from '../ops/linear';
 import type { GraphBuilder } from '../onnx/builder';
+import type { InferencePlan } from './inference_plan';
 import { transpose2d } from '../onnx/layout';
 import { Generator } from '../random';
 import { Tensor } from '../tensor';
@@ -23,6 +24,9 @@ export class Linear extends Module {
   }
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+  toPlan(plan: InferencePlan): void {
+    plan.linear(this.weight, this.bias);
   }
   /** ONNX: MatMul with W^T (any leading axes) + Add of the bias. */
   toOnnx(g: GraphBuilder, x: string, prefix = 'linear'): string {

@@ -2,6 +2,7 @@ import { lstm } from '../ops/lstm';
 import { dropout } from '../ops/dropout';
 import { concat, slice, unsqueeze } from '../ops/shape';
 import type { GraphBuilder } from '../onnx/builder';
+import type { InferencePlan } from './inference_plan';
 import { onnxGateOrder } from '../onnx/layout';
 import { Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
@@ -68,6 +69,13 @@ export class LSTM extends Module {
       cs.push(unsqueeze(r.cN, 0));
     }
     return { output: out, state: { h: concat(hs, 0), c: concat(cs, 0) } };
+  }
+
+  /** Adds every layer to an inference plan (zero initial state); lastOnly: the top layer hands on its final step only. */
+  toPlan(plan: InferencePlan, lastOnly = false): void {
+    for (let l = 0; l < this.numLayers; l++)
+      plan.lstm(this.param(`weight_ih_l${l}`)!, this.param(`weight_hh_l${l}`)!, this.param(`bias_ih_l${l}`),
+        this.param(`bias_hh_l${l}`), lastOnly && l === this.numLayers - 1);
   }
 
   /**

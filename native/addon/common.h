@@ -58,6 +58,7 @@ void register_basic(Napi::Env env, Napi::Object exports);
 void register_math(Napi::Env env, Napi::Object exports);
 void register_nn(Napi::Env env, Napi::Object exports);
 void register_train(Napi::Env env, Napi::Object exports);
+void register_inference_plan(Napi::Env env, Napi::Object exports);
 
 }  // namespace vigil::addon
 

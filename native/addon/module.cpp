@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_math(env, exports);
   register_nn(env, exports);
   register_train(env, exports);
+  register_inference_plan(env, exports);
   return exports;
 }
 }  // namespace vigil::addon

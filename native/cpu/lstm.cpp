@@ -75,9 +75,9 @@ void cell_backward(int64_t H, const T* __restrict a, const T* c, const T* __rest
 // they change between training steps) and the forward's pre-activation block. A thread runs one
 // call's (or one chunk's) work at a time, so nothing is shared.
 template <typename T>
-PackedB<T>& kept_packed(int slot) {  // 0: W_ih^T, 1: W_hh^T
-  thread_local PackedB<T> kept[2];
-  return kept[slot];
+LstmPacked<T>& kept_packed() {
+  thread_local LstmPacked<T> kept;
+  return kept;
 }
 template <typename T>
 T* kept_buffer(int64_t n) {
@@ -112,71 +112,109 @@ int64_t projection_steps(int64_t T, int64_t rows, int64_t G, size_t elem) {
 
 }  // namespace
 
-// Per chunk of batch rows, per block of steps: Z = x W_ih^T for the block's steps (one GEMM per
-// row; into the saved gates [T, B, 4H] when training, else a block buffer [nb, steps, 4H]);
-// then per step z_t += h_{t-1} W_hh^T (h_{t-1} read from y, or h0) and the fused cell update,
-// which activates the gates in place and writes h_t into y.
+template <typename T>
+void LstmPacked<T>::pack(int64_t I_, int64_t H_, const T* w_ih, const T* w_hh, const T* b_ih,
+                         const T* b_hh) {
+  I = I_;
+  H = H_;
+  const int64_t G = 4 * H;
+  this->w_ih.pack(true, I, G, w_ih, I);
+  this->w_hh.pack(true, H, G, w_hh, H);
+  bias.clear();
+  if (b_ih || b_hh) {
+    bias.assign(G, T(0));
+    for (int64_t j = 0; j < G; ++j) bias[j] = (b_ih ? b_ih[j] : T(0)) + (b_hh ? b_hh[j] : T(0));
+  }
+}
+
+// Per block of steps: Z = x W_ih^T for the block's steps (one GEMM per row into a block buffer
+// [nb, steps, 4H]; with x_step = 0 one row's product copied to every step), then per step
+// z_t += h_{t-1} W_hh^T (h_{t-1} read from y, or h0) and the fused cell update, which activates
+// the gates in place and writes h_t into y.
+template <typename T>
+void lstm_infer(const LstmPacked<T>& w, int64_t nb, int64_t Tn, const T* x, int64_t x_row,
+                int64_t x_step, const T* h0, const T* c0, T* y, T* h_n, T* c_n) {
+  const int64_t H = w.H, G = 4 * H;
+  const T* bp = w.bias.empty() ? nullptr : w.bias.data();
+  const int64_t steps = projection_steps(Tn, nb, G, sizeof(T));
+  T* const zbuf = kept_buffer<T>(nb * steps * G);
+  std::vector<T> tmp(H), cbuf(nb * H, T(0));
+  if (c0) std::memcpy(cbuf.data(), c0, sizeof(T) * nb * H);
+  const int64_t z_row = steps * G;  // row r's pre-activations at step t: zbuf + r*z_row + (t-t0)*G
+  for (int64_t t0 = 0; t0 < Tn; t0 += steps) {
+    const int64_t t1 = std::min(Tn, t0 + steps);
+    for (int64_t r = 0; r < nb; ++r) {
+      T* z = zbuf + r * z_row;
+      if (x_step) {
+        gemm_packed<T>(false, t1 - t0, T(1), x + r * x_row + t0 * x_step, x_step, w.w_ih, T(0), z, G);
+      } else {
+        gemm_packed<T>(false, 1, T(1), x + r * x_row, w.I, w.w_ih, T(0), z, G);
+        for (int64_t t = t0 + 1; t < t1; ++t) std::memcpy(z + (t - t0) * G, z, sizeof(T) * G);
+      }
+    }
+    for (int64_t t = t0; t < t1; ++t) {
+      T* z = zbuf + (t - t0) * G;
+      const T* hp = t ? y + (t - 1) * H : h0;
+      if (hp) gemm_packed<T>(false, nb, T(1), hp, t ? Tn * H : H, w.w_hh, T(1), z, z_row);
+      for (int64_t r = 0; r < nb; ++r) {
+        T* c = cbuf.data() + r * H;
+        cell_forward(H, z + r * z_row, bp, c, c, y + (r * Tn + t) * H, tmp.data());
+      }
+    }
+  }
+  for (int64_t r = 0; r < nb; ++r) {
+    const T* h_last = Tn ? y + (r * Tn + Tn - 1) * H : h0 ? h0 + r * H : nullptr;
+    if (h_n) {
+      if (h_last)
+        std::memcpy(h_n + r * H, h_last, sizeof(T) * H);
+      else
+        std::fill(h_n + r * H, h_n + (r + 1) * H, T(0));
+    }
+    if (c_n) std::memcpy(c_n + r * H, cbuf.data() + r * H, sizeof(T) * H);
+  }
+}
+
+// Training: per chunk of batch rows, Z = x W_ih^T for all steps into the saved gates [T, B, 4H]
+// (one GEMM per row), then per step z_t += h_{t-1} W_hh^T and the cell update, which keeps c_t
+// in cells. Inference (no gates): lstm_infer per chunk with the weights packed for this call.
 template <typename T>
 void lstm_forward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, const T* b_ih,
                   const T* b_hh, const T* h0, const T* c0, T* y, T* h_n, T* c_n, T* gates,
                   T* cells) {
   const int64_t B = d.B, Tn = d.T, I = d.I, H = d.H, G = 4 * H;
-  PackedB<T>& wih = kept_packed<T>(0);  // W_ih^T [I, 4H]
-  PackedB<T>& whh = kept_packed<T>(1);  // W_hh^T [H, 4H]
-  wih.pack(true, I, G, w_ih, I);
-  whh.pack(true, H, G, w_hh, H);
-  std::vector<T> bias;
-  if (b_ih || b_hh) {
-    bias.assign(G, T(0));
-    for (int64_t j = 0; j < G; ++j) bias[j] = (b_ih ? b_ih[j] : T(0)) + (b_hh ? b_hh[j] : T(0));
+  LstmPacked<T>& w = kept_packed<T>();
+  w.pack(I, H, w_ih, w_hh, b_ih, b_hh);
+  const int64_t chunks = batch_chunk_count(B, kMinRowsPerChunk);
+  if (!gates) {
+    for_batch_chunks(B, chunks, [&](int64_t, int64_t b0, int64_t b1) {
+      lstm_infer(w, b1 - b0, Tn, x + b0 * Tn * I, Tn * I, I, h0 ? h0 + b0 * H : nullptr,
+                 c0 ? c0 + b0 * H : nullptr, y + b0 * Tn * H, h_n + b0 * H, c_n + b0 * H);
+    });
+    return;
   }
-  const T* bp = bias.empty() ? nullptr : bias.data();
-
-  for_batch_chunks(B, batch_chunk_count(B, kMinRowsPerChunk), [&](int64_t, int64_t b0, int64_t b1) {
-    const int64_t nb = b1 - b0;  // training projects all steps at once (the gates hold them)
-    const int64_t steps = gates ? std::max<int64_t>(Tn, 1) : projection_steps(Tn, nb, G, sizeof(T));
-    std::vector<T> tmp(H), zeros(H, T(0)), cbuf(cells ? 0 : nb * H, T(0));
-    T* const zbuf = gates ? nullptr : kept_buffer<T>(nb * steps * G);
+  const T* bp = w.bias.empty() ? nullptr : w.bias.data();
+  for_batch_chunks(B, chunks, [&](int64_t, int64_t b0, int64_t b1) {
+    const int64_t nb = b1 - b0;
+    std::vector<T> tmp(H), zeros(H, T(0));
     for (int64_t r = 0; r < nb; ++r)
-      if (c0 && !cells) std::memcpy(cbuf.data() + r * H, c0 + (b0 + r) * H, sizeof(T) * H);
-    // Row r's pre-activations at step t of the block starting at t0: z_at(t0, t) + r * z_row,
-    // steps z_step apart.
-    const int64_t z_row = gates ? G : steps * G, z_step = gates ? B * G : G;
-    auto z_at = [&](int64_t t0, int64_t t) {
-      return gates ? gates + (t * B + b0) * G : zbuf + (t - t0) * G;
-    };
-    for (int64_t t0 = 0; t0 < Tn; t0 += steps) {
-      const int64_t t1 = std::min(Tn, t0 + steps);
-      for (int64_t r = 0; r < nb; ++r)
-        gemm_packed<T>(false, t1 - t0, T(1), x + ((b0 + r) * Tn + t0) * I, I, wih, T(0),
-                       z_at(t0, t0) + r * z_row, z_step);
-      for (int64_t t = t0; t < t1; ++t) {
-        T* z = z_at(t0, t);
-        const T* hp = t ? y + (b0 * Tn + t - 1) * H : h0 ? h0 + b0 * H : nullptr;
-        if (hp) gemm_packed<T>(false, nb, T(1), hp, t ? Tn * H : H, whh, T(1), z, z_row);
-        for (int64_t r = 0; r < nb; ++r) {
-          const int64_t b = b0 + r;
-          const T* cp;
-          T* c;
-          if (cells) {
-            c = cells + (t * B + b) * H;
-            cp = t ? c - B * H : (c0 ? c0 + b * H : zeros.data());
-          } else {
-            c = cbuf.data() + r * H;
-            cp = c;
-          }
-          cell_forward(H, z + r * z_row, bp, cp, c, y + (b * Tn + t) * H, tmp.data());
-        }
+      gemm_packed<T>(false, Tn, T(1), x + (b0 + r) * Tn * I, I, w.w_ih, T(0),
+                     gates + (b0 + r) * G, B * G);
+    for (int64_t t = 0; t < Tn; ++t) {
+      T* z = gates + (t * B + b0) * G;
+      const T* hp = t ? y + (b0 * Tn + t - 1) * H : h0 ? h0 + b0 * H : nullptr;
+      if (hp) gemm_packed<T>(false, nb, T(1), hp, t ? Tn * H : H, w.w_hh, T(1), z, G);
+      for (int64_t r = 0; r < nb; ++r) {
+        const int64_t b = b0 + r;
+        T* c = cells + (t * B + b) * H;
+        const T* cp = t ? c - B * H : (c0 ? c0 + b * H : zeros.data());
+        cell_forward(H, z + r * G, bp, cp, c, y + (b * Tn + t) * H, tmp.data());
       }
     }
     for (int64_t r = 0; r < nb; ++r) {
       const int64_t b = b0 + r;
       const T* h_last = Tn ? y + (b * Tn + Tn - 1) * H : h0 ? h0 + b * H : zeros.data();
       std::memcpy(h_n + b * H, h_last, sizeof(T) * H);
-      const T* c_last = !cells ? cbuf.data() + r * H
-                        : Tn   ? cells + ((Tn - 1) * B + b) * H
-                        : c0   ? c0 + b * H
-                               : zeros.data();
+      const T* c_last = Tn ? cells + ((Tn - 1) * B + b) * H : c0 ? c0 + b * H : zeros.data();
       std::memcpy(c_n + b * H, c_last, sizeof(T) * H);
     }
   });
@@ -274,6 +312,9 @@ void lstm_backward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, 
 }
 
 #define VIGIL_LSTM_INSTANTIATE(T)                                                                \
+  template struct LstmPacked<T>;                                                                 \
+  template void lstm_infer<T>(const LstmPacked<T>&, int64_t, int64_t, const T*, int64_t,         \
+                              int64_t, const T*, const T*, T*, T*, T*);                          \
   template void lstm_forward<T>(const LstmDims&, const T*, const T*, const T*, const T*,         \
                                 const T*, const T*, const T*, T*, T*, T*, T*, T*);               \
   template void lstm_backward<T>(const LstmDims&, const T*, const T*, const T*, const T*,        \

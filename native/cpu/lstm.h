@@ -1,12 +1,33 @@
 // One LSTM layer over a whole sequence (the math is in vigil/ops.h, vigil_lstm_forward).
 #pragma once
 #include <cstdint>
+#include <vector>
+
+#include "cpu/gemm.h"
 
 namespace vigil::cpu {
 
 struct LstmDims {
   int64_t B, T, I, H;  // batch, time, input features, hidden size
 };
+
+// An LSTM layer's weights in the kernels' layout: packed once, then read by any number of
+// inference calls (an inference plan keeps them; the op repacks per call).
+template <typename T>
+struct LstmPacked {
+  int64_t I = 0, H = 0;
+  PackedB<T> w_ih, w_hh;  // W_ih^T [I, 4H], W_hh^T [H, 4H]
+  std::vector<T> bias;    // b_ih + b_hh; empty when both are null
+  void pack(int64_t I, int64_t H, const T* w_ih, const T* w_hh, const T* b_ih, const T* b_hh);
+};
+
+// Inference for nb batch rows on the calling thread: row r's input at step t is
+// x + r * x_row + t * x_step (x_step = 0: the same input at every step, projected once).
+// y [nb, T, H]; h0, c0 [nb, H] or null (zeros); h_n, c_n [nb, H] or null. The same arithmetic
+// as lstm_forward, whose inference path it is: a row's result depends only on its own inputs.
+template <typename T>
+void lstm_infer(const LstmPacked<T>& w, int64_t nb, int64_t T_steps, const T* x, int64_t x_row,
+                int64_t x_step, const T* h0, const T* c0, T* y, T* h_n, T* c_n);
 
 // Shapes as in ops.h; b_ih, b_hh, h0, c0 may be null; gates and cells are both null
 // (inference) or both set (training, saved for backward).
