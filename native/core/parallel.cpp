@@ -7,6 +7,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "vigil/tensor.h"
 
@@ -154,6 +157,30 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
     if (b < e) fn(b, e);
   };
   if (!pool().run(chunks, task)) fn(begin, end);  // pool busy with another caller
+}
+
+bool run_team(int n, const std::function<void(int)>& fn) {
+  if (n < 1 || t_in_pool_task || num_threads() < n || pool().size() < n) return false;
+  if (n == 1) {
+    fn(0);
+    return true;
+  }
+  return pool().run(n, fn);
+}
+
+void TeamBarrier::wait() {
+  const uint64_t g = generation_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+    arrived_.store(0, std::memory_order_relaxed);
+    generation_.store(g + 1, std::memory_order_release);
+    return;
+  }
+  while (generation_.load(std::memory_order_acquire) == g) {
+    if (aborted_.load(std::memory_order_acquire)) throw std::runtime_error("a team member failed");
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+  }
 }
 
 }  // namespace vigil

@@ -19,11 +19,21 @@ namespace {
 // GMAC/s, 16 rows 48, 8 rows 32).
 constexpr int64_t kRowAlign = 6, kSubRows = 24, kMinRowsPerChunk = 8;
 
+// A batch too small to split by rows (one chunk) is split by hidden units instead: a team of
+// kTeam threads runs each LSTM step together, each member streaming its part of W_hh from its
+// own core's cache. One batch row's step is bound by reading W_hh (128 x 512 floats: 256 KB from
+// L2 per step, ~2.4 us), so halving the bytes per core halves the step, less a barrier.
+constexpr int kTeam = 2;
+
+// Per thread, reused across calls (no fresh pages); 64-byte aligned, so that team members
+// writing neighbouring unit ranges of a row share no cache line at the cut.
 template <typename T>
-T* kept_buffer(int slot, int64_t n) {  // per thread, reused across calls (no fresh pages)
+T* kept_buffer(int slot, int64_t n) {
+  constexpr int64_t pad = 64 / sizeof(T);
   thread_local std::vector<T> kept[2];
-  if (static_cast<int64_t>(kept[slot].size()) < n) kept[slot].resize(n);
-  return kept[slot].data();
+  if (static_cast<int64_t>(kept[slot].size()) < n + pad) kept[slot].resize(n + pad);
+  const auto at = reinterpret_cast<uintptr_t>(kept[slot].data());
+  return kept[slot].data() + ((64 - at % 64) % 64) / sizeof(T);
 }
 
 std::string mismatch(const char* step, const char* what, int64_t want, int64_t got) {
@@ -50,6 +60,7 @@ std::string InferencePlan<T>::add_lstm(int64_t I, int64_t H, const T* w_ih, cons
   s.last_only = last_only;
   s.lstm = std::make_unique<LstmPacked<T>>();
   s.lstm->pack(I, H, w_ih, w_hh, b_ih, b_hh);
+  s.parts = lstm_parts(*s.lstm, w_ih, w_hh, kTeam);
   steps_.push_back(std::move(s));
   form_ = {!last_only, false, H};
   max_width_ = std::max(max_width_, H);
@@ -117,19 +128,38 @@ void InferencePlan<T>::run(const T* x, int64_t B, bool errors, T* out) const {
   const int64_t per = window_ * inputs_, out_per = output_size(errors);
   const int64_t groups = (B + kRowAlign - 1) / kRowAlign;
   const int64_t chunks = std::min(groups, batch_chunk_count(B, kMinRowsPerChunk));
+  const bool cut = std::all_of(steps_.begin(), steps_.end(),
+                               [](const Step& s) { return s.kind != Kind::Lstm || !s.parts.empty(); });
+  if (chunks == 1 && B > 0 && B <= kSubRows && cut && num_threads() >= kTeam) {
+    const int64_t cap = B * window_ * max_width_;
+    T* const buf[2] = {kept_buffer<T>(0, cap), kept_buffer<T>(1, cap)};
+    TeamBarrier team(kTeam);
+    const bool ran = run_team(kTeam, [&](int member) {
+      try {
+        run_rows(x, B, errors, out, buf, member, &team);
+      } catch (...) {
+        team.abort();
+        throw;
+      }
+    });
+    if (ran) return;  // else the pool is busy: run alone
+  }
   for_batch_chunks(groups, chunks, [&](int64_t, int64_t g0, int64_t g1) {
     const int64_t b0 = g0 * kRowAlign, b1 = std::min(B, g1 * kRowAlign);
     for (int64_t r = b0; r < b1; r += kSubRows) {
-      const int64_t nb = std::min(kSubRows, b1 - r);
-      run_rows(x + r * per, nb, errors, out + r * out_per);
+      const int64_t nb = std::min(kSubRows, b1 - r), cap = nb * window_ * max_width_;
+      T* const buf[2] = {kept_buffer<T>(0, cap), kept_buffer<T>(1, cap)};
+      run_rows(x + r * per, nb, errors, out + r * out_per, buf, 0, nullptr);
     }
   });
 }
 
 template <typename T>
-void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out) const {
-  const int64_t Tn = window_, cap = nb * Tn * max_width_;
-  T* buf[2] = {kept_buffer<T>(0, cap), kept_buffer<T>(1, cap)};
+void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out, T* const buf[2],
+                                int member, TeamBarrier* team) const {
+  const int64_t Tn = window_;
+  const bool lead = member == 0;  // writes every step but its own units of the LSTMs
+  const std::function<void()> step_done = [team] { team->wait(); };
   int next = 0;
   const T* cur = x;
   Form f{true, false, inputs_};
@@ -137,18 +167,23 @@ void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out) con
   auto rows = [&](const Form& g) { return g.seq && !g.repeated ? nb * Tn : nb; };
   for (const Step& s : steps_) {
     T* dst = buf[next];
+    const int64_t x_row = f.repeated ? f.width : Tn * f.width, x_step = f.repeated ? 0 : f.width;
     switch (s.kind) {
       case Kind::Lstm:
-        lstm_infer<T>(*s.lstm, nb, Tn, cur, f.repeated ? f.width : Tn * f.width,
-                   f.repeated ? 0 : f.width, nullptr, nullptr, dst, nullptr, nullptr);
-        if (s.last_only)  // row r's final step moves to row r of a [nb, H] matrix
+        if (team) {
+          team->wait();  // the lead's previous steps wrote cur
+          lstm_infer_part<T>(s.parts[member], s.in, s.out, nb, Tn, cur, x_row, x_step, dst, step_done);
+        } else {
+          lstm_infer<T>(*s.lstm, nb, Tn, cur, x_row, x_step, nullptr, nullptr, dst, nullptr, nullptr);
+        }
+        if (s.last_only && lead)  // row r's final step moves to row r of a [nb, H] matrix
           for (int64_t r = 0; r < nb; ++r)
             std::memmove(dst + r * s.out, dst + (r * Tn + Tn - 1) * s.out, sizeof(T) * s.out);
         f = {!s.last_only, false, s.out};
         break;
       case Kind::BatchNorm: {
         const int64_t n = rows(f), C = s.in;
-        for (int64_t i = 0; i < n; ++i) {
+        for (int64_t i = 0; lead && i < n; ++i) {
           const T* xr = cur + i * C;
           T* yr = dst + i * C;
           for (int64_t c = 0; c < C; ++c) yr[c] = (xr[c] - s.mean[c]) * s.scale[c] + s.shift[c];
@@ -157,9 +192,11 @@ void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out) con
       }
       case Kind::Linear: {
         const int64_t n = rows(f);
-        if (!s.bias.empty())
-          for (int64_t i = 0; i < n; ++i) std::copy(s.bias.begin(), s.bias.end(), dst + i * s.out);
-        gemm_packed<T>(false, n, T(1), cur, s.in, s.w, s.bias.empty() ? T(0) : T(1), dst, s.out);
+        if (lead) {
+          if (!s.bias.empty())
+            for (int64_t i = 0; i < n; ++i) std::copy(s.bias.begin(), s.bias.end(), dst + i * s.out);
+          gemm_packed<T>(false, n, T(1), cur, s.in, s.w, s.bias.empty() ? T(0) : T(1), dst, s.out);
+        }
         f.width = s.out;
         break;
       }
@@ -170,6 +207,7 @@ void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out) con
     cur = dst;
     next ^= 1;
   }
+  if (!lead) return;
   const int64_t F = inputs_;
   if (errors) {  // mean over steps of (y - x)^2, each square rounded as the square op rounds it
     const double scale = 1.0 / static_cast<double>(Tn);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "cpu/gemm.h"
 #include "cpu/lstm.h"
 
@@ -52,6 +53,7 @@ class InferencePlan {
     bool last_only = false;
     int64_t in = 0, out = 0;
     std::unique_ptr<LstmPacked<T>> lstm;
+    std::vector<LstmPart<T>> parts;  // the units cut for a team (empty: this layer cannot be cut)
     PackedB<T> w;                    // linear: w^T [in, out]
     std::vector<T> bias, mean, scale, shift;
   };
@@ -61,7 +63,11 @@ class InferencePlan {
     bool repeated;  // a sequence whose steps are all equal, kept as one vector per row
     int64_t width;
   };
-  void run_rows(const T* x, int64_t nb, bool errors, T* out) const;
+  // Runs the chain for nb windows into out. Solo (team == nullptr): this thread does all of it
+  // with its own buffers. In a team: every member runs its units of each LSTM; member 0 runs
+  // the other steps; buf is the team's shared pair of activation buffers.
+  void run_rows(const T* x, int64_t nb, bool errors, T* out, T* const buf[2], int member,
+                TeamBarrier* team) const;
 
   int64_t inputs_, window_;
   std::vector<Step> steps_;

@@ -174,6 +174,62 @@ void lstm_infer(const LstmPacked<T>& w, int64_t nb, int64_t Tn, const T* x, int6
   }
 }
 
+template <typename T>
+std::vector<LstmPart<T>> lstm_parts(const LstmPacked<T>& w, const T* w_ih, const T* w_hh,
+                                    int parts) {
+  const int64_t I = w.I, H = w.H, n = parts > 0 ? H / parts : 0;
+  std::vector<LstmPart<T>> out;
+  if (parts < 1 || n * parts != H || n % 8) return out;
+  std::vector<T> wi(4 * n * I), wh(4 * n * H);  // the part's rows of W_ih and W_hh
+  for (int p = 0; p < parts; ++p) {
+    LstmPart<T> part;
+    part.u0 = p * n;
+    part.u1 = part.u0 + n;
+    for (int64_t g = 0; g < 4; ++g)
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t row = g * H + part.u0 + j, at = g * n + j;
+        std::memcpy(wi.data() + at * I, w_ih + row * I, sizeof(T) * I);
+        std::memcpy(wh.data() + at * H, w_hh + row * H, sizeof(T) * H);
+        if (!w.bias.empty()) part.bias.push_back(w.bias[row]);
+      }
+    part.w_ih.pack(true, I, 4 * n, wi.data(), I);
+    part.w_hh.pack(true, H, 4 * n, wh.data(), H);
+    out.push_back(std::move(part));
+  }
+  return out;
+}
+
+// lstm_infer's arithmetic on a subset of the gate columns: the projection of all steps at
+// once ([nb, T, 4n] per member), then per step the member's columns of h_{t-1} W_hh^T and the
+// cell update of its units.
+template <typename T>
+void lstm_infer_part(const LstmPart<T>& p, int64_t I, int64_t H, int64_t nb, int64_t Tn,
+                     const T* x, int64_t x_row, int64_t x_step, T* y,
+                     const std::function<void()>& step_done) {
+  const int64_t n = p.u1 - p.u0, G = 4 * n, z_row = Tn * G;
+  const T* bp = p.bias.empty() ? nullptr : p.bias.data();
+  T* const zbuf = kept_buffer<T>(nb * z_row);
+  std::vector<T> tmp(n), cbuf(nb * n, T(0));
+  for (int64_t r = 0; r < nb; ++r) {
+    T* z = zbuf + r * z_row;
+    if (x_step) {
+      gemm_packed<T>(false, Tn, T(1), x + r * x_row, x_step, p.w_ih, T(0), z, G);
+    } else {
+      gemm_packed<T>(false, 1, T(1), x + r * x_row, I, p.w_ih, T(0), z, G);
+      for (int64_t t = 1; t < Tn; ++t) std::memcpy(z + t * G, z, sizeof(T) * G);
+    }
+  }
+  for (int64_t t = 0; t < Tn; ++t) {
+    T* z = zbuf + t * G;
+    if (t) gemm_packed<T>(false, nb, T(1), y + (t - 1) * H, Tn * H, p.w_hh, T(1), z, z_row);
+    for (int64_t r = 0; r < nb; ++r) {
+      T* c = cbuf.data() + r * n;
+      cell_forward(n, z + r * z_row, bp, c, c, y + (r * Tn + t) * H + p.u0, tmp.data());
+    }
+    step_done();
+  }
+}
+
 // Training: per chunk of batch rows, Z = x W_ih^T for all steps into the saved gates [T, B, 4H]
 // (one GEMM per row), then per step z_t += h_{t-1} W_hh^T and the cell update, which keeps c_t
 // in cells. Inference (no gates): lstm_infer per chunk with the weights packed for this call.
@@ -313,6 +369,9 @@ void lstm_backward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, 
 
 #define VIGIL_LSTM_INSTANTIATE(T)                                                                \
   template struct LstmPacked<T>;                                                                 \
+  template std::vector<LstmPart<T>> lstm_parts<T>(const LstmPacked<T>&, const T*, const T*, int); \
+  template void lstm_infer_part<T>(const LstmPart<T>&, int64_t, int64_t, int64_t, int64_t,        \
+                                   const T*, int64_t, int64_t, T*, const std::function<void()>&); \
   template void lstm_infer<T>(const LstmPacked<T>&, int64_t, int64_t, const T*, int64_t,         \
                               int64_t, const T*, const T*, T*, T*, T*);                          \
   template void lstm_forward<T>(const LstmDims&, const T*, const T*, const T*, const T*,         \

@@ -1,6 +1,7 @@
 // One LSTM layer over a whole sequence (the math is in vigil/ops.h, vigil_lstm_forward).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "cpu/gemm.h"
@@ -28,6 +29,31 @@ struct LstmPacked {
 template <typename T>
 void lstm_infer(const LstmPacked<T>& w, int64_t nb, int64_t T_steps, const T* x, int64_t x_row,
                 int64_t x_step, const T* h0, const T* c0, T* y, T* h_n, T* c_n);
+
+// Hidden units [u0, u1) of an LSTM layer, for one member of a team of threads that runs a
+// small batch's recurrence together: the gate columns (i, f, g, o) of those units, packed.
+template <typename T>
+struct LstmPart {
+  int64_t u0 = 0, u1 = 0;
+  PackedB<T> w_ih, w_hh;  // [I, 4n] and [H, 4n], n = u1 - u0, columns gate-major
+  std::vector<T> bias;
+};
+
+// Cuts the units into `parts` equal parts; each must be a multiple of 8 units (the activations'
+// vector width, so that an element's arithmetic does not depend on the cut). Empty when H
+// does not divide so.
+template <typename T>
+std::vector<LstmPart<T>> lstm_parts(const LstmPacked<T>& w, const T* w_ih, const T* w_hh,
+                                    int parts);
+
+// One member's share of lstm_infer (same arguments; h0, c0 zero, no final state): every row,
+// the member's units. After each step the member calls step_done(), which must return only
+// when every member has written its units of h_t (a barrier): the next step reads all of them.
+// The result equals lstm_infer's bit for bit.
+template <typename T>
+void lstm_infer_part(const LstmPart<T>& p, int64_t I, int64_t H, int64_t nb, int64_t T_steps,
+                     const T* x, int64_t x_row, int64_t x_step, T* y,
+                     const std::function<void()>& step_done);
 
 // Shapes as in ops.h; b_ih, b_hh, h0, c0 may be null; gates and cells are both null
 // (inference) or both set (training, saved for backward).

@@ -46,24 +46,31 @@ describe('InferencePlan', () => {
   const before = native.getNumThreads();
   after(() => native.setNumThreads(before));
 
+  // Hidden sizes that are multiples of 16 let a batch too small to split by rows (< 16 windows
+  // on 2 threads) be split by hidden units over a team of threads; the 8-wide ones cannot.
+  const sizes = {
+    'hidden sizes 16 and 32 (cut by units)': { window: 12, encoder: [16, 16], latent: 4, decoderDense: 16, decoder: [16, 32] },
+    'hidden size 8 (not cut)': { window: 12, encoder: [16, 8], latent: 4, decoderDense: 8, decoder: [8, 16] },
+  };
   for (const threads of [1, 2])
-    it(`gives the LSTM-AE's channel errors bit for bit at batch 1, 5, 7 and 31 (${threads} thread(s))`, () => {
-      native.setNumThreads(threads);
-      const m = lstmAe({ window: 12, encoder: [16, 8], latent: 4, decoderDense: 8, decoder: [8, 16] });
-      const plan = m.inferencePlan();
-      try {
-        for (const B of [1, 5, 7, 31]) {
-          const x = wave(B * 12 * 5, B);
-          const want = opErrors(m, x, B);
-          const got = plan.run(x, B, true);
-          assert.deepEqual(Array.from(got), Array.from(want), `batch ${B}`);
-          assert.ok(want.every((v) => v > 0 && Number.isFinite(v)));
+    for (const [label, config] of Object.entries(sizes))
+      it(`gives the LSTM-AE's channel errors bit for bit at batch 1, 5, 7 and 31, ${label}, ${threads} thread(s)`, () => {
+        native.setNumThreads(threads);
+        const m = lstmAe(config);
+        const plan = m.inferencePlan();
+        try {
+          for (const B of [1, 5, 7, 31]) {
+            const x = wave(B * 12 * 5, B);
+            const want = opErrors(m, x, B);
+            const got = plan.run(x, B, true);
+            assert.deepEqual(Array.from(got), Array.from(want), `batch ${B}`);
+            assert.ok(want.every((v) => v > 0 && Number.isFinite(v)));
+          }
+        } finally {
+          plan.dispose();
+          m.dispose();
         }
-      } finally {
-        plan.dispose();
-        m.dispose();
-      }
-    });
+      });
 
   it('gives the reconstruction (errors off) equal to forward(); rows do not depend on their neighbours', () => {
     const m = lstmAe({ window: 9, encoder: [12], latent: 3, decoderDense: 6, decoder: [6, 10] });
