@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -46,6 +47,7 @@ class Pool {
       pending_ = n;
       error_ = nullptr;
       ++generation_;
+      posted_.store(generation_, std::memory_order_release);
     }
     cv_.notify_all();
     drain();
@@ -74,9 +76,19 @@ class Pool {
     }
   }
 
+  // After its last task a worker polls for new work for kSpin before it sleeps: a caller
+  // running short jobs back to back (a stream's pushes, each one team run of ~0.5 ms) then finds
+  // it awake instead of paying a wake-up (25-200 us on a VM) every time.
   void worker_loop(int) {
     uint64_t seen = 0;
     for (;;) {
+      const auto until = std::chrono::steady_clock::now() + kSpin;
+      while (posted_.load(std::memory_order_acquire) == seen &&
+             std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+        for (int i = 0; i < 32; ++i) _mm_pause();
+#endif
+      }
       {
         std::unique_lock<std::mutex> l(m_);
         cv_.wait(l, [&] { return stop_ || (generation_ != seen && task_); });
@@ -107,6 +119,8 @@ class Pool {
   std::atomic<int> next_{0};
   int pending_ = 0;
   uint64_t generation_ = 0;
+  std::atomic<uint64_t> posted_{0};  // generation_, readable without the lock
+  static constexpr std::chrono::microseconds kSpin{200};
   bool stop_ = false;
   std::exception_ptr error_;
 };
