@@ -48,6 +48,7 @@ export interface NativeInferencePlan {
   addRepeat(): void;
   outputSize(errors: boolean): number;
   run(x: Float32Array, batch: number, errors: boolean, out: Float32Array): void;
+  runSeries(rows: Float32Array, batch: number, errors: boolean, out: Float32Array): void;
   free(): void;
 }
 

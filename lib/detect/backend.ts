@@ -25,6 +25,12 @@ export interface Backend {
   readonly sync: boolean;
   /** Runs P windows; x holds exactly P * T * F values; out's arrays exactly P * F. */
   runSync(x: Float32Array, P: number, out: WindowOut): void;
+  /**
+   * Runs the P windows of consecutive rows (rows: (P + T - 1) * F values, window p starts at
+   * row p) without their copies, when this backend can for this output: true when done, false
+   * to be given the windows (runSync/run) instead.
+   */
+  runSeriesSync?(rows: Float32Array, P: number, out: WindowOut): boolean;
   run(x: Float32Array, P: number, out: WindowOut): Promise<void>;
   dispose(): Promise<void>;
 }
@@ -85,6 +91,12 @@ export class NativeBackend implements Backend {
 
   async run(x: Float32Array, P: number, out: WindowOut): Promise<void> {
     this.runSync(x, P, out);
+  }
+
+  runSeriesSync(rows: Float32Array, P: number, out: WindowOut): boolean {
+    if (!this.plan || !out.errors || out.mu) return false;
+    this.plan.runSeries(rows, P, true, out.errors);
+    return true;
   }
 
   async dispose(): Promise<void> {

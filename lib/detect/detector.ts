@@ -176,7 +176,7 @@ export class Detector {
   async scoreSeries(series: Series): Promise<SeriesScores> {
     const job = this.begin(series);
     for (let c = job.next(); c; c = job.next()) {
-      await this.backend.run(c.x, c.n, c.out);
+      if (!this.backend.runSeriesSync?.(c.rows, c.n, c.out)) await this.backend.run(job.windows(c), c.n, c.out);
       job.commit(c);
       if (!job.done) await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -187,7 +187,7 @@ export class Detector {
   scoreSeriesSync(series: Series): SeriesScores {
     const job = this.begin(series);
     for (let c = job.next(); c; c = job.next()) {
-      this.backend.runSync(c.x, c.n, c.out);
+      if (!this.backend.runSeriesSync?.(c.rows, c.n, c.out)) this.backend.runSync(job.windows(c), c.n, c.out);
       job.commit(c);
     }
     return job.result;
@@ -223,8 +223,10 @@ export class Detector {
     const outs = new Map<number, WindowOut>();
     const idx = new Int32Array(width);
     let b = 0;
-    type Chunk = { x: Float32Array; n: number; b: number; out: WindowOut };
-    return {
+    // A chunk's windows are copied out of the scaled rows only when the backend or the alpha
+    // rule (which reads each window's last step) needs them; `rows` is the chunk's span.
+    type Chunk = { rows: Float32Array; x: Float32Array | null; n: number; b: number; out: WindowOut };
+    const job = {
       result,
       get done() {
         return b >= windows.count;
@@ -232,15 +234,22 @@ export class Detector {
       next(): Chunk | null {
         if (b >= windows.count) return null;
         const n = Math.min(width, windows.count - b);
-        for (let i = 0; i < n; i++) idx[i] = b + i;
-        windows.batch(idx.subarray(0, n), x);
         if (!outs.has(n)) outs.set(n, rule.outputs(n));
-        return { x: x.subarray(0, n * T * F), n, b, out: outs.get(n)! };
+        return { rows: scaled.data.subarray(b * F, (b + n + T - 1) * F), x: null, n, b, out: outs.get(n)! };
+      },
+      windows(c: Chunk): Float32Array {
+        if (!c.x) {
+          for (let i = 0; i < c.n; i++) idx[i] = c.b + i;
+          windows.batch(idx.subarray(0, c.n), x);
+          c.x = x.subarray(0, c.n * T * F);
+        }
+        return c.x;
       },
       commit(c: Chunk): void {
-        rule.decide(c.x, c.n, c.out, result, windows.endRow(c.b));
+        rule.decide(rule.rule === 'alpha' ? job.windows(c) : x.subarray(0, 0), c.n, c.out, result, windows.endRow(c.b));
         b += c.n;
       },
     };
+    return job;
   }
 }

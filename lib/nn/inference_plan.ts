@@ -58,6 +58,18 @@ export class InferencePlan {
     return y;
   }
 
+  /**
+   * The `batch` windows of consecutive rows of one series (rows: (batch + window - 1) * inputs
+   * floats; window b starts at row b): run()'s results for them bit for bit, without copying
+   * them, and with each row projected into the first LSTM once instead of once per window.
+   * Needs a chain whose first step is an LSTM.
+   */
+  runSeries(rows: Float32Array, batch: number, errors: boolean, out?: Float32Array): Float32Array {
+    const y = out ?? new Float32Array(batch * this.outputSize(errors));
+    this.live().runSeries(rows, batch, errors, y);
+    return y;
+  }
+
   dispose(): void {
     this.handle?.free();
     this.handle = null;

@@ -1,7 +1,8 @@
 // InferencePlan: the JS handle of a vigil_inference_plan (vigil/inference_plan.h).
 //   new InferencePlan(inputs, window); addLstm(wIh, wHh, bIh, bHh, lastOnly);
 //   addBatchNorm(mean, var, gamma, beta, eps); addLinear(w, bias); addRepeat();
-//   outputSize(errors); run(x: Float32Array, batch, errors, out: Float32Array); free().
+//   outputSize(errors); run(x: Float32Array, batch, errors, out: Float32Array);
+//   runSeries(rows: Float32Array, batch, errors, out: Float32Array); free().
 // free() releases the packed weights at once; the GC finaliser is the backstop.
 #include "addon/common.h"
 #include "vigil/inference_plan.h"
@@ -11,7 +12,7 @@ namespace {
 
 float* float_array(const Napi::Value& v, const char* name, int64_t* len) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw Napi::TypeError::New(v.Env(), std::string("InferencePlan.run: ") + name + " must be a Float32Array");
+    throw Napi::TypeError::New(v.Env(), std::string("InferencePlan: ") + name + " must be a Float32Array");
   Napi::Float32Array a = v.As<Napi::Float32Array>();
   *len = static_cast<int64_t>(a.ElementLength());
   return a.Data();
@@ -26,7 +27,9 @@ class Plan : public Napi::ObjectWrap<Plan> {
                         InstanceMethod("addLinear", &Plan::AddLinear),
                         InstanceMethod("addRepeat", &Plan::AddRepeat),
                         InstanceMethod("outputSize", &Plan::OutputSize),
-                        InstanceMethod("run", &Plan::Run), InstanceMethod("free", &Plan::Free)});
+                        InstanceMethod("run", &Plan::Run),
+                        InstanceMethod("runSeries", &Plan::RunSeries),
+                        InstanceMethod("free", &Plan::Free)});
   }
 
   explicit Plan(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Plan>(info) {
@@ -71,6 +74,14 @@ class Plan : public Napi::ObjectWrap<Plan> {
     const float* x = float_array(info[0], "x", &x_len);
     float* out = float_array(info[3], "out", &out_len);
     check(a.env(), vigil_inference_plan_run(live(a.env()), x, x_len, a.i64(1), a.flag(2), out, out_len));
+    return info.Env().Undefined();
+  }
+  Napi::Value RunSeries(const Napi::CallbackInfo& info) {
+    Args a(info);
+    int64_t rows_len = 0, out_len = 0;
+    const float* rows = float_array(info[0], "rows", &rows_len);
+    float* out = float_array(info[3], "out", &out_len);
+    check(a.env(), vigil_inference_plan_run_series(live(a.env()), rows, rows_len, a.i64(1), a.flag(2), out, out_len));
     return info.Env().Undefined();
   }
   Napi::Value Free(const Napi::CallbackInfo& info) {

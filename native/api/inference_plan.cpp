@@ -107,24 +107,52 @@ extern "C" int64_t vigil_inference_plan_output_size(const vigil_inference_plan* 
   return plan ? plan->impl.output_size(errors != 0) : 0;
 }
 
+namespace {
+
+// Checks a run's buffers (want_x: the floats x must hold).
+vigil_status check_run(const vigil_inference_plan* plan, const float* x, int64_t x_len,
+                       int64_t want_x, int64_t batch, int errors, const float* out,
+                       int64_t out_len, const char* what) {
+  if (!plan || (!x && x_len) || (!out && out_len))
+    return fail(VIGIL_ERR_ARG, kOp, std::string(what) + ": plan, x and out are required");
+  const auto& p = plan->impl;
+  if (batch < 0) return fail(VIGIL_ERR_ARG, kOp, std::string(what) + ": batch must be >= 0");
+  if (errors && !p.reconstructs())
+    return fail(VIGIL_ERR_ARG, kOp,
+                std::string(what) + ": errors need a chain that ends in a sequence of the input's shape [window, " +
+                    std::to_string(p.inputs()) + "]");
+  const int64_t want_out = batch * p.output_size(errors != 0);
+  if (x_len != want_x || out_len != want_out)
+    return fail(VIGIL_ERR_SHAPE, kOp,
+                std::string(what) + ": " + std::to_string(batch) + " windows need x of " + std::to_string(want_x) +
+                    " and out of " + std::to_string(want_out) + " floats, got " +
+                    std::to_string(x_len) + " and " + std::to_string(out_len));
+  return VIGIL_OK;
+}
+
+}  // namespace
+
 extern "C" vigil_status vigil_inference_plan_run(const vigil_inference_plan* plan, const float* x,
                                                  int64_t x_len, int64_t batch, int errors,
                                                  float* out, int64_t out_len) {
   return guarded(kOp, [&]() -> vigil_status {
-    if (!plan || !x || !out) return fail(VIGIL_ERR_ARG, kOp, "run: plan, x and out are required");
-    const auto& p = plan->impl;
-    if (batch < 0) return fail(VIGIL_ERR_ARG, kOp, "run: batch must be >= 0");
-    if (errors && !p.reconstructs())
-      return fail(VIGIL_ERR_ARG, kOp,
-                  "run: errors need a chain that ends in a sequence of the input's shape [window, " +
-                      std::to_string(p.inputs()) + "]");
-    const int64_t want_x = batch * p.window() * p.inputs(), want_out = batch * p.output_size(errors != 0);
-    if (x_len != want_x || out_len != want_out)
-      return fail(VIGIL_ERR_SHAPE, kOp,
-                  "run: " + std::to_string(batch) + " windows need x of " + std::to_string(want_x) +
-                      " and out of " + std::to_string(want_out) + " floats, got " +
-                      std::to_string(x_len) + " and " + std::to_string(out_len));
-    p.run(x, batch, errors != 0, out);
+    const int64_t want_x = plan ? batch * plan->impl.window() * plan->impl.inputs() : 0;
+    VIGIL_CHECK(check_run(plan, x, x_len, want_x, batch, errors, out, out_len, "run"));
+    plan->impl.run(x, batch, errors != 0, out);
+    return VIGIL_OK;
+  });
+}
+
+extern "C" vigil_status vigil_inference_plan_run_series(const vigil_inference_plan* plan,
+                                                        const float* rows, int64_t rows_len,
+                                                        int64_t batch, int errors, float* out,
+                                                        int64_t out_len) {
+  return guarded(kOp, [&]() -> vigil_status {
+    const int64_t want_x = plan && batch > 0 ? (batch + plan->impl.window() - 1) * plan->impl.inputs() : 0;
+    VIGIL_CHECK(check_run(plan, rows, rows_len, want_x, batch, errors, out, out_len, "run_series"));
+    if (!plan->impl.starts_with_lstm())
+      return fail(VIGIL_ERR_ARG, kOp, "run_series: needs a chain whose first step is an LSTM");
+    if (batch) plan->impl.run_series(rows, batch, errors != 0, out);
     return VIGIL_OK;
   });
 }

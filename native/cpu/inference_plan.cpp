@@ -36,6 +36,13 @@ T* kept_buffer(int slot, int64_t n) {
   return kept[slot].data() + ((64 - at % 64) % 64) / sizeof(T);
 }
 
+template <typename T>
+T* kept_projection(int64_t n) {  // a series' projected rows, per thread
+  thread_local std::vector<T> kept;
+  if (static_cast<int64_t>(kept.size()) < n) kept.resize(n);
+  return kept.data();
+}
+
 std::string mismatch(const char* step, const char* what, int64_t want, int64_t got) {
   return std::string(step) + ": " + what + " " + std::to_string(got) + " does not match the " +
          std::to_string(want) + " the chain carries here";
@@ -113,6 +120,11 @@ std::string InferencePlan<T>::add_repeat() {
 }
 
 template <typename T>
+bool InferencePlan<T>::starts_with_lstm() const {
+  return !steps_.empty() && steps_.front().kind == Kind::Lstm;
+}
+
+template <typename T>
 bool InferencePlan<T>::reconstructs() const {
   return form_.seq && form_.width == inputs_;
 }
@@ -124,8 +136,8 @@ int64_t InferencePlan<T>::output_size(bool errors) const {
 }
 
 template <typename T>
-void InferencePlan<T>::run(const T* x, int64_t B, bool errors, T* out) const {
-  const int64_t per = window_ * inputs_, out_per = output_size(errors);
+void InferencePlan<T>::run(const T* x, int64_t x_row, int64_t B, bool errors, T* out) const {
+  const int64_t out_per = output_size(errors);
   const int64_t groups = (B + kRowAlign - 1) / kRowAlign;
   const int64_t chunks = std::min(groups, batch_chunk_count(B, kMinRowsPerChunk));
   const bool cut = std::all_of(steps_.begin(), steps_.end(),
@@ -136,7 +148,7 @@ void InferencePlan<T>::run(const T* x, int64_t B, bool errors, T* out) const {
     TeamBarrier team(kTeam);
     const bool ran = run_team(kTeam, [&](int member) {
       try {
-        run_rows(x, B, errors, out, buf, member, &team);
+        run_rows(x, x_row, B, errors, out, buf, member, &team);
       } catch (...) {
         team.abort();
         throw;
@@ -149,14 +161,14 @@ void InferencePlan<T>::run(const T* x, int64_t B, bool errors, T* out) const {
     for (int64_t r = b0; r < b1; r += kSubRows) {
       const int64_t nb = std::min(kSubRows, b1 - r), cap = nb * window_ * max_width_;
       T* const buf[2] = {kept_buffer<T>(0, cap), kept_buffer<T>(1, cap)};
-      run_rows(x + r * per, nb, errors, out + r * out_per, buf, 0, nullptr);
+      run_rows(x + r * x_row, x_row, nb, errors, out + r * out_per, buf, 0, nullptr);
     }
   });
 }
 
 template <typename T>
-void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out, T* const buf[2],
-                                int member, TeamBarrier* team) const {
+void InferencePlan<T>::run_rows(const T* x, int64_t x_row, int64_t nb, bool errors, T* out,
+                                T* const buf[2], int member, TeamBarrier* team) const {
   const int64_t Tn = window_;
   const bool lead = member == 0;  // writes every step but its own units of the LSTMs
   const std::function<void()> step_done = [team] { team->wait(); };
@@ -167,14 +179,22 @@ void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out, T* 
   auto rows = [&](const Form& g) { return g.seq && !g.repeated ? nb * Tn : nb; };
   for (const Step& s : steps_) {
     T* dst = buf[next];
-    const int64_t x_row = f.repeated ? f.width : Tn * f.width, x_step = f.repeated ? 0 : f.width;
+    const bool input = cur == x;  // windows may overlap (a series): x_row apart, not T rows
+    const int64_t row = input ? x_row : f.repeated ? f.width : Tn * f.width,
+                  step = f.repeated ? 0 : f.width;
     switch (s.kind) {
       case Kind::Lstm:
         if (team) {
           team->wait();  // the lead's previous steps wrote cur
-          lstm_infer_part<T>(s.parts[member], s.in, s.out, nb, Tn, cur, x_row, x_step, dst, step_done);
+          lstm_infer_part<T>(s.parts[member], s.in, s.out, nb, Tn, cur, row, step, dst, step_done);
+        } else if (input && row < Tn * step) {  // overlapping windows: project each row once
+          const int64_t n_rows = (nb - 1) * row / step + Tn, G = 4 * s.out;
+          T* z = kept_projection<T>(n_rows * G);
+          gemm_packed<T>(false, n_rows, T(1), cur, step, s.lstm->w_ih, T(0), z, G);
+          lstm_infer<T>(*s.lstm, nb, Tn, z, row / step * G, G, nullptr, nullptr, dst, nullptr,
+                        nullptr, true);
         } else {
-          lstm_infer<T>(*s.lstm, nb, Tn, cur, x_row, x_step, nullptr, nullptr, dst, nullptr, nullptr);
+          lstm_infer<T>(*s.lstm, nb, Tn, cur, row, step, nullptr, nullptr, dst, nullptr, nullptr);
         }
         if (s.last_only && lead)  // row r's final step moves to row r of a [nb, H] matrix
           for (int64_t r = 0; r < nb; ++r)
@@ -216,7 +236,7 @@ void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out, T* 
       std::fill(acc.begin(), acc.end(), 0.0);
       for (int64_t t = 0; t < Tn; ++t) {
         const T* y = cur + (f.repeated ? r : r * Tn + t) * F;
-        const T* xr = x + (r * Tn + t) * F;
+        const T* xr = x + r * x_row + t * F;
         for (int64_t c = 0; c < F; ++c) {
           const T d = y[c] - xr[c];
           const T sq = d * d;
@@ -232,7 +252,7 @@ void InferencePlan<T>::run_rows(const T* x, int64_t nb, bool errors, T* out, T* 
     if (f.repeated)
       for (int64_t t = 0; t < Tn; ++t) std::memcpy(out + r * per + t * f.width, cur + r * f.width, sizeof(T) * f.width);
     else
-      std::memcpy(out + r * per, cur + r * per, sizeof(T) * per);
+      std::memcpy(out + r * per, cur == x ? x + r * x_row : cur + r * per, sizeof(T) * per);
   }
 }
 

@@ -40,11 +40,18 @@ class InferencePlan {
   int64_t output_size(bool errors) const;
   // Whether the chain ends in a sequence of the input's shape (what `errors` needs).
   bool reconstructs() const;
+  // Whether the first step is an LSTM (what run_series needs: it reads overlapping windows).
+  bool starts_with_lstm() const;
 
   // x [B, window, inputs] -> out [B, output_size(errors)]: the final activation, or with
   // errors the mean over steps of (output - x)^2 per channel (as mean(square(sub(y, x)), 1)).
   // Batch rows are split over the thread pool; each thread runs the whole chain on its rows.
-  void run(const T* x, int64_t B, bool errors, T* out) const;
+  void run(const T* x, int64_t B, bool errors, T* out) const { run(x, window_ * inputs_, B, errors, out); }
+  // The same for the B windows of consecutive rows of one series, rows [B + window - 1, inputs]:
+  // window b is rows b .. b + window - 1 (stride 1), with no copy. The first LSTM's input
+  // projection is computed once per row instead of once per window and step: bit-identical,
+  // as a GEMM row does not depend on the rows beside it.
+  void run_series(const T* rows, int64_t B, bool errors, T* out) const { run(rows, inputs_, B, errors, out); }
 
  private:
   enum class Kind { Lstm, BatchNorm, Linear, Repeat };
@@ -66,8 +73,11 @@ class InferencePlan {
   // Runs the chain for nb windows into out. Solo (team == nullptr): this thread does all of it
   // with its own buffers. In a team: every member runs its units of each LSTM; member 0 runs
   // the other steps; buf is the team's shared pair of activation buffers.
-  void run_rows(const T* x, int64_t nb, bool errors, T* out, T* const buf[2], int member,
-                TeamBarrier* team) const;
+  // x_row: floats from one window's first row to the next one's (window * inputs for separate
+  // windows, inputs for a series).
+  void run(const T* x, int64_t x_row, int64_t B, bool errors, T* out) const;
+  void run_rows(const T* x, int64_t x_row, int64_t nb, bool errors, T* out, T* const buf[2],
+                int member, TeamBarrier* team) const;
 
   int64_t inputs_, window_;
   std::vector<Step> steps_;

@@ -133,7 +133,7 @@ void LstmPacked<T>::pack(int64_t I_, int64_t H_, const T* w_ih, const T* w_hh, c
 // the gates in place and writes h_t into y.
 template <typename T>
 void lstm_infer(const LstmPacked<T>& w, int64_t nb, int64_t Tn, const T* x, int64_t x_row,
-                int64_t x_step, const T* h0, const T* c0, T* y, T* h_n, T* c_n) {
+                int64_t x_step, const T* h0, const T* c0, T* y, T* h_n, T* c_n, bool projected) {
   const int64_t H = w.H, G = 4 * H;
   const T* bp = w.bias.empty() ? nullptr : w.bias.data();
   const int64_t steps = projection_steps(Tn, nb, G, sizeof(T));
@@ -145,7 +145,10 @@ void lstm_infer(const LstmPacked<T>& w, int64_t nb, int64_t Tn, const T* x, int6
     const int64_t t1 = std::min(Tn, t0 + steps);
     for (int64_t r = 0; r < nb; ++r) {
       T* z = zbuf + r * z_row;
-      if (x_step) {
+      if (projected) {
+        for (int64_t t = t0; t < t1; ++t)
+          std::memcpy(z + (t - t0) * G, x + r * x_row + t * x_step, sizeof(T) * G);
+      } else if (x_step) {
         gemm_packed<T>(false, t1 - t0, T(1), x + r * x_row + t0 * x_step, x_step, w.w_ih, T(0), z, G);
       } else {
         gemm_packed<T>(false, 1, T(1), x + r * x_row, w.I, w.w_ih, T(0), z, G);
@@ -373,7 +376,7 @@ void lstm_backward(const LstmDims& d, const T* x, const T* w_ih, const T* w_hh, 
   template void lstm_infer_part<T>(const LstmPart<T>&, int64_t, int64_t, int64_t, int64_t,        \
                                    const T*, int64_t, int64_t, T*, const std::function<void()>&); \
   template void lstm_infer<T>(const LstmPacked<T>&, int64_t, int64_t, const T*, int64_t,         \
-                              int64_t, const T*, const T*, T*, T*, T*);                          \
+                              int64_t, const T*, const T*, T*, T*, T*, bool);                    \
   template void lstm_forward<T>(const LstmDims&, const T*, const T*, const T*, const T*,         \
                                 const T*, const T*, const T*, T*, T*, T*, T*, T*);               \
   template void lstm_backward<T>(const LstmDims&, const T*, const T*, const T*, const T*,        \

@@ -26,9 +26,12 @@ struct LstmPacked {
 // x + r * x_row + t * x_step (x_step = 0: the same input at every step, projected once).
 // y [nb, T, H]; h0, c0 [nb, H] or null (zeros); h_n, c_n [nb, H] or null. The same arithmetic
 // as lstm_forward, whose inference path it is: a row's result depends only on its own inputs.
+// projected: x holds the input projections x_t W_ih^T ([.., 4H] rows, computed by gemm_packed
+// with w.w_ih, e.g. once for rows that several overlapping windows share) instead of inputs.
 template <typename T>
 void lstm_infer(const LstmPacked<T>& w, int64_t nb, int64_t T_steps, const T* x, int64_t x_row,
-                int64_t x_step, const T* h0, const T* c0, T* y, T* h_n, T* c_n);
+                int64_t x_step, const T* h0, const T* c0, T* y, T* h_n, T* c_n,
+                bool projected = false);
 
 // Hidden units [u0, u1) of an LSTM layer, for one member of a team of threads that runs a
 // small batch's recurrence together: the gate columns (i, f, g, o) of those units, packed.

@@ -72,6 +72,32 @@ describe('InferencePlan', () => {
         }
       });
 
+  for (const threads of [1, 2])
+    it(`runSeries over overlapping windows of one series gives run() on their copies bit for bit (${threads} thread(s))`, () => {
+      native.setNumThreads(threads);
+      const m = lstmAe({ window: 10, encoder: [16, 16], latent: 4, decoderDense: 16, decoder: [16, 32] });
+      const plan = m.inferencePlan();
+      try {
+        for (const B of [1, 5, 31]) {
+          const rows = wave((B + 9) * 5, 3 + B);
+          const windows = new Float32Array(B * 10 * 5);
+          for (let b = 0; b < B; b++) windows.set(rows.subarray(b * 5, (b + 10) * 5), b * 50);
+          for (const errors of [true, false])
+            assert.deepEqual(Array.from(plan.runSeries(rows, B, errors)), Array.from(plan.run(windows, B, errors)), `batch ${B}, errors ${errors}`);
+        }
+        assert.throws(() => plan.runSeries(new Float32Array(11 * 5), 3, true), /run_series: 3 windows need x of 60 and out of 15 floats, got 55/);
+        assert.equal(plan.runSeries(new Float32Array(0), 0, true).length, 0);
+      } finally {
+        plan.dispose();
+        m.dispose();
+      }
+      const w = Tensor.ones([2, 2]);
+      const head = new InferencePlan(2, 4).linear(w, null);
+      assert.throws(() => head.runSeries(new Float32Array(10), 2, false), /needs a chain whose first step is an LSTM/);
+      head.dispose();
+      w.dispose();
+    });
+
   it('gives the reconstruction (errors off) equal to forward(); rows do not depend on their neighbours', () => {
     const m = lstmAe({ window: 9, encoder: [12], latent: 3, decoderDense: 6, decoder: [6, 10] });
     const plan = m.inferencePlan();

@@ -40,6 +40,14 @@ vigil_status vigil_inference_plan_run(const vigil_inference_plan* plan, const fl
                                       int64_t x_len, int64_t batch, int errors, float* out,
                                       int64_t out_len);
 
+/* The `batch` windows of consecutive rows of one series: rows holds (batch + window - 1) *
+ * inputs floats and window b is rows b .. b + window - 1. Gives run's results for those windows
+ * bit for bit without copying them, projecting each row into the first LSTM once (which must
+ * be the chain's first step).                                                                 */
+vigil_status vigil_inference_plan_run_series(const vigil_inference_plan* plan, const float* rows,
+                                             int64_t rows_len, int64_t batch, int errors,
+                                             float* out, int64_t out_len);
+
 #ifdef __cplusplus
 }
 #endif
