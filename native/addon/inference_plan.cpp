@@ -68,21 +68,20 @@ class Plan : public Napi::ObjectWrap<Plan> {
     Args a(info);
     return Napi::Number::New(a.env(), static_cast<double>(vigil_inference_plan_output_size(live(a.env()), a.flag(0))));
   }
-  Napi::Value Run(const Napi::CallbackInfo& info) {
+  // run and runSeries: (input: Float32Array, batch, errors, out: Float32Array)
+  using RunFn = vigil_status (*)(const vigil_inference_plan*, const float*, int64_t, int64_t, int,
+                                 float*, int64_t);
+  Napi::Value Call(const Napi::CallbackInfo& info, RunFn fn, const char* input) {
     Args a(info);
-    int64_t x_len = 0, out_len = 0;
-    const float* x = float_array(info[0], "x", &x_len);
+    int64_t in_len = 0, out_len = 0;
+    const float* in = float_array(info[0], input, &in_len);
     float* out = float_array(info[3], "out", &out_len);
-    check(a.env(), vigil_inference_plan_run(live(a.env()), x, x_len, a.i64(1), a.flag(2), out, out_len));
+    check(a.env(), fn(live(a.env()), in, in_len, a.i64(1), a.flag(2), out, out_len));
     return info.Env().Undefined();
   }
+  Napi::Value Run(const Napi::CallbackInfo& info) { return Call(info, vigil_inference_plan_run, "x"); }
   Napi::Value RunSeries(const Napi::CallbackInfo& info) {
-    Args a(info);
-    int64_t rows_len = 0, out_len = 0;
-    const float* rows = float_array(info[0], "rows", &rows_len);
-    float* out = float_array(info[3], "out", &out_len);
-    check(a.env(), vigil_inference_plan_run_series(live(a.env()), rows, rows_len, a.i64(1), a.flag(2), out, out_len));
-    return info.Env().Undefined();
+    return Call(info, vigil_inference_plan_run_series, "rows");
   }
   Napi::Value Free(const Napi::CallbackInfo& info) {
     vigil_inference_plan_free(plan_);
