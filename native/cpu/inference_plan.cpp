@@ -26,21 +26,15 @@ constexpr int64_t kRowAlign = 6, kSubRows = 24, kMinRowsPerChunk = 8;
 constexpr int kTeam = 2;
 
 // Per thread, reused across calls (no fresh pages); 64-byte aligned, so that team members
-// writing neighbouring unit ranges of a row share no cache line at the cut.
+// writing neighbouring unit ranges of a row share no cache line at the cut. Slots 0 and 1: the
+// activations (ping-pong); slot 2: a series' rows projected into the first LSTM.
 template <typename T>
 T* kept_buffer(int slot, int64_t n) {
   constexpr int64_t pad = 64 / sizeof(T);
-  thread_local std::vector<T> kept[2];
+  thread_local std::vector<T> kept[3];
   if (static_cast<int64_t>(kept[slot].size()) < n + pad) kept[slot].resize(n + pad);
   const auto at = reinterpret_cast<uintptr_t>(kept[slot].data());
   return kept[slot].data() + ((64 - at % 64) % 64) / sizeof(T);
-}
-
-template <typename T>
-T* kept_projection(int64_t n) {  // a series' projected rows, per thread
-  thread_local std::vector<T> kept;
-  if (static_cast<int64_t>(kept.size()) < n) kept.resize(n);
-  return kept.data();
 }
 
 std::string mismatch(const char* step, const char* what, int64_t want, int64_t got) {
@@ -189,7 +183,7 @@ void InferencePlan<T>::run_rows(const T* x, int64_t x_row, int64_t nb, bool erro
           lstm_infer_part<T>(s.parts[member], s.in, s.out, nb, Tn, cur, row, step, dst, step_done);
         } else if (input && row < Tn * step) {  // overlapping windows: project each row once
           const int64_t n_rows = (nb - 1) * row / step + Tn, G = 4 * s.out;
-          T* z = kept_projection<T>(n_rows * G);
+          T* z = kept_buffer<T>(2, n_rows * G);
           gemm_packed<T>(false, n_rows, T(1), cur, step, s.lstm->w_ih, T(0), z, G);
           lstm_infer<T>(*s.lstm, nb, Tn, z, row / step * G, G, nullptr, nullptr, dst, nullptr,
                         nullptr, true);

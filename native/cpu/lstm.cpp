@@ -110,6 +110,20 @@ int64_t projection_steps(int64_t T, int64_t rows, int64_t G, size_t elem) {
   return std::max<int64_t>(1, std::min(T, steps));
 }
 
+// z[t * G] = x_t W_ih^T for `steps` steps of one row, x_t = x + t * x_step (x_step = 0: one
+// input for every step, projected once and copied); G = the packed matrix's columns.
+template <typename T>
+void project_steps(const PackedB<T>& w_ih, int64_t I, const T* x, int64_t x_step, int64_t steps,
+                   T* z) {
+  const int64_t G = w_ih.N();
+  if (x_step) {
+    gemm_packed<T>(false, steps, T(1), x, x_step, w_ih, T(0), z, G);
+    return;
+  }
+  gemm_packed<T>(false, 1, T(1), x, I, w_ih, T(0), z, G);
+  for (int64_t t = 1; t < steps; ++t) std::memcpy(z + t * G, z, sizeof(T) * G);
+}
+
 }  // namespace
 
 template <typename T>
@@ -148,11 +162,8 @@ void lstm_infer(const LstmPacked<T>& w, int64_t nb, int64_t Tn, const T* x, int6
       if (projected) {
         for (int64_t t = t0; t < t1; ++t)
           std::memcpy(z + (t - t0) * G, x + r * x_row + t * x_step, sizeof(T) * G);
-      } else if (x_step) {
-        gemm_packed<T>(false, t1 - t0, T(1), x + r * x_row + t0 * x_step, x_step, w.w_ih, T(0), z, G);
       } else {
-        gemm_packed<T>(false, 1, T(1), x + r * x_row, w.I, w.w_ih, T(0), z, G);
-        for (int64_t t = t0 + 1; t < t1; ++t) std::memcpy(z + (t - t0) * G, z, sizeof(T) * G);
+        project_steps(w.w_ih, w.I, x + r * x_row + t0 * x_step, x_step, t1 - t0, z);
       }
     }
     for (int64_t t = t0; t < t1; ++t) {
@@ -213,15 +224,7 @@ void lstm_infer_part(const LstmPart<T>& p, int64_t I, int64_t H, int64_t nb, int
   const T* bp = p.bias.empty() ? nullptr : p.bias.data();
   T* const zbuf = kept_buffer<T>(nb * z_row);
   std::vector<T> tmp(n), cbuf(nb * n, T(0));
-  for (int64_t r = 0; r < nb; ++r) {
-    T* z = zbuf + r * z_row;
-    if (x_step) {
-      gemm_packed<T>(false, Tn, T(1), x + r * x_row, x_step, p.w_ih, T(0), z, G);
-    } else {
-      gemm_packed<T>(false, 1, T(1), x + r * x_row, I, p.w_ih, T(0), z, G);
-      for (int64_t t = 1; t < Tn; ++t) std::memcpy(z + t * G, z, sizeof(T) * G);
-    }
-  }
+  for (int64_t r = 0; r < nb; ++r) project_steps(p.w_ih, I, x + r * x_row, x_step, Tn, zbuf + r * z_row);
   for (int64_t t = 0; t < Tn; ++t) {
     T* z = zbuf + t * G;
     if (t) gemm_packed<T>(false, nb, T(1), y + (t - 1) * H, Tn * H, p.w_hh, T(1), z, z_row);
