@@ -137,7 +137,6 @@ export interface NativeBinding {
     nesterov: boolean, firstStep: boolean): void;
   sumSquares(x: T): number;
   scaleInplace(x: T, alpha: number): void;
-  fmaPeakGflops(threads: number, seconds: number): number;
 }
 
 function findAddon(): string {

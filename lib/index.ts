@@ -14,5 +14,8 @@ export * as optim from './optim';
 export * as data from './data';
 export * as train from './train';
 export * as detect from './detect';
+export * as evaluation from './eval';
+export * as calibrate from './calibrate';
+export { registerModelKind, modelKind, modelKinds, type AnomalyModel, type ModelKind } from './model';
 export * as onnx from './onnx';
 export * as models from '../models';

@@ -14,7 +14,7 @@ import { requireDevice, Tensor, tidy } from '../tensor';
 import type { WindowOut } from './decide';
 import type { LoadedDetector } from './detector_bundle';
 import type { InferencePlan } from '../nn/inference_plan';
-import type { AnomalyModel } from './model';
+import type { AnomalyModel } from '../model';
 
 export type BackendName = 'native' | 'onnxruntime';
 
@@ -106,7 +106,7 @@ export class NativeBackend implements Backend {
   }
 }
 
-/** The slice of lib/onnx the Detector needs (see lib/onnx/runner.ts). */
+/** The slice of lib/onnx the Detector needs (see lib/onnx/export/runner.ts). */
 interface Runner {
   run(x: Float32Array, batch: number): Promise<Record<string, Float32Array>>;
   dispose(): Promise<void>;
@@ -121,7 +121,7 @@ export class OnnxBackend implements Backend {
   static async create(det: LoadedDetector, opts: { device?: 'cpu' | 'cuda'; threads?: number }): Promise<OnnxBackend> {
     let onnx: { exportDetectorOnnx(d: LoadedDetector): Uint8Array; OnnxRunner: { create(m: Uint8Array, o: object): Promise<Runner> } };
     try {
-      onnx = { ...require('../onnx/export'), ...require('../onnx/runner') };
+      onnx = { ...require('../onnx/export/export'), ...require('../onnx/export/runner') };
     } catch (e) {
       throw new Error(`backend 'onnxruntime' is not available: lib/onnx could not be loaded (${(e as Error).message})`);
     }

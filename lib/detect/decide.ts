@@ -7,11 +7,11 @@
 //   score > threshold.
 // - alpha rule (DC-VAE with an "alpha" section): the model's Gaussian (mu, sigma) at each
 //   window's last step; channel error |x - mu| / sigma, score their max, flag and per-channel
-//   flags by lib/detect/alpha.ts alphaFlags.
+//   flags by lib/calibrate/alpha.ts alphaFlags.
 // Top channels: rankChannels (largest error first, ties to the lower channel).
-import { alphaFlags, type Alphas } from './alpha';
-import { rankChannels } from './attribution';
-import { checkErrorScale, scaledScore } from './error_scale';
+import { alphaFlags, type Alphas } from '../calibrate/alpha';
+import { rankChannels } from '../eval/attribution';
+import { checkErrorScale, scaledScore } from '../calibrate/error_scale';
 
 /** What a backend writes for n windows (each [n, F]). */
 export interface WindowOut {

@@ -20,20 +20,20 @@
 // window scores bit-identically in any chunk and in a stream (one window per call). (Not promised
 // on CUDA or onnxruntime, whose kernels may pick another summation order for another batch size.)
 //
-// The registry: Detector.load rebuilds the model from the bundle's kind through lib/detect/model.ts;
+// The registry: Detector.load rebuilds the model from the bundle's kind through lib/model.ts;
 // the kinds are registered when models/ is imported (lib/index.ts does it). Nothing here imports
 // models/, and an unknown kind is an error naming the known ones.
 import { Scaler } from '../data/scaler';
 import { checkSchema } from '../data/schema';
 import type { Series } from '../data/series';
 import { Windows } from '../data/windows';
-import { alphasFromJSON, type Alphas, type AlphasJSON } from './alpha';
+import { alphasFromJSON, type Alphas, type AlphasJSON } from '../calibrate/alpha';
 import { NativeBackend, OnnxBackend, type Backend, type BackendName } from './backend';
 import { DecisionRule, type RowResult, type SeriesScores, type WindowOut } from './decide';
 import { loadDetector, type DetectorInfo, type LoadedDetector } from './detector_bundle';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
 import { DetectorStream, type StreamOptions } from './stream';
-import type { Threshold } from './thresholds';
+import type { Threshold } from '../calibrate/thresholds';
 
 export type { DetectorStream, StreamOptions, StreamState } from './stream';
 export type { Decision, NotReady, RowResult, SeriesScores, TopChannel } from './decide';

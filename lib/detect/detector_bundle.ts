@@ -3,11 +3,11 @@
 // training rows), in one model bundle (lib/io/bundle.ts).
 import type { Schema } from '../data/schema';
 import type { ScalerJSON } from '../data/scaler';
-import type { PcaModel } from './baselines';
-import type { Threshold } from './thresholds';
+import type { PcaModel } from '../eval/baselines';
+import type { Threshold } from '../calibrate/thresholds';
 import { loadBundle, saveBundle } from '../io/bundle';
-import { checkErrorScale } from './error_scale';
-import { modelKind, type AnomalyModel } from './model';
+import { checkErrorScale } from '../calibrate/error_scale';
+import { modelKind, type AnomalyModel } from '../model';
 
 export interface DetectorInfo {
   schema: Schema;
@@ -15,7 +15,7 @@ export interface DetectorInfo {
   windows: { length: number; stride: number };
   threshold: Threshold;
   /**
-   * Per-channel error scale (lib/detect/error_scale.ts): the threshold rule scores, ranks and
+   * Per-channel error scale (lib/calibrate/error_scale.ts): the threshold rule scores, ranks and
    * reports e_c / errorScale[c]. Absent (bundles before it, `train --error-scale none`): scale 1.
    */
   errorScale?: number[];

@@ -5,7 +5,7 @@
 // the channel errors are those of the scaled errors e_c / scale_c.
 import { noGrad } from '../autograd/grad_mode';
 import { Tensor, tidy } from '../tensor';
-import { checkErrorScale, scaledScore } from './error_scale';
+import { checkErrorScale, scaledScore } from '../calibrate/error_scale';
 
 /** Windows as the scorer needs them (lib/data/windows.ts provides this). */
 export interface WindowSource {

@@ -1,7 +1,7 @@
 // Activation layers for Sequential stacks; each wraps its functional op and emits the matching
 // ONNX operator (attributes set explicitly to the native constants).
 import { elu, leakyRelu, relu, selu, sigmoid, tanh } from '../ops/elementwise';
-import type { GraphBuilder } from '../onnx/builder';
+import type { GraphBuilder } from '../onnx/graph/builder';
 import { Tensor } from '../tensor';
 import { Module } from './module';
 

@@ -1,5 +1,5 @@
 import { batchNorm } from '../ops/batch_norm';
-import type { GraphBuilder } from '../onnx/builder';
+import type { GraphBuilder } from '../onnx/graph/builder';
 import type { InferencePlan } from './inference_plan';
 import { Tensor } from '../tensor';
 import { Module } from './module';

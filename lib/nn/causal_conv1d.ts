@@ -1,5 +1,5 @@
 import { causalConv1d } from '../ops/causal_conv1d';
-import type { GraphBuilder } from '../onnx/builder';
+import type { GraphBuilder } from '../onnx/graph/builder';
 import { Generator } from '../random';
 import { Tensor } from '../tensor';
 import { uniformInit } from './init';

@@ -1,5 +1,5 @@
 import { dropout } from '../ops/dropout';
-import type { GraphBuilder } from '../onnx/builder';
+import type { GraphBuilder } from '../onnx/graph/builder';
 import { Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
 import { Module } from './module';

@@ -1,7 +1,7 @@
 import { linear } from '../ops/linear';
-import type { GraphBuilder } from '../onnx/builder';
+import type { GraphBuilder } from '../onnx/graph/builder';
 import type { InferencePlan } from './inference_plan';
-import { transpose2d } from '../onnx/layout';
+import { transpose2d } from '../onnx/graph/layout';
 import { Generator } from '../random';
 import { Tensor } from '../tensor';
 import { uniformInit } from './init';

@@ -1,9 +1,9 @@
 import { lstm } from '../ops/lstm';
 import { dropout } from '../ops/dropout';
 import { concat, slice, unsqueeze } from '../ops/shape';
-import type { GraphBuilder } from '../onnx/builder';
+import type { GraphBuilder } from '../onnx/graph/builder';
 import type { InferencePlan } from './inference_plan';
-import { onnxGateOrder } from '../onnx/layout';
+import { onnxGateOrder } from '../onnx/graph/layout';
 import { Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
 import { uniformInit } from './init';

@@ -1,5 +1,5 @@
-import type { GraphBuilder } from '../onnx/builder';
-import { emitterOf } from '../onnx/emitter';
+import type { GraphBuilder } from '../onnx/graph/builder';
+import { emitterOf } from '../onnx/graph/emitter';
 import { Tensor } from '../tensor';
 import { Module } from './module';
 

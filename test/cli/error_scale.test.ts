@@ -11,9 +11,9 @@ import '../../models';
 import { Scaler } from '../../lib/data/scaler';
 import { timeSplit, Windows } from '../../lib/data/windows';
 import { loadDetector } from '../../lib/detect/detector_bundle';
-import { fitErrorScale, rescore } from '../../lib/detect/error_scale';
+import { fitErrorScale, rescore } from '../../lib/calibrate/error_scale';
 import { scoreWindows } from '../../lib/detect/score';
-import { defaultThreshold } from '../../lib/detect/thresholds';
+import { defaultThreshold } from '../../lib/calibrate/thresholds';
 import { parseFlags } from '../../tools/cli/args';
 import { DATA_FLAGS, loadSeries } from '../../tools/cli/data_args';
 

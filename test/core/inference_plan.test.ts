@@ -6,11 +6,11 @@ import { strict as assert } from 'node:assert';
 import '../../models';
 import { noGrad } from '../../lib/autograd/grad_mode';
 import { native } from '../../lib/binding';
-import { modelKind } from '../../lib/detect/model';
+import { modelKind } from '../../lib/model';
 import { BatchNorm1d, InferencePlan, Linear, LSTM } from '../../lib/nn';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
-import type { LstmAe } from '../../models/lstm_ae';
+import type { LstmAe } from '../../models/lstm_ae/model';
 
 function wave(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i / 37 + seed) + 0.3 * Math.cos(i * 1.3 + 2 * seed));

@@ -7,14 +7,14 @@
 import { strict as assert } from 'node:assert';
 
 import { native } from '../../lib/binding';
-import type { AnomalyModel } from '../../lib/detect/model';
+import type { AnomalyModel } from '../../lib/model';
 import { Linear } from '../../lib/nn';
 import { Adam } from '../../lib/optim';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 import { evaluate, fit } from '../../lib/train/fit';
-import { dcVaeKind } from '../../models/dc_vae';
-import { lstmAeKind } from '../../models/lstm_ae';
+import { dcVaeKind } from '../../models/dc_vae/model';
+import { lstmAeKind } from '../../models/lstm_ae/model';
 import { SeqNet, sineData, weightsOf } from '../train/models';
 
 const info = native.buildInfo();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { native } from '../../lib/binding';
 import { Scaler } from '../../lib/data/scaler';
 import { Windows } from '../../lib/data/windows';
-import { rankChannels } from '../../lib/detect/attribution';
+import { rankChannels } from '../../lib/eval/attribution';
 import type { Decision, RowResult } from '../../lib/detect/decide';
 import { Detector } from '../../lib/detect/detector';
 import { loadDetector } from '../../lib/detect/detector_bundle';

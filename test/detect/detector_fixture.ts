@@ -10,9 +10,9 @@ import { Scaler } from '../../lib/data/scaler';
 import type { Series } from '../../lib/data/series';
 import { syntheticSeries } from '../../lib/data/synthetic';
 import { Windows } from '../../lib/data/windows';
-import { alphasToJSON } from '../../lib/detect/alpha';
+import { alphasToJSON } from '../../lib/calibrate/alpha';
 import { saveDetector } from '../../lib/detect/detector_bundle';
-import { modelKind } from '../../lib/detect/model';
+import { modelKind } from '../../lib/model';
 import { scoreWindows } from '../../lib/detect/score';
 import { Generator } from '../../lib/random';
 

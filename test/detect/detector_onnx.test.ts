@@ -19,8 +19,8 @@ const close = (a: number, b: number) => Math.abs(a - b) <= TOL * Math.max(1, Mat
 
 function onnxAvailable(): string | null {
   try {
-    require('../../lib/onnx/export');
-    require('../../lib/onnx/runner');
+    require('../../lib/onnx/export/export');
+    require('../../lib/onnx/export/runner');
     return null;
   } catch (e) {
     return (e as Error).message;
@@ -126,7 +126,7 @@ describe('Detector on onnxruntime', function () {
   });
 
   it("device 'cuda' without onnxruntime's CUDA provider is an error that says how to install it", async function () {
-    const { cudaProviderInstalled } = require('../../lib/onnx/runner') as typeof import('../../lib/onnx/runner');
+    const { cudaProviderInstalled } = require('../../lib/onnx/export/runner') as typeof import('../../lib/onnx/export/runner');
     if (cudaProviderInstalled()) this.skip();
     await assert.rejects(Detector.load(bundles['lstm-ae'], { backend: 'onnxruntime', device: 'cuda' }), /CUDA execution provider is not installed.*ONNXRUNTIME_NODE_INSTALL=cuda12/);
   });

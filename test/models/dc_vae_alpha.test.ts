@@ -1,14 +1,14 @@
-// Per-channel alpha thresholds (lib/detect/alpha.ts) on hand examples, and range-based
-// precision/recall (lib/detect/range_pr.ts) against values worked out by hand from Tatbul et
+// Per-channel alpha thresholds (lib/calibrate/alpha.ts) on hand examples, and range-based
+// precision/recall (lib/eval/range_pr.ts) against values worked out by hand from Tatbul et
 // al.'s definitions.
 import { strict as assert } from 'node:assert';
 
 import {
   alphaFlags, alphaScores, alphasFromJSON, alphasToJSON, fitAlphasBudget, fitAlphasF1, lastStepGaussians, normalisedResiduals, type GaussianRows,
-} from '../../lib/detect/alpha';
-import { rangeMetrics, rangePrecision, rangeRecall } from '../../lib/detect/range_pr';
+} from '../../lib/calibrate/alpha';
+import { rangeMetrics, rangePrecision, rangeRecall } from '../../lib/eval/range_pr';
 import { Windows } from '../../lib/data/windows';
-import { dcVaeKind } from '../../models/dc_vae';
+import { dcVaeKind } from '../../models/dc_vae/model';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 

@@ -11,10 +11,10 @@ import { loadBundle } from '../../lib/io/bundle';
 import { readCsv } from '../../lib/data/csv';
 import { Scaler } from '../../lib/data/scaler';
 import { Windows } from '../../lib/data/windows';
-import { alphasFromJSON } from '../../lib/detect/alpha';
+import { alphasFromJSON } from '../../lib/calibrate/alpha';
 import '../../models'; // registers the model kinds
 import { loadDetector } from '../../lib/detect/detector_bundle';
-import type { DcVae } from '../../models/dc_vae';
+import type { DcVae } from '../../models/dc_vae/model';
 import { Tensor, tidy } from '../../lib/tensor';
 import { noGrad } from '../../lib/autograd/grad_mode';
 

@@ -1,9 +1,9 @@
-// Upstream DC-VAE settings files (tools/cli/dc_vae_settings.ts): both file formats, what each
+// Upstream DC-VAE settings files (models/dc_vae/settings.ts): both file formats, what each
 // key becomes, and clear errors.
 import { strict as assert } from 'node:assert';
 
 import { rowBounds } from '../../tools/cli/data_args';
-import { flagGiven, parseSettings, settingsOptions } from '../../tools/cli/dc_vae_settings';
+import { flagGiven, parseSettings, settingsOptions } from '../../models/dc_vae/settings';
 
 // settings/model_settings.txt at upstream HEAD (a JSON object, read with json.load).
 const HEAD = `{

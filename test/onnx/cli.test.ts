@@ -13,7 +13,7 @@ import { Windows } from '../../lib/data/windows';
 import '../../models';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { loadBundle } from '../../lib/io/bundle';
-import { OnnxRunner } from '../../lib/onnx/runner';
+import { OnnxRunner } from '../../lib/onnx/export/runner';
 import { assertParity, nativeForward, recordParity } from './helpers';
 
 describe('vigil export (CLI, end to end)', function () {

@@ -6,8 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { onnx } from 'onnx-proto';
 import { LSTM } from '../../lib/nn';
-import { GraphBuilder } from '../../lib/onnx/builder';
-import { onnxGateOrder } from '../../lib/onnx/layout';
+import { GraphBuilder } from '../../lib/onnx/graph/builder';
+import { onnxGateOrder } from '../../lib/onnx/graph/layout';
 import { assertParity, layerGraph, nativeForward, ortRun, randomizeState, uniform } from './helpers';
 
 const H = 3, I = 2;

@@ -4,14 +4,14 @@
 import { strict as assert } from 'node:assert';
 import * as ort from 'onnxruntime-node';
 import { noGrad } from '../../lib/autograd/grad_mode';
-import { GraphBuilder, type Dim } from '../../lib/onnx/builder';
+import { GraphBuilder, type Dim } from '../../lib/onnx/graph/builder';
 import type { Module } from '../../lib/nn';
 import { transpose } from '../../lib/ops';
-import { exportModelOnnx } from '../../lib/onnx/export';
-import { OnnxRunner } from '../../lib/onnx/runner';
+import { exportModelOnnx } from '../../lib/onnx/export/export';
+import { OnnxRunner } from '../../lib/onnx/export/runner';
 import { Tensor, tidy } from '../../lib/tensor';
-import { DcVae } from '../../models/dc_vae';
-import type { LstmAe } from '../../models/lstm_ae';
+import { DcVae } from '../../models/dc_vae/model';
+import type { LstmAe } from '../../models/lstm_ae/model';
 import { philoxUniform } from './../helpers/philox';
 
 /** The parity tolerance every ONNX test states: |onnx - native| <= ATOL + RTOL * |native|. */

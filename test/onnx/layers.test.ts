@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { BatchNorm1d, CausalConv1d, Dropout, ELU, LeakyReLU, Linear, LSTM, ReLU, SELU, Sequential, Sigmoid, Tanh, type Module } from '../../lib/nn';
 import { Generator } from '../../lib/random';
 import type { Tensor } from '../../lib/tensor';
-import type { GraphBuilder } from '../../lib/onnx/builder';
+import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 import { assertParity, layerGraph, nativeForward, ortRun, randomizeState, recordParity, uniform } from './helpers';
 
 interface Case {

@@ -5,11 +5,11 @@
 import { strict as assert } from 'node:assert';
 import { onnx } from 'onnx-proto';
 import '../../models';
-import { LstmAe, type LstmAeConfig } from '../../models/lstm_ae';
-import { DcVae, type DcVaeConfig } from '../../models/dc_vae';
-import { exportDetectorOnnx, exportModelOnnx, META_KEYS } from '../../lib/onnx/export';
-import { readOnnxMetadata, valueDims } from '../../lib/onnx/metadata';
-import { OnnxRunner } from '../../lib/onnx/runner';
+import { LstmAe, type LstmAeConfig } from '../../models/lstm_ae/model';
+import { DcVae, type DcVaeConfig } from '../../models/dc_vae/model';
+import { exportDetectorOnnx, exportModelOnnx, META_KEYS } from '../../lib/onnx/export/export';
+import { readOnnxMetadata, valueDims } from '../../lib/onnx/export/metadata';
+import { OnnxRunner } from '../../lib/onnx/export/runner';
 import type { LoadedDetector } from '../../lib/detect/detector_bundle';
 import { Generator } from '../../lib/random';
 import { assertModelParity, assertParity, nativeForward, randomizeState, runOnnx, uniform } from './helpers';

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../../models';
-import { LstmAe, seedLstmAeConfig } from '../../models/lstm_ae';
-import { DcVae, seedDcVaeConfig } from '../../models/dc_vae';
+import { LstmAe, seedLstmAeConfig } from '../../models/lstm_ae/model';
+import { DcVae, seedDcVaeConfig } from '../../models/dc_vae/model';
 import type { Module } from '../../lib/nn';
 import { Generator } from '../../lib/random';
 import { DATA, skipWithout } from '../helpers/real_data';

@@ -1,7 +1,7 @@
 // A small report input built without training: a sine-and-noise series with two attack spans,
-// a score that rises inside them, and a report from lib/detect/report.ts.
+// a score that rises inside them, and a report from lib/eval/report.ts.
 import type { Series } from '../../lib/data/series';
-import { evaluate } from '../../lib/detect/report';
+import { evaluate } from '../../lib/eval/report';
 import { attackResults, type ReportInput } from '../../tools/report';
 
 export function sampleReportInput(rows = 6000): ReportInput {

@@ -8,7 +8,7 @@ import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
 import { fromSources, fromWindows } from '../../lib/train/data';
 import { fit } from '../../lib/train/fit';
-import { LstmAe } from '../../models/lstm_ae';
+import { LstmAe } from '../../models/lstm_ae/model';
 import { ConstNet } from './models';
 
 function series(rows: number, channels: number): Series {

@@ -11,9 +11,9 @@ import { Windows } from '../../lib/data/windows';
 import {
   alphaChannelScores, alphaFlags, alphasFromJSON, alphasToJSON, fitAlphasBudget, fitAlphasF1, lastStepGaussians, UPSTREAM_ALPHA_GRID,
   type Alphas, type AlphasJSON, type GaussianPredictor, type GaussianRows,
-} from '../../lib/detect/alpha';
-import type { Threshold } from '../../lib/detect/thresholds';
-import { RANGE_BIASES, RANGE_CARDINALITIES, type RangeBias, type RangeCardinality } from '../../lib/detect/range_pr';
+} from '../../lib/calibrate/alpha';
+import type { Threshold } from '../../lib/calibrate/thresholds';
+import { RANGE_BIASES, RANGE_CARDINALITIES, type RangeBias, type RangeCardinality } from '../../lib/eval/range_pr';
 import { loadBundle, saveBundle } from '../../lib/io/bundle';
 import type { LoadedDetector } from '../../lib/detect/detector_bundle';
 import { UsageError } from './args';

@@ -5,7 +5,7 @@
 // errorScale (fitted by train on its normal validation windows; kept as is here, even when the
 // calibration data is normal: one scale per bundle, whatever threshold is fitted on it).
 import { loadBundle, saveBundle } from '../../lib/io/bundle';
-import { bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, rocGmean, type Threshold } from '../../lib/detect/thresholds';
+import { bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, rocGmean, type Threshold } from '../../lib/calibrate/thresholds';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadLabels, loadSeries } from './data_args';

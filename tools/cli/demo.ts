@@ -5,7 +5,7 @@
 // (models vs random vs PCA) and what each attack touched and who caught it, and writes an HTML
 // report. --check fails (exit 1) when an attack other than the stealthiest goes undetected.
 import { DEFAULT_MIN_HOURS } from '../../lib/data/simulator';
-import { formatReport } from '../../lib/detect/report';
+import { formatReport } from '../../lib/eval/report';
 import { missedAttacks } from '../report';
 import { helpText, parseFlags, UsageError } from './args';
 import { DEMO_MODELS, FULL, QUICK, type DemoModel, type DemoSizes } from './demo/config';

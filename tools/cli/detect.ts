@@ -8,7 +8,7 @@
 import { checkSchema } from '../../lib/data/schema';
 import type { Series } from '../../lib/data/series';
 import type { WindowScores } from '../../lib/detect/score';
-import { rankChannels } from '../../lib/detect/attribution';
+import { rankChannels } from '../../lib/eval/attribution';
 import { Detector } from '../../lib/detect/detector';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import { loadDetector, type LoadedDetector } from '../../lib/detect/detector_bundle';

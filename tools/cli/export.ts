@@ -4,9 +4,9 @@
 // docs/onnx.md.
 import { writeFileAtomic } from '../../lib/io/atomic';
 import { loadDetector } from '../../lib/detect/detector_bundle';
-import { exportDetectorOnnx } from '../../lib/onnx/export';
-import { decodeOnnx, readOnnxMetadata, valueDims } from '../../lib/onnx/metadata';
-import { verifyOnnx } from '../../lib/onnx/verify';
+import { exportDetectorOnnx } from '../../lib/onnx/export/export';
+import { decodeOnnx, readOnnxMetadata, valueDims } from '../../lib/onnx/export/metadata';
+import { verifyOnnx } from '../../lib/onnx/export/verify';
 import { Generator } from '../../lib/random';
 import { helpText, parseFlags, UsageError } from './args';
 

@@ -1,6 +1,6 @@
 // `vigil train`: fit a detector on normal data. The tail of the training data (in time order)
 // is the validation set: early stopping, the per-channel error scale (each channel's mean
-// validation error, lib/detect/error_scale.ts) and the default threshold (POT on the validation
+// validation error, lib/calibrate/error_scale.ts) and the default threshold (POT on the validation
 // scores of the scaled errors) come from it; the scaler and the PCA baseline are fitted on the
 // head only.
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,10 +9,10 @@ import { applyOutlierMask, fitOutlierMask, type OutlierMaskJSON } from '../../li
 import { Scaler, type ScalerKind } from '../../lib/data/scaler';
 import { schemaOf } from '../../lib/data/schema';
 import { timeSplit, Windows } from '../../lib/data/windows';
-import { fitPca, pcaScores } from '../../lib/detect/baselines';
-import { fitErrorScale, rescore } from '../../lib/detect/error_scale';
+import { fitPca, pcaScores } from '../../lib/eval/baselines';
+import { fitErrorScale, rescore } from '../../lib/calibrate/error_scale';
 import { scoreWindows } from '../../lib/detect/score';
-import { defaultThreshold } from '../../lib/detect/thresholds';
+import { defaultThreshold } from '../../lib/calibrate/thresholds';
 import { native } from '../../lib/binding';
 import { Generator } from '../../lib/random';
 import { fit } from '../../lib/train/fit';
@@ -21,7 +21,7 @@ import { pcaToJSON, saveDetector } from '../../lib/detect/detector_bundle';
 import { modelKind, modelKinds } from '../../models';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
-import { flagGiven, parseSettings, settingsOptions } from './dc_vae_settings';
+import { flagGiven, parseSettings, settingsOptions } from '../../models/dc_vae/settings';
 
 const FLAGS = {
   model: { type: 'string', default: 'lstm-ae', help: `model kind: ${modelKinds().join('|')}` },

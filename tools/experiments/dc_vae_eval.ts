@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import { loadPreset, type PresetName } from '../../lib/data/presets';
 import { Scaler } from '../../lib/data/scaler';
 import type { Series } from '../../lib/data/series';
-import { alphaScores, alphasFromJSON, type AlphasJSON } from '../../lib/detect/alpha';
-import { pcaScores, randomScores } from '../../lib/detect/baselines';
-import { rangeMetrics } from '../../lib/detect/range_pr';
-import { evaluate, formatReport, type NamedReport } from '../../lib/detect/report';
-import { applyThreshold, type Threshold } from '../../lib/detect/thresholds';
+import { alphaScores, alphasFromJSON, type AlphasJSON } from '../../lib/calibrate/alpha';
+import { pcaScores, randomScores } from '../../lib/eval/baselines';
+import { rangeMetrics } from '../../lib/eval/range_pr';
+import { evaluate, formatReport, type NamedReport } from '../../lib/eval/report';
+import { applyThreshold, type Threshold } from '../../lib/calibrate/thresholds';
 import '../../models'; // registers the model kinds
 import { loadDetector, pcaFromJSON } from '../../lib/detect/detector_bundle';
 import { parseFlags } from '../cli/args';

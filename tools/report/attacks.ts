@@ -1,8 +1,8 @@
 // Per-attack detection: for each labelled attack and each scorer, the first step inside the
 // attack whose score is above the scorer's fitted threshold (the event-wise rule of
-// lib/detect/events.ts), the delay to it, and the channels the scorer blames over the flagged
-// steps of the attack (lib/detect/attribution.ts's ranking).
-import { rankChannels } from '../../lib/detect/attribution';
+// lib/eval/events.ts), the delay to it, and the channels the scorer blames over the flagged
+// steps of the attack (lib/eval/attribution.ts's ranking).
+import { rankChannels } from '../../lib/eval/attribution';
 
 /** What the report needs of an attack (the simulator's AttackRecord has these fields). */
 export interface AttackSpan {

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type { Series } from '../../lib/data/series';
-import type { NamedReport } from '../../lib/detect/report';
+import type { NamedReport } from '../../lib/eval/report';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import type { AttackResult, ScoredRun } from './attacks';
 import { esc, page, type Section } from './html';

@@ -1,7 +1,7 @@
 // The report's tables: the evaluation (one row per scorer, columns in the honest order:
 // threshold-free, then at the fitted threshold, then event-wise, then the diagnostic
 // point-adjusted F1 set apart) and the per-attack detections.
-import type { NamedReport, Report } from '../../lib/detect/report';
+import type { NamedReport, Report } from '../../lib/eval/report';
 import type { AttackResult } from './attacks';
 import { esc } from './html';
 

@@ -3,8 +3,8 @@
 // stays under 3 minutes (full) and well under a minute (--quick) on two cores; every choice is
 // made before any attacked data is seen.
 import { DEFAULT_MIN_HOURS } from '../../../lib/data/simulator';
-import { upstreamLayout, type DcVaeConfig } from '../../../models/dc_vae';
-import type { LstmAeConfig } from '../../../models/lstm_ae';
+import { upstreamLayout, type DcVaeConfig } from '../../../models/dc_vae/model';
+import type { LstmAeConfig } from '../../../models/lstm_ae/model';
 
 export interface DemoSizes {
   hoursNormal: number;

@@ -1,8 +1,8 @@
 // The demo's evaluation of every scorer on the attacked period: the honest report of
-// lib/detect/report.ts (threshold-free first, VUS window stated, attribution HitRate from the
+// lib/eval/report.ts (threshold-free first, VUS window stated, attribution HitRate from the
 // simulator's per-attack channels), and the per-attack detections of tools/report.
-import type { ChannelSegment } from '../../../lib/detect/attribution';
-import { evaluate, type NamedReport } from '../../../lib/detect/report';
+import type { ChannelSegment } from '../../../lib/eval/attribution';
+import { evaluate, type NamedReport } from '../../../lib/eval/report';
 import { attackResults, type AttackResult } from '../../report';
 import type { DemoData } from './data';
 import type { Scored } from './models';

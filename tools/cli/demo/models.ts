@@ -1,15 +1,15 @@
 // Training and scoring the demo's scorers. Each model is trained on the normal head, keeps its
 // best-validation epoch, fits its per-channel error scale on the normal validation tail (each
-// channel's mean error there, lib/detect/error_scale.ts) and its threshold on the scores of the
+// channel's mean error there, lib/calibrate/error_scale.ts) and its threshold on the scores of the
 // scaled errors there (defaultThreshold: POT), as `vigil train` does; PCA is fitted and
 // thresholded on the same rows. Then every scorer scores the attacked period. Nothing here sees
 // the attacked period's labels.
 import { Windows } from '../../../lib/data/windows';
-import { fitPca, pcaScores, randomScores } from '../../../lib/detect/baselines';
-import { fitErrorScale, rescore } from '../../../lib/detect/error_scale';
+import { fitPca, pcaScores, randomScores } from '../../../lib/eval/baselines';
+import { fitErrorScale, rescore } from '../../../lib/calibrate/error_scale';
 import { pointScores, scoreWindows, type WindowScores, type WindowSource } from '../../../lib/detect/score';
-import { defaultThreshold, type Threshold } from '../../../lib/detect/thresholds';
-import type { AnomalyModel } from '../../../lib/detect/model';
+import { defaultThreshold, type Threshold } from '../../../lib/calibrate/thresholds';
+import type { AnomalyModel } from '../../../lib/model';
 import { Generator } from '../../../lib/random';
 import { fromWindows } from '../../../lib/train/data';
 import { fit } from '../../../lib/train/fit';

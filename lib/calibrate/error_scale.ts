@@ -20,7 +20,7 @@
 //   robustness to anomalies is not at stake there.
 // The scaled errors e_c / scale_c are what a detector reduces (mean or max), ranks (top
 // channels) and reports (channel errors); a bundle without a scale uses scale 1 (the raw errors).
-import { median } from './stats';
+import { median } from '../eval/stats';
 
 /** No channel's scale is below this fraction of the median channel's. */
 export const ERROR_SCALE_FLOOR = 1e-3;

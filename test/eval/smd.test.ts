@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseInterpretationLabels } from '../../lib/data/interpretation';
-import { fitPca, pcaScores, randomScores } from '../../lib/detect/baselines';
+import { fitPca, pcaScores, randomScores } from '../../lib/eval/baselines';
 import { philoxUniform } from '../helpers/philox';
 import { DATA, skipWithout } from '../helpers/real_data';
-import { evaluate, formatReport } from '../../lib/detect/report';
-import { pot, refitThreshold } from '../../lib/detect/thresholds';
+import { evaluate, formatReport } from '../../lib/eval/report';
+import { pot, refitThreshold } from '../../lib/calibrate/thresholds';
 
 const SMD = join(DATA, 'smd');
 

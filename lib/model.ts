@@ -1,10 +1,10 @@
 // What every detector model offers the training loop and the scoring code, and the registry that
 // rebuilds a model from its kind name. Models (models/) register themselves here, so lib/ can
 // load a bundle without importing the model zoo (arrows point down: models -> lib).
-import type { Module } from '../nn';
-import type { InferencePlan } from '../nn/inference_plan';
-import type { Generator } from '../random';
-import type { Tensor } from '../tensor';
+import type { Module } from './nn';
+import type { InferencePlan } from './nn/inference_plan';
+import type { Generator } from './random';
+import type { Tensor } from './tensor';
 
 export interface AnomalyModel extends Module {
   /** Window length the model takes ([batch, window, channels]). */

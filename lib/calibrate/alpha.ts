@@ -22,9 +22,9 @@
 // whatever model produced them.
 import { noGrad } from '../autograd/grad_mode';
 import { Tensor, tidy } from '../tensor';
-import { pointMetrics } from './point';
-import { rangeMetrics, type RangeOptions } from './range_pr';
-import type { WindowSource } from './score';
+import { pointMetrics } from '../eval/point';
+import { rangeMetrics, type RangeOptions } from '../eval/range_pr';
+import type { WindowSource } from '../detect/score';
 import { falseAlarmBudget } from './thresholds';
 
 /** Values, predicted means and sigmas of `rows` steps x `channels`, row-major. */

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 
-import { fitGpd } from '../../lib/detect/gpd';
-import { pointMetrics } from '../../lib/detect/metrics';
+import { fitGpd } from '../../lib/calibrate/gpd';
+import { pointMetrics } from '../../lib/eval/metrics';
 import { philoxUniform } from '../helpers/philox';
 import {
   applyThreshold, bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, refitThreshold, rocGmean,
-} from '../../lib/detect/thresholds';
+} from '../../lib/calibrate/thresholds';
 
 const close = (a: number, b: number, tol: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

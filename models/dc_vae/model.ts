@@ -17,14 +17,14 @@
 // 0.5 (l + (x - mu)^2 e^-l + ln 2 pi) and scoring uses sigma = exp(l / 2). Upstream
 // trains with 0.5 ((x - mu) / e^l)^2 + l, which treats e^l as the standard deviation, yet scores
 // with sigma = sqrt(e^l), so its alphas were not in units of the fitted sigma.
-import { BatchNorm1d, CausalConv1d, Module } from '../lib/nn';
-import { abs, add, affine, elu, exp, mul, slice, softplus, sub, tanh, transpose } from '../lib/ops';
-import { gaussianNll, klNormal } from '../lib/ops/losses';
-import { reparamSample } from '../lib/ops/reparam_sample';
-import { Generator } from '../lib/random';
-import { Tensor } from '../lib/tensor';
-import { AnomalyModel, ModelKind } from '../lib/detect/model';
-import type { GraphBuilder } from '../lib/onnx/builder';
+import { BatchNorm1d, CausalConv1d, Module } from '../../lib/nn';
+import { abs, add, affine, elu, exp, mul, slice, softplus, sub, tanh, transpose } from '../../lib/ops';
+import { gaussianNll, klNormal } from '../../lib/ops/losses';
+import { reparamSample } from '../../lib/ops/reparam_sample';
+import { Generator } from '../../lib/random';
+import { Tensor } from '../../lib/tensor';
+import { AnomalyModel, ModelKind } from '../../lib/model';
+import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 
 export interface DcVaeLayer {
   units: number;

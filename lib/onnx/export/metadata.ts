@@ -1,8 +1,8 @@
 // Reading an ONNX file back without a runtime: its metadata_props and its input/output shapes.
 import { readFileSync } from 'node:fs';
 import { onnx } from 'onnx-proto';
-import { checkErrorScale } from '../detect/error_scale';
-import type { Dim } from './builder';
+import { checkErrorScale } from '../../calibrate/error_scale';
+import type { Dim } from '../graph/builder';
 
 /** The model message of a file or of bytes (source names the bytes in errors). */
 export function decodeOnnx(bytesOrPath: Uint8Array | string, source = typeof bytesOrPath === 'string' ? bytesOrPath : 'the bytes'): onnx.ModelProto {

@@ -1,8 +1,8 @@
 // The check `vigil export --verify` runs: the exported file in onnxruntime-node (CPU) against the
 // native engine on the same windows, compared on channel_errors, the output every model has.
-import { noGrad } from '../autograd/grad_mode';
-import type { AnomalyModel } from '../detect/model';
-import { Tensor, tidy } from '../tensor';
+import { noGrad } from '../../autograd/grad_mode';
+import type { AnomalyModel } from '../../model';
+import { Tensor, tidy } from '../../tensor';
 import { OnnxRunner } from './runner';
 
 export interface VerifyResult {

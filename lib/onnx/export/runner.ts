@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { decodeOnnx, readOnnxMetadata, valueDims } from './metadata';
-import type { Dim } from './builder';
+import type { Dim } from '../graph/builder';
 import { INPUT } from './export';
 
 export interface OnnxRunnerOptions {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 
-import { fitPca, pcaScores, randomScores } from '../../lib/detect/baselines';
-import { symmetricEigen } from '../../lib/detect/eigen';
+import { fitPca, pcaScores, randomScores } from '../../lib/eval/baselines';
+import { symmetricEigen } from '../../lib/eval/eigen';
 import { philoxUniform } from '../helpers/philox';
 
 const close = (a: number, b: number, tol: number, what: string): void =>

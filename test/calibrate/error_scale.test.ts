@@ -1,4 +1,4 @@
-// The per-channel error scale (lib/detect/error_scale.ts): its fit by hand, scaled scores by
+// The per-channel error scale (lib/calibrate/error_scale.ts): its fit by hand, scaled scores by
 // hand (mean and max), a bundle without a scale scoring bit-identically to the arithmetic before
 // the scale existed, the Detector (batch, stream) and `vigil detect` equal to scoreWindows under
 // a scale, the ONNX metadata round trip and onnxruntime under a scale, and attribution: a channel
@@ -11,18 +11,18 @@ import { join } from 'node:path';
 
 import { Scaler } from '../../lib/data/scaler';
 import { Windows } from '../../lib/data/windows';
-import { hitRate, rankChannels, topChannels } from '../../lib/detect/attribution';
+import { hitRate, rankChannels, topChannels } from '../../lib/eval/attribution';
 import type { Decision, RowResult } from '../../lib/detect/decide';
 import { Detector } from '../../lib/detect/detector';
 import { loadDetector } from '../../lib/detect/detector_bundle';
-import { ERROR_SCALE_FLOOR, fitErrorScale, rescore } from '../../lib/detect/error_scale';
+import { ERROR_SCALE_FLOOR, fitErrorScale, rescore } from '../../lib/calibrate/error_scale';
 import { pointScores, scoreWindows, type Scorer, type WindowSource } from '../../lib/detect/score';
 import { loadBundle, saveBundle } from '../../lib/io/bundle';
-import { exportDetectorOnnx } from '../../lib/onnx/export';
-import { metadataErrorScale, readOnnxMetadata } from '../../lib/onnx/metadata';
+import { exportDetectorOnnx } from '../../lib/onnx/export/export';
+import { metadataErrorScale, readOnnxMetadata } from '../../lib/onnx/export/metadata';
 import { noGrad } from '../../lib/autograd/grad_mode';
 import { Tensor, tidy } from '../../lib/tensor';
-import { COLUMNS, makeBundle, rowOf, series, writeCsv } from './detector_fixture';
+import { COLUMNS, makeBundle, rowOf, series, writeCsv } from '../detect/detector_fixture';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'vigil.js');
 

@@ -3,14 +3,14 @@
 //   decoder: Dense 64 (linear) -> BN -> repeat T -> LSTM 64 -> BN -> LSTM 128 -> BN -> Dense F per step
 // BatchNorm is channels-last with Keras's defaults (momentum 0.99, i.e. 0.01 in PyTorch's
 // convention, eps 1e-3), as the seed used Keras.
-import { BatchNorm1d, InferencePlan, Linear, LSTM, Module } from '../lib/nn';
-import { mean, square, sub } from '../lib/ops';
-import { mseLoss } from '../lib/ops/losses';
-import { repeat, slice, unsqueeze } from '../lib/ops/shape';
-import { Generator } from '../lib/random';
-import { Tensor } from '../lib/tensor';
-import { AnomalyModel, ModelKind } from '../lib/detect/model';
-import type { GraphBuilder } from '../lib/onnx/builder';
+import { BatchNorm1d, InferencePlan, Linear, LSTM, Module } from '../../lib/nn';
+import { mean, square, sub } from '../../lib/ops';
+import { mseLoss } from '../../lib/ops/losses';
+import { repeat, slice, unsqueeze } from '../../lib/ops/shape';
+import { Generator } from '../../lib/random';
+import { Tensor } from '../../lib/tensor';
+import { AnomalyModel, ModelKind } from '../../lib/model';
+import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 
 export interface LstmAeConfig {
   /** Channels per time step. */

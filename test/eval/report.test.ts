@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 
-import { randomScores } from '../../lib/detect/baselines';
-import { aucPr, aucRoc, compositeF1, pointMetrics } from '../../lib/detect/metrics';
+import { randomScores } from '../../lib/eval/baselines';
+import { aucPr, aucRoc, compositeF1, pointMetrics } from '../../lib/eval/metrics';
 import { philoxUniform } from '../helpers/philox';
-import { evaluate, formatReport } from '../../lib/detect/report';
-import { applyThreshold, quantileThreshold } from '../../lib/detect/thresholds';
-import { vus } from '../../lib/detect/vus';
+import { evaluate, formatReport } from '../../lib/eval/report';
+import { applyThreshold, quantileThreshold } from '../../lib/calibrate/thresholds';
+import { vus } from '../../lib/eval/vus';
 
 /** 2,000 steps a minute apart, three events; a useful score and a random one. */
 function scenario() {

@@ -2,7 +2,7 @@
 // Every fit returns { value, method, params }: plain JSON, stored in the model bundle as is.
 // The flag rule everywhere is: flag a step when its score is STRICTLY above the threshold.
 import { fitGpd, gpdTailQuantile } from './gpd';
-import { checkScores, mean, quantileSorted, sortedCopy, std, sweepDescending } from './stats';
+import { checkScores, mean, quantileSorted, sortedCopy, std, sweepDescending } from '../eval/stats';
 
 export interface Threshold {
   value: number;

@@ -5,9 +5,9 @@
 // besides the weights travels as JSON strings in metadata_props (META_KEYS). channel_errors are
 // raw: a runtime divides them by vigil.errorScale (when present) before it takes their mean
 // (LSTM-AE) or max (DC-VAE) and compares that with vigil.threshold.
-import type { LoadedDetector } from '../detect/detector_bundle';
-import type { AnomalyModel } from '../detect/model';
-import { GraphBuilder } from './builder';
+import type { LoadedDetector } from '../../detect/detector_bundle';
+import type { AnomalyModel } from '../../model';
+import { GraphBuilder } from '../graph/builder';
 
 /** The metadata_props keys a detector export writes (values are JSON, except kind). */
 export const META_KEYS = {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseInterpretationLabels } from '../../lib/data/interpretation';
-import { hitRate, roundHalfEven, topChannels } from '../../lib/detect/attribution';
+import { hitRate, roundHalfEven, topChannels } from '../../lib/eval/attribution';
 
 const close = (a: number, b: number, tol: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

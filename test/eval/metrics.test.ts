@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 
-import { aucPr, aucRoc, confusionMatrix, pointMetrics, quantile } from '../../lib/detect/metrics';
+import { aucPr, aucRoc, confusionMatrix, pointMetrics, quantile } from '../../lib/eval/metrics';
 import { philoxUniform } from '../helpers/philox';
 
 const close = (a: number, b: number, tol: number, what: string): void =>

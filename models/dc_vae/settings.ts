@@ -11,8 +11,8 @@
 // Ignored with a note: scale (the scaler always runs), lr_decay/decay_rate/decay_step (no
 // schedule), activation and alpha_reg (unused upstream too), dataset_name, model_name, summary.
 // Upstream's fixed early stopping (patience 5, min_delta 1e-2) applies unless flags say otherwise.
-import { upstreamLayout, type DcVaeConfig } from '../../models/dc_vae';
-import { UsageError } from './args';
+import { upstreamLayout, type DcVaeConfig } from './model';
+import { UsageError } from '../../tools/cli/args';
 
 export type Settings = Record<string, unknown>;
 

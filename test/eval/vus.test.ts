@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 
-import { aucPr, aucRoc } from '../../lib/detect/metrics';
+import { aucPr, aucRoc } from '../../lib/eval/metrics';
 import { philoxUniform } from '../helpers/philox';
-import { rangeAuc, vus } from '../../lib/detect/vus';
+import { rangeAuc, vus } from '../../lib/eval/vus';
 
 const close = (a: number, b: number, tol: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

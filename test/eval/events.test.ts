@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 
-import { compositeF1, eventMetrics, pointAdjustedF1Diagnostic, segments } from '../../lib/detect/events';
-import { aucPr, pointMetrics } from '../../lib/detect/metrics';
+import { compositeF1, eventMetrics, pointAdjustedF1Diagnostic, segments } from '../../lib/eval/events';
+import { aucPr, pointMetrics } from '../../lib/eval/metrics';
 import { philoxUniform } from '../helpers/philox';
-import { quantileThreshold, applyThreshold } from '../../lib/detect/thresholds';
-import { vus } from '../../lib/detect/vus';
+import { quantileThreshold, applyThreshold } from '../../lib/calibrate/thresholds';
+import { vus } from '../../lib/eval/vus';
 
 const close = (a: number | null, b: number, tol: number, what: string): void =>
   assert.ok(a !== null && Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tol ${tol})`);

@@ -1,0 +1,6 @@
+// Calibration: thresholds fitted on training or validation data only (POT/GPD, quantile,
+// mean-std, budgets, labelled-validation rules), the per-channel error scale and per-channel
+// alphas.
+export * from './thresholds';
+export { fitGpd, gpdTailQuantile, type GpdFit } from './gpd';
+export { fitErrorScale, rescore, ERROR_SCALE_FLOOR } from './error_scale';
