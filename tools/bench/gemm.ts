@@ -1,37 +1,16 @@
-// Benchmark of the native GEMM through the matmul / linear entry points, against the FMA peak
-// of the same thread count and PyTorch CPU measured in the same run: 512x512x512 (matmul), the
-// LSTM input projection x[6400,38] @ W[512,38]^T (linear) and the per-step recurrent product
-// h[64,128] @ W_hh[512,128]^T (linear, latency-bound), on 1 and 2 threads. Each figure is the
-// median of `reps` timed samples after `warmup` calls (a sample repeats the call until it
-// lasts ~2 ms). PyTorch runs in a /usr/bin/python3 subprocess (tools/bench/torch_gemm.py) with
-// the same thread count and OMP_WAIT_POLICY=PASSIVE, on two paths: its default dense one
-// (torchGflops; this Debian build sends it to the generic reference BLAS) and oneDNN
-// (torchOnednnGflops, torch.utils.mkldnn linear on mkldnn tensors). ratio = vigil / torch
-// GFLOP/s (> 1: Vigil is faster), ratioOnednn likewise; peakFraction = vigil GFLOP/s /
-// fmaPeakGflops(threads).
-
+// Benchmark of the native GEMM through the matmul / linear entry points: 512x512x512 (matmul),
+// the LSTM input projection x[6400,38] @ W[512,38]^T (linear) and the per-step recurrent product
+// h[64,128] @ W_hh[512,128]^T (linear, latency-bound), in GFLOP/s, against Vigil's FMA peak at
+// the same thread count and PyTorch CPU (tools/bench/torch_gemm.py) on two paths: its default
+// dense one (the system BLAS, OpenBLAS when the probe says so) and oneDNN (torch.utils.mkldnn
+// linear on mkldnn tensors). One run = the median of `reps` samples after `warmup` calls (a
+// sample repeats the call until it lasts ~2 ms); runs alternate with the peer's.
 import { native } from '../../lib/binding';
 import { Tensor } from '../../lib/tensor';
-import { lcgTensor, median, runTorch } from './common';
-
-export interface GemmBenchRow {
-  name: string;
-  threads: number;
-  vigilGflops: number;
-  torchGflops: number;
-  ratio: number;
-  torchOnednnGflops: number;
-  ratioOnednn: number;
-  peakFraction: number;
-}
-
-export interface GemmBenchOptions {
-  threads?: number[];
-  warmup?: number;
-  reps?: number;
-  /** Seconds of FMA peak measurement per thread count (best of three parts). */
-  peakSeconds?: number;
-}
+import { lcgTensor } from './common';
+import { alternateWithTorch, peerColumn, withheldAt, type SuiteContext } from './context';
+import { median } from './stats';
+import type { BenchTable, TableRow } from './table';
 
 interface Product {
   name: string;
@@ -86,36 +65,38 @@ function gflops(call: () => void, flops: number, warmup: number, reps: number): 
 }
 
 
-export function benchGemm(opts: GemmBenchOptions = {}): GemmBenchRow[] {
-  const warmup = opts.warmup ?? 5, reps = opts.reps ?? 21;
-  const before = native.getNumThreads();
-  const rows: GemmBenchRow[] = [];
-  try {
-    for (const threads of opts.threads ?? [1, 2]) {
-      native.setNumThreads(threads);
-      // best of three: another process on the cores can only lower a peak measurement
-      const peakSeconds = (opts.peakSeconds ?? 0.6) / 3;
-      const peak = Math.max(...[0, 1, 2].map(() => native.fmaPeakGflops(threads, peakSeconds)));
-      const mine = PRODUCTS.map((p) => {
-        const { call, free } = p.setup();
-        try {
-          return gflops(call, p.flops, warmup, reps);
-        } finally {
-          free();
-        }
-      });
-      const torch = runTorch('torch_gemm.py', [threads, warmup, reps]);
-      PRODUCTS.forEach((p, i) => {
-        const torchG = torch[p.name] ?? NaN, onednn = torch[`${p.name} onednn`] ?? NaN;
-        rows.push({ name: p.name, threads, vigilGflops: mine[i], torchGflops: torchG,
-          ratio: mine[i] / torchG, torchOnednnGflops: onednn, ratioOnednn: mine[i] / onednn,
-          peakFraction: mine[i] / peak });
-      });
+/** One Vigil run: GFLOP/s of every product, in PRODUCTS order. */
+function vigilRun(warmup: number, reps: number): number[] {
+  return PRODUCTS.map((p) => {
+    const { call, free } = p.setup();
+    try {
+      return gflops(call, p.flops, warmup, reps);
+    } finally {
+      free();
     }
-  } finally {
-    native.setNumThreads(before);
-  }
-  return rows;
+  });
 }
 
-if (require.main === module) console.table(benchGemm());
+export async function benchGemm(ctx: SuiteContext): Promise<BenchTable> {
+  const warmup = ctx.quick ? 2 : 5, reps = ctx.quick ? 5 : 21;
+  const rows: TableRow[] = [];
+  const peaks: string[] = [];
+  for (const threads of ctx.threads) {
+    ctx.log(`gemm: ${threads} thread(s)`);
+    const { vigil, peer } = await alternateWithTorch(ctx, threads, 'torch_gemm.py', [warmup, reps], () => vigilRun(warmup, reps));
+    const peak = ctx.gate(threads).fmaPeakGflops;
+    PRODUCTS.forEach((p, i) => {
+      const mine = vigil.map((run) => run[i]);
+      rows.push({ name: p.name, threads, vigil: mine, peers: [peerColumn(peer, p.name), peerColumn(peer, `${p.name} onednn`)], withheld: withheldAt(ctx, threads) });
+      peaks.push(`${p.name}, ${threads} thread(s): ${(100 * median(mine) / peak).toFixed(0)}%`);
+    });
+  }
+  return {
+    title: 'GEMM (`ops`)',
+    unit: 'GFLOP/s',
+    higherIsBetter: true,
+    peerLabels: ['PyTorch default (BLAS)', 'PyTorch oneDNN'],
+    rows,
+    notes: [`Vigil's median as % of its FMA peak at the same thread count: ${peaks.join('; ')}.`],
+  };
+}

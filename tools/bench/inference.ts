@@ -1,24 +1,28 @@
-// `npm run bench -- inference`: the Detector's inference speed on its two backends, in one run.
+// `npm run bench -- inference`: the Detector's inference speed on its two backends, runs
+// alternating native / onnxruntime.
 // - Batch scoring rows/second (Detector.scoreSeries over a series that ends 512 windows, chunks
 //   of 64 windows): native vs onnxruntime-node CPU on the same bundle, at equal thread counts
-//   (native pool size = onnxruntime intraOpNumThreads), as a ratio. LSTM-AE at the seed-003 sizes
-//   (38 channels as SMD, window 100) and DC-VAE at upstream HEAD's (12 channels as TELCO,
-//   window 128), freshly initialised (weights do not change speed), saved as bundles in a temp dir.
+//   (native pool size = onnxruntime intraOpNumThreads, interOp 1, sequential). The runner leaves
+//   graphOptimizationLevel unset, which in onnxruntime means every level ('all'). LSTM-AE at the
+//   seed-003 sizes (38 channels as SMD, window 100) and DC-VAE at upstream HEAD's (12 channels
+//   as TELCO, window 128), freshly initialised (weights do not change speed), saved as bundles
+//   in a temp dir. Both backends compute the same full forward of every window.
 // - Streaming latency per row (stream.pushSync; onnxruntime: await push) for the LSTM-AE with
-//   window 100: p50/p99 over 1000 pushes after the window is full, one window per call (which
-//   scores bit-identically to batch scoring).
+//   window 100: p50/p99 over `pushes` pushes after the window is full, one window per call
+//   (which scores bit-identically to batch scoring).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import '../../models';
-import { native } from '../../lib/binding';
 import type { Series } from '../../lib/data/series';
 import { Detector, type DetectorOptions } from '../../lib/detect/detector';
 import { saveDetector } from '../../lib/detect/detector_bundle';
-import { modelKind } from '../../lib/detect/model';
+import { modelKind } from '../../lib/model';
 import { Generator } from '../../lib/random';
-import { median } from './common';
+import { withThreads, type SuiteContext } from './context';
+import { alternate, median } from './stats';
+import type { BenchTable, TableRow } from './table';
 
 const WINDOWS = 512;
 const MODELS = [
@@ -71,13 +75,6 @@ async function batchRowsPerSecond(path: string, series: Series, opts: DetectorOp
   }
 }
 
-export interface StreamLatency {
-  name: string;
-  threads: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
 async function streamLatency(path: string, series: Series, opts: DetectorOptions, pushes: number): Promise<{ p50Ms: number; p99Ms: number }> {
   const det = await Detector.load(path, opts);
   try {
@@ -102,55 +99,39 @@ async function streamLatency(path: string, series: Series, opts: DetectorOptions
   }
 }
 
-export interface InferenceRow {
-  model: string;
-  threads: number;
-  nativeRowsPerSecond: number;
-  onnxRowsPerSecond: number;
-  ratio: number;
-}
-
-export async function benchInferenceRows(threadsList = [1, 2], reps = 3, pushes = 1000): Promise<{ batch: InferenceRow[]; stream: StreamLatency[] }> {
+export async function benchInference(ctx: SuiteContext): Promise<BenchTable[]> {
+  const reps = ctx.quick ? 1 : 3, pushes = ctx.quick ? 200 : 1000;
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-inference-'));
-  const before = native.getNumThreads();
-  const batch: InferenceRow[] = [];
-  const stream: StreamLatency[] = [];
+  const batch: TableRow[] = [], stream: TableRow[] = [];
   try {
     for (const m of MODELS) {
       const { path, window } = makeBundle(dir, m.kind, m.channels, m.overrides);
       const series = makeSeries(window - 1 + WINDOWS, m.channels);
-      for (const threads of threadsList) {
-        const nat = await batchRowsPerSecond(path, series, { backend: 'native', threads }, reps);
-        const ort = await batchRowsPerSecond(path, series, { backend: 'onnxruntime', threads }, reps);
-        batch.push({ model: `${m.kind} (window ${window}, ${m.channels} channels)`, threads, nativeRowsPerSecond: nat, onnxRowsPerSecond: ort, ratio: nat / ort });
+      for (const threads of ctx.threads) {
+        ctx.log(`inference: ${m.kind}, ${threads} thread(s)`);
+        const r = await withThreads(threads, () => alternate(ctx.runs,
+          () => batchRowsPerSecond(path, series, { backend: 'native', threads }, reps),
+          () => batchRowsPerSecond(path, series, { backend: 'onnxruntime', threads }, reps)));
+        batch.push({ name: `${m.kind} (window ${window}, ${m.channels} channels)`, threads, vigil: r.vigil, peers: [r.peer] });
       }
       if (m.kind !== 'lstm-ae') continue;
-      for (const threads of threadsList) {
-        const n = await streamLatency(path, series, { backend: 'native', threads }, pushes);
-        stream.push({ name: 'native pushSync', threads, ...n });
-        const r = await streamLatency(path, series, { backend: 'onnxruntime', threads }, pushes / 2);
-        stream.push({ name: 'onnxruntime await push', threads, ...r });
+      for (const threads of ctx.threads) {
+        ctx.log(`inference: ${m.kind} stream, ${threads} thread(s)`);
+        const r = await withThreads(threads, () => alternate(ctx.runs,
+          () => streamLatency(path, series, { backend: 'native', threads }, pushes),
+          () => streamLatency(path, series, { backend: 'onnxruntime', threads }, pushes)));
+        for (const q of ['p50Ms', 'p99Ms'] as const)
+          stream.push({ name: `lstm-ae stream ${q.slice(0, 3)} (window 100, 38 channels)`, threads, vigil: r.vigil.map((x) => x[q]), peers: [r.peer.map((x) => x[q])] });
       }
     }
   } finally {
-    native.setNumThreads(before);
     rmSync(dir, { recursive: true, force: true });
   }
-  return { batch, stream };
-}
-
-/** The suite `npm run bench -- inference` runs: prints two markdown tables. */
-export async function benchInference(): Promise<void> {
-  try {
-    const { batch, stream } = await benchInferenceRows();
-    console.log(`\n| batch scoring (${WINDOWS} windows, chunks of 64) | threads | native rows/s | onnxruntime CPU rows/s | ratio |`);
-    console.log('|---|---|---|---|---|');
-    for (const r of batch) console.log(`| ${r.model} | ${r.threads} | ${r.nativeRowsPerSecond.toFixed(0)} | ${r.onnxRowsPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)}x |`);
-    console.log('\n| streaming, lstm-ae window 100, 38 channels | threads | p50 ms/row | p99 ms/row |');
-    console.log('|---|---|---|---|');
-    for (const r of stream) console.log(`| ${r.name} | ${r.threads} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`);
-  } catch (e) {
-    console.error(`bench inference: ${(e as Error).message}`);
-    process.exitCode = 1;
-  }
+  const peerLabels = ['onnxruntime CPU'];
+  return [
+    { title: `Batch scoring (\`inference\`): ${WINDOWS} windows in chunks of 64, Detector.scoreSeries`, unit: 'rows/s', higherIsBetter: true, peerLabels, rows: batch,
+      notes: ['onnxruntime-node: intraOpNumThreads = threads, interOpNumThreads 1, sequential, graph optimisation at its default (all levels), its own spinning thread pool; Vigil: its pool, workers poll 200 us before sleeping.'] },
+    { title: `Streaming latency per row (\`inference\`): ${pushes} pushes after the window is full`, unit: 'ms', higherIsBetter: false, peerLabels, rows: stream,
+      notes: ['native: stream.pushSync; onnxruntime: await stream.push. Each run reports its own p50 / p99; the cells are the median, min and max of those over runs.'] },
+  ];
 }

@@ -1,31 +1,14 @@
-// Benchmark of the fused sequence ops against PyTorch CPU measured in the same run: an LSTM
-// layer (batch 64, time 100, in 38, hidden 128) and a causal conv (batch 32, 64 -> 64 channels,
-// time 512, k 2, dilation 16), each forward + backward of every input, median after warm-up,
-// on 1 and 2 threads. PyTorch runs in a /usr/bin/python3 subprocess (tools/bench/torch_seq.py)
-// with the same thread count and OMP_WAIT_POLICY=PASSIVE. ratio = torchMs / vigilMs (> 1: Vigil
-// is faster).
+// Benchmark of the fused sequence ops against PyTorch CPU eager (tools/bench/torch_seq.py): an
+// LSTM layer (batch 64, time 100, in 38, hidden 128) and a causal conv (batch 32, 64 -> 64
+// channels, time 512, k 2, dilation 16), each forward + backward of every input. One run = the
+// median ms of `reps` steps after warm-up; runs alternate with the peer's.
 import { backward } from '../../lib/autograd/engine';
-import { native } from '../../lib/binding';
 import { causalConv1d } from '../../lib/ops/causal_conv1d';
 import { lstm } from '../../lib/ops/lstm';
 import { Tensor, tidy } from '../../lib/tensor';
-import { lcgTensor, medianMs, runTorch } from './common';
-
-export interface SeqBenchRow {
-  name: string;
-  threads: number;
-  vigilMs: number;
-  torchMs: number;
-  ratio: number;
-}
-
-export interface SeqBenchOptions {
-  threads?: number[];
-  warmup?: number;
-  /** Timed repetitions of the LSTM step and of the (much shorter) conv step. */
-  lstmReps?: number;
-  convReps?: number;
-}
+import { lcgTensor, medianMs } from './common';
+import { alternateWithTorch, peerColumn, withheldAt, type SuiteContext } from './context';
+import type { BenchTable, TableRow } from './table';
 
 /** One training step's worth of work: forward, backward into every leaf, grads dropped. */
 function stepOf(leaves: Tensor[], run: () => void): () => void {
@@ -61,33 +44,28 @@ function convStep(): { step: () => void; free: () => void } {
   };
 }
 
-export function benchSeq(opts: SeqBenchOptions = {}): SeqBenchRow[] {
-  const warmup = opts.warmup ?? 3, lstmReps = opts.lstmReps ?? 11, convReps = opts.convReps ?? 31;
-  const before = native.getNumThreads();
-  const rows: SeqBenchRow[] = [];
-  try {
-    for (const threads of opts.threads ?? [1, 2]) {
-      native.setNumThreads(threads);
-      const mine: Record<string, number> = {};
-      for (const [name, make, reps] of [['lstm', lstmStep, lstmReps], ['causal_conv1d', convStep, convReps]] as const) {
-        const { step, free } = make();
-        mine[name] = medianMs(step, warmup, reps);
-        free();
-      }
-      const torch = runTorch('torch_seq.py', [threads, warmup, lstmReps, convReps]);
-      for (const name of ['lstm', 'causal_conv1d']) {
-        const torchMs = torch[name] ?? NaN;
-        rows.push({ name: `${name} fwd+bwd`, threads, vigilMs: mine[name], torchMs, ratio: torchMs / mine[name] });
-      }
-    }
-  } finally {
-    native.setNumThreads(before);
-  }
-  return rows;
-}
+const OPS = [
+  { name: 'lstm', label: 'lstm (B 64, T 100, in 38, hidden 128)', make: lstmStep },
+  { name: 'causal_conv1d', label: 'causal_conv1d (B 32, 64 -> 64 ch, T 512, k 2, d 16)', make: convStep },
+];
 
-if (require.main === module) {
-  for (const r of benchSeq())
-    console.log(`${r.name.padEnd(22)} threads ${r.threads}  vigil ${r.vigilMs.toFixed(2).padStart(8)} ms  ` +
-      `torch ${r.torchMs.toFixed(2).padStart(8)} ms  ratio ${r.ratio.toFixed(2)}x`);
+export async function benchSeq(ctx: SuiteContext): Promise<BenchTable> {
+  const warmup = ctx.quick ? 1 : 3, lstmReps = ctx.quick ? 3 : 11, convReps = ctx.quick ? 5 : 31;
+  const reps: Record<string, number> = { lstm: lstmReps, causal_conv1d: convReps };
+  const rows: TableRow[] = [];
+  for (const threads of ctx.threads) {
+    ctx.log(`seq ops: ${threads} thread(s)`);
+    const { vigil, peer } = await alternateWithTorch(ctx, threads, 'torch_seq.py', [warmup, lstmReps, convReps], () =>
+      Object.fromEntries(OPS.map((op) => {
+        const { step, free } = op.make();
+        try {
+          return [op.name, medianMs(step, warmup, reps[op.name])];
+        } finally {
+          free();
+        }
+      })) as Record<string, number>);
+    for (const op of OPS)
+      rows.push({ name: op.label, threads, vigil: vigil.map((r) => r[op.name]), peers: [peerColumn(peer, op.name)], withheld: withheldAt(ctx, threads) });
+  }
+  return { title: 'Sequence ops, forward + backward (`ops`)', unit: 'ms', higherIsBetter: false, peerLabels: ['PyTorch eager'], rows };
 }

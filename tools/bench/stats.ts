@@ -54,3 +54,8 @@ export function pairedRatios(vigil: number[], peers: number[][], higherIsBetter:
     return higherIsBetter ? v / Math.max(...theirs) : Math.min(...theirs) / v;
   });
 }
+
+/** Items per second from milliseconds per batch of `n` items, run by run. */
+export function perSecond(n: number, ms: number[]): number[] {
+  return ms.map((m) => (n * 1000) / m);
+}

@@ -1,16 +1,15 @@
 """PyTorch CPU side of tools/bench/lstm_ae.ts: the seed-003 LSTM autoencoder (the same layers,
 sizes and BatchNorm settings as models/lstm_ae.ts), one Adam training step and one scoring pass
-(per-channel squared error) timed the same way. Prints one JSON line
-{"train_ms": ..., "score_ms": ...}.
+(per-channel squared error), eager and traced + frozen, timed the same way. Serves runs
+(torch_common.serve): each answers {"train_ms", "score_ms", "score_frozen_ms"}.
 Usage: torch_lstm_ae.py THREADS WARMUP REPS BATCH SCORE_BATCH WINDOW CHANNELS"""
-import json
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_common import model_step_ms, uniform
+from torch_common import model_step_ms, model_steps, serve_steps, set_threads, uniform
 
 
 class ChannelLastBN(nn.Module):
@@ -43,18 +42,31 @@ class LstmAe(nn.Module):
         return self.out(h)
 
 
+def mse_loss(m, x):
+    return F.mse_loss(m(x), x)
+
+
+def channel_errors(m, xs):
+    return ((m(xs) - xs) ** 2).mean(dim=1)
+
+
+def workload(f, window, batch, score_batch, device):
+    torch.manual_seed(0)
+    return LstmAe(f, window).to(device), uniform((batch, window, f), device), uniform((score_batch, window, f), device)
+
+
 def step_ms(f, window, batch, score_batch, warmup, reps, device="cpu"):
     """Training (MSE reconstruction) and scoring (per-channel squared error) times of LstmAe."""
-    torch.manual_seed(0)
-    model = LstmAe(f, window).to(device)
-    return model_step_ms(model, lambda m, x: F.mse_loss(m(x), x), lambda m, xs: ((m(xs) - xs) ** 2).mean(dim=1),
-                         uniform((batch, window, f), device), uniform((score_batch, window, f), device), warmup, reps)
+    model, x, xs = workload(f, window, batch, score_batch, device)
+    return model_step_ms(model, mse_loss, channel_errors, x, xs, warmup, reps)
 
 
 def main():
     threads, warmup, reps, batch, score_batch, window, f = map(int, sys.argv[1:8])
-    torch.set_num_threads(threads)
-    print(json.dumps({**step_ms(f, window, batch, score_batch, warmup, reps), "threads": threads, "torch": torch.__version__}))
+    set_threads(threads)
+    model, x, xs = workload(f, window, batch, score_batch, "cpu")
+    steps = model_steps(model, mse_loss, channel_errors, x, xs, frozen=True)
+    serve_steps(steps, warmup, reps, {"threads": torch.get_num_threads(), "torch": torch.__version__})
 
 
 if __name__ == "__main__":

@@ -1,14 +1,13 @@
 """PyTorch CPU side of tools/bench/seq.ts: the same LSTM layer and causal conv, forward +
-backward, timed the same way (median of `reps` after `warmup`). Prints one JSON line:
-{"lstm": ms, "causal_conv1d": ms, "threads": n, "torch": version}.
-Usage: torch_seq.py THREADS WARMUP LSTM_REPS CONV_REPS (run with OMP_WAIT_POLICY=PASSIVE)."""
-import json
+backward, timed the same way (median of `reps` after `warmup`). Serves runs
+(torch_common.serve): each answers {"lstm": ms, "causal_conv1d": ms}.
+Usage: torch_seq.py THREADS WARMUP LSTM_REPS CONV_REPS"""
 import sys
 
 import torch
 import torch.nn.functional as F
 
-from torch_common import median_ms
+from torch_common import median_ms, serve, set_threads
 
 
 def lstm_step_fn(B=64, T=100, I=38, H=128):
@@ -41,15 +40,11 @@ def conv_step_fn(B=32, C=64, T=512, K=2, d=16):
 
 def main():
     threads, warmup, lstm_reps, conv_reps = (int(a) for a in sys.argv[1:5])
-    torch.set_num_threads(threads)
+    set_threads(threads)
     torch.manual_seed(0)
-    out = {
-        "lstm": median_ms(lstm_step_fn(), warmup, lstm_reps),
-        "causal_conv1d": median_ms(conv_step_fn(), warmup, conv_reps),
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-    }
-    print(json.dumps(out))
+    lstm, conv = lstm_step_fn(), conv_step_fn()
+    serve({"threads": torch.get_num_threads(), "torch": torch.__version__},
+          lambda: {"lstm": median_ms(lstm, warmup, lstm_reps), "causal_conv1d": median_ms(conv, warmup, conv_reps)})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,147 @@
+// The PyTorch peer: its environment, its self-report (torch_probe.py), and the long-lived peer
+// processes the suites alternate with.
+//
+// Environment, the same for every peer process at a thread count: OPENBLAS_NUM_THREADS,
+// OMP_NUM_THREADS and MKL_NUM_THREADS = the thread count (torch.set_num_threads alone leaves
+// OpenBLAS's own pool at the core count: a "1-thread" matmul then runs on every core, and at 2
+// threads OpenMP and OpenBLAS oversubscribe them). No wait policy is forced: OMP_WAIT_POLICY is
+// passed through as the caller has it (unset: libgomp's default, spin a while then sleep),
+// just as Vigil's pool keeps its own (workers poll 200 us, then sleep).
+// OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when the machine sets them, can pick a slower kernel
+// than OpenBLAS's own detection; the probe runs with and without them and the faster is kept.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** Debian's PyTorch (python3-torch) lives in the system Python; VIGIL_BENCH_PYTHON overrides. */
+export const PEER_PYTHON = process.env.VIGIL_BENCH_PYTHON ?? '/usr/bin/python3';
+const OVERRIDES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
+
+export interface PeerPool {
+  user_api: string;
+  internal_api: string;
+  prefix: string;
+  version: string | null;
+  threading_layer: string | null;
+  architecture: string | null;
+  num_threads: number;
+  filepath: string;
+}
+
+export interface PeerProbe {
+  torch: string;
+  threads: number;
+  matmul_gflops: number;
+  pools: PeerPool[];
+  env: Record<string, string>;
+  onednn: boolean;
+}
+
+/** The peer's environment at `threads` threads, without the variables in `drop`. */
+export function peerEnv(threads: number, drop: string[] = []): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  for (const k of drop) delete env[k];
+  return env;
+}
+
+function runProbe(threads: number, env: NodeJS.ProcessEnv, seconds: number): PeerProbe {
+  const r = spawnSync(PEER_PYTHON, [join(__dirname, 'torch_probe.py'), String(threads), String(seconds)], { encoding: 'utf8', env });
+  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as PeerProbe;
+  } catch {
+    throw new Error(`PyTorch peer probe failed (${PEER_PYTHON}: ${r.error?.message ?? r.stderr?.trim() ?? 'no output'}); install python3-torch and python3-threadpoolctl`);
+  }
+}
+
+export interface PeerSetup {
+  threads: number;
+  env: NodeJS.ProcessEnv;
+  probe: PeerProbe;
+  /** What was done to the inherited environment, if anything. */
+  envNote: string;
+}
+
+/** Probes the peer at `threads`; with OPENBLAS_CORETYPE / L2_SIZE set, keeps the faster of with and without. */
+export function setUpPeer(threads: number, seconds: number): PeerSetup {
+  const env = peerEnv(threads);
+  const probe = runProbe(threads, env, seconds);
+  const set = OVERRIDES.filter((k) => process.env[k] !== undefined);
+  if (set.length === 0) return { threads, env, probe, envNote: `${OVERRIDES.join(', ')} not set` };
+  const bare = peerEnv(threads, set);
+  const without = runProbe(threads, bare, seconds);
+  const what = set.map((k) => `${k}=${process.env[k]}`).join(' ');
+  const figures = `${probe.matmul_gflops.toFixed(1)} GFLOP/s with ${what}, ${without.matmul_gflops.toFixed(1)} without`;
+  return without.matmul_gflops > probe.matmul_gflops
+    ? { threads, env: bare, probe: without, envNote: `unset for the peer only (${figures})` }
+    : { threads, env, probe, envNote: `kept (${figures})` };
+}
+
+/** "OpenBLAS 0.3.21 (pthreads, Zen), 1 thread(s); OpenMP libgomp, 1 thread(s)". */
+export function blasLine(probe: PeerProbe): string {
+  const pools = probe.pools.map((p) => {
+    const name = p.internal_api === 'openblas' ? 'OpenBLAS' : p.internal_api === 'mkl' ? 'MKL' : p.user_api === 'openmp' ? `OpenMP ${p.prefix}` : p.prefix;
+    const detail = [p.threading_layer, p.architecture].filter(Boolean).join(', ');
+    return `${name}${p.version ? ` ${p.version}` : ''}${detail ? ` (${detail})` : ''}, ${p.num_threads} thread(s)`;
+  });
+  if (!probe.pools.some((p) => p.user_api === 'blas'))
+    pools.unshift('NO BLAS library found by threadpoolctl (reference BLAS or static)');
+  return pools.join('; ');
+}
+
+/**
+ * A peer script (torch_common.serve) running at one thread count: start() waits for its ready
+ * line; each run() asks for one timed run and resolves with its JSON answer.
+ */
+export class PeerServer {
+  private lines: string[] = [];
+  private waiting: ((line: string | null) => void)[] = [];
+  private closed = false;
+  private stderr = '';
+  ready: Record<string, unknown> = {};
+
+  private constructor(private readonly proc: ChildProcess, private readonly name: string) {
+    proc.stderr!.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
+    const rl = createInterface({ input: proc.stdout! });
+    rl.on('line', (l) => {
+      const w = this.waiting.shift();
+      if (w) w(l);
+      else this.lines.push(l);
+    });
+    rl.on('close', () => {
+      this.closed = true;
+      for (const w of this.waiting.splice(0)) w(null);
+    });
+  }
+
+  static async start(script: string, args: (string | number)[], env: NodeJS.ProcessEnv): Promise<PeerServer> {
+    const proc = spawn(PEER_PYTHON, [join(__dirname, script), ...args.map(String)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const server = new PeerServer(proc, script);
+    server.ready = await server.reply();
+    return server;
+  }
+
+  private next(): Promise<string | null> {
+    if (this.lines.length) return Promise.resolve(this.lines.shift()!);
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private async reply(): Promise<Record<string, number>> {
+    for (;;) {
+      const line = await this.next();
+      if (line === null) throw new Error(`PyTorch peer ${this.name} exited: ${this.stderr.trim() || 'no output'}`);
+      if (line.trim().startsWith('{')) return JSON.parse(line);
+    }
+  }
+
+  /** One timed run of the peer's workload: the script's dict of figures. */
+  async run(): Promise<Record<string, number>> {
+    this.proc.stdin!.write('run\n');
+    return this.reply();
+  }
+
+  close(): void {
+    if (!this.closed) this.proc.stdin!.end('quit\n');
+  }
+}
