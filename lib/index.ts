@@ -1,6 +1,8 @@
 // vigil-ad: the public API.
 export { Tensor, tidy, keep, requireDevice, type DType, type Device, type Shape, type TensorOptions } from './tensor';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
+// autograd/function loads the engine and the recorded view, which fill Tensor's backward and
+// reshape hooks (tensor.ts imports neither).
 export { Function } from './autograd/function';
 export { backward } from './autograd/engine';
 export { gradcheck, type GradcheckResult } from './autograd/gradcheck';
@@ -17,5 +19,7 @@ export * as detect from './detect';
 export * as evaluation from './eval';
 export * as calibrate from './calibrate';
 export { registerModelKind, modelKind, modelKinds, type AnomalyModel, type ModelKind } from './model';
+// lib/onnx loads onnx/export/export, which registers backend 'onnxruntime' with lib/detect, so
+// Detector.load(path, { backend: 'onnxruntime' }) works for users of the package entry.
 export * as onnx from './onnx';
 export * as models from '../models';

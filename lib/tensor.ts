@@ -1,8 +1,12 @@
 // Tensor: a shape, a dtype, a device and a reference to native storage, plus the autograd
 // fields. Storage is freed deterministically by dispose() or a tidy() scope; views (reshape,
 // detach) share storage through a reference count.
+//
+// Two methods belong to layers above this file: reshape (a view recorded on the tape) and
+// backward (the tape engine). Those layers import Tensor, so Tensor cannot import them back
+// without a cycle; instead they fill the hooks below when they load (autograd/view.ts and
+// autograd/engine.ts, which every op loads through autograd/function.ts).
 import { DEVICE_CODE, DTYPE_CODE, native, NativeStorage, NativeTensor } from './binding';
-import type { Function as AutogradFunction } from './autograd/function';
 
 export type DType = 'float32' | 'float64';
 export type Device = 'cpu' | 'cuda';
@@ -12,6 +16,44 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 export type Shape = readonly number[];
+
+/**
+ * A node of the autograd tape as the engine sees it: autograd/function.ts's Function implements
+ * it. Declared here so that Tensor.gradFn is typed without importing autograd.
+ */
+export interface GradNode {
+  /** The op's name in error messages. */
+  readonly name: string;
+  /** Inputs as given to apply (null for absent optional inputs). */
+  inputs: (Tensor | null)[];
+  outputs: Tensor[];
+  /** Per input: does it want a gradient? */
+  needsInputGrad: boolean[];
+  /** Adds each input's gradient into gradInputs[i] (null when input i wants none). */
+  backward(gradOutputs: (Tensor | null)[], gradInputs: (Tensor | null)[]): void;
+  /** Frees the buffers saved for backward. */
+  release(): void;
+}
+
+/** The implementations of Tensor methods that live above this file (see the top). */
+export interface TensorHooks {
+  reshape(x: Tensor, shape: Shape): Tensor;
+  backward(root: Tensor, gradient?: Tensor, opts?: { retainGraph?: boolean }): void;
+}
+
+const hooks: Partial<TensorHooks> = {};
+const hookHome: Record<keyof TensorHooks, string> = { reshape: 'autograd/view', backward: 'autograd/engine' };
+
+/** Installs one of Tensor's upper-layer methods; called once by the module that implements it. */
+export function setTensorHook<K extends keyof TensorHooks>(name: K, fn: TensorHooks[K]): void {
+  hooks[name] = fn;
+}
+
+function hook<K extends keyof TensorHooks>(name: K): TensorHooks[K] {
+  const fn = hooks[name];
+  if (!fn) throw new Error(`Tensor.${name}: lib/${hookHome[name]} is not loaded; import 'vigil-ad' (or any op, or lib/autograd/function) first`);
+  return fn as TensorHooks[K];
+}
 
 class StorageRef {
   private refs = 1;
@@ -121,7 +163,7 @@ export class Tensor {
   requiresGrad = false;
   grad: Tensor | null = null;
   /** The Function that produced this tensor (null for leaves). */
-  gradFn: AutogradFunction | null = null;
+  gradFn: GradNode | null = null;
   /** Which output of gradFn this is. */
   outputIndex = 0;
   private ref: StorageRef | null;
@@ -231,7 +273,7 @@ export class Tensor {
 
   /** reshape with gradient flow (see ops/reshape); one dim may be -1. */
   reshape(shape: Shape): Tensor {
-    return (require('./ops/reshape') as typeof import('./ops/reshape')).reshape(this, shape);
+    return hook('reshape')(this, shape);
   }
 
   /** Same storage, cut from the graph. */
@@ -305,9 +347,7 @@ export class Tensor {
 
   /** Backpropagates from this tensor (see autograd/engine). */
   backward(gradient?: Tensor, opts?: { retainGraph?: boolean }): void {
-    // Loaded lazily: the engine imports Tensor.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    (require('./autograd/engine') as typeof import('./autograd/engine')).backward(this, gradient, opts);
+    hook('backward')(this, gradient, opts);
   }
 
   /** Frees the storage (shared views keep it alive until they are disposed too). */

@@ -2,9 +2,9 @@
 // each node's backward with its output gradients, accumulating into input gradients. Leaf
 // gradients land in .grad (kept across steps until the optimiser zeroes them); gradients of
 // intermediate tensors live only during the pass.
-import { Tensor, untracked } from '../tensor';
+// Tensor#backward runs this engine through the hook it fills when it loads (see tensor.ts).
+import { setTensorHook, Tensor, untracked, type GradNode } from '../tensor';
 import { accumulateInto } from './accumulate';
-import { Function } from './function';
 import { noGrad } from './grad_mode';
 
 export interface BackwardOptions {
@@ -12,10 +12,10 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
-function topoOrder(root: Function): Function[] {
-  const order: Function[] = [];
-  const seen = new Set<Function>();
-  const stack: [Function, number][] = [[root, 0]];
+function topoOrder(root: GradNode): GradNode[] {
+  const order: GradNode[] = [];
+  const seen = new Set<GradNode>();
+  const stack: [GradNode, number][] = [[root, 0]];
   seen.add(root);
   while (stack.length) {
     const top = stack[stack.length - 1];
@@ -88,3 +88,5 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
     }),
   );
 }
+
+setTensorHook('backward', backward);

@@ -6,8 +6,9 @@
 //   over weights packed when the backend is made (a snapshot, as the ONNX export is); other
 //   models and outputs run op by op.
 // - onnxruntime: the model exported by lib/onnx (exportDetectorOnnx) and run by its OnnxRunner
-//   on onnxruntime-node's CPU or CUDA provider; asynchronous. Loaded on first use (require), so
-//   the native path never loads onnxruntime.
+//   on onnxruntime-node's CPU or CUDA provider; asynchronous. It lives in lib/onnx/export/backend.ts,
+//   registered (registerBackend, below) when lib/onnx/export/export.ts loads; onnxruntime-node
+//   itself loads on first use, so the native path never loads it.
 import { noGrad } from '../autograd/grad_mode';
 import { native } from '../binding';
 import { requireDevice, Tensor, tidy } from '../tensor';
@@ -106,60 +107,23 @@ export class NativeBackend implements Backend {
   }
 }
 
-/** The slice of lib/onnx the Detector needs (see lib/onnx/export/runner.ts). */
-interface Runner {
-  run(x: Float32Array, batch: number): Promise<Record<string, Float32Array>>;
-  dispose(): Promise<void>;
+/** Makes a backend over a loaded bundle; registered by name (see registerBackend). */
+export type BackendFactory = (det: LoadedDetector, opts: { device?: 'cpu' | 'cuda'; threads?: number }) => Promise<Backend>;
+
+// Backends other than native register themselves here, as model kinds do in lib/model.ts: the
+// onnxruntime one lives above detect (lib/onnx/export runs an exported detector), so detect
+// cannot import it; lib/onnx/export/export.ts registers it when it loads.
+const factories = new Map<string, BackendFactory>();
+const registeredBy: Record<string, string> = { onnxruntime: "lib/onnx/export/export (import 'vigil-ad', which loads it, or that module)" };
+
+/** Makes `name` available to Detector.load/create (a later registration replaces it). */
+export function registerBackend(name: Exclude<BackendName, 'native'>, factory: BackendFactory): void {
+  factories.set(name, factory);
 }
 
-export class OnnxBackend implements Backend {
-  readonly name = 'onnxruntime' as const;
-  readonly sync = false;
-
-  private constructor(private readonly runner: Runner, readonly device: 'cpu' | 'cuda', private readonly shape: { T: number; F: number }) {}
-
-  static async create(det: LoadedDetector, opts: { device?: 'cpu' | 'cuda'; threads?: number }): Promise<OnnxBackend> {
-    let onnx: { exportDetectorOnnx(d: LoadedDetector): Uint8Array; OnnxRunner: { create(m: Uint8Array, o: object): Promise<Runner> } };
-    try {
-      onnx = { ...require('../onnx/export/export'), ...require('../onnx/export/runner') };
-    } catch (e) {
-      throw new Error(`backend 'onnxruntime' is not available: lib/onnx could not be loaded (${(e as Error).message})`);
-    }
-    if (typeof onnx.exportDetectorOnnx !== 'function' || typeof onnx.OnnxRunner?.create !== 'function')
-      throw new Error("backend 'onnxruntime' is not available: lib/onnx has no exportDetectorOnnx/OnnxRunner");
-    const device = opts.device ?? 'cpu';
-    const runner = await onnx.OnnxRunner.create(onnx.exportDetectorOnnx(det), { device, threads: opts.threads });
-    return new OnnxBackend(runner, device, { T: det.info.windows.length, F: det.info.schema.columns.length });
-  }
-
-  runSync(): void {
-    throw new Error("backend 'onnxruntime' runs asynchronously: use await stream.push() / scoreBatch(), or backend 'native' for pushSync");
-  }
-
-  async run(x: Float32Array, P: number, out: WindowOut): Promise<void> {
-    const r = await this.runner.run(x, P);
-    const { T, F } = this.shape;
-    const need = (name: string, size: number) => {
-      const v = r[name];
-      if (!v || v.length !== size) throw new Error(`onnxruntime: the exported model gave no "${name}" output of ${size} values (outputs: ${Object.keys(r).join(', ')})`);
-      return v;
-    };
-    if (!out.mu) {
-      out.errors!.set(need('channel_errors', P * F));
-      return;
-    }
-    // The last step of the per-step Gaussian; sigma = exp(log_var / 2) as the native lastStep.
-    const mean = need('x_mean', P * T * F), logVar = need('x_log_var', P * T * F);
-    for (let i = 0; i < P; i++) {
-      const from = (i * T + T - 1) * F;
-      for (let c = 0; c < F; c++) {
-        out.mu[i * F + c] = mean[from + c];
-        out.sigma![i * F + c] = Math.exp(0.5 * logVar[from + c]);
-      }
-    }
-  }
-
-  async dispose(): Promise<void> {
-    await this.runner.dispose();
-  }
+/** A registered backend over `det`; an error naming the module to import when none is. */
+export function createBackend(name: Exclude<BackendName, 'native'>, det: LoadedDetector, opts: { device?: 'cpu' | 'cuda'; threads?: number }): Promise<Backend> {
+  const factory = factories.get(name);
+  if (!factory) throw new Error(`backend '${name}' is not registered: it registers itself when ${registeredBy[name] ?? 'its module'} is imported`);
+  return factory(det, opts);
 }

@@ -28,11 +28,11 @@ import { checkSchema } from '../data/schema';
 import type { Series } from '../data/series';
 import { Windows } from '../data/windows';
 import { alphasFromJSON, type Alphas, type AlphasJSON } from '../calibrate/alpha';
-import { NativeBackend, OnnxBackend, type Backend, type BackendName } from './backend';
+import { createBackend, NativeBackend, type Backend, type BackendName } from './backend';
 import { DecisionRule, type RowResult, type SeriesScores, type WindowOut } from './decide';
 import { loadDetector, type DetectorInfo, type LoadedDetector } from './detector_bundle';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
-import { DetectorStream, type StreamOptions } from './stream';
+import { DetectorStream, type StreamOptions, type StreamSource } from './stream';
 import type { Threshold } from '../calibrate/thresholds';
 
 export type { DetectorStream, StreamOptions, StreamState } from './stream';
@@ -69,7 +69,7 @@ export class Detector {
   /** The per-channel alphas the alpha rule uses (null: the threshold rule). */
   readonly alphas: Alphas | null;
   readonly info: DetectorInfo;
-  /** @internal shared with streams */
+  /** @internal (streams get it through streamSource) */
   readonly decisions: DecisionRule;
   /** @internal */
   readonly scaler: Scaler;
@@ -109,7 +109,7 @@ export class Detector {
     try {
       if (name === 'native') return new Detector(loaded, NativeBackend.create(loaded, opts, owned), opts);
       if (name !== 'onnxruntime') throw new Error(`backend must be 'native' or 'onnxruntime', got '${String(name)}'`);
-      const backend = await OnnxBackend.create(loaded, opts);
+      const backend = await createBackend(name, loaded, opts);
       const det = new Detector(loaded, backend, opts);
       if (owned) loaded.model.dispose();
       return det;
@@ -196,7 +196,12 @@ export class Detector {
   /** A stream decides row by row (see stream.ts); { restore: state } resumes a saved one. */
   stream(opts: StreamOptions = {}): DetectorStream {
     this.alive();
-    return new DetectorStream(this, opts);
+    return new DetectorStream(this.streamSource(), opts);
+  }
+
+  /** What a stream reads of this Detector (stream.ts's StreamSource), and nothing else. */
+  private streamSource(): StreamSource {
+    return { columns: this.columns, window: this.window, scalerJSON: this.info.scaler, scaler: this.scaler, backend: this.backend, rule: this.decisions, alive: () => this.alive() };
   }
 
   /** Frees the backend (and the model when this Detector loaded it). */

@@ -23,10 +23,31 @@
 // pushes made with push() are queued, so they run in order even when not awaited one by one.
 import { createHash } from 'node:crypto';
 
+import type { ScalerJSON } from '../data/scaler';
 import type { Backend } from './backend';
 import type { DecisionRule, RowResult, SeriesScores, WindowOut } from './decide';
-import type { Detector } from './detector';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
+
+/**
+ * Exactly what a stream reads from its detector. A Detector hands one over (det.stream()), so a
+ * stream depends on this and not on Detector's internals, and stream.ts does not import
+ * detector.ts.
+ */
+export interface StreamSource {
+  /** Column names in schema order. */
+  readonly columns: readonly string[];
+  /** Rows per window. */
+  readonly window: number;
+  /** The scaler as the bundle stores it (part of the state fingerprint). */
+  readonly scalerJSON: ScalerJSON;
+  /** Scales one raw row into `out`. */
+  readonly scaler: { transformArray(values: Float32Array, out: Float32Array): Float32Array };
+  readonly backend: Backend;
+  /** The detector's decision rule, shared (it holds no per-stream state). */
+  readonly rule: DecisionRule;
+  /** Throws once the detector is disposed. */
+  alive(): void;
+}
 
 export interface StreamOptions extends RowPolicy {
   /** A state() snapshot to resume from (its policy and top apply unless given here). */
@@ -56,9 +77,9 @@ export interface StreamState {
 }
 
 /** The state fingerprint of a detector's input side. */
-export function inputFingerprint(det: Detector): string {
+export function inputFingerprint(det: StreamSource): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ columns: det.columns, scaler: det.info.scaler, window: det.window }));
+  h.update(JSON.stringify({ columns: det.columns, scaler: det.scalerJSON, window: det.window }));
   return 'sha256:' + h.digest('hex').slice(0, 32);
 }
 
@@ -84,11 +105,11 @@ export class DetectorStream {
   private lastTime = NaN;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly det: Detector, opts: StreamOptions = {}) {
+  constructor(private readonly det: StreamSource, opts: StreamOptions = {}) {
     const s = opts.restore;
     const T = (this.T = det.window), F = (this.F = det.columns.length);
     this.backend = det.backend;
-    this.rule = det.decisions;
+    this.rule = det.rule;
     this.fingerprint = inputFingerprint(det);
     this.reader = new RowReader(det.columns, {
       onBadValue: opts.onBadValue ?? s?.policy?.onBadValue,

@@ -1,25 +1,9 @@
-// reshape: a view of the same storage with another shape; the gradient is the output gradient
-// viewed back.
-import { accumulateInto } from '../autograd/accumulate';
-import { Function } from '../autograd/function';
-import { Shape, Tensor } from '../tensor';
+// reshape and flatten. The recorded view itself is autograd/view.ts (Tensor#reshape runs it too,
+// and tensor.ts cannot import ops); this file is its place among the ops.
+import { reshape } from '../autograd/view';
+import type { Tensor } from '../tensor';
 
-class ReshapeFn extends Function {
-  constructor(private readonly shape: Shape) {
-    super();
-  }
-  forward(x: Tensor): Tensor[] {
-    return [x.view(this.shape)];
-  }
-  backward([dy]: (Tensor | null)[], [dx]: (Tensor | null)[]): void {
-    if (dy && dx) accumulateInto(dx, dy);
-  }
-}
-
-/** x with a new shape (one dim may be -1); shares x's storage. */
-export function reshape(x: Tensor, shape: Shape): Tensor {
-  return new ReshapeFn(shape).apply(x)[0];
-}
+export { reshape };
 
 /** Flattens dims [start, end] into one. */
 export function flatten(x: Tensor, start = 0, end = -1): Tensor {

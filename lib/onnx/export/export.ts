@@ -8,6 +8,10 @@
 import type { LoadedDetector } from '../../detect/detector_bundle';
 import type { AnomalyModel } from '../../model';
 import { GraphBuilder } from '../graph/builder';
+import { registerOnnxruntimeBackend } from './backend';
+import { INPUT } from './metadata';
+
+export { INPUT };
 
 /** The metadata_props keys a detector export writes (values are JSON, except kind). */
 export const META_KEYS = {
@@ -21,9 +25,6 @@ export const META_KEYS = {
   /** Per-channel error scale (absent: 1): the threshold rule's score is of channel_errors / it. */
   errorScale: 'vigil.errorScale',
 } as const;
-
-/** The graph input's name. */
-export const INPUT = 'x';
 
 /** A model that can emit its inference graph. */
 export interface OnnxModel extends AnomalyModel {
@@ -75,3 +76,7 @@ export function detectorMetadata(det: LoadedDetector): Record<string, string> {
 export function exportDetectorOnnx(det: LoadedDetector): Uint8Array {
   return exportModelOnnx(det.model, detectorMetadata(det));
 }
+
+// Whoever can export a detector can run the export: Detector.load(path, { backend: 'onnxruntime' })
+// finds this backend once this module is loaded (lib/index.ts loads it through lib/onnx).
+registerOnnxruntimeBackend(exportDetectorOnnx);

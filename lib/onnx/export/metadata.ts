@@ -4,6 +4,12 @@ import { onnx } from 'onnx-proto';
 import { checkErrorScale } from '../../calibrate/error_scale';
 import type { Dim } from '../graph/builder';
 
+/**
+ * The graph input's name: export.ts writes it, runner.ts feeds it. Kept here, below both, so the
+ * runner does not import the exporter (export.ts imports the runner's backend; see backend.ts).
+ */
+export const INPUT = 'x';
+
 /** The model message of a file or of bytes (source names the bytes in errors). */
 export function decodeOnnx(bytesOrPath: Uint8Array | string, source = typeof bytesOrPath === 'string' ? bytesOrPath : 'the bytes'): onnx.ModelProto {
   const bytes = typeof bytesOrPath === 'string' ? readFileSync(bytesOrPath) : bytesOrPath;

@@ -5,9 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { decodeOnnx, readOnnxMetadata, valueDims } from './metadata';
+import { decodeOnnx, INPUT, readOnnxMetadata, valueDims } from './metadata';
 import type { Dim } from '../graph/builder';
-import { INPUT } from './export';
 
 export interface OnnxRunnerOptions {
   device?: 'cpu' | 'cuda';
@@ -17,9 +16,16 @@ export interface OnnxRunnerOptions {
   deviceId?: number;
 }
 
+// Loaded by the first create(), so exporting needs no onnxruntime; an import() rather than a
+// require() because lib has none (the layering check). A CommonJS package's import() namespace
+// holds its exports object as `default`.
 let ortModule: typeof Ort | null = null;
-function ort(): typeof Ort {
-  return (ortModule ??= require('onnxruntime-node') as typeof Ort);
+async function loadOrt(): Promise<typeof Ort> {
+  if (!ortModule) {
+    const ns = (await import('onnxruntime-node')) as typeof Ort & { default?: typeof Ort };
+    ortModule = ns.default ?? ns;
+  }
+  return ortModule;
 }
 
 /** Where onnxruntime-node keeps its native libraries for this platform. */
@@ -77,7 +83,7 @@ export class OnnxRunner {
     };
     let session: Ort.InferenceSession;
     try {
-      session = await ort().InferenceSession.create(bytes, options);
+      session = await (await loadOrt()).InferenceSession.create(bytes, options);
     } catch (e) {
       throw new Error(`onnxruntime could not load the model on ${device}: ${(e as Error).message}`);
     }
@@ -89,7 +95,7 @@ export class OnnxRunner {
     const want = batch * this.window * this.channels;
     if (!Number.isInteger(batch) || batch < 1 || x.length !== want)
       throw new Error(`OnnxRunner.run: ${x.length} values are not ${batch} windows of [${this.window}, ${this.channels}] (${want})`);
-    const { Tensor } = ort();
+    const { Tensor } = ortModule!; // loaded by create()
     const result = await this.session.run({ [INPUT]: new Tensor('float32', x, [batch, this.window, this.channels]) });
     const out: Record<string, Float32Array> = {};
     for (const [name, t] of Object.entries(result)) out[name] = t.data as Float32Array;
