@@ -2,7 +2,7 @@
 // comment or a string is not, and the real tree has none beyond the listed exceptions.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -78,6 +78,12 @@ describe('layering check', () => {
 
   it('the real tree: no violation beyond tools/check/exceptions.ts', () => {
     assert.deepEqual(messages(checkTree()), []);
+  });
+
+  it('streams read a StreamSource: lib/detect/stream.ts imports nothing of detector.ts, types included', () => {
+    const specs = readImports(readFileSync(join(ROOT, 'lib', 'detect', 'stream.ts'), 'utf8')).map((r) => r.spec);
+    assert.ok(specs.length > 0);
+    assert.ok(!specs.includes('./detector'), `stream.ts imports ${specs.join(', ')}`);
   });
 
   it('the script run alone fails with the violations of a copy with a planted upward import', function () {
