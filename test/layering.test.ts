@@ -86,6 +86,15 @@ describe('layering check', () => {
     assert.ok(!specs.includes('./detector'), `stream.ts imports ${specs.join(', ')}`);
   });
 
+  it("detect imports no backend above it: without lib/onnx/export loaded, 'onnxruntime' is an error naming what to import", function () {
+    this.timeout(60000);
+    const script = "const { createBackend } = require('./lib/detect/backend');" +
+      "try { createBackend('onnxruntime', null, {}); console.log('registered'); } catch (e) { console.log(e.message); }";
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), "backend 'onnxruntime' is not registered: import 'vigil-ad' (the package entry registers it) or lib/onnx/export/export, which registers it when it loads");
+  });
+
   it('the script run alone fails with the violations of a copy with a planted upward import', function () {
     this.timeout(60000);
     const dir = mkdtempSync(join(tmpdir(), 'vigil-layering-'));

@@ -114,7 +114,7 @@ export type BackendFactory = (det: LoadedDetector, opts: { device?: 'cpu' | 'cud
 // onnxruntime one lives above detect (lib/onnx/export runs an exported detector), so detect
 // cannot import it; lib/onnx/export/export.ts registers it when it loads.
 const factories = new Map<string, BackendFactory>();
-const registeredBy: Record<string, string> = { onnxruntime: "lib/onnx/export/export (import 'vigil-ad', which loads it, or that module)" };
+const registeredBy: Record<string, string> = { onnxruntime: 'lib/onnx/export/export' };
 
 /** Makes `name` available to Detector.load/create (a later registration replaces it). */
 export function registerBackend(name: Exclude<BackendName, 'native'>, factory: BackendFactory): void {
@@ -124,6 +124,7 @@ export function registerBackend(name: Exclude<BackendName, 'native'>, factory: B
 /** A registered backend over `det`; an error naming the module to import when none is. */
 export function createBackend(name: Exclude<BackendName, 'native'>, det: LoadedDetector, opts: { device?: 'cpu' | 'cuda'; threads?: number }): Promise<Backend> {
   const factory = factories.get(name);
-  if (!factory) throw new Error(`backend '${name}' is not registered: it registers itself when ${registeredBy[name] ?? 'its module'} is imported`);
+  if (!factory)
+    throw new Error(`backend '${name}' is not registered: import 'vigil-ad' (the package entry registers it) or ${registeredBy[name] ?? 'its module'}, which registers it when it loads`);
   return factory(det, opts);
 }
