@@ -18,7 +18,8 @@ export * as train from './train';
 export * as detect from './detect';
 export * as evaluation from './eval';
 export * as calibrate from './calibrate';
-export { registerModelKind, modelKind, modelKinds, type AnomalyModel, type ModelKind } from './model';
+export * as pipeline from './pipeline';
+export { registerModelKind, unregisterModelKind, modelKind, modelKinds, type AnomalyModel, type ModelKind, type InputSpec, type InputKind, type SettingsResult, type DemoConfig } from './model';
 // lib/onnx loads onnx/export/export, which registers backend 'onnxruntime' with lib/detect, so
 // Detector.load(path, { backend: 'onnxruntime' }) works for users of the package entry.
 export * as onnx from './onnx';

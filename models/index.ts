@@ -1,7 +1,8 @@
-// The model zoo: importing it registers every kind with lib/detect's registry.
+// The model zoo: importing it registers every kind with lib/model.ts's registry. One folder per
+// model; the first kind is the default of `vigil train --model`.
 import { registerModelKind } from '../lib/model';
-import { dcVaeKind } from './dc_vae/model';
-import { lstmAeKind } from './lstm_ae/model';
+import { dcVaeKind } from './dc_vae';
+import { lstmAeKind } from './lstm_ae';
 
 export const MODEL_KINDS = [lstmAeKind, dcVaeKind];
 for (const k of MODEL_KINDS) registerModelKind(k);

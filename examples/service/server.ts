@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 import '../../models'; // registers the model kinds a bundle may name
+import '../../lib/onnx/export/export'; // registers the onnxruntime backend
 import type { RowResult } from '../../lib/detect/decide';
 import { Detector, type DetectorOptions } from '../../lib/detect/detector';
 import { RowError, type RowInput, type RowPolicy, type TimestampInput } from '../../lib/detect/rows';

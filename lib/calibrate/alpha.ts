@@ -1,5 +1,5 @@
 // Per-channel alpha thresholds for models that predict a Gaussian N(mu, sigma^2) for each
-// channel of a window's last step (DC-VAE, seed 002). Channel c is anomalous at a step when
+// channel of a window's last step (the per-channel alphas of DC-VAE, seed 002). Channel c is anomalous at a step when
 //   x < mu - alpha_down[c] * sigma   or   x > mu + alpha_up[c] * sigma,
 // i.e. when the normalised residual r = (x - mu) / sigma is > alpha_up or < -alpha_down; the
 // step is anomalous when any channel is. An alpha of Infinity (null in JSON) never flags.
@@ -18,13 +18,10 @@
 //   flagged on data like the calibration data. One-sided budgets degenerate where a side has
 //   (almost) no calibration mass (a model that always over-predicts a channel): the quantile of
 //   that side is below 0 and would flag every residual on it at test time.
-// Everything here lives in lib/detect (not models/) because it needs only (x, mu, sigma) rows,
-// whatever model produced them.
-import { noGrad } from '../autograd/grad_mode';
-import { Tensor, tidy } from '../tensor';
+// Everything here needs only (x, mu, sigma) rows, whatever model produced them (the pipeline's
+// gaussians.ts runs the model), so it is a calibrator of lib, not of one model.
 import { pointMetrics } from '../eval/point';
 import { rangeMetrics, type RangeOptions } from '../eval/range_pr';
-import type { WindowSource } from '../detect/score';
 import { falseAlarmBudget } from './thresholds';
 
 /** Values, predicted means and sigmas of `rows` steps x `channels`, row-major. */
@@ -62,32 +59,6 @@ export function alphasToJSON(a: Alphas): AlphasJSON {
 export function alphasFromJSON(a: AlphasJSON): Alphas {
   const j = (v: number | null) => (v === null ? Infinity : v);
   return { ...a, up: a.up.map(j), down: a.down.map(j) };
-}
-
-/** A model that gives the Gaussian of each window's last step ([B, T, C] -> [B, C] each). */
-export interface GaussianPredictor {
-  eval(): unknown;
-  lastStep(x: Tensor): { mu: Tensor; sigma: Tensor };
-}
-
-/** x, mu, sigma at the end row of every window, in window order. */
-export function lastStepGaussians(model: GaussianPredictor, windows: WindowSource, batchSize = 256): GaussianRows {
-  const C = windows.channels, T = windows.length, n = windows.count;
-  const out: GaussianRows = { rows: n, channels: C, x: new Float32Array(n * C), mu: new Float32Array(n * C), sigma: new Float32Array(n * C) };
-  model.eval();
-  noGrad(() => {
-    for (let b = 0; b < n; b += batchSize) {
-      const m = Math.min(batchSize, n - b);
-      const data = windows.batch(Int32Array.from({ length: m }, (_, i) => b + i));
-      for (let i = 0; i < m; i++) out.x.set(data.subarray((i * T + T - 1) * C, (i * T + T) * C), (b + i) * C);
-      tidy(() => {
-        const { mu, sigma } = model.lastStep(Tensor.fromArray(data, [m, T, C]));
-        out.mu.set(mu.toArray(), b * C);
-        out.sigma.set(sigma.toArray(), b * C);
-      });
-    }
-  });
-  return out;
 }
 
 /** r = (x - mu) / sigma, row-major. */

@@ -4,3 +4,5 @@
 export * from './thresholds';
 export { fitGpd, gpdTailQuantile, type GpdFit } from './gpd';
 export { fitErrorScale, rescore, ERROR_SCALE_FLOOR } from './error_scale';
+export { registerCalibrator, calibrator, calibratorNames, calibratorOptions, runCalibrator, type Calibrator, type CalibrationData, type CalibrationResult } from './calibrators';
+export { alphasFromJSON, alphasToJSON, type Alphas, type AlphasJSON, type GaussianRows } from './alpha';

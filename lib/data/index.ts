@@ -19,3 +19,6 @@ export { Scaler, quantile, type ScalerKind, type ScalerJSON, type ScaleOptions }
 export { Windows, timeSplit, type WindowOptions } from './windows';
 export { parseInterpretationLabels, type Interpretation } from './interpretation';
 export { simulatePlant, normalPeriod } from './simulator';
+export { samplesOf, contextRows, type InputSpec, type InputKind, type Samples } from './representation';
+export { MatrixSeries, signatureMatrix, matrixSeriesContext, type MatrixSeriesSpec } from './correlation';
+export { loadSeries, loadLabels, rowBounds, type DataSource } from './load';

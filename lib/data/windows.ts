@@ -60,6 +60,11 @@ export class Windows {
     return this.series.columns.length;
   }
 
+  /** One window's shape, [length, channels]. */
+  get sampleShape(): number[] {
+    return [this.length, this.channels];
+  }
+
   startRow(i: number): number {
     return this.starts[i];
   }

@@ -82,6 +82,10 @@ export class Detector {
     this.info = info;
     this.columns = Object.freeze([...info.schema.columns]);
     this.window = info.windows.length;
+    // Batches and streams cut windows of rows; other inputs (matrix series, single rows) are
+    // scored by lib/pipeline's scoreSeries until the Detector builds them too.
+    if (loaded.model.input && loaded.model.input.kind !== 'windows')
+      throw new Error(`Detector: ${loaded.kind} reads ${loaded.model.input.kind}, and the Detector scores windows of rows only; use pipeline.scoreSeries`);
     if (loaded.model.window !== undefined && loaded.model.window !== this.window)
       throw new Error(`detector bundle: windows.length ${this.window} differs from the model's window ${loaded.model.window}`);
     this.threshold = info.threshold;

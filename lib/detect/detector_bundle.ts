@@ -1,6 +1,7 @@
 // A trained detector on disk: the model's weights plus everything scoring needs (input schema,
 // fitted scaler, window, per-channel error scale, threshold, a PCA baseline fitted on the same
 // training rows), in one model bundle (lib/io/bundle.ts).
+import type { OutlierMaskJSON } from '../data/outlier_mask';
 import type { Schema } from '../data/schema';
 import type { ScalerJSON } from '../data/scaler';
 import type { PcaModel } from '../eval/baselines';
@@ -19,6 +20,8 @@ export interface DetectorInfo {
    * reports e_c / errorScale[c]. Absent (bundles before it, `train --error-scale none`): scale 1.
    */
   errorScale?: number[];
+  /** Input cleaning fitted on the training rows (train --clean): applied to training and validation rows only; kept for the record. */
+  cleaning?: OutlierMaskJSON;
   /** Training summary: data source, epochs, losses, seed. */
   training?: Record<string, unknown>;
   /** PCA baseline fitted on the same scaled training rows, for side-by-side reports. */

@@ -16,6 +16,8 @@ export interface WindowSource {
   batch(indices: ArrayLike<number>): Float32Array;
   /** The row a window ends at (inclusive). */
   endRow(i: number): number;
+  /** One sample's shape when it is not a window of rows [length, channels] (lib/data/representation.ts). */
+  readonly sampleShape?: readonly number[];
 }
 
 export interface Scorer {
@@ -53,7 +55,7 @@ export function scoreWindows(model: Scorer, windows: WindowSource, opts: WindowS
       const n = Math.min(batchSize, windows.count - b);
       const idx = Int32Array.from({ length: n }, (_, i) => b + i);
       tidy(() => {
-        const x = Tensor.fromArray(windows.batch(idx), [n, windows.length, F]);
+        const x = Tensor.fromArray(windows.batch(idx), [n, ...(windows.sampleShape ?? [windows.length, F])]);
         const err = model.channelErrors(x).toArray();
         for (let i = 0; i < n; i++) scores[b + i] = scaledScore(err, i * F, F, useMax, scale, channelErrors, (b + i) * F);
       });

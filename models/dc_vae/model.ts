@@ -23,7 +23,7 @@ import { gaussianNll, klNormal } from '../../lib/ops/losses';
 import { reparamSample } from '../../lib/ops/reparam_sample';
 import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
-import { AnomalyModel, ModelKind } from '../../lib/model';
+import type { AnomalyModel } from '../../lib/model';
 import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 
 export interface DcVaeLayer {
@@ -337,19 +337,3 @@ function checkConfig(c: DcVaeConfig): void {
   if (!(c.varianceFloor >= 0)) throw new Error(`DcVae: varianceFloor must be >= 0, got ${c.varianceFloor}`);
   if (c.reduction !== 'mean' && c.reduction !== 'sum') throw new Error(`DcVae: reduction must be 'mean' or 'sum', got ${c.reduction}`);
 }
-
-/** Overrides may name a config ("preset": "head" | "may-2022") that the other keys then modify. */
-export type DcVaeOverrides = Partial<DcVaeConfig> & { preset?: string };
-
-export const dcVaeKind: ModelKind<DcVaeConfig, DcVae> = {
-  kind: 'dc-vae',
-  summary: 'dilated causal convolution VAE with per-channel Gaussian outputs (DC-VAE, seed 002)',
-  defaultConfig: (inputs, overrides: DcVaeOverrides = {}) => {
-    const { preset = 'head', ...rest } = overrides;
-    const base = DC_VAE_NAMED_CONFIGS[preset];
-    if (!base) throw new Error(`dc-vae: unknown preset "${preset}" (known: ${Object.keys(DC_VAE_NAMED_CONFIGS).join(', ')})`);
-    return { ...base(inputs), ...rest, inputs };
-  },
-  create: (config, gen) => new DcVae(config, gen),
-  namedConfigs: Object.keys(DC_VAE_NAMED_CONFIGS),
-};

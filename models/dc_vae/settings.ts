@@ -11,8 +11,9 @@
 // Ignored with a note: scale (the scaler always runs), lr_decay/decay_rate/decay_step (no
 // schedule), activation and alpha_reg (unused upstream too), dataset_name, model_name, summary.
 // Upstream's fixed early stopping (patience 5, min_delta 1e-2) applies unless flags say otherwise.
+import type { SettingsResult } from '../../lib/model';
 import { upstreamLayout, type DcVaeConfig } from './model';
-import { UsageError } from '../../tools/cli/args';
+import { UsageError } from '../../lib/options';
 
 export type Settings = Record<string, unknown>;
 
@@ -115,3 +116,17 @@ export function settingsOptions(s: Settings, channels: number, file = 'settings'
 export function flagGiven(argv: string[], name: string): boolean {
   return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 }
+
+/** `vigil train --settings`: the file's meaning for `vigil train` (ModelKind.readSettings). */
+export function readDcVaeSettings(text: string, file: string, channels: number): SettingsResult {
+  const s = settingsOptions(parseSettings(text, file), channels, file);
+  const options: Record<string, number> = { ...s.flags };
+  if (s.clean !== undefined) options.clean = s.clean;
+  const notes = [...s.notes];
+  if (s.rangeF1) notes.push('custom_metrics = true: calibrate with --method alpha --alpha-metric range --range-bias front --range-cardinality reciprocal to match upstream');
+  return { config: s.config, options, notes };
+}
+
+export const SETTINGS_FLAGS = {
+  settings: { type: 'string', help: 'dc-vae: an upstream DC-VAE settings file (JSON or key = value lines); flags given override it' },
+} as const;

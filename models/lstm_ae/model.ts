@@ -9,7 +9,7 @@ import { mseLoss } from '../../lib/ops/losses';
 import { repeat, slice, unsqueeze } from '../../lib/ops/shape';
 import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
-import { AnomalyModel, ModelKind } from '../../lib/model';
+import type { AnomalyModel } from '../../lib/model';
 import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 
 export interface LstmAeConfig {
@@ -155,10 +155,3 @@ export class LstmAe extends Module implements AnomalyModel {
     return ['reconstruction', 'channel_errors'];
   }
 }
-
-export const lstmAeKind: ModelKind<LstmAeConfig, LstmAe> = {
-  kind: 'lstm-ae',
-  summary: 'LSTM autoencoder over sliding windows (HAI notebook, seed 003)',
-  defaultConfig: (inputs, overrides = {}) => ({ ...seedLstmAeConfig(inputs), ...overrides, inputs }),
-  create: (config, gen) => new LstmAe(config, gen),
-};

@@ -18,17 +18,41 @@ import { loadDetector } from '../../lib/detect/detector_bundle';
 import { RowError } from '../../lib/detect/rows';
 import { pointScores, scoreWindows } from '../../lib/detect/score';
 import { saveBundle } from '../../lib/io/bundle';
-import { alphaScoring } from '../../tools/cli/alpha';
+import { alphaFlags, alphasFromJSON, type AlphasJSON } from '../../lib/calibrate/alpha';
+import { gaussianRowsOf } from '../../lib/pipeline/gaussian_scores';
 import { COLUMNS, rowOf, series, useBundles, writeCsv } from './detector_fixture';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'vigil.js');
+
+/**
+ * The pre-Detector alpha path of `vigil detect`: per row max_c |x - mu| / sigma, the channel
+ * ratios, and the alpha flags; null without an alpha section.
+ */
+function alphaReference(det: ReturnType<typeof loadDetector>, s: ReturnType<typeof series>) {
+  const json = (det.info as { alpha?: AlphasJSON }).alpha;
+  if (!json) return null;
+  const { rows: g, first } = gaussianRowsOf(det, s)!;
+  const C = g.channels;
+  const scores = new Float32Array(s.rows).fill(NaN), channelErrors = new Float32Array(s.rows * C).fill(NaN), flags = new Uint8Array(s.rows);
+  flags.set(alphaFlags(g, alphasFromJSON(json)).flags, first);
+  for (let i = 0; i < g.rows; i++) {
+    let m = 0;
+    for (let c = 0; c < C; c++) {
+      const e = Math.abs(g.x[i * C + c] - g.mu[i * C + c]) / g.sigma[i * C + c];
+      channelErrors[(first + i) * C + c] = e;
+      m = Math.max(m, Math.fround(e));
+    }
+    scores[first + i] = m;
+  }
+  return { scores, flags, channelErrors };
+}
 
 /** The pre-Detector batch path of `vigil detect`: scores, flags and channel errors per row. */
 function referenceScores(path: string, s: ReturnType<typeof series>) {
   const det = loadDetector(path);
   try {
-    const alpha = alphaScoring(det, s);
-    if (alpha) return { scores: alpha.scores, flags: alpha.flags, channelErrors: alpha.channelErrors };
+    const alpha = alphaReference(det, s);
+    if (alpha) return alpha;
     const scaled = Scaler.fromJSON(det.info.scaler).transform(s);
     const windows = new Windows(scaled, { length: det.info.windows.length, stride: 1 });
     const p = pointScores(windows, scoreWindows(det.model, windows), s.rows);

@@ -4,7 +4,7 @@
 // upstream layer layouts.
 import { strict as assert } from 'node:assert';
 
-import { dcVaeKind, DcVae, upstreamLayout, type DcVaeConfig } from '../../models/dc_vae/model';
+import { dcVaeKind, DcVae, upstreamLayout, type DcVaeConfig } from '../../models/dc_vae';
 import { gaussianNll } from '../../lib/ops/losses';
 import { slice } from '../../lib/ops';
 import { reparamSample } from '../../lib/ops/reparam_sample';

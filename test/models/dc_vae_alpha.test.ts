@@ -4,11 +4,12 @@
 import { strict as assert } from 'node:assert';
 
 import {
-  alphaFlags, alphaScores, alphasFromJSON, alphasToJSON, fitAlphasBudget, fitAlphasF1, lastStepGaussians, normalisedResiduals, type GaussianRows,
+  alphaFlags, alphaScores, alphasFromJSON, alphasToJSON, fitAlphasBudget, fitAlphasF1, normalisedResiduals, type GaussianRows,
 } from '../../lib/calibrate/alpha';
+import { lastStepGaussians } from '../../lib/pipeline/gaussians';
 import { rangeMetrics, rangePrecision, rangeRecall } from '../../lib/eval/range_pr';
 import { Windows } from '../../lib/data/windows';
-import { dcVaeKind } from '../../models/dc_vae/model';
+import { dcVaeKind } from '../../models/dc_vae';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 

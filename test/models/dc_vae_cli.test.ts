@@ -151,7 +151,7 @@ describe('vigil CLI with dc-vae', function () {
 
     r = work.run(['train', ...dataFlags('train.csv'), '--model', 'lstm-ae', '--settings', 'settings.txt', '--out', 'x.vigil']);
     assert.equal(r.code, 2);
-    assert.match(r.err, /--settings is a DC-VAE settings file: it needs --model dc-vae, not lstm-ae/);
+    assert.match(r.err, /--settings is a dc-vae settings file: it needs --model dc-vae, not lstm-ae/);
 
     writeFileSync(join(work.path, 'tiny.json'), JSON.stringify({ window: 8, encoder: [4], latent: 2, decoderDense: 4, decoder: [4] }));
     r = work.run(['train', ...dataFlags('train.csv'), '--config', 'tiny.json', '--epochs', '1', '--out', 'ae.vigil']);

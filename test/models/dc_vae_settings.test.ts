@@ -2,7 +2,7 @@
 // key becomes, and clear errors.
 import { strict as assert } from 'node:assert';
 
-import { rowBounds } from '../../tools/cli/data_args';
+import { rowBounds } from '../../lib/data/load';
 import { flagGiven, parseSettings, settingsOptions } from '../../models/dc_vae/settings';
 
 // settings/model_settings.txt at upstream HEAD (a JSON object, read with json.load).

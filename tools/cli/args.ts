@@ -1,17 +1,8 @@
 // A small argument parser for the CLI: --flag value, --flag=value, boolean flags, and a
 // one-line error for anything unknown or missing.
-export class UsageError extends Error {
-  constructor(msg: string) {
-    super(msg);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError, type Flags, type FlagSpec } from '../../lib/options';
 
-export interface FlagSpec {
-  [name: string]: { type: 'string' | 'number' | 'boolean'; default?: string | number | boolean; help: string };
-}
-
-export type Flags<S extends FlagSpec> = { [K in keyof S]: S[K]['type'] extends 'number' ? number : S[K]['type'] extends 'boolean' ? boolean : string };
+export { UsageError, type Flags, type FlagSpec };
 
 export function parseFlags<S extends FlagSpec>(command: string, argv: string[], spec: S): Flags<S> {
   const out: Record<string, unknown> = {};

@@ -1,29 +1,26 @@
-// `vigil calibrate`: fit the detector's threshold on validation data and store it in the bundle.
-// Label-free methods need only normal data; best-f1 and roc-gmean need labelled VALIDATION data
-// (never the test set: the threshold would then be fitted on what it is judged by).
-// The scores are those detect computes: of the channel errors over the bundle's per-channel
-// errorScale (fitted by train on its normal validation windows; kept as is here, even when the
-// calibration data is normal: one scale per bundle, whatever threshold is fitted on it).
-import { loadBundle, saveBundle } from '../../lib/io/bundle';
-import { bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, rocGmean, type Threshold } from '../../lib/calibrate/thresholds';
+// `vigil calibrate`: fit a section of the detector (its threshold, or a calibrator's own section
+// such as per-channel alphas) on validation data and store it in the bundle. The methods and
+// their options come from lib/calibrate's registry; label-free methods need only normal data,
+// labelled ones labelled VALIDATION data (never the test set). The scores are those detect
+// computes: of the channel errors over the bundle's per-channel errorScale (fitted by train on
+// its normal validation windows; kept as is here: one scale per bundle).
+import { calibratorNames, calibratorOptions } from '../../lib/calibrate/calibrators';
+import { readPresetFile } from '../../lib/data/presets';
+import { sliceRows, type Series } from '../../lib/data/series';
 import { loadDetector } from '../../lib/detect/detector_bundle';
+import { calibrateDetector, saveCalibration } from '../../lib/pipeline/calibrate';
 import { helpText, parseFlags, UsageError } from './args';
-import { DATA_FLAGS, loadLabels, loadSeries } from './data_args';
-import { scoreSeries } from './detect';
-import { ALPHA_FLAGS, calibrateAlpha } from './alpha';
+import { DATA_FLAGS, loadLabels, loadSeries, rowBounds, type DataFlags } from './data_args';
 
-const METHODS = ['pot', 'quantile', 'mean-std', 'budget', 'best-f1', 'roc-gmean', 'alpha'];
+const OPTIONS = calibratorOptions();
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil); rewritten in place unless --out' },
   ...DATA_FLAGS,
   labels: { type: 'string', help: 'labels of the validation data (best-f1, roc-gmean; alpha: global labels): 0/1 lines or a CSV' },
-  method: { type: 'string', default: 'pot', help: METHODS.join('|') },
-  q: { type: 'number', default: 0.995, help: 'quantile: the quantile of validation scores' },
-  k: { type: 'number', default: 3, help: 'mean-std: mean + k * std' },
-  risk: { type: 'number', default: 1e-4, help: 'pot: probability that a normal score exceeds the threshold' },
-  fraction: { type: 'number', default: 0.001, help: 'budget (and alpha without labels): largest flagged fraction of validation steps' },
-  ...ALPHA_FLAGS,
+  'channel-labels': { type: 'string', help: 'alpha: per-channel 0/1 labels, a CSV with one column per channel (as upstream labels_train.csv)' },
+  method: { type: 'string', default: 'pot', help: calibratorNames().join('|') },
+  ...OPTIONS,
   out: { type: 'string', help: 'write the calibrated bundle here instead of over --model' },
   help: { type: 'boolean', help: 'show this help' },
 } as const;
@@ -32,31 +29,34 @@ export async function calibrate(argv: string[]): Promise<void> {
   const f = parseFlags('calibrate', argv, FLAGS);
   if (f.help) return console.log(helpText('calibrate', 'fit the threshold on validation data', FLAGS));
   if (!f.model) throw new UsageError('--model is required');
-  if (!METHODS.includes(f.method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got "${f.method}"`);
+  if (!calibratorNames().includes(f.method)) throw new UsageError(`--method must be one of ${calibratorNames().join(', ')}, got "${f.method}"`);
   const det = loadDetector(f.model);
-  if (f.method === 'alpha') {
-    // Per-channel alphas (dc-vae): stored beside the threshold, used by detect's flags.
-    await calibrateAlpha(det, f);
-    return det.model.dispose();
-  }
-  const series = await loadSeries(f, 'train');
-  const { scores } = scoreSeries(det, series);
-  const first = det.info.windows.length - 1; // rows before it have no window
-  const s = scores.subarray(first);
-  let threshold: Threshold;
-  if (f.method === 'best-f1' || f.method === 'roc-gmean') {
+  try {
+    const series = await loadSeries(f, 'train');
     const labels = f.labels ? await loadLabels(f.labels, f) : series.labels;
-    if (!labels) throw new UsageError(`--method ${f.method} needs labelled validation data (--labels or a label column)`);
-    if (labels.length !== series.rows) throw new UsageError(`--labels has ${labels.length} rows, the data ${series.rows}`);
-    const l = labels.subarray(first);
-    threshold = f.method === 'best-f1' ? bestF1(s, l) : rocGmean(s, l);
-  } else if (f.method === 'pot') threshold = pot(s, { risk: f.risk });
-  else if (f.method === 'quantile') threshold = quantileThreshold(s, f.q);
-  else if (f.method === 'mean-std') threshold = meanStd(s, f.k);
-  else threshold = falseAlarmBudget(s, { fraction: f.fraction });
+    const channelLabels = f['channel-labels'] ? await readChannelLabels(f['channel-labels'], f, series) : undefined;
+    const options = Object.fromEntries(Object.keys(OPTIONS).map((k) => [k, (f as Record<string, unknown>)[k]]));
+    const result = calibrateDetector(det, series, f.method, { labels, channelLabels, options });
+    saveCalibration(f.model, result, f.out ?? f.model);
+    console.log(`vigil calibrate: ${result.describe(series.source ?? f.data!)}; wrote ${f.out ?? f.model}`);
+    for (const line of result.details ?? []) console.log(`  ${line}`);
+  } finally {
+    det.model.dispose();
+  }
+}
 
-  const b = loadBundle(f.model);
-  saveBundle(f.out ?? f.model, { kind: b.kind, config: b.config, tensors: b.tensors, sections: { ...b.sections, threshold } });
-  console.log(`vigil calibrate: threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${s.length} scores of ${series.source ?? f.data}); wrote ${f.out ?? f.model}`);
-  det.model.dispose();
+/** A CSV of 0/1 columns, one per channel: matched by name when the names are the data's, else by position. */
+async function readChannelLabels(path: string, f: DataFlags, series: Series): Promise<Uint8Array> {
+  const whole = await readPresetFile('generic', path, { timestamp: f.timestamp, header: f['no-header'] ? false : undefined });
+  const s = f.rows ? sliceRows(whole, ...rowBounds(whole.rows, f.rows)) : whole;
+  const C = series.columns.length;
+  if (s.rows !== series.rows) throw new UsageError(`--channel-labels ${path} has ${s.rows} rows, the data ${series.rows}`);
+  const byName = series.columns.every((c) => s.columns.includes(c));
+  if (!byName && s.columns.length !== C)
+    throw new UsageError(`--channel-labels ${path}: ${s.columns.length} columns, neither the data's ${C} channels by name nor by count`);
+  const col = series.columns.map((c, i) => (byName ? s.columns.indexOf(c) : i));
+  const out = new Uint8Array(series.rows * C);
+  const W = s.columns.length;
+  for (let r = 0; r < series.rows; r++) for (let c = 0; c < C; c++) out[r * C + c] = s.data[r * W + col[c]] ? 1 : 0;
+  return out;
 }

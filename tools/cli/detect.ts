@@ -3,15 +3,13 @@
 // first window-1 rows, which have no full window), the 0/1 flag at the bundle's threshold, and
 // the channels with the largest error. It runs on the Detector (lib/detect/detector.ts), so a
 // service or a stream on the same bundle decides the same; a bundle with per-channel alphas
-// (dc-vae) flags by them.
+// flags by them.
 
-import { checkSchema } from '../../lib/data/schema';
-import type { Series } from '../../lib/data/series';
-import type { WindowScores } from '../../lib/detect/score';
 import { rankChannels } from '../../lib/eval/attribution';
 import { Detector } from '../../lib/detect/detector';
 import { writeFileAtomic } from '../../lib/io/atomic';
-import { loadDetector, type LoadedDetector } from '../../lib/detect/detector_bundle';
+import { loadDetector } from '../../lib/detect/detector_bundle';
+import { checkScorable } from '../../lib/pipeline/score';
 import { helpText, parseFlags, UsageError } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
 
@@ -24,22 +22,6 @@ const FLAGS = {
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
-/**
- * Per-row scores and channel errors by the bundle's threshold rule (its alphas, if any, are not
- * used): what calibrate and evaluate fit and report on. Runs on the Detector's native path.
- */
-export function scoreSeries(det: LoadedDetector, series: Series): WindowScores {
-  checkScorable(series, det.info.windows.length, det.info.schema);
-  const { scores, channelErrors } = Detector.native(det, { rule: 'threshold' }).scoreSeriesSync(series);
-  return { scores, channelErrors };
-}
-
-/** The schema first (its error names the columns), then enough rows for one window. */
-function checkScorable(series: Series, window: number, schema: LoadedDetector['info']['schema']): void {
-  checkSchema(schema, series);
-  if (series.rows < window) throw new UsageError(`${series.rows} rows are fewer than the model's window of ${window}`);
-}
-
 export async function detect(argv: string[]): Promise<void> {
   const f = parseFlags('detect', argv, FLAGS);
   if (f.help) return console.log(helpText('detect', 'score data with a trained detector', FLAGS));
@@ -49,8 +31,8 @@ export async function detect(argv: string[]): Promise<void> {
   const det = await Detector.create(loadDetector(f.model), { backend: f.backend }, true);
   try {
     const series = await loadSeries(f, 'test');
-    checkScorable(series, det.window, det.info.schema);
-    // A bundle with per-channel alphas (dc-vae, calibrate --method alpha) flags by them instead of the threshold.
+    checkScorable({ info: det.info }, series);
+    // A bundle with per-channel alphas (calibrate --method alpha) flags by them instead of the threshold.
     const { scores, flags, channelErrors } = await det.scoreSeries(series);
     const F = series.columns.length;
     const lines = ['row,time,score,flag,top_channels'];

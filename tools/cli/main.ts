@@ -1,5 +1,6 @@
 // The `vigil` command line: dispatches to one module per subcommand.
 import '../../models'; // registers the model kinds bundles name
+import '../../lib/onnx/export/export'; // registers the onnxruntime backend (detect --backend)
 import { UsageError } from './args';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> | void }> = {

@@ -1,33 +1,30 @@
-// `vigil train`: fit a detector on normal data. The tail of the training data (in time order)
-// is the validation set: early stopping, the per-channel error scale (each channel's mean
-// validation error, lib/calibrate/error_scale.ts) and the default threshold (POT on the validation
-// scores of the scaled errors) come from it; the scaler and the PCA baseline are fitted on the
-// head only.
+// `vigil train`: fit a detector on normal data (lib/pipeline fitDetector) and save its bundle.
+// The tail of the training data (in time order) is the validation set: early stopping, the
+// per-channel error scale and the default threshold (POT on the validation scores of the scaled
+// errors) come from it; the scaler and the PCA baseline are fitted on the head only.
 import { existsSync, readFileSync } from 'node:fs';
 
-import { applyOutlierMask, fitOutlierMask, type OutlierMaskJSON } from '../../lib/data/outlier_mask';
-import { Scaler, type ScalerKind } from '../../lib/data/scaler';
-import { schemaOf } from '../../lib/data/schema';
-import { timeSplit, Windows } from '../../lib/data/windows';
-import { fitPca, pcaScores } from '../../lib/eval/baselines';
-import { fitErrorScale, rescore } from '../../lib/calibrate/error_scale';
-import { scoreWindows } from '../../lib/detect/score';
-import { defaultThreshold } from '../../lib/calibrate/thresholds';
 import { native } from '../../lib/binding';
-import { Generator } from '../../lib/random';
-import { fit } from '../../lib/train/fit';
-import { fromWindows } from '../../lib/train/data';
-import { pcaToJSON, saveDetector } from '../../lib/detect/detector_bundle';
-import { modelKind, modelKinds } from '../../models';
-import { helpText, parseFlags, UsageError } from './args';
+import { modelKind, modelKinds, type ModelKind } from '../../lib/model';
+import { fitDetector, saveFitted } from '../../lib/pipeline/fit';
+import { MODEL_KINDS } from '../../models';
+import { helpText, parseFlags, UsageError, type FlagSpec } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
-import { flagGiven, parseSettings, settingsOptions } from '../../models/dc_vae/settings';
+
+/** The flags every model kind adds (e.g. --settings), once each. */
+function kindFlags(): FlagSpec {
+  const out: FlagSpec = {};
+  for (const k of MODEL_KINDS) Object.assign(out, k.trainFlags ?? {});
+  return out;
+}
+
+const namedConfigs = MODEL_KINDS.filter((k) => k.namedConfigs?.length).map((k) => `${k.kind}: ${k.namedConfigs!.join('|')}`).join('; ');
 
 const FLAGS = {
-  model: { type: 'string', default: 'lstm-ae', help: `model kind: ${modelKinds().join('|')}` },
+  model: { type: 'string', default: MODEL_KINDS[0].kind, help: `model kind: ${modelKinds().join('|')}` },
   ...DATA_FLAGS,
-  config: { type: 'string', help: 'JSON file overriding the model config (sizes, window...), or a named config (dc-vae: head|may-2022)' },
-  settings: { type: 'string', help: 'dc-vae: an upstream DC-VAE settings file (JSON or key = value lines); flags given override it' },
+  config: { type: 'string', help: `JSON file overriding the model config (sizes, window...), or a named config${namedConfigs ? ` (${namedConfigs})` : ''}` },
+  ...kindFlags(),
   clean: { type: 'number', default: 0, help: 'mask values beyond this many training stds and forward-fill them (0: off; upstream: 7)' },
   out: { type: 'string', help: 'where to write the trained model bundle (.vigil)' },
   window: { type: 'number', help: 'window length (default: the model config\'s)' },
@@ -49,79 +46,63 @@ const FLAGS = {
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
+/** True when `--name` appears on the command line (given explicitly, not by default). */
+export function flagGiven(argv: string[], name: string): boolean {
+  return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+}
+
+/** The kind to train: --model, or with --settings and no --model the one kind that reads settings. */
+function kindOf(argv: string[], f: { model: string; settings?: string }): ModelKind {
+  if (!f.settings || flagGiven(argv, 'model')) {
+    const kind = modelKind(f.model);
+    const readers = MODEL_KINDS.filter((k) => k.readSettings).map((k) => k.kind).join('|');
+    if (f.settings && !kind.readSettings) throw new UsageError(`--settings is a ${readers} settings file: it needs --model ${readers}, not ${kind.kind}`);
+    return kind;
+  }
+  const readers = MODEL_KINDS.filter((k) => k.readSettings);
+  if (readers.length !== 1) throw new UsageError(`--settings: name the model with --model (${readers.map((k) => k.kind).join(', ')})`);
+  return readers[0];
+}
+
 export async function train(argv: string[]): Promise<void> {
-  const f = parseFlags('train', argv, FLAGS);
+  const f = parseFlags('train', argv, FLAGS) as ReturnType<typeof parseFlags<typeof FLAGS>> & { settings?: string };
   if (f.help) return console.log(helpText('train', 'train a detector on normal data', FLAGS));
   if (!f.out) throw new UsageError('--out is required (the model bundle to write)');
-  if (!['standard', 'minmax', 'robust'].includes(f.scaler)) throw new UsageError(`--scaler must be standard, minmax or robust, got "${f.scaler}"`);
   if (!['validation', 'none'].includes(f['error-scale'])) throw new UsageError(`--error-scale must be validation or none, got "${f['error-scale']}"`);
   if (f.threads) native.setNumThreads(f.threads);
-  // --settings (an upstream DC-VAE file) implies --model dc-vae and fills the flags not given.
-  const kind = modelKind(f.settings && !flagGiven(argv, 'model') ? 'dc-vae' : f.model);
-  if (f.settings && kind.kind !== 'dc-vae') throw new UsageError(`--settings is a DC-VAE settings file: it needs --model dc-vae, not ${kind.kind}`);
+  const kind = kindOf(argv, f);
 
   const series = await loadSeries(f, 'train');
   const overrides = f.config ? readConfig(f.config, kind.namedConfigs ?? []) : {};
   if (f.settings) {
-    const s = settingsOptions(parseSettings(readFileSync(f.settings, 'utf8'), f.settings), series.columns.length, f.settings);
+    // The settings file fills the flags not given on the command line.
+    const s = kind.readSettings!(readFileSync(f.settings, 'utf8'), f.settings, series.columns.length);
     Object.assign(overrides, s.config);
     const fl = f as Record<string, unknown>;
-    for (const [k, v] of Object.entries(s.flags)) if (!flagGiven(argv, k)) fl[k] = v;
-    if (s.clean !== undefined && !flagGiven(argv, 'clean')) fl.clean = s.clean;
+    for (const [k, v] of Object.entries(s.options)) if (!flagGiven(argv, k)) fl[k] = v;
     for (const n of s.notes) console.log(`  note: ${f.settings}: ${n}`);
-    if (s.rangeF1) console.log(`  note: ${f.settings}: custom_metrics = true: calibrate with --method alpha --alpha-metric range --range-bias front --range-cardinality reciprocal to match upstream`);
   }
-  const { train: rawHead, validation: rawTail } = timeSplit(series, f.validation);
-  // Optional cleaning: statistics of the training rows only, applied to training and validation rows.
-  let cleaning: OutlierMaskJSON | undefined;
-  let head = rawHead, tail = rawTail;
-  if (f.clean) {
-    cleaning = fitOutlierMask(rawHead, f.clean);
-    const h = applyOutlierMask(rawHead, cleaning), t = applyOutlierMask(rawTail, cleaning);
-    head = h.series;
-    tail = t.series;
-    console.log(`  cleaning: ${h.masked} training and ${t.masked} validation values beyond ${f.clean} training stds forward-filled`);
-  }
-  const scaler = new Scaler(f.scaler as ScalerKind).fit(head);
-  const trainRows = scaler.transform(head);
-  const valRows = scaler.transform(tail);
-
   if (f.window) overrides.window = f.window;
-  const config = kind.defaultConfig(series.columns.length, overrides);
-  const gen = new Generator(f.seed);
-  const model = kind.create(config, gen);
-  const length = model.window;
-  const trainWin = new Windows(trainRows, { length, stride: f.stride });
-  const valWin = new Windows(valRows, { length, stride: 1 });
-  if (!trainWin.count || !valWin.count)
-    throw new UsageError(`not enough rows for window ${length}: ${trainRows.rows} training and ${valRows.rows} validation rows`);
-  console.log(`vigil train: ${kind.kind}, ${model.numParameters()} parameters; ${series.rows} rows x ${series.columns.length} channels from ${series.source ?? f.data}`);
-  console.log(`  ${trainWin.count} training windows (length ${length}, stride ${f.stride}), ${valWin.count} validation windows (the last ${(100 * f.validation).toFixed(0)}% of rows)`);
 
-  const result = await fit(model, fromWindows(trainWin, valWin), {
-    epochs: f.epochs, batchSize: f['batch-size'], validationBatchSize: 256, lr: f.lr, patience: f.patience, minDelta: f['min-delta'],
-    ...(f['clip-grad-norm'] > 0 ? { clipGradNorm: f['clip-grad-norm'] } : {}),
-    generator: gen, checkpoint: f.checkpoint, resume: f.resume ? true : undefined, log: f.log,
+  const fitted = await fitDetector(series, {
+    kind: kind.kind, config: overrides, validation: f.validation, clean: f.clean, scaler: f.scaler as 'standard',
+    errorScale: f['error-scale'] === 'validation', epochs: f.epochs, batchSize: f['batch-size'], lr: f.lr, patience: f.patience,
+    minDelta: f['min-delta'], clipGradNorm: f['clip-grad-norm'], seed: f.seed, stride: f.stride, checkpoint: f.checkpoint,
+    resume: f.resume, log: f.log, source: series.source ?? f.data, preset: f.preset,
+    onInfo: (line) => console.log(`  ${line}`),
+    onStart: ({ model, training, validation, context }) => {
+      console.log(`vigil train: ${kind.kind}, ${model.numParameters()} parameters; ${series.rows} rows x ${series.columns.length} channels from ${series.source ?? f.data}`);
+      console.log(`  ${training.count} training windows (length ${context}, stride ${f.stride}), ${validation.count} validation windows (the last ${(100 * f.validation).toFixed(0)}% of rows)`);
+    },
   });
-
-  // The error scale from the validation windows' raw channel errors, then the threshold on the
-  // scores of the scaled errors (what detect computes with the bundle).
-  const raw = scoreWindows(model, valWin);
-  const errorScale = f['error-scale'] === 'validation' ? fitErrorScale(raw.channelErrors, valWin.channels) : undefined;
-  const valScores = errorScale ? rescore(raw.channelErrors, valWin.channels, model.scoreReduction, errorScale).scores : raw.scores;
-  const threshold = defaultThreshold(valScores);
-  const pca = fitPca(trainRows);
-  // The PCA baseline's threshold is fitted like the model's: on the validation rows' scores
-  // (from the first full window on, the rows the model scores too).
-  const pcaThreshold = defaultThreshold(pcaScores(pca, valRows).scores.subarray(length - 1));
-  saveDetector(f.out, kind.kind, config, model, {
-    schema: schemaOf(series), scaler: scaler.toJSON(), windows: { length, stride: 1 }, ...(errorScale ? { errorScale } : {}), threshold, pca: pcaToJSON(pca), pcaThreshold,
-    ...(cleaning ? { cleaning } : {}),
-    training: { source: series.source ?? f.data, preset: f.preset, rows: series.rows, validationFraction: f.validation, errorScale: f['error-scale'], seed: f.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss },
-  });
-  if (errorScale) console.log(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
-  console.log(`saved ${f.out}: best validation loss ${result.bestLoss.toFixed(5)} (epoch ${result.bestEpoch}); threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${valScores.length} validation scores)`);
-  model.dispose();
+  try {
+    const { errorScale, threshold, validationScores, result } = fitted.fitted;
+    saveFitted(f.out, fitted);
+    if (errorScale) console.log(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
+    console.log(`saved ${f.out}: best validation loss ${result.bestLoss.toFixed(5)} (epoch ${result.bestEpoch}); threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
+  } finally {
+    fitted.model.dispose();
+  }
 }
 
 /** --config: a named config of the model kind, or a JSON file of overrides. */

@@ -25,7 +25,7 @@ import { applyThreshold, type Threshold } from '../../lib/calibrate/thresholds';
 import '../../models'; // registers the model kinds
 import { loadDetector, pcaFromJSON } from '../../lib/detect/detector_bundle';
 import { parseFlags } from '../cli/args';
-import { gaussianRowsOf } from '../cli/alpha';
+import { gaussianRowsOf } from '../../lib/pipeline/gaussian_scores';
 import { DATA_FLAGS, loadSeries, rowBounds } from '../cli/data_args';
 
 const FLAGS = {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   if (!parts.length) throw new Error('no data');
 
   const pooled: Scored[] = parts.map((series, k) => {
-    const { rows: g, first } = gaussianRowsOf(det, series);
+    const { rows: g, first } = gaussianRowsOf(det, series) ?? fail(`${det.kind} predicts no per-channel Gaussians`);
     const C = g.channels;
     const model = new Float32Array(g.rows);
     for (let i = 0; i < g.rows; i++) {
@@ -123,3 +123,7 @@ main().catch((e) => {
   console.error(`dc_vae_eval: ${(e as Error).message}`);
   process.exit(1);
 });
+
+function fail(msg: string): never {
+  throw new Error(msg);
+}

@@ -6,15 +6,11 @@
 // the attacked period's labels.
 import { Windows } from '../../../lib/data/windows';
 import { fitPca, pcaScores, randomScores } from '../../../lib/eval/baselines';
-import { fitErrorScale, rescore } from '../../../lib/calibrate/error_scale';
 import { pointScores, scoreWindows, type WindowScores, type WindowSource } from '../../../lib/detect/score';
 import { defaultThreshold, type Threshold } from '../../../lib/calibrate/thresholds';
 import type { AnomalyModel } from '../../../lib/model';
-import { Generator } from '../../../lib/random';
-import { fromWindows } from '../../../lib/train/data';
-import { fit } from '../../../lib/train/fit';
+import { fitModel } from '../../../lib/pipeline/fit';
 import { Progress } from '../../../lib/train/progress';
-import { modelKind } from '../../../models';
 import type { DemoModel, DemoSizes } from './config';
 import type { DemoData } from './data';
 
@@ -68,35 +64,26 @@ function scoreWithProgress(model: AnomalyModel, w: Windows, progress: Progress, 
 export async function trainAndScore(m: DemoModel, data: DemoData, sizes: DemoSizes, seed: number): Promise<Scored> {
   const t0 = Date.now();
   const F = data.train.columns.length;
-  const kind = modelKind(m.kind);
-  const gen = new Generator(seed);
-  const model = kind.create(kind.defaultConfig(F, m.config), gen) as AnomalyModel;
+  const bar = new Progress(`${m.kind.padEnd(7)} training`, sizes.epochs);
+  // As vigil train: the kind's training, the error scale and the POT threshold on the validation tail.
+  const fitted = await fitModel(m.kind, data.train, data.validation, {
+    config: m.config, epochs: sizes.epochs, batchSize: sizes.batchSize, lr: m.lr, seed, stride: sizes.stride, patience: undefined,
+    baseline: false, progress: false,
+    onEpoch: (r) => bar.tick(r.epoch, `epochs, validation loss ${r.validationLoss?.toFixed(4)}`),
+  });
+  const { model, result, errorScale, threshold, training, validation } = fitted;
   try {
-    const W = model.window;
-    const trainWin = new Windows(data.train, { length: W, stride: sizes.stride });
-    const valWin = new Windows(data.validation, { length: W });
-    const testWin = new Windows(data.test, { length: W });
-    const bar = new Progress(`${m.kind.padEnd(7)} training`, sizes.epochs);
-    const result = await fit(model, fromWindows(trainWin, valWin), {
-      epochs: sizes.epochs, batchSize: sizes.batchSize, validationBatchSize: 256, lr: m.lr, generator: gen, progress: false,
-      onEpoch: (r) => bar.tick(r.epoch, `epochs, validation loss ${r.validationLoss?.toFixed(4)}`),
-    });
-    const total = valWin.count + testWin.count;
-    const sbar = new Progress(`${m.kind.padEnd(7)} scoring `, total);
-    // Raw validation errors -> the error scale -> the threshold on the scaled scores (as vigil train).
-    const valRaw = scoreWithProgress(model, valWin, sbar, 0, total);
-    const errorScale = fitErrorScale(valRaw.channelErrors, F);
-    const val = rescore(valRaw.channelErrors, F, model.scoreReduction, errorScale);
-    const threshold = defaultThreshold(val.scores);
-    const test = pointScores(testWin, scoreWithProgress(model, testWin, sbar, valWin.count, total, errorScale), data.test.rows);
+    const testWin = new Windows(data.test, { length: fitted.context });
+    const sbar = new Progress(`${m.kind.padEnd(7)} scoring `, testWin.count);
+    const test = pointScores(testWin, scoreWithProgress(model, testWin, sbar, 0, testWin.count, errorScale), data.test.rows);
     clearBar();
     return {
       name: m.kind,
       scores: test.scores.subarray(data.context),
       channelErrors: test.channelErrors.subarray(data.context * F),
       threshold,
-      summary: `${m.kind}: ${model.numParameters()} parameters, ${result.history.length} epochs on ${trainWin.count} windows (best validation loss ${result.bestLoss.toFixed(4)} at epoch ${result.bestEpoch}), ` +
-        `error scale ${Math.min(...errorScale).toPrecision(2)}-${Math.max(...errorScale).toPrecision(2)}, threshold ${threshold.value.toPrecision(4)} (${threshold.method} on ${valWin.count} validation scores), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      summary: `${m.kind}: ${model.numParameters()} parameters, ${result.history.length} epochs on ${training.count} windows (best validation loss ${result.bestLoss.toFixed(4)} at epoch ${result.bestEpoch}), ` +
+        `error scale ${Math.min(...errorScale!).toPrecision(2)}-${Math.max(...errorScale!).toPrecision(2)}, threshold ${threshold.value.toPrecision(4)} (${threshold.method} on ${validation.count} validation scores), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     };
   } finally {
     model.dispose();
