@@ -54,13 +54,24 @@ class Args {
 // Throws a JS Error carrying vigil_last_error() and `code` = the status name.
 void check(Napi::Env env, vigil_status s);
 
+// The exports that are not ops: storage, host copies, threads, memory and build facts.
 void register_basic(Napi::Env env, Napi::Object exports);
-void register_math(Napi::Env env, Napi::Object exports);
-void register_nn(Napi::Env env, Napi::Object exports);
-void register_train(Napi::Env env, Napi::Object exports);
 void register_inference_plan(Napi::Env env, Napi::Object exports);
 
 }  // namespace vigil::addon
+
+// One wrapper per entry point of ops.def, named after it (op::matmul_forward, op::fill) and
+// defined in ops_*.cpp; module.cpp exports each under the table's JS name, so an op of the
+// table without its wrapper does not link.
+#define VIGIL_ADDON_DECLARE_ONE(name) Napi::Value name(const Napi::CallbackInfo& info);
+#define VIGIL_ADDON_DECLARE_PAIR(name)                         \
+  Napi::Value name##_forward(const Napi::CallbackInfo& info); \
+  Napi::Value name##_backward(const Napi::CallbackInfo& info);
+namespace vigil::addon::op {
+#define VIGIL_OP(name, js, entry, cuda) VIGIL_ADDON_DECLARE_##entry(name)
+#include "vigil/ops.def"
+#undef VIGIL_OP
+}  // namespace vigil::addon::op
 
 #define VIGIL_EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, fn, name))
 

@@ -41,33 +41,6 @@ Napi::Value Read(const Napi::CallbackInfo& info) {  // read(tensor, typedArray)
   return info.Env().Undefined();
 }
 
-Napi::Value Fill(const Napi::CallbackInfo& info) {
-  Args a(info);
-  check(a.env(), vigil_fill(a.tensor(0), a.num(1)));
-  return info.Env().Undefined();
-}
-
-Napi::Value Copy(const Napi::CallbackInfo& info) {
-  Args a(info);
-  check(a.env(), vigil_copy(a.tensor(0), a.tensor(1)));
-  return info.Env().Undefined();
-}
-
-Napi::Value Cast(const Napi::CallbackInfo& info) {
-  Args a(info);
-  check(a.env(), vigil_cast(a.tensor(0), a.tensor(1)));
-  return info.Env().Undefined();
-}
-
-// randomFill(y, dist, a, b, seed, offset) -> blocks consumed
-Napi::Value RandomFill(const Napi::CallbackInfo& info) {
-  Args a(info);
-  const vigil_tensor* y = a.tensor(0);
-  auto dist = static_cast<vigil_rng_dist>(a.i64(1));
-  check(a.env(), vigil_random_fill(y, dist, a.num(2), a.num(3), a.u64(4), a.u64(5)));
-  return Napi::Number::New(info.Env(), static_cast<double>(vigil_random_blocks(dist, vigil_numel(y))));
-}
-
 Napi::Value Memory(const Napi::CallbackInfo& info) {
   vigil_mem_stats s = vigil_memory();
   Napi::Object o = Napi::Object::New(info.Env());
@@ -130,14 +103,41 @@ Napi::Value CudaSetTf32(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+namespace op {
+
+Napi::Value fill(const Napi::CallbackInfo& info) {
+  Args a(info);
+  check(a.env(), vigil_fill(a.tensor(0), a.num(1)));
+  return info.Env().Undefined();
+}
+
+Napi::Value copy(const Napi::CallbackInfo& info) {
+  Args a(info);
+  check(a.env(), vigil_copy(a.tensor(0), a.tensor(1)));
+  return info.Env().Undefined();
+}
+
+Napi::Value cast(const Napi::CallbackInfo& info) {
+  Args a(info);
+  check(a.env(), vigil_cast(a.tensor(0), a.tensor(1)));
+  return info.Env().Undefined();
+}
+
+// randomFill(y, dist, a, b, seed, offset) -> blocks consumed
+Napi::Value random_fill(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const vigil_tensor* y = a.tensor(0);
+  auto dist = static_cast<vigil_rng_dist>(a.i64(1));
+  check(a.env(), vigil_random_fill(y, dist, a.num(2), a.num(3), a.u64(4), a.u64(5)));
+  return Napi::Number::New(info.Env(), static_cast<double>(vigil_random_blocks(dist, vigil_numel(y))));
+}
+
+}  // namespace op
+
 void register_basic(Napi::Env env, Napi::Object exports) {
   VIGIL_EXPORT("alloc", Alloc);
   VIGIL_EXPORT("write", Write);
   VIGIL_EXPORT("read", Read);
-  VIGIL_EXPORT("fill", Fill);
-  VIGIL_EXPORT("copy", Copy);
-  VIGIL_EXPORT("cast", Cast);
-  VIGIL_EXPORT("randomFill", RandomFill);
   VIGIL_EXPORT("memory", Memory);
   VIGIL_EXPORT("releaseCached", ReleaseCached);
   VIGIL_EXPORT("setNumThreads", SetNumThreads);

@@ -19,29 +19,32 @@ vigil_status no_kernel(const char* op, vigil_device dev) {
 }  // namespace vigil
 
 namespace {
-// Every op family of ops.h. All have CUDA kernels in builds with CUDA.
-const char* const kOps[] = {
-    "fill",       "copy",         "cast",      "random_fill",   "matmul",     "linear",
-    "binary",     "unary",        "reduce",    "softmax",       "permute",    "axis_copy",
-    "repeat",     "lstm",         "causal_conv1d", "batch_norm", "dropout",   "reparam_sample",
-    "mse",        "gaussian_nll", "kl_normal", "bce_with_logits", "adam_step", "sgd_step",
-    "sum_squares", "scale_inplace"};
+struct Op {
+  const char* name;
+  bool cuda;  // builds with CUDA have a kernel
+};
+const Op kOps[] = {
+#define VIGIL_OP(name, js, entry, cuda) {#name, cuda != 0},
+#include "vigil/ops.def"
+#undef VIGIL_OP
+};
 
-// "matmul_forward" and "matmul_backward" name the family "matmul".
-bool known(const char* op) {
+// The row of ops.def for `op`, or null; "matmul_forward" and "matmul_backward" name "matmul".
+const Op* find(const char* op) {
   std::string name(op);
   for (const char* suffix : {"_forward", "_backward"}) {
     const size_t n = std::strlen(suffix);
     if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0) name.resize(name.size() - n);
   }
-  for (const char* k : kOps)
-    if (name == k) return true;
-  return false;
+  for (const Op& k : kOps)
+    if (name == k.name) return &k;
+  return nullptr;
 }
 }  // namespace
 
 extern "C" int vigil_supports(const char* op, vigil_device dev) {
-  if (!op || !known(op)) return 0;
+  const Op* row = op ? find(op) : nullptr;
+  if (!row) return 0;
   if (dev == VIGIL_CPU) return 1;
-  return dev == VIGIL_CUDA && VIGIL_WITH_CUDA ? 1 : 0;
+  return dev == VIGIL_CUDA && VIGIL_WITH_CUDA && row->cuda ? 1 : 0;
 }

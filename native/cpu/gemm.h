@@ -48,9 +48,4 @@ template <typename T>
 void gemm_packed(bool trans_a, int64_t M, T alpha, const T* A, int64_t lda, const PackedB<T>& B,
                  T beta, T* C, int64_t ldc);
 
-// The same contract as plain loops: the reference the fast path is tested against.
-template <typename T>
-void gemm_ref(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-              int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
-
 }  // namespace vigil::cpu

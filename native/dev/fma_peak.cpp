@@ -1,9 +1,12 @@
-// fp32 FMA peak: each thread runs 12 independent 8-wide FMA chains (enough to cover the latency
-// of two FMA pipes) held in registers, for `seconds`; GFLOP/s = 2 * 8 * chains * iterations / t.
-#include "dev/fma_peak.h"
-
-#include <atomic>
+// vigil_fma_peak <threads> <seconds>: the machine's fp32 FMA throughput, the denominator of
+// "fraction of peak" in the benchmarks. Prints one JSON line
+//   {"gflops": <number>, "threads": <n>, "seconds": <s>}
+// Each thread runs 12 independent 8-wide FMA chains (enough to cover the latency of two FMA
+// pipes) held in registers, for `seconds`; GFLOP/s = 2 * 8 * chains * iterations / t.
+// A probe, not part of the addon: built as its own executable (CMakeLists.txt).
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -51,10 +54,7 @@ double run_thread(double seconds) {
 #endif
 }
 
-}  // namespace
-
-extern "C" double vigil_dev_fma_peak_gflops(int threads, double seconds) {
-  if (threads < 1) threads = 1;
+double fma_peak_gflops(int threads, double seconds) {
   std::vector<double> rates(static_cast<size_t>(threads));
   std::vector<std::thread> ts;
   for (int t = 0; t < threads; ++t) ts.emplace_back([&, t] { rates[t] = run_thread(seconds); });
@@ -62,4 +62,20 @@ extern "C" double vigil_dev_fma_peak_gflops(int threads, double seconds) {
   double total = 0;
   for (double r : rates) total += r;
   return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  char* end1 = nullptr;
+  char* end2 = nullptr;
+  const long threads = argc == 3 ? std::strtol(argv[1], &end1, 10) : 0;
+  const double seconds = argc == 3 ? std::strtod(argv[2], &end2) : 0;
+  if (argc != 3 || *end1 || *end2 || threads < 1 || threads > 1024 || !(seconds > 0)) {
+    std::fprintf(stderr, "usage: vigil_fma_peak <threads >= 1> <seconds > 0>\n");
+    return 2;
+  }
+  const double gflops = fma_peak_gflops(static_cast<int>(threads), seconds);
+  std::printf("{\"gflops\": %.6g, \"threads\": %ld, \"seconds\": %.6g}\n", gflops, threads, seconds);
+  return 0;
 }

@@ -1,6 +1,6 @@
-// Batch norm checks shared by test_rt.cpp (shapes, channel axes, modes) and
-// test_dc_vae_kernels.cpp (row lengths of the lane sums): the forward of ops.h written directly
-// in f64, and a forward + gradcheck case.
+// Batch norm checks shared by test_batch_norm.cpp (shapes, channel axes, modes) and
+// test_dc_vae_kernels.cpp (row lengths of the lane sums): the fast kernel against
+// cpu/ref/batch_norm.h, and a forward + gradcheck case.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -9,50 +9,23 @@
 #include <string>
 #include <vector>
 
+#include "cpu/ref/batch_norm.h"
 #include "harness.h"
 
 namespace bn_check {
 
-// x viewed as [outer, C, inner] for a shape and channel axis.
-struct View {
-  int64_t outer = 1, C = 1, inner = 1;
-  View(const std::vector<int64_t>& shape, int axis) {
-    for (int k = 0; k < static_cast<int>(shape.size()); ++k) {
-      if (k < axis) outer *= shape[k];
-      if (k > axis) inner *= shape[k];
-    }
-    C = shape[axis];
-  }
-};
+using View = vigil::ref::AxisView;  // x as [outer, C, inner] around the channel axis
 
-// The forward of ops.h written directly (f64), returns y; updates rm/rv when training.
+// cpu/ref/batch_norm.h on vectors; updates rm/rv when training.
 inline std::vector<double> reference(const std::vector<double>& x, const View& v,
                                      const std::vector<double>* gamma,
                                      const std::vector<double>* beta, std::vector<double>* rm,
                                      std::vector<double>* rv, bool training, double mom,
                                      double eps) {
   std::vector<double> y(x.size());
-  const double N = static_cast<double>(v.outer * v.inner);
-  for (int64_t c = 0; c < v.C; ++c) {
-    double mean = 0, var = 0;
-    auto each = [&](const std::function<void(int64_t)>& f) {
-      for (int64_t o = 0; o < v.outer; ++o)
-        for (int64_t i = 0; i < v.inner; ++i) f((o * v.C + c) * v.inner + i);
-    };
-    if (training) {
-      each([&](int64_t k) { mean += x[k]; });
-      mean /= N;
-      each([&](int64_t k) { var += (x[k] - mean) * (x[k] - mean); });
-      var /= N;
-      if (rm) (*rm)[c] = (1 - mom) * (*rm)[c] + mom * mean;
-      if (rv) (*rv)[c] = (1 - mom) * (*rv)[c] + mom * var * N / (N - 1);
-    } else {
-      mean = (*rm)[c];
-      var = (*rv)[c];
-    }
-    const double g = gamma ? (*gamma)[c] : 1, b = beta ? (*beta)[c] : 0;
-    each([&](int64_t k) { y[k] = (x[k] - mean) / std::sqrt(var + eps) * g + b; });
-  }
+  vigil::ref::batch_norm_forward(x.data(), v, gamma ? gamma->data() : nullptr,
+                                 beta ? beta->data() : nullptr, rm ? rm->data() : nullptr,
+                                 rv ? rv->data() : nullptr, training, mom, eps, y.data());
   return y;
 }
 
@@ -65,8 +38,8 @@ inline void gradcheck(const std::vector<int64_t>& shape, int axis, bool training
   const View v(shape, axis < 0 ? axis + static_cast<int>(shape.size()) : axis);
   const std::string what = "batch_norm axis " + std::to_string(axis) +
                            (training ? " training" : " eval") + (affine ? " affine" : "");
-  harness::Buf<double> x(shape), w(shape), y(shape), dx(shape), gamma({v.C}), beta({v.C}), rm({v.C}),
-      rv({v.C}), mean({v.C}), invstd({v.C}), dg({v.C}), db({v.C});
+  harness::Buf<double> x(shape), w(shape), y(shape), dx(shape), gamma({v.n}), beta({v.n}), rm({v.n}),
+      rv({v.n}), mean({v.n}), invstd({v.n}), dg({v.n}), db({v.n});
   harness::fill_uniform(x.v, 11, -2, 3);
   harness::fill_uniform(w.v, 12);
   harness::fill_uniform(gamma.v, 13, 0.5, 1.5);
@@ -108,8 +81,8 @@ inline void gradcheck(const std::vector<int64_t>& shape, int axis, bool training
   }
   HCHECK_CLOSE((what + " dx").c_str(), dx.p(), gx.data(), dx.n(), 1e-5, 1e-7);
   if (affine) {
-    HCHECK_CLOSE((what + " dgamma").c_str(), dg.p(), gg.data(), v.C, 1e-5, 1e-7);
-    HCHECK_CLOSE((what + " dbeta").c_str(), db.p(), gb.data(), v.C, 1e-5, 1e-7);
+    HCHECK_CLOSE((what + " dgamma").c_str(), dg.p(), gg.data(), v.n, 1e-5, 1e-7);
+    HCHECK_CLOSE((what + " dbeta").c_str(), db.p(), gb.data(), v.n, 1e-5, 1e-7);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -66,6 +67,26 @@ double grad_excess(const std::vector<double>& analytic, const std::vector<double
 // Deterministic uniform values in [lo, hi) (a small LCG: the harness needs no library RNG).
 template <typename T>
 void fill_uniform(std::vector<T>& v, uint64_t seed, double lo = -1, double hi = 1);
+
+// True when s is `want` and vigil_last_error() names `op`.
+inline bool error_names(vigil_status s, vigil_status want, const char* op) {
+  return s == want && std::strstr(vigil_last_error(), op) != nullptr;
+}
+
+// True when vigil_last_error() starts with `prefix` (the op's name and the failed rule).
+inline bool names_op(const char* prefix) {
+  return std::strncmp(vigil_last_error(), prefix, std::strlen(prefix)) == 0;
+}
+
+inline bool shape_error(vigil_status s, const char* op) { return error_names(s, VIGIL_ERR_SHAPE, op); }
+
+// A tensor of deterministic uniform values in [-1, 1).
+template <typename T>
+Buf<T> random_buf(std::vector<int64_t> shape, uint64_t seed) {
+  Buf<T> b(std::move(shape));
+  fill_uniform(b.v, seed);
+  return b;
+}
 
 }  // namespace harness
 

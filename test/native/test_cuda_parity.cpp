@@ -15,9 +15,12 @@
 #include <ctime>
 #include <functional>
 #include <limits>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "cpu/ref/causal_conv1d.h"
+#include "cpu/ref/lstm.h"
 #include "harness.h"
 
 namespace {
@@ -112,6 +115,16 @@ void agree(const std::string& what, Tens<T>& t, Tol tl) {
   const std::vector<T> got = t.fetch();
   const std::string w = what + " " + shape_str(t.shape) + (sizeof(T) == 8 ? " f64" : " f32");
   harness::check_close(w.c_str(), got.data(), t.h.data(), t.n(), tl.rtol, tl.atol, __FILE__,
+                       __LINE__);
+}
+
+// The CUDA tensor against the reference loop's answer (cpu/ref/), same tolerance as agree().
+template <typename T>
+void agree_ref(const std::string& what, Tens<T>& t, const std::vector<double>& ref, Tol tl) {
+  const std::vector<T> got = t.fetch();
+  const std::vector<double> gotd(got.begin(), got.end());
+  const std::string w = what + " " + shape_str(t.shape) + (sizeof(T) == 8 ? " f64" : " f32");
+  harness::check_close(w.c_str(), gotd.data(), ref.data(), t.n(), tl.rtol, tl.atol, __FILE__,
                        __LINE__);
 }
 
@@ -416,6 +429,13 @@ void lstm() {
     agree(w + " y", y, tl);
     agree(w + " h_n", hn, tl);
     agree(w + " c_n", cn, tl);
+    std::vector<double> ry(y.h.size()), rh(hn.h.size()), rc(cn.h.size());
+    auto host = [](Tens<T>* t) { return t ? t->h.data() : nullptr; };
+    vigil::ref::lstm_forward(x.h.data(), wih.h.data(), whh.h.data(), host(b1), host(b2), host(st0),
+                             host(sc0), B, Tn, I, H, ry.data(), rh.data(), rc.data());
+    agree_ref(w + " y (cuda vs ref)", y, ry, tl);
+    agree_ref(w + " h_n (cuda vs ref)", hn, rh, tl);
+    agree_ref(w + " c_n (cuda vs ref)", cn, rc, tl);
     if (!c.train) continue;
     agree(w + " gates", gates, tl);
     agree(w + " cells", cells, tl);
@@ -457,6 +477,10 @@ void causal_conv1d() {
     const std::string s = "causal_conv1d K" + std::to_string(c.K) + " d" + std::to_string(c.dil);
     both(s, [&](Sel P) { return vigil_causal_conv1d_forward(P(x), P(w), P(bias), c.dil, P(y)); });
     agree(s + " forward", y, gemm_tol<T>(c.Cin * c.K));
+    std::vector<double> ry(y.h.size());
+    vigil::ref::causal_conv1d_forward(x.h.data(), w.h.data(), bias.h.data(), c.B, c.Cin, c.Cout,
+                                      c.L, c.K, c.dil, ry.data());
+    agree_ref(s + " forward (cuda vs ref)", y, ry, gemm_tol<T>(c.Cin * c.K));
     both(s, [&](Sel P) {
       return vigil_causal_conv1d_backward(P(x), P(w), P(dy), c.dil, P(dx), P(dw), P(db));
     });
@@ -579,20 +603,33 @@ void optimisers() {
   }
 }
 
+// Each case names the ops of ops.def it runs; cuda_parity_covers_every_op holds the list to the table.
 struct Case {
   const char* name;
+  std::vector<std::string> ops;
   std::function<void()> run;
 };
-#define BOTH_TYPES(fn) \
-  Case{#fn " f32", fn<float>}, Case { #fn " f64", fn<double> }
+#define BOTH_TYPES(fn, ...) \
+  Case{#fn " f32", {__VA_ARGS__}, fn<float>}, Case { #fn " f64", {__VA_ARGS__}, fn<double> }
 const std::vector<Case>& cases() {
   static const std::vector<Case> c = {
-      BOTH_TYPES(fill_copy_cast), BOTH_TYPES(random_streams), BOTH_TYPES(dropout),
-      BOTH_TYPES(reparam_sample), BOTH_TYPES(binary_ops),     BOTH_TYPES(unary_ops),
-      BOTH_TYPES(reductions),     BOTH_TYPES(softmax),        BOTH_TYPES(shape_ops),
-      BOTH_TYPES(matmul),         BOTH_TYPES(linear),         BOTH_TYPES(lstm),
-      BOTH_TYPES(causal_conv1d),  BOTH_TYPES(batch_norm),     BOTH_TYPES(losses),
-      BOTH_TYPES(optimisers),     Case{"matmul_tf32 f32", matmul_tf32}};
+      BOTH_TYPES(fill_copy_cast, "fill", "copy", "cast"),
+      BOTH_TYPES(random_streams, "random_fill"),
+      BOTH_TYPES(dropout, "dropout"),
+      BOTH_TYPES(reparam_sample, "reparam_sample"),
+      BOTH_TYPES(binary_ops, "binary"),
+      BOTH_TYPES(unary_ops, "unary"),
+      BOTH_TYPES(reductions, "reduce"),
+      BOTH_TYPES(softmax, "softmax"),
+      BOTH_TYPES(shape_ops, "permute", "axis_copy", "repeat"),
+      BOTH_TYPES(matmul, "matmul"),
+      BOTH_TYPES(linear, "linear"),
+      BOTH_TYPES(lstm, "lstm"),
+      BOTH_TYPES(causal_conv1d, "causal_conv1d"),
+      BOTH_TYPES(batch_norm, "batch_norm"),
+      BOTH_TYPES(losses, "mse", "gaussian_nll", "kl_normal", "bce_with_logits"),
+      BOTH_TYPES(optimisers, "adam_step", "sgd_step", "sum_squares", "scale_inplace"),
+      Case{"matmul_tf32 f32", {"matmul"}, matmul_tf32}};
   return c;
 }
 
@@ -684,6 +721,24 @@ HTEST(cuda_large_grids) {
     both(w, [&](Sel P) { return vigil_reduce_forward(VIGIL_SUM, P(x), mask, P(y)); });
     agree(w, y, {1e-6, 1e-6});
   }
+}
+
+// Needs no GPU: every op of ops.def with a CUDA kernel has a parity case above, and every op a
+// case names is in the table, so a new op cannot skip the parity run.
+HTEST(cuda_parity_covers_every_op) {
+  std::set<std::string> table, cuda, covered;
+#define VIGIL_OP(name, js, entry, has_cuda) \
+  table.insert(#name);                      \
+  if (has_cuda) cuda.insert(#name);
+#include "vigil/ops.def"
+#undef VIGIL_OP
+  for (const Case& c : cases())
+    for (const std::string& op : c.ops) {
+      HCHECK(table.count(op), std::string(c.name) + " names " + op + ", which is not in ops.def");
+      covered.insert(op);
+    }
+  for (const std::string& op : cuda)
+    HCHECK(covered.count(op), op + " has a CUDA kernel (ops.def) but no case in cuda_parity");
 }
 
 // Needs no GPU: mixed devices are refused, CUDA tensors without a usable device (or without

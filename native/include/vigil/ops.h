@@ -1,5 +1,24 @@
 /* Every op of the core: one forward and one backward per op, the math above each.
  *
+ * Adding an op <op> (one name through every layer: <op> in C and file names, <opCamel> in TS):
+ *  1. native/include/vigil/ops.def: its row (name, JS name, ONE or PAIR, CUDA kernel or not).
+ *     vigil_supports and the addon's exports follow from it.
+ *  2. Here: the prototype(s) vigil_<op>[_forward|_backward] with the math above them.
+ *  3. native/api/<op>.cpp: validate every argument, then VIGIL_DISPATCH by device.
+ *  4. native/cpu/ref/<op>.h: the readable reference, plain loops templated on the dtype.
+ *  5. native/cpu/<op>.cpp: the fast CPU kernel (AVX2+FMA at run time, the thread pool).
+ *  6. native/cuda/<op>.cu: the CUDA kernel, same contract (or cuda 0 in ops.def).
+ *  7. native/addon/ops_*.cpp: the wrapper op::<op>[_forward|_backward] (it must exist to link).
+ *  8. lib/binding.ts: type the export(s); lib/ops/<op>.ts: the autograd Function and wrapper.
+ *  9. Tests: test/native/test_<op>.cpp (fast vs ref, f64 gradcheck shown to fail on a wrong
+ *     backward, errors), a case in test/native/test_cuda_parity.cpp naming <op>, and
+ *     test/ops/<op>.test.ts against PyTorch.
+ * 10. Fixtures: tools/fixtures/<op>.py writing test/fixtures/<op>_*.safetensors (a stream in
+ *     gen_fixtures.py), then `npm run fixtures`.
+ * New sources go in native/sources.txt (CPU) and native/sources_cuda.txt (CUDA).
+ * test/native_ops_table.test.ts and the harness's ops_table and cuda_parity_covers_every_op
+ * fail until 1, 2, 7, 8 and the parity case agree.
+ *
  * Conventions (all ops):
  * - Tensors are contiguous row-major descriptors (tensor.h); outputs are allocated by the caller
  *   with the shapes stated here, and every op checks them and fails with VIGIL_ERR_SHAPE and a

@@ -1,69 +1,22 @@
-// lstm and causal_conv1d: fast kernels against plain-loop references, f64 central-difference
-// gradient checks of every input, causality, f32/f64 agreement, thread-count independence and
-// shape errors.
+// lstm: the fast kernel against cpu/ref/lstm.h, f64 central-difference gradient checks of every
+// input, f32/f64 agreement, thread-count independence and shape errors.
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
+#include "cpu/ref/lstm.h"
 #include "harness.h"
+#include "loss_grad.h"
 
 using harness::Buf;
 
 namespace {
 
-// ---------------------------------------------------------------- gradient checking
-
-// Worst excess of |analytic - numeric| over atol + rtol |numeric| (<= 0 means it passes), with
-// numeric = (L(p + h) - L(p - h)) / 2h for every element of p.
-double grad_excess(std::vector<double>& p, const std::vector<double>& analytic,
-                   const std::function<double()>& loss, double rtol, double atol,
-                   std::string* worst) {
-  const double h = 1e-6;
-  double max_excess = -INFINITY;
-  for (size_t i = 0; i < p.size(); ++i) {
-    double keep = p[i];
-    p[i] = keep + h;
-    double lp = loss();
-    p[i] = keep - h;
-    double lm = loss();
-    p[i] = keep;
-    double num = (lp - lm) / (2 * h);
-    double excess = std::fabs(analytic[i] - num) - (atol + rtol * std::fabs(num));
-    if (std::isnan(analytic[i])) excess = INFINITY;
-    if (excess > max_excess) {
-      max_excess = excess;
-      if (worst)
-        *worst = "element " + std::to_string(i) + ": analytic " + std::to_string(analytic[i]) +
-                 ", numeric " + std::to_string(num);
-    }
-  }
-  return max_excess;
-}
-
-constexpr double kGradRtol = 1e-6, kGradAtol = 1e-8;  // f64, h = 1e-6
-
-void check_grad(const std::string& what, std::vector<double>& p,
-                const std::vector<double>& analytic, const std::function<double()>& loss) {
-  std::string worst;
-  if (grad_excess(p, analytic, loss, kGradRtol, kGradAtol, &worst) > 0)
-    harness::record_failure(__FILE__, __LINE__, "gradient of " + what + ": " + worst);
-}
-
-template <typename T>
-double dot(const std::vector<T>& a, const std::vector<double>& b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i]) * b[i];
-  return s;
-}
-
-std::vector<double> random_vec(size_t n, uint64_t seed) {
-  std::vector<double> v(n);
-  harness::fill_uniform(v, seed);
-  return v;
-}
+using namespace harness;
 
 // ---------------------------------------------------------------- lstm
 
@@ -95,36 +48,17 @@ struct Lstm {
   }
 };
 
-// Plain-loop LSTM in f64 (the formulas of ops.h, nothing shared with the kernel).
+// The reference of cpu/ref/lstm.h on this call's inputs.
 template <typename T>
 void lstm_reference(Lstm<T>& m, std::vector<double>& y, std::vector<double>& hn,
                     std::vector<double>& cn) {
-  const int64_t B = m.B, Tn = m.Tn, I = m.I, H = m.H;
-  y.assign(B * Tn * H, 0);
-  hn.assign(B * H, 0);
-  cn.assign(B * H, 0);
-  auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
-  for (int64_t b = 0; b < B; ++b) {
-    std::vector<double> h(H, 0), c(H, 0), z(4 * H);
-    if (m.init)
-      for (int64_t j = 0; j < H; ++j) h[j] = m.h0.v[b * H + j], c[j] = m.c0.v[b * H + j];
-    for (int64_t t = 0; t < Tn; ++t) {
-      for (int64_t r = 0; r < 4 * H; ++r) {
-        double s = m.bias ? double(m.b_ih.v[r]) + double(m.b_hh.v[r]) : 0;
-        const T* xt = m.x.p() + (b * Tn + t) * I;
-        for (int64_t k = 0; k < I; ++k) s += double(m.w_ih.v[r * I + k]) * xt[k];
-        for (int64_t k = 0; k < H; ++k) s += double(m.w_hh.v[r * H + k]) * h[k];
-        z[r] = s;
-      }
-      for (int64_t j = 0; j < H; ++j) {
-        double i = sig(z[j]), f = sig(z[H + j]), g = std::tanh(z[2 * H + j]), o = sig(z[3 * H + j]);
-        c[j] = f * c[j] + i * g;
-        h[j] = o * std::tanh(c[j]);
-        y[(b * Tn + t) * H + j] = h[j];
-      }
-    }
-    for (int64_t j = 0; j < H; ++j) hn[b * H + j] = h[j], cn[b * H + j] = c[j];
-  }
+  y.assign(m.y.v.size(), 0);
+  hn.assign(m.h_n.v.size(), 0);
+  cn.assign(m.c_n.v.size(), 0);
+  vigil::ref::lstm_forward(m.x.p(), m.w_ih.p(), m.w_hh.p(), m.bias ? m.b_ih.p() : nullptr,
+                           m.bias ? m.b_hh.p() : nullptr, m.init ? m.h0.p() : nullptr,
+                           m.init ? m.c0.p() : nullptr, m.B, m.Tn, m.I, m.H, y.data(), hn.data(),
+                           cn.data());
 }
 
 // Gradients of one backward call (zero-initialised, so they hold exactly one accumulation).
@@ -246,7 +180,7 @@ HTEST(lstm_gradcheck_rejects_wrong_backward) {
     m.forward(false);
     return dot(m.y.v, u.gy.v) + dot(m.h_n.v, u.ghn.v) + dot(m.c_n.v, u.gcn.v);
   };
-  HCHECK(grad_excess(m.w_hh.v, g.dw_hh.v, loss, kGradRtol, kGradAtol, nullptr) > 0,
+  HCHECK(loss_grad_excess(m.w_hh.v, g.dw_hh.v, loss) > 0,
          "gradcheck accepted a wrong dw_hh");
 }
 
@@ -363,7 +297,6 @@ HTEST(lstm_propagates_nan_and_saturates) {
   HCHECK(m.gates.v[0] == 1.0f && m.gates.v[2 * 9 + 1] == -1.0f, "saturated gates");
 }
 
-bool names_op(const char* op) { return std::strncmp(vigil_last_error(), op, std::strlen(op)) == 0; }
 
 HTEST(lstm_shape_errors) {
   Lstm<float> m(2, 3, 4, 5, true, true, 900);
@@ -398,179 +331,6 @@ HTEST(lstm_shape_errors) {
                                        nullptr);
   HCHECK(s == VIGIL_ERR_SHAPE, "dx");
   HCHECK(names_op("lstm_backward: dx must be [2,3,4]"), vigil_last_error());
-}
-
-// ---------------------------------------------------------------- causal_conv1d
-
-template <typename T>
-struct Conv {
-  int64_t B, Cin, Cout, Tn, K, dil;
-  Buf<T> x, w, bias, y;
-  Conv(int64_t B_, int64_t Cin_, int64_t Cout_, int64_t T_, int64_t K_, int64_t d_, uint64_t seed)
-      : B(B_), Cin(Cin_), Cout(Cout_), Tn(T_), K(K_), dil(d_), x({B, Cin, Tn}), w({Cout, Cin, K}),
-        bias({Cout}), y({B, Cout, Tn}) {
-    harness::fill_uniform(x.v, seed + 1);
-    harness::fill_uniform(w.v, seed + 2, -0.5, 0.5);
-    harness::fill_uniform(bias.v, seed + 3);
-  }
-  vigil_status forward(bool with_bias = true) {
-    return vigil_causal_conv1d_forward(x.d(), w.d(), with_bias ? bias.d() : nullptr, dil, y.d());
-  }
-  vigil_status backward(Buf<T>& dy, Buf<T>* dx, Buf<T>* dw, Buf<T>* db) {
-    return vigil_causal_conv1d_backward(x.d(), w.d(), dy.d(), dil, dx ? dx->d() : nullptr,
-                                        dw ? dw->d() : nullptr, db ? db->d() : nullptr);
-  }
-};
-
-template <typename T>
-std::vector<double> conv_reference(Conv<T>& c, bool with_bias) {
-  std::vector<double> y(c.B * c.Cout * c.Tn);
-  for (int64_t b = 0; b < c.B; ++b)
-    for (int64_t o = 0; o < c.Cout; ++o)
-      for (int64_t t = 0; t < c.Tn; ++t) {
-        double s = with_bias ? double(c.bias.v[o]) : 0;
-        for (int64_t i = 0; i < c.Cin; ++i)
-          for (int64_t k = 0; k < c.K; ++k) {
-            int64_t src = t - (c.K - 1 - k) * c.dil;
-            if (src >= 0)
-              s += double(c.w.v[(o * c.Cin + i) * c.K + k]) * c.x.v[(b * c.Cin + i) * c.Tn + src];
-          }
-        y[(b * c.Cout + o) * c.Tn + t] = s;
-      }
-  return y;
-}
-
-HTEST(causal_conv1d_forward_matches_reference) {
-  // (K, dilation, T): includes taps whose shift reaches past the sequence (K 3, d 4, T 7)
-  for (auto [K, dil, Tn] : {std::tuple{1, 1, 5}, {2, 1, 9}, {3, 2, 11}, {3, 4, 7}, {2, 16, 40}}) {
-    Conv<double> c(3, 5, 7, Tn, K, dil, 10 + K + dil);
-    Conv<float> cf(3, 5, 7, Tn, K, dil, 10 + K + dil);
-    for (bool with_bias : {false, true}) {
-      HCHECK_OK(c.forward(with_bias));
-      HCHECK_OK(cf.forward(with_bias));
-      std::vector<double> ref = conv_reference(c, with_bias);
-      HCHECK_CLOSE("y f64", c.y.p(), ref.data(), c.y.n(), 1e-12, 1e-13);
-      std::vector<double> yf(cf.y.v.begin(), cf.y.v.end());
-      HCHECK_CLOSE("y f32", yf.data(), ref.data(), c.y.n(), 1e-5, 1e-5);
-    }
-  }
-}
-
-HTEST(causal_conv1d_gradcheck_every_input) {
-  for (auto [K, dil] : {std::pair{1, 1}, {2, 1}, {3, 2}, {2, 4}, {3, 3}}) {
-    Conv<double> c(2, 3, 5, 9, K, dil, 20 + 7 * K + dil);
-    Buf<double> gy({c.B, c.Cout, c.Tn}), dx({c.B, c.Cin, c.Tn}), dw({c.Cout, c.Cin, c.K}),
-        db({c.Cout});
-    harness::fill_uniform(gy.v, 33);
-    HCHECK_OK(c.backward(gy, &dx, &dw, &db));
-    auto loss = [&] {
-      c.forward();
-      return dot(c.y.v, gy.v);
-    };
-    std::string tag = " (K" + std::to_string(K) + " d" + std::to_string(dil) + ")";
-    check_grad("x" + tag, c.x.v, dx.v, loss);
-    check_grad("w" + tag, c.w.v, dw.v, loss);
-    check_grad("bias" + tag, c.bias.v, db.v, loss);
-  }
-}
-
-HTEST(causal_conv1d_gradcheck_rejects_wrong_backward) {
-  Conv<double> c(2, 3, 4, 8, 2, 2, 40);
-  Buf<double> gy({c.B, c.Cout, c.Tn}), dw({c.Cout, c.Cin, c.K});
-  harness::fill_uniform(gy.v, 41);
-  for (double& v : gy.v) v *= 1.001;
-  HCHECK_OK(c.backward(gy, nullptr, &dw, nullptr));
-  for (double& v : gy.v) v /= 1.001;
-  auto loss = [&] {
-    c.forward();
-    return dot(c.y.v, gy.v);
-  };
-  HCHECK(grad_excess(c.w.v, dw.v, loss, kGradRtol, kGradAtol, nullptr) > 0,
-         "gradcheck accepted a wrong dw");
-}
-
-// The output up to t ignores x after t, and so the gradient reaching x after t is zero.
-HTEST(causal_conv1d_is_causal) {
-  Conv<float> c(2, 3, 4, 20, 3, 4, 50);
-  HCHECK_OK(c.forward());
-  std::vector<float> before = c.y.v;
-  for (int64_t t0 : {0, 5, 12}) {
-    Conv<float> d(2, 3, 4, 20, 3, 4, 50);
-    for (int64_t b = 0; b < d.B; ++b)
-      for (int64_t i = 0; i < d.Cin; ++i)
-        for (int64_t t = t0 + 1; t < d.Tn; ++t) d.x.v[(b * d.Cin + i) * d.Tn + t] += 3.0f + t;
-    HCHECK_OK(d.forward());
-    bool past_same = true, future_changed = false;
-    for (int64_t r = 0; r < d.B * d.Cout; ++r)
-      for (int64_t t = 0; t < d.Tn; ++t) {
-        bool same = d.y.v[r * d.Tn + t] == before[r * d.Tn + t];
-        if (t <= t0) past_same &= same;
-        else future_changed |= !same;
-      }
-    HCHECK(past_same, "y[..., :t0+1] changed when only x[..., t0+1:] changed");
-    HCHECK(future_changed, "y after t0 did not react to x after t0");
-    // gradient side: dy only up to t0 gives dx exactly zero after t0
-    Buf<float> gy({c.B, c.Cout, c.Tn}), dx({c.B, c.Cin, c.Tn});
-    harness::fill_uniform(gy.v, 51);
-    for (int64_t r = 0; r < c.B * c.Cout; ++r)
-      for (int64_t t = t0 + 1; t < c.Tn; ++t) gy.v[r * c.Tn + t] = 0;
-    HCHECK_OK(c.backward(gy, &dx, nullptr, nullptr));
-    bool zero_after = true, nonzero_before = false;
-    for (int64_t r = 0; r < c.B * c.Cin; ++r)
-      for (int64_t t = 0; t < c.Tn; ++t) {
-        if (t > t0) zero_after &= dx.v[r * c.Tn + t] == 0.0f;
-        else nonzero_before |= dx.v[r * c.Tn + t] != 0.0f;
-      }
-    HCHECK(zero_after && nonzero_before, "dx after t0 must be 0 when dy after t0 is 0");
-  }
-}
-
-HTEST(causal_conv1d_f32_agrees_with_f64_and_threads) {
-  Conv<double> c(5, 7, 9, 33, 2, 4, 60);
-  Conv<float> cf(5, 7, 9, 33, 2, 4, 60);
-  Buf<double> gy({5, 9, 33}), dx({5, 7, 33}), dw({9, 7, 2}), db({9}), dx2({5, 7, 33}),
-      dw2({9, 7, 2}), db2({9});
-  Buf<float> gyf({5, 9, 33}), dxf({5, 7, 33}), dwf({9, 7, 2}), dbf({9});
-  harness::fill_uniform(gy.v, 61);
-  harness::fill_uniform(gyf.v, 61);
-  vigil_set_num_threads(1);
-  HCHECK_OK(c.backward(gy, &dx, &dw, &db));
-  vigil_set_num_threads(2);  // one partial dw / dbias per chunk, then summed
-  HCHECK_OK(c.backward(gy, &dx2, &dw2, &db2));
-  HCHECK_OK(cf.backward(gyf, &dxf, &dwf, &dbf));
-  vigil_set_num_threads(0);
-  HCHECK_CLOSE("dw 2 threads", dw2.p(), dw.p(), dw.n(), 1e-12, 1e-13);
-  HCHECK_CLOSE("dbias 2 threads", db2.p(), db.p(), db.n(), 1e-12, 1e-13);
-  HCHECK_CLOSE("dx 2 threads", dx2.p(), dx.p(), dx.n(), 1e-12, 1e-13);
-  auto cmp = [](const char* what, Buf<float>& a, Buf<double>& b) {
-    std::vector<double> ad(a.v.begin(), a.v.end());
-    HCHECK_CLOSE(what, ad.data(), b.p(), b.n(), 1e-4, 1e-4);
-  };
-  cmp("dx f32", dxf, dx);
-  cmp("dw f32", dwf, dw);
-  cmp("dbias f32", dbf, db);
-}
-
-HTEST(causal_conv1d_shape_errors) {
-  Conv<float> c(2, 3, 4, 6, 2, 1, 70);
-  Buf<float> bad_w({4, 2, 2}), bad_y({2, 4, 5}), bad_b({3}), dx({2, 3, 6}), bad_dw({4, 3, 3});
-  HCHECK(vigil_causal_conv1d_forward(c.x.d(), bad_w.d(), nullptr, 1, c.y.d()) == VIGIL_ERR_SHAPE,
-         "w");
-  HCHECK(names_op("causal_conv1d: x must be [B,Cin,T]"), vigil_last_error());
-  HCHECK(vigil_causal_conv1d_forward(c.x.d(), c.w.d(), nullptr, 1, bad_y.d()) == VIGIL_ERR_SHAPE,
-         "y");
-  HCHECK(names_op("causal_conv1d: y must be [2,4,6]"), vigil_last_error());
-  HCHECK(vigil_causal_conv1d_forward(c.x.d(), c.w.d(), bad_b.d(), 1, c.y.d()) == VIGIL_ERR_SHAPE,
-         "bias");
-  HCHECK(vigil_causal_conv1d_forward(c.x.d(), c.w.d(), nullptr, 0, c.y.d()) == VIGIL_ERR_ARG,
-         "dilation 0");
-  HCHECK(vigil_causal_conv1d_backward(c.x.d(), c.w.d(), c.y.d(), 1, dx.d(), bad_dw.d(),
-                                      nullptr) == VIGIL_ERR_SHAPE,
-         "dw");
-  HCHECK(names_op("causal_conv1d_backward: dw must be [4,3,2]"), vigil_last_error());
-  HCHECK(vigil_causal_conv1d_backward(c.x.d(), c.w.d(), dx.d(), 1, dx.d(), nullptr, nullptr) ==
-             VIGIL_ERR_SHAPE,
-         "dy");
 }
 
 }  // namespace
