@@ -1,4 +1,4 @@
-// vigil-ad: the public API.
+// The engine's public API (the package entry, ../index.ts, adds the model zoo).
 export { Tensor, tidy, keep, requireDevice, type DType, type Device, type Shape, type TensorOptions } from './tensor';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 // autograd/function loads the engine and the recorded view, which fill Tensor's backward and
@@ -23,4 +23,3 @@ export { registerModelKind, unregisterModelKind, modelKind, modelKinds, type Ano
 // lib/onnx loads onnx/export/export, which registers backend 'onnxruntime' with lib/detect, so
 // Detector.load(path, { backend: 'onnxruntime' }) works for users of the package entry.
 export * as onnx from './onnx';
-export * as models from '../models';

@@ -2,19 +2,10 @@
 // Every fit returns { value, method, params }: plain JSON, stored in the model bundle as is.
 // The flag rule everywhere is: flag a step when its score is STRICTLY above the threshold.
 import { fitGpd, gpdTailQuantile } from './gpd';
+import type { Threshold } from '../eval/threshold';
 import { checkScores, mean, quantileSorted, sortedCopy, std, sweepDescending } from '../eval/stats';
 
-export interface Threshold {
-  value: number;
-  method: 'mean-std' | 'quantile' | 'false-alarm-budget' | 'pot' | 'best-f1' | 'roc-gmean' | 'fixed';
-  params: Record<string, number | string | boolean | null>;
-}
-
-/** 1 where score > threshold, else 0. */
-export function applyThreshold(scores: ArrayLike<number>, threshold: number | Threshold): Uint8Array {
-  const t = typeof threshold === 'number' ? threshold : threshold.value;
-  return Uint8Array.from(scores, (s) => (s > t ? 1 : 0));
-}
+export { applyThreshold, type Threshold } from '../eval/threshold';
 
 function nonEmpty(op: string, scores: ArrayLike<number>, labels?: ArrayLike<number>): void {
   if (!scores.length) throw new Error(`${op}: no scores to fit on`);

@@ -21,7 +21,7 @@
 // on CUDA or onnxruntime, whose kernels may pick another summation order for another batch size.)
 //
 // The registry: Detector.load rebuilds the model from the bundle's kind through lib/model.ts;
-// the kinds are registered when models/ is imported (lib/index.ts does it). Nothing here imports
+// the kinds are registered when models/ is imported (the package entry, index.ts, does it). Nothing here imports
 // models/, and an unknown kind is an error naming the known ones.
 import { Scaler } from '../data/scaler';
 import { checkSchema } from '../data/schema';

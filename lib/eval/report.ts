@@ -8,7 +8,7 @@ import { compositeF1, eventMetrics, pointAdjustedF1Diagnostic, type EventDetecti
 import { aucPr, aucRoc } from './metrics';
 import { pointMetrics, type PointMetrics } from './point';
 import { checkScores } from './stats';
-import { applyThreshold, type Threshold } from '../calibrate/thresholds';
+import { applyThreshold, type Threshold } from './threshold';
 import { vus } from './vus';
 
 export interface EvaluateOptions {

@@ -78,5 +78,5 @@ export function exportDetectorOnnx(det: LoadedDetector): Uint8Array {
 }
 
 // Whoever can export a detector can run the export: Detector.load(path, { backend: 'onnxruntime' })
-// finds this backend once this module is loaded (lib/index.ts loads it through lib/onnx).
+// finds this backend once this module is loaded (lib/index.ts and so the package entry load it through lib/onnx).
 registerOnnxruntimeBackend(exportDetectorOnnx);
