@@ -5,6 +5,7 @@
 // such matrices, the k-th ending at row r - (steps - 1 - k) * gap, each at every window length
 // of `scales`: shape [steps, scales, C, C]. A sample spans context = (steps - 1) * gap +
 // max(scales) rows, so the first context - 1 rows of a series end no sample.
+import { EndingSamples, endRowsFrom } from './ending_samples';
 import type { Series } from './series';
 
 export interface MatrixSeriesSpec {
@@ -43,50 +44,31 @@ export function signatureMatrix(series: Series, end: number, w: number, out: Flo
 }
 
 /** Samples of matrix series over a series, one ending every `stride` rows from the first full context. */
-export class MatrixSeries {
+export class MatrixSeries extends EndingSamples {
   readonly length: number;
   readonly sampleShape: number[];
-  private readonly ends: Int32Array;
 
-  constructor(readonly series: Series, readonly spec: MatrixSeriesSpec, stride = 1) {
+  constructor(series: Series, readonly spec: MatrixSeriesSpec, stride = 1) {
     checkMatrixSeriesSpec(spec);
-    if (!Number.isInteger(stride) || stride < 1) throw new Error(`matrix series stride must be a positive integer, not ${stride}`);
-    this.length = matrixSeriesContext(spec);
+    const length = matrixSeriesContext(spec);
+    super(series, endRowsFrom(length - 1, series.rows, stride));
+    this.length = length;
     const C = series.columns.length;
     this.sampleShape = [spec.steps, spec.scales.length, C, C];
-    const ends: number[] = [];
-    for (let r = this.length - 1; r < series.rows; r += stride) ends.push(r);
-    this.ends = Int32Array.from(ends);
-  }
-
-  get count(): number {
-    return this.ends.length;
-  }
-
-  get channels(): number {
-    return this.series.columns.length;
-  }
-
-  endRow(i: number): number {
-    return this.ends[i];
   }
 
   batch(indices: ArrayLike<number>): Float32Array {
     const { steps, gap, scales } = this.spec;
-    const C = this.channels, per = steps * scales.length * C * C;
-    const out = new Float32Array(indices.length * per);
-    for (let j = 0; j < indices.length; j++) {
-      const i = indices[j];
-      if (!(Number.isInteger(i) && i >= 0 && i < this.ends.length)) throw new Error(`batch: sample index ${i} is out of range [0, ${this.ends.length})`);
-      let o = j * per;
+    const C = this.channels;
+    return this.gather(indices, steps * scales.length * C * C, (last, out, offset) => {
+      let o = offset;
       for (let k = 0; k < steps; k++) {
-        const end = this.ends[i] - (steps - 1 - k) * gap;
+        const end = last - (steps - 1 - k) * gap;
         for (const w of scales) {
           signatureMatrix(this.series, end, w, out, o);
           o += C * C;
         }
       }
-    }
-    return out;
+    });
   }
 }

@@ -3,6 +3,7 @@
 // of the sample ending at it (the detector only looks back), and says how many rows a sample
 // spans (its context: rows before the first full context get no score).
 import { MatrixSeries, matrixSeriesContext, type MatrixSeriesSpec } from './correlation';
+import { EndingSamples, endRowsFrom } from './ending_samples';
 import type { Series } from './series';
 import { Windows } from './windows';
 
@@ -29,33 +30,18 @@ export interface Samples {
 }
 
 /** Each row is a sample of shape [channels]. */
-class RowSamples implements Samples {
+class RowSamples extends EndingSamples implements Samples {
   readonly length = 1;
   readonly sampleShape: number[];
-  private readonly ends: Int32Array;
 
-  constructor(readonly series: Series, stride: number) {
+  constructor(series: Series, stride: number) {
+    super(series, endRowsFrom(0, series.rows, stride));
     this.sampleShape = [series.columns.length];
-    this.ends = Int32Array.from({ length: Math.ceil(series.rows / stride) }, (_, i) => i * stride);
   }
-  get count(): number {
-    return this.ends.length;
-  }
-  get channels(): number {
-    return this.series.columns.length;
-  }
-  endRow(i: number): number {
-    return this.ends[i];
-  }
+
   batch(indices: ArrayLike<number>): Float32Array {
     const C = this.channels;
-    const out = new Float32Array(indices.length * C);
-    for (let j = 0; j < indices.length; j++) {
-      const i = indices[j];
-      if (!(Number.isInteger(i) && i >= 0 && i < this.ends.length)) throw new Error(`batch: row index ${i} is out of range [0, ${this.ends.length})`);
-      out.set(this.series.data.subarray(this.ends[i] * C, (this.ends[i] + 1) * C), j * C);
-    }
-    return out;
+    return this.gather(indices, C, (end, out, offset) => out.set(this.series.data.subarray(end * C, (end + 1) * C), offset));
   }
 }
 
@@ -69,9 +55,6 @@ export function contextRows(spec: InputSpec): number {
 /** The samples of `spec` over a (scaled) series, one ending every `stride` rows. */
 export function samplesOf(spec: InputSpec, series: Series, stride = 1): Samples {
   if (spec.kind === 'windows') return new Windows(series, { length: spec.length, stride });
-  if (spec.kind === 'rows') {
-    if (!Number.isInteger(stride) || stride < 1) throw new Error(`row stride must be a positive integer, not ${stride}`);
-    return new RowSamples(series, stride);
-  }
+  if (spec.kind === 'rows') return new RowSamples(series, stride);
   return new MatrixSeries(series, spec, stride);
 }
