@@ -87,6 +87,7 @@ describe('bench table', () => {
     assert.deepEqual(s.ratio, { median: 1.25, min: 1, max: 2, n: 5 });
     assert.equal(fmtSpread(s.vigil), '100 (90-120)');
     assert.equal(fmtSpread(s.ratio!, 'x'), '1.25x (1.00-2.00x)');
+    assert.equal(fmtSpread({ median: 0.979, min: 0.816, max: 1.143, n: 5 }, 'x', 2), '0.98x (0.82-1.14x)');
     const lines = formatTable({ title: 't', unit: 'windows/s', higherIsBetter: true, peerLabels: ['eager', 'traced'], rows: [row] });
     assert.equal(lines[2], '|  | threads | Vigil windows/s | eager windows/s | traced windows/s | ratio vs best peer |');
     assert.equal(lines[4], '| scoring | 1 | 100 (90-120) | 50.0 (45.0-60.0) | 80.0 (25.0-100.0) | 1.25x (1.00-2.00x) |');

@@ -101,21 +101,35 @@ async function main(): Promise<void> {
   const ctx = makeContext(o);
   // the peer check first, so a crippled peer is reported before minutes of benchmarks
   if (o.suites.some((s) => TORCH_SUITES.includes(s))) for (const t of o.threads) ctx.gate(t);
+  const head = header(o, ctx, loadBefore);
+  if (!o.json) console.log(head.join('\n'));
   const tables: { suite: string; table: BenchTable }[] = [];
+  const failed: string[] = [];
   for (const suite of o.suites as CpuSuite[]) {
     const started = Date.now();
-    for (const table of await SUITES[suite](ctx)) tables.push({ suite, table });
+    try {
+      // each suite's tables as soon as it ends: a later suite's failure loses nothing
+      for (const table of await SUITES[suite](ctx)) {
+        tables.push({ suite, table });
+        if (!o.json) console.log(`\n${formatTable(table).join('\n')}`);
+      }
+    } catch (e) {
+      failed.push(suite);
+      console.error(`bench ${suite} failed: ${(e as Error).stack ?? e}`);
+    }
     ctx.log(`${suite}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
-  const head = header(o, ctx, loadBefore);
   const after = `load average after: ${load()} (includes this bench's own threads)`;
   if (o.json) {
-    console.log(JSON.stringify({ header: head, loadAfter: after, gates: Object.fromEntries(ctx.gates), tables: tables.map((t) => ({ suite: t.suite, ...tableJson(t.table) })) }, null, 1));
+    const gates = Object.fromEntries([...ctx.gates].map(([t, g]) => [t, { fmaPeakGflops: g.fmaPeakGflops, verdict: g.verdict, probe: g.setup.probe, envNote: g.setup.envNote }]));
+    console.log(JSON.stringify({ header: head, loadAfter: after, gates, failed, tables: tables.map((t) => ({ suite: t.suite, ...tableJson(t.table) })) }, null, 1));
   } else {
-    console.log([...head, `- ${after}`].join('\n'));
-    for (const { table } of tables) console.log(`\n${formatTable(table).join('\n')}`);
+    console.log(`\n- ${after}`);
   }
-  if ([...ctx.gates.values()].some((g) => !g.verdict.printRatios)) {
+  if (failed.length) {
+    console.error(`bench: failed suites: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  } else if ([...ctx.gates.values()].some((g) => !g.verdict.printRatios)) {
     console.error('bench: ratios withheld against a weak peer (see the header); exit 3');
     process.exitCode = 3;
   }

@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import '../../models';
+// lib/onnx registers the 'onnxruntime' Detector backend when it loads
+import '../../lib/onnx';
 import type { Series } from '../../lib/data/series';
 import { Detector, type DetectorOptions } from '../../lib/detect/detector';
 import { saveDetector } from '../../lib/detect/detector_bundle';

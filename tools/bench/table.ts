@@ -58,10 +58,10 @@ export function fmtNumber(x: number, decimals = decimalsFor(x)): string {
   return Number.isFinite(x) ? x.toFixed(decimals) : 'n/a';
 }
 
-/** "median (min-max)", all three with the median's decimals; a single run prints its figure alone. */
-export function fmtSpread(s: Spread, suffix = ''): string {
+/** "median (min-max)", all three with the median's decimals (or `decimals`); one run prints its figure alone. */
+export function fmtSpread(s: Spread, suffix = '', decimals?: number): string {
   if (s.n === 0 || !Number.isFinite(s.median)) return 'n/a';
-  const d = decimalsFor(s.median);
+  const d = decimals ?? decimalsFor(s.median);
   if (s.n === 1) return `${fmtNumber(s.median, d)}${suffix}`;
   return `${fmtNumber(s.median, d)}${suffix} (${fmtNumber(s.min, d)}-${fmtNumber(s.max, d)}${suffix})`;
 }
@@ -71,7 +71,7 @@ export function formatTable(table: BenchTable): string[] {
   const lines = [`### ${table.title}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const row of table.rows) {
     const s = summarizeRow(row, table.higherIsBetter);
-    const ratio = s.ratio ? fmtSpread(s.ratio, 'x') : `withheld (${s.withheld})`;
+    const ratio = s.ratio ? fmtSpread(s.ratio, 'x', 2) : `withheld (${s.withheld})`;
     lines.push(`| ${[s.name, String(s.threads), fmtSpread(s.vigil), ...s.peers.map((p) => fmtSpread(p)), ratio].join(' | ')} |`);
   }
   if (table.notes?.length) lines.push('', ...table.notes);
