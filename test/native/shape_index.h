@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "cpu/ref/binary.h"
 #include "vigil/tensor.h"
 
 namespace harness {
 
 using Shape = std::vector<int64_t>;
-using DBuf = Buf<double>;
 
 inline Shape shape_of(const vigil_tensor* t) { return Shape(t->shape, t->shape + t->ndim); }
 
@@ -33,10 +33,7 @@ inline std::vector<int64_t> unravel(int64_t i, const Shape& s) {
 // Linear index in shape s of the multi-index idx of a right-aligned broadcast shape
 // (dims of size 1 in s read index 0).
 inline int64_t ravel_broadcast(const std::vector<int64_t>& idx, const Shape& s) {
-  int64_t off = 0;
-  const size_t shift = idx.size() - s.size();
-  for (size_t k = 0; k < s.size(); ++k) off = off * s[k] + (s[k] == 1 ? 0 : idx[k + shift]);
-  return off;
+  return vigil::ref::broadcast_offset(idx, s);
 }
 
 inline Shape broadcast(const Shape& a, const Shape& b) {

@@ -6,7 +6,10 @@
 // |cuda - cpu| <= atol + rtol * |cpu|, NaN never passes. Outputs that an op overwrites are
 // poisoned with NaN on both devices before the run, so an element a kernel fails to write
 // fails; gradients an op accumulates into start from the same random values on both devices,
-// so "+=" is checked too. Without a usable CUDA device the test prints why and skips.
+// so "+=" is checked too. The forwards of matmul, linear, reduce, softmax, lstm and
+// causal_conv1d are also held to the readable references of native/cpu/ref/ (CUDA against the
+// reference's double result, the same tolerance). Without a usable CUDA device the test prints
+// why and skips.
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +24,9 @@
 
 #include "cpu/ref/causal_conv1d.h"
 #include "cpu/ref/lstm.h"
+#include "cpu/ref/matmul.h"
+#include "cpu/ref/reduce.h"
+#include "cpu/ref/softmax.h"
 #include "harness.h"
 
 namespace {
@@ -261,6 +267,9 @@ void reductions() {
       const std::string w = std::string("reduce op ") + std::to_string(op) + " mask " + std::to_string(mask);
       both(w, [&](Sel P) { return vigil_reduce_forward(o, P(x), mask, P(y)); });
       agree(w + " forward", y, tol<T>(1e-6, 1e-6));
+      std::vector<double> ry;
+      vigil::ref::reduce_forward(o, x.h.data(), xs, mask, ry, nullptr);
+      agree_ref(w + " forward (cuda vs ref)", y, ry, tol<T>(1e-6, 1e-6));
       both(w, [&](Sel P) { return vigil_reduce_backward(o, P(x), P(y), P(dy), mask, P(dx)); });
       agree(w + " backward", dx, tol<T>(1e-6, 1e-7));
     }
@@ -277,6 +286,11 @@ void softmax() {
       const std::string w = std::string(log ? "log_softmax" : "softmax") + " axis " + std::to_string(axis);
       both(w, [&](Sel P) { return vigil_softmax_forward(P(x), axis, log, P(y)); });
       agree(w + " forward", y, tol<T>(1e-5, 1e-6));
+      std::vector<double> ry(y.h.size());
+      const int rank = static_cast<int>(xs.size());
+      vigil::ref::softmax_forward(x.h.data(), vigil::ref::AxisView(xs, axis < 0 ? axis + rank : axis),
+                                  log, ry.data());
+      agree_ref(w + " forward (cuda vs ref)", y, ry, tol<T>(1e-5, 1e-6));
       Tens<T> yc(xs, kPoison);  // backward from the CPU's y on both devices
       yc.h = y.h;
       HCHECK_OK(vigil_copy_from_host(&yc.d, yc.h.data(), yc.bytes));
@@ -342,6 +356,10 @@ void matmul() {
                           std::to_string(c.ta) + std::to_string(c.tb);
     both(w, [&](Sel P) { return vigil_matmul_forward(P(a), P(b), P(y), c.ta, c.tb); });
     agree(w + " forward", y, gemm_tol<T>(K));
+    std::vector<double> ry(y.h.size());
+    vigil::ref::matmul_forward(a.h.data(), b.h.data(), y.n() / (M * N), M, N, K, c.ta, c.tb,
+                               c.b.size() == 2 && c.a.size() > 2, ry.data());
+    agree_ref(w + " forward (cuda vs ref)", y, ry, gemm_tol<T>(K));
     both(w, [&](Sel P) { return vigil_matmul_backward(P(a), P(b), P(dy), P(da), P(db), c.ta, c.tb); });
     agree(w + " da", da, gemm_tol<T>(N));
     agree(w + " db", db, gemm_tol<T>(M * (static_cast<int64_t>(dy.n()) / (M * N))));
@@ -390,6 +408,10 @@ void linear() {
     Tens<T>* bp = with_bias ? &bias : nullptr;
     both("linear", [&](Sel P) { return vigil_linear_forward(P(x), P(w), P(bp), P(y)); });
     agree("linear forward", y, gemm_tol<T>(33));
+    std::vector<double> ry(y.h.size());
+    vigil::ref::linear_forward(x.h.data(), w.h.data(), with_bias ? bias.h.data() : nullptr, 35, 33,
+                               19, ry.data());
+    agree_ref("linear forward (cuda vs ref)", y, ry, gemm_tol<T>(33));
     both("linear", [&](Sel P) { return vigil_linear_backward(P(x), P(w), P(dy), P(dx), P(dw), P(db)); });
     agree("linear dx", dx, gemm_tol<T>(19));
     agree("linear dw", dw, gemm_tol<T>(35));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "grad_check.h"
+#include "cpu/ref/permute.h"
 #include "harness.h"
 #include "shape_index.h"
 
@@ -19,18 +20,11 @@ using namespace harness;
 
 // ---------------------------------------------------------------- permute
 
-// y[j] = x[i] with j_k = i_{perm[k]}
+// cpu/ref/permute.h into a new vector.
 template <typename T>
 std::vector<T> permute_ref(const std::vector<T>& x, const Shape& xs, const std::vector<int32_t>& perm) {
-  Shape ys(xs.size());
-  for (size_t k = 0; k < xs.size(); ++k) ys[k] = xs[perm[k]];
   std::vector<T> y(x.size());
-  for (int64_t i = 0; i < count(xs); ++i) {
-    const auto idx = unravel(i, xs);
-    std::vector<int64_t> jdx(xs.size());
-    for (size_t k = 0; k < xs.size(); ++k) jdx[k] = idx[perm[k]];
-    y[ravel_broadcast(jdx, ys)] = x[i];
-  }
+  vigil::ref::permute_forward(x.data(), xs, perm.data(), y.data());
   return y;
 }
 

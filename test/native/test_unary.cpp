@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "grad_check.h"
+#include "cpu/ref/unary.h"
 #include "harness.h"
 #include "shape_index.h"
 
@@ -34,27 +35,7 @@ const UnaryCase kUnary[] = {
     {VIGIL_SQUARE, "square", 0, 0, -2, 2},
 };
 
-double unary_ref(const UnaryCase& c, double x) {
-  const double s = 1.0507009873554805, al = 1.6732632423543772;
-  switch (c.op) {
-    case VIGIL_NEG: return -x;
-    case VIGIL_EXP: return std::exp(x);
-    case VIGIL_LOG: return std::log(x);
-    case VIGIL_SQRT: return std::sqrt(x);
-    case VIGIL_TANH: return std::tanh(x);
-    case VIGIL_SIGMOID: return 1 / (1 + std::exp(-x));
-    case VIGIL_RELU: return x > 0 ? x : 0;
-    case VIGIL_LEAKY_RELU: return x > 0 ? x : c.p0 * x;
-    case VIGIL_ELU: return x > 0 ? x : c.p0 * (std::exp(x) - 1);
-    case VIGIL_SELU: return s * (x > 0 ? x : al * (std::exp(x) - 1));
-    case VIGIL_SOFTPLUS: return std::log(1 + std::exp(x));
-    case VIGIL_AFFINE: return c.p0 * x + c.p1;
-    case VIGIL_POWS: return std::pow(x, c.p0);
-    case VIGIL_ABS: return std::fabs(x);
-    case VIGIL_SQUARE: return x * x;
-  }
-  return NAN;
-}
+double unary_ref(const UnaryCase& c, double x) { return vigil::ref::unary(c.op, x, c.p0, c.p1); }
 
 // inputs in [lo, hi], kept 0.05 away from 0 so kinks (relu, abs, ...) are not straddled by h
 void fill_unary_input(DBuf& x, const UnaryCase& c, uint64_t seed) {
