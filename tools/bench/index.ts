@@ -67,13 +67,13 @@ function header(o: BenchOptions, ctx: ReturnType<typeof makeContext>, loadBefore
     `- Node ${process.version}; onnxruntime-node ${versionOf('onnxruntime-node')}`,
     `- runs: ${o.runs} alternating (Vigil, peer, Vigil, ...) per figure; cells are median (min-max) over runs; ratio > 1: Vigil faster, taken run pair by run pair against the best peer column${o.quick ? '; QUICK: fewer repetitions per run (smoke test)' : ''}`,
     `- load average (1 / 5 / 15 min) before: ${loadBefore}`,
-    `- wait policy: Vigil's pool workers poll 200 us, then sleep; PyTorch OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'unset (libgomp default: spin, then sleep)'}, OpenBLAS its own default; nothing forced on either side`,
+    `- wait policy: each side at its own best: Vigil's pool workers poll 200 us, then sleep; onnxruntime its own spinning pool; PyTorch per thread count below (OpenBLAS threads: its own default)`,
     `- Vigil FMA peak from ${fmaPeakSource()}`,
   ];
   if (o.runs < MIN_PUBLISHED_RUNS || o.quick) lines.push(`- NOT FOR PUBLISHING: ${o.quick ? '--quick' : `${o.runs} runs < ${MIN_PUBLISHED_RUNS}`}`);
   for (const [threads, g] of [...ctx.gates].sort((a, b) => a[0] - b[0])) {
     const p = g.setup.probe;
-    lines.push(`- PyTorch peer, ${threads} thread(s): PyTorch ${p.torch} (${process.env.VIGIL_BENCH_PYTHON ?? '/usr/bin/python3'}), torch.set_num_threads(${p.threads}), OPENBLAS/OMP/MKL_NUM_THREADS=${threads}; BLAS: ${blasLine(p)}; OPENBLAS_CORETYPE/L2_SIZE: ${g.setup.envNote}`);
+    lines.push(`- PyTorch peer, ${threads} thread(s): PyTorch ${p.torch} (${process.env.VIGIL_BENCH_PYTHON ?? '/usr/bin/python3'}), torch.set_num_threads(${p.threads}), OPENBLAS/OMP/MKL_NUM_THREADS=${threads}; BLAS: ${blasLine(p)}; OPENBLAS_CORETYPE/L2_SIZE: ${g.setup.envNote}; ${g.setup.waitNote}`);
     lines.push(`  - ${g.verdict.message}`);
   }
   return lines;
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   }
   const after = `load average after: ${load()} (includes this bench's own threads)`;
   if (o.json) {
-    const gates = Object.fromEntries([...ctx.gates].map(([t, g]) => [t, { fmaPeakGflops: g.fmaPeakGflops, verdict: g.verdict, probe: g.setup.probe, envNote: g.setup.envNote }]));
+    const gates = Object.fromEntries([...ctx.gates].map(([t, g]) => [t, { fmaPeakGflops: g.fmaPeakGflops, verdict: g.verdict, probe: g.setup.probe, envNote: g.setup.envNote, waitNote: g.setup.waitNote }]));
     console.log(JSON.stringify({ header: head, loadAfter: after, gates, failed, tables: tables.map((t) => ({ suite: t.suite, ...tableJson(t.table) })) }, null, 1));
   } else {
     console.log(`\n- ${after}`);

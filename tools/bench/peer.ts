@@ -3,10 +3,12 @@
 //
 // Environment, the same for every peer process at a thread count: OPENBLAS_NUM_THREADS,
 // OMP_NUM_THREADS and MKL_NUM_THREADS = the thread count (torch.set_num_threads alone leaves
-// OpenBLAS's own pool at the core count: a "1-thread" matmul then runs on every core, and at 2
-// threads OpenMP and OpenBLAS oversubscribe them). No wait policy is forced: OMP_WAIT_POLICY is
-// passed through as the caller has it (unset: libgomp's default, spin a while then sleep),
-// just as Vigil's pool keeps its own (workers poll 200 us, then sleep).
+// OpenBLAS's own pool at the core count: a "1-thread" matmul then runs on every core).
+// Each side waits at its own best, and the header says how: Vigil's pool polls 200 us, then
+// sleeps; for the peer on more than one thread the probe times an LSTM forward + backward with
+// OMP_WAIT_POLICY as the caller has it and with PASSIVE, and keeps the faster (with libgomp's
+// spinning workers next to OpenBLAS's own threads, 2 threads on 2 cores ran that step 10x
+// slower here than with PASSIVE). A policy the caller sets explicitly is kept as given.
 // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when the machine sets them, can pick a slower kernel
 // than OpenBLAS's own detection; the probe runs with and without them and the faster is kept.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -32,6 +34,7 @@ export interface PeerProbe {
   torch: string;
   threads: number;
   matmul_gflops: number;
+  lstm_ms: number;
   pools: PeerPool[];
   env: Record<string, string>;
   onednn: boolean;
@@ -58,23 +61,39 @@ export interface PeerSetup {
   threads: number;
   env: NodeJS.ProcessEnv;
   probe: PeerProbe;
-  /** What was done to the inherited environment, if anything. */
+  /** What was done about OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE. */
   envNote: string;
+  /** The peer's OMP_WAIT_POLICY and why. */
+  waitNote: string;
 }
 
-/** Probes the peer at `threads`; with OPENBLAS_CORETYPE / L2_SIZE set, keeps the faster of with and without. */
-export function setUpPeer(threads: number, seconds: number): PeerSetup {
+/** With OPENBLAS_CORETYPE / L2_SIZE set, the faster (matmul) of with and without them. */
+function pickCoreType(threads: number, seconds: number): { env: NodeJS.ProcessEnv; probe: PeerProbe; envNote: string } {
   const env = peerEnv(threads);
   const probe = runProbe(threads, env, seconds);
   const set = OVERRIDES.filter((k) => process.env[k] !== undefined);
-  if (set.length === 0) return { threads, env, probe, envNote: `${OVERRIDES.join(', ')} not set` };
+  if (set.length === 0) return { env, probe, envNote: `${OVERRIDES.join(', ')} not set` };
   const bare = peerEnv(threads, set);
   const without = runProbe(threads, bare, seconds);
   const what = set.map((k) => `${k}=${process.env[k]}`).join(' ');
   const figures = `${probe.matmul_gflops.toFixed(1)} GFLOP/s with ${what}, ${without.matmul_gflops.toFixed(1)} without`;
   return without.matmul_gflops > probe.matmul_gflops
-    ? { threads, env: bare, probe: without, envNote: `unset for the peer only (${figures})` }
-    : { threads, env, probe, envNote: `kept (${figures})` };
+    ? { env: bare, probe: without, envNote: `unset for the peer only (${figures})` }
+    : { env, probe, envNote: `kept (${figures})` };
+}
+
+/** Probes the peer at `threads` and settles its environment (core type, then wait policy). */
+export function setUpPeer(threads: number, seconds: number): PeerSetup {
+  const { env, probe, envNote } = pickCoreType(threads, seconds);
+  const given = process.env.OMP_WAIT_POLICY;
+  if (given !== undefined) return { threads, env, probe, envNote, waitNote: `OMP_WAIT_POLICY=${given} (as given)` };
+  if (threads === 1) return { threads, env, probe, envNote, waitNote: 'OMP_WAIT_POLICY unset (libgomp default; one thread has no workers to wait)' };
+  const passiveEnv = { ...env, OMP_WAIT_POLICY: 'PASSIVE' };
+  const passive = runProbe(threads, passiveEnv, seconds);
+  const figures = `LSTM fwd+bwd ${probe.lstm_ms.toFixed(0)} ms with the libgomp default, ${passive.lstm_ms.toFixed(0)} ms with PASSIVE`;
+  return passive.lstm_ms < probe.lstm_ms
+    ? { threads, env: passiveEnv, probe: passive, envNote, waitNote: `OMP_WAIT_POLICY=PASSIVE, the peer's faster (${figures})` }
+    : { threads, env, probe, envNote, waitNote: `OMP_WAIT_POLICY unset, libgomp default: spin, then sleep; the peer's faster (${figures})` };
 }
 
 /** "OpenBLAS 0.3.21 (pthreads, Zen), 1 thread(s); OpenMP libgomp, 1 thread(s)". */
