@@ -11,7 +11,8 @@ struct Row {
   const char* name;
   int pair;  // vigil_<name>_forward/_backward, else vigil_<name>
   int cuda;
-  const void* entry[2];  // taking their addresses is the check: a missing prototype fails to compile
+  // taking the entry points' addresses is the check: a missing prototype fails to compile
+  const void* entry[2];
 };
 #define VIGIL_OPS_TABLE_ENTRY_ONE(name) {reinterpret_cast<const void*>(&vigil_##name), nullptr}
 #define VIGIL_OPS_TABLE_ENTRY_PAIR(name)                      \
@@ -42,6 +43,7 @@ HTEST(ops_table_names_are_unique_and_supported) {
            name + " on CUDA: the table's column and the build");
   }
   // names outside the table are refused, also when they end like an entry point
-  for (const char* op : {"no_such_op", "_forward", "matmu", "matmul_sideways", "lstm_forward_x", ""})
+  for (const char* op :
+       {"no_such_op", "_forward", "matmu", "matmul_sideways", "lstm_forward_x", ""})
     HCHECK(vigil_supports(op, VIGIL_CPU) == 0, std::string("supports(\"") + op + "\")");
 }

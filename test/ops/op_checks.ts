@@ -5,8 +5,8 @@ import { strict as assert } from 'node:assert';
 import { backward } from '../../lib/autograd/engine';
 import { gradcheck } from '../../lib/autograd/gradcheck';
 import { Generator } from '../../lib/random';
-import { Tensor } from '../../lib/tensor';
-import { assertClose, Fixture } from '../helpers/fixtures';
+import { Tensor, tidy } from '../../lib/tensor';
+import { assertClose, Fixture, loadFixture } from '../helpers/fixtures';
 
 /** f32 forward against PyTorch: libm and PyTorch's vectorised math differ by an ulp or two. */
 export const FWD = { rtol: 1e-5, atol: 1e-6 };
@@ -84,4 +84,32 @@ export const rand = (shape: number[], seed: number, scale = 1): Tensor => {
 /** Backpropagates gy into each output in turn (retaining the graph between them). */
 export function backwardAll(pairs: [Tensor, Tensor][]): void {
   pairs.forEach(([out, gy], k) => backward(out, gy, { retainGraph: k < pairs.length - 1 }));
+}
+
+/** A loss of lib/ops/losses.ts: its fixture input names and a call with a reduction. */
+export type LossFn = (xs: Tensor[], reduction: 'mean' | 'sum') => Tensor;
+
+/** Per reduction: value and every input gradient against loss_<name>_<reduction> (PyTorch),
+ * and an f64 gradcheck. */
+export function lossCases(name: string, inputs: string[], fn: LossFn): void {
+  for (const reduction of ['mean', 'sum'] as const) {
+    it(`${name} (${reduction}) matches PyTorch: value and every input gradient`, () => {
+      tidy(() => {
+        const fx = loadFixture(`loss_${name}_${reduction}`);
+        const xs = inputs.map((k) => fx.tensor(k, { requiresGrad: fx.has(`grad.${k}`) }));
+        const y = fn(xs, reduction);
+        assert.deepEqual([...y.shape], []);
+        assertClose(y, fx.tensor('out.y'), FWD, 'loss');
+        checkGrads(fx, y, 'y', Object.fromEntries(inputs.map((k, i) => [k, xs[i]])), FWD);
+      });
+    });
+    it(`${name} (${reduction}) passes an f64 gradcheck`, () => {
+      tidy(() => {
+        const g = new Generator(21);
+        const xs = inputs.map((k) => (k === 'target' && name === 'bce_with_logits' ? uniformLeaf(g, [3, 5], 0, 1) : uniformLeaf(g, [3, 5], -2, 2)));
+        const r = gradcheck((...a) => fn(a, reduction), xs);
+        assert.ok(r.ok, JSON.stringify(r.failure));
+      });
+    });
+  }
 }

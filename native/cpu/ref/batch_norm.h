@@ -29,7 +29,8 @@ void batch_norm_forward(const T* x, const AxisView& v, const T* gamma, const T* 
         }
       var /= N;
       if (running_mean) running_mean[c] = (1 - momentum) * running_mean[c] + momentum * mean;
-      if (running_var) running_var[c] = (1 - momentum) * running_var[c] + momentum * var * N / (N - 1);
+      if (running_var)
+        running_var[c] = (1 - momentum) * running_var[c] + momentum * var * N / (N - 1);
     } else {
       mean = running_mean[c];
       var = running_var[c];

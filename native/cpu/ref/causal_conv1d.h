@@ -16,7 +16,8 @@ void causal_conv1d_forward(const T* x, const T* w, const T* bias, int64_t B, int
         for (int64_t c = 0; c < Cin; ++c)
           for (int64_t k = 0; k < K; ++k) {
             const int64_t src = t - (K - 1 - k) * dilation;
-            if (src >= 0) s += double(w[(o * Cin + c) * K + k]) * double(x[(b * Cin + c) * Tn + src]);
+            if (src >= 0)
+              s += double(w[(o * Cin + c) * K + k]) * double(x[(b * Cin + c) * Tn + src]);
           }
         y[(b * Cout + o) * Tn + t] = s;
       }
