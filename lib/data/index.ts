@@ -22,3 +22,18 @@ export { simulatePlant, normalPeriod } from './simulator';
 export { samplesOf, contextRows, type InputSpec, type InputKind, type Samples } from './representation';
 export { MatrixSeries, signatureMatrix, matrixSeriesContext, type MatrixSeriesSpec } from './correlation';
 export { loadSeries, loadLabels, rowBounds, type DataSource } from './load';
+export { parseNames, readNames, CLASS_COLUMN, type NamesFile, type ColumnSpec, type ColumnKind } from './names';
+export { readTable, type Table, type TableOptions, type Categories } from './tabular';
+export {
+  CategoricalEncoder,
+  type CategoricalEncoderJSON,
+  type EncoderColumn,
+  type Encoded,
+  type TransformOptions,
+  type UnseenCount,
+  type UnseenPolicy,
+} from './categorical';
+export { binaryLabels } from './tabular_labels';
+export { paperSplit, honestSplit, type SplitOptions, type RowSplit } from './tabular_split';
+export { tabularProtocol, type TabularProtocol, type TabularProtocolOptions, type TabularParts } from './tabular_protocol';
+export { loadTabularFolder, readTabularFile, TABULAR_PRESETS, type TabularPresetName, type TabularPresetOptions } from './tabular_presets';

@@ -5,6 +5,8 @@
 //     smd      { train, test (labels from test_label), interpretation }   (opts.machine)
 //     batadal  { train: dataset03, test: dataset04 with the full labels }
 //     skab     { train: anomaly-free, parts: the labelled runs (valve1/0.csv, ...) }
+//     kddcup99, arrhythmia   tabular rows, split by a one-class protocol (opts.tabular,
+//              tabular_presets.ts): { train, validation (honest protocol), test, encoder }
 // Options of the caller (include, exclude, onBadValue, ...) are applied over the preset's.
 //
 // Formats (see ../shared/data/README.md):
@@ -23,6 +25,9 @@
 //            "A ttack"); a junk line above the header (as in CSVs saved from the xlsx) is skipped
 //   vigil-sim  `vigil simulate` output: `timestamp`, the channels, label `attack`
 //   generic  the caller's CsvOptions as given
+//   kddcup99 gzip, no header, columns from kddcup.names.txt beside it, text label `label`;
+//            categorical columns one-hot encoded (categorical.ts)
+//   arrhythmia  ODDS arrhythmia.csv: header x0..x273,y, label y
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { peekHeader, readCsv, type CsvOptions } from './csv';
@@ -31,9 +36,11 @@ import { firstLines } from './lines';
 import { parseInterpretationLabels, type Interpretation } from './interpretation';
 import type { Series } from './series';
 import { plantCsvOptions } from './simulator/writer';
+import type { CategoricalEncoder, UnseenCount } from './categorical';
+import { loadTabularFolder, readTabularFile, TABULAR_PRESETS, type TabularPresetName, type TabularPresetOptions } from './tabular_presets';
 
-export type PresetName = 'smd' | 'batadal' | 'skab' | 'hai' | 'swat' | 'vigil-sim' | 'generic';
-export const PRESETS: PresetName[] = ['smd', 'batadal', 'skab', 'hai', 'swat', 'vigil-sim', 'generic'];
+export type PresetName = 'smd' | 'batadal' | 'skab' | 'hai' | 'swat' | 'vigil-sim' | 'generic' | TabularPresetName;
+export const PRESETS: PresetName[] = ['smd', 'batadal', 'skab', 'hai', 'swat', 'vigil-sim', 'generic', ...TABULAR_PRESETS];
 
 export interface PresetOptions extends CsvOptions {
   /** smd: the machine, e.g. 'machine-1-6' (not needed when path is a machine's file). */
@@ -45,6 +52,8 @@ export interface PresetOptions extends CsvOptions {
   fullLabels?: string | false;
   /** skab: which label column(s) to use. Default 'anomaly'. */
   label?: 'anomaly' | 'changepoint' | 'any';
+  /** kddcup99, arrhythmia: the protocol, seed, anomalous classes, encoder (tabular_presets.ts). */
+  tabular?: TabularPresetOptions;
 }
 
 export interface PresetData {
@@ -55,6 +64,12 @@ export interface PresetData {
   interpretation?: Interpretation[];
   /** skab: the labelled runs, each its own series (windows must not span runs). */
   parts?: Series[];
+  /** kddcup99, arrhythmia (honest protocol): label-0 rows held out of training, for thresholds. */
+  validation?: Series;
+  /** kddcup99, arrhythmia: the fitted one-hot encoder, to store with the model. */
+  encoder?: CategoricalEncoder;
+  /** kddcup99, arrhythmia: categories of the test (or of the file) not in the encoder's vocabulary. */
+  unseen?: UnseenCount[];
 }
 
 const SMD_CHANNELS = 38;
@@ -66,6 +81,14 @@ export async function loadPreset(name: PresetName, path: string, opts: PresetOpt
   if (!PRESETS.includes(name)) throw new Error(`unknown preset '${name}' (known: ${PRESETS.join(', ')})`);
   const folder = isFolder(path);
   if (name === 'smd') return loadSmd(path, folder, opts);
+  if (isTabular(name)) {
+    if (!folder) {
+      const { series, encoder, unseen } = await readTabularFile(name, path, opts.tabular, opts.exclude);
+      return { series, encoder, unseen };
+    }
+    const p = await loadTabularFolder(name, path, opts.tabular, opts.exclude);
+    return { train: p.train, ...(p.validation ? { validation: p.validation } : {}), test: p.test, encoder: p.encoder, unseen: p.unseen.test };
+  }
   if (folder) {
     if (name === 'batadal') return loadBatadalFolder(path, opts);
     if (name === 'skab') return loadSkabFolder(path, opts);
@@ -76,6 +99,7 @@ export async function loadPreset(name: PresetName, path: string, opts: PresetOpt
 
 /** One file in the preset's format (smd: a train/ or test/ machine file, without labels). */
 export async function readPresetFile(name: PresetName, file: string, opts: PresetOptions = {}): Promise<Series> {
+  if (isTabular(name)) return (await readTabularFile(name, file, opts.tabular, opts.exclude)).series;
   const csv = await presetCsvOptions(name, file, opts);
   const series = await readCsv(file, csv);
   if (name === 'batadal') {
@@ -90,7 +114,8 @@ export async function readPresetFile(name: PresetName, file: string, opts: Prese
 
 /** The CsvOptions that read `file` in the preset's format (may look at the file's header). */
 export async function presetCsvOptions(name: PresetName, file: string, opts: PresetOptions = {}): Promise<CsvOptions> {
-  const { machine: _m, fullLabels: _f, label: _l, ...user } = opts;
+  const { machine: _m, fullLabels: _f, label: _l, tabular: _t, ...user } = opts;
+  if (isTabular(name)) throw new DataError(`${name} is a tabular preset: its files are read by readTable (tabular.ts), not as CSV series`, { file });
   switch (name) {
     case 'smd':
       return merge({ header: false, separator: ',' }, user);
@@ -135,6 +160,10 @@ function merge(preset: CsvOptions, user: CsvOptions): CsvOptions {
   if (user.include) delete out.exclude;
   else if (preset.exclude?.length || user.exclude) out.exclude = [...(preset.exclude ?? []), ...(user.exclude ?? [])];
   return out;
+}
+
+function isTabular(name: PresetName): name is TabularPresetName {
+  return (TABULAR_PRESETS as readonly string[]).includes(name);
 }
 
 function isFolder(path: string): boolean {
