@@ -1,4 +1,4 @@
-// Optimisers against 10 steps of torch.optim on a fixed quadratic (tools/fixtures/rt.py: the
+// Optimisers against 10 steps of torch.optim on a fixed quadratic (tools/fixtures/optim.py: the
 // gradients of each step are fed as saved, so every step is compared on its own), gradient
 // clipping, zeroGrad, parameter groups and state ownership.
 import { strict as assert } from 'node:assert';
