@@ -5,3 +5,7 @@ export { saveCheckpoint, loadCheckpoint, checkpointModelState, type EpochRecord,
 export { collectGenerators, type GeneratorState } from './rng_state';
 export { LossLog } from './loss_log';
 export { Progress } from './progress';
+export { fitAdversarial, type AdversarialSetup, type AdversarialOptions, type Player, type Phase, type PhaseContext, type PhaseLosses } from './adversarial';
+export { saveAdversarialCheckpoint, loadAdversarialCheckpoint, type LoadedAdversarialCheckpoint } from './adversarial_checkpoint';
+export { Ema } from './ema';
+export { GradientRouter } from './own_gradients';
