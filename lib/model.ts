@@ -23,8 +23,17 @@ export interface AnomalyModel extends Module {
   readonly input?: InputSpec;
   /** Training loss of a batch of samples, optionally with named terms to log (see lib/train/fit). */
   loss(x: Tensor): Tensor | { loss: Tensor; terms?: Record<string, number> };
-  /** Per-sample, per-channel anomaly error [batch, channels]: a sample's score and its attribution. */
-  channelErrors(x: Tensor): Tensor;
+  /**
+   * Per-sample, per-channel anomaly error [batch, channels]: a sample's score (reduced by
+   * scoreReduction, over the per-channel error scale) and its attribution. A model with
+   * `scores` may still give it, for attribution only.
+   */
+  channelErrors?(x: Tensor): Tensor;
+  /**
+   * Per-sample anomaly score [batch], for models whose score is not a reduction of per-channel
+   * errors (a discriminator's feature distance). Such a score is used as it is: no error scale.
+   */
+  scores?(x: Tensor): Tensor;
   /** How a sample's score comes from its channel errors: their mean (default) or their max. */
   readonly scoreReduction?: 'mean' | 'max';
   /**
@@ -106,6 +115,12 @@ export function modelKind(kind: string): ModelKind {
     throw new Error(`unknown model "${kind}" (${hint})`);
   }
   return k;
+}
+
+/** A model must score: per-channel errors, a score of its own, or both. */
+export function checkScores(kind: string, model: AnomalyModel): void {
+  if (typeof model.channelErrors !== 'function' && typeof model.scores !== 'function')
+    throw new Error(`model kind ${kind}: its model has neither channelErrors nor scores`);
 }
 
 /** The input a model reads: its own spec, or windows of its `window` rows. */

@@ -85,7 +85,7 @@ export class NativeBackend implements Backend {
           const g = m.lastStep(t);
           native.read(g.mu.native, out.mu);
           native.read(g.sigma.native, out.sigma!);
-        } else native.read(this.model.channelErrors(t).native, out.errors!);
+        } else native.read(this.model.channelErrors!(t).native, out.errors!);
       }),
     );
   }

@@ -86,6 +86,8 @@ export class Detector {
     // scored by lib/pipeline's scoreSeries until the Detector builds them too.
     if (loaded.model.input && loaded.model.input.kind !== 'windows')
       throw new Error(`Detector: ${loaded.kind} reads ${loaded.model.input.kind}, and the Detector scores windows of rows only; use pipeline.scoreSeries`);
+    if (typeof loaded.model.channelErrors !== 'function')
+      throw new Error(`Detector: ${loaded.kind} scores without per-channel errors, which the Detector's decisions need; use pipeline.scoreSeries`);
     if (loaded.model.window !== undefined && loaded.model.window !== this.window)
       throw new Error(`detector bundle: windows.length ${this.window} differs from the model's window ${loaded.model.window}`);
     this.threshold = info.threshold;

@@ -22,8 +22,10 @@ export interface WindowSource {
 
 export interface Scorer {
   eval(): unknown;
-  /** [batch, window, channels] -> per-channel errors [batch, channels]. */
-  channelErrors(x: Tensor): Tensor;
+  /** [batch, ...sample] -> per-channel errors [batch, channels]. */
+  channelErrors?(x: Tensor): Tensor;
+  /** [batch, ...sample] -> scores [batch], when the score is the model's own (lib/model.ts). */
+  scores?(x: Tensor): Tensor;
   /** A window's score from its channel errors: mean (default) or max. */
   readonly scoreReduction?: 'mean' | 'max';
 }
@@ -31,7 +33,10 @@ export interface Scorer {
 export interface WindowScores {
   /** Mean (or, for models that say so, max) of the (scaled) channel errors per window. */
   scores: Float32Array;
-  /** Per-window, per-channel error, [count, channels]: e_c / scale_c with a scale, else e_c. */
+  /**
+   * Per-window, per-channel error, [count, channels]: e_c / scale_c with a scale, else e_c;
+   * NaN for a model that scores without per-channel errors.
+   */
   channelErrors: Float32Array;
 }
 
@@ -56,7 +61,14 @@ export function scoreWindows(model: Scorer, windows: WindowSource, opts: WindowS
       const idx = Int32Array.from({ length: n }, (_, i) => b + i);
       tidy(() => {
         const x = Tensor.fromArray(windows.batch(idx), [n, ...(windows.sampleShape ?? [windows.length, F])]);
-        const err = model.channelErrors(x).toArray();
+        if (model.scores) {
+          // The model's own score, as it is; its channel errors (if any) for attribution, unscaled.
+          scores.set(model.scores(x).toArray(), b);
+          if (model.channelErrors) channelErrors.set(model.channelErrors(x).toArray(), b * F);
+          else channelErrors.fill(NaN, b * F, (b + n) * F);
+          return;
+        }
+        const err = model.channelErrors!(x).toArray();
         for (let i = 0; i < n; i++) scores[b + i] = scaledScore(err, i * F, F, useMax, scale, channelErrors, (b + i) * F);
       });
     }

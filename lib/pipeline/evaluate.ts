@@ -60,12 +60,13 @@ export function evaluateDetector(det: LoadedDetector, series: Series | null, opt
   const attribute = !!opts.interpretation;
   if (opts.scores) {
     // Attribution needs every channel's error, which precomputed scores do not hold: recompute them.
-    const channelErrors = attribute && series ? scoreSeries(det, series).channelErrors : undefined;
+    const channelErrors = attribute && series && typeof det.model.channelErrors === 'function' ? scoreSeries(det, series).channelErrors : undefined;
     scored.push({ name: det.kind, scores: opts.scores, threshold: det.info.threshold, channelErrors });
   } else {
     if (!series) throw new UsageError('give --scores, or --model and --data');
     const s = scoreSeries(det, series);
-    scored.push({ name: det.kind, scores: s.scores, threshold: det.info.threshold, channelErrors: s.channelErrors });
+    const attributes = typeof det.model.channelErrors === 'function';
+    scored.push({ name: det.kind, scores: s.scores, threshold: det.info.threshold, channelErrors: attributes ? s.channelErrors : undefined });
   }
   const rows = scored[0].scores.length;
   if (series && series.rows !== rows) throw new UsageError(`--scores has ${rows} rows, --data ${series.rows}`);

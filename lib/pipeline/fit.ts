@@ -17,7 +17,7 @@ import { defaultThreshold, type Threshold } from '../calibrate/thresholds';
 import { pcaToJSON, saveDetector, type DetectorInfo, type LoadedDetector } from '../detect/detector_bundle';
 import { scoreWindows } from '../detect/score';
 import { fitPca, pcaScores, type PcaModel } from '../eval/baselines';
-import { inputOf, modelKind, type AnomalyModel, type ModelKind } from '../model';
+import { checkScores, inputOf, modelKind, type AnomalyModel, type ModelKind } from '../model';
 import { UsageError } from '../options';
 import { Generator } from '../random';
 import { fromSources } from '../train/data';
@@ -84,6 +84,7 @@ export async function fitModel(kind: string | ModelKind, train: Series, validati
   const gen = new Generator(o.seed);
   const model = k.create(config, gen);
   try {
+    checkScores(k.kind, model);
     const input = inputOf(model);
     const context = contextRows(input);
     const training = samplesOf(input, train, o.stride);
@@ -105,7 +106,8 @@ export async function fitModel(kind: string | ModelKind, train: Series, validati
     // The error scale from the validation samples' raw channel errors, then the threshold on the
     // scores of the scaled errors (what scoring computes with the bundle).
     const raw = scoreWindows(model, valSamples);
-    const errorScale = opts.errorScale === false ? undefined : fitErrorScale(raw.channelErrors, valSamples.channels);
+    // A model's own score (model.scores) is used as it is: there is no per-channel error to scale.
+    const errorScale = opts.errorScale === false || model.scores ? undefined : fitErrorScale(raw.channelErrors, valSamples.channels);
     const validationScores = errorScale ? rescore(raw.channelErrors, valSamples.channels, model.scoreReduction, errorScale).scores : raw.scores;
     const threshold = defaultThreshold(validationScores);
     const fitted: FittedModel = { kind: k, config, model, context, training, validation: valSamples, result, errorScale, threshold, validationScores };
@@ -166,7 +168,7 @@ export async function fitDetector(series: Series, opts: FitDetectorOptions): Pro
     ...(fitted.pca ? { pca: pcaToJSON(fitted.pca), pcaThreshold: fitted.pcaThreshold } : {}),
     ...(cleaning ? { cleaning } : {}),
     training: {
-      source: opts.source ?? series.source, preset: opts.preset, rows: series.rows, validationFraction, errorScale: opts.errorScale === false ? 'none' : 'validation',
+      source: opts.source ?? series.source, preset: opts.preset, rows: series.rows, validationFraction, errorScale: errorScale ? 'validation' : 'none',
       seed: opts.seed ?? TRAIN_DEFAULTS.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss,
     },
   };

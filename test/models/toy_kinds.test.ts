@@ -1,13 +1,13 @@
 // The model contract extends to the other input kinds without touching lib/: two toy models in
 // their own folders (test/models/toy_matrix: a series of correlation matrices; toy_rows: single
-// tabular rows, with its own training loop), registered through the package entry for this suite, are trained,
+// tabular rows, scored on its own without per-channel errors, with its own training loop), registered through the package entry for this suite, are trained,
 // scored, saved, reloaded, calibrated and evaluated by lib's pipeline.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { data, detect, pipeline, registerModelKind, unregisterModelKind } from '../../lib';
+import { data, detect, pipeline, registerModelKind, unregisterModelKind } from '../..';
 import { syntheticSeries } from '../../lib/data/synthetic';
 import { toyMatrixKind } from './toy_matrix';
 import { ownLoop, toyRowsKind } from './toy_rows';
@@ -52,6 +52,10 @@ describe('model contract: new input kinds through the pipeline', function () {
         for (let r = 0; r < test.rows; r++) assert.equal(Number.isNaN(s.scores[r]), r < context - 1, `row ${r}: scored iff a full sample ends there`);
         assert.equal(s.channelErrors.length, test.rows * COLUMNS.length);
         assert.ok(s.scores.subarray(context - 1).every((v) => Number.isFinite(v) && v >= 0));
+        // toy-rows scores on its own (no per-channel errors, no error scale); toy-matrix attributes.
+        const own = kind === 'toy-rows';
+        assert.equal(s.channelErrors.subarray((context - 1) * COLUMNS.length).every((v) => Number.isNaN(v)), own);
+        assert.equal(loaded.info.errorScale === undefined, own);
 
         const c = pipeline.calibrateDetector(loaded, rows(400, false, 8), 'quantile', { options: { q: 0.99 } });
         assert.equal(c.section, 'threshold');
@@ -62,7 +66,7 @@ describe('model contract: new input kinds through the pipeline', function () {
         assert.ok(Number.isFinite(e.reports[0].report.thresholdFree.aucRoc));
 
         // Windows-only machinery says so instead of cutting the wrong samples.
-        await assert.rejects(detect.Detector.create(loaded), new RegExp(`${kind} reads ${kind === 'toy-rows' ? 'rows' : 'matrix-series'}`));
+        await assert.rejects(detect.Detector.create(loaded), new RegExp(`${kind} reads ${own ? 'rows' : 'matrix-series'}`));
         assert.throws(() => pipeline.calibrateDetector(loaded, test, 'alpha'), /--method alpha needs a model with per-channel Gaussian outputs \(dc-vae\); this bundle holds toy-/);
       } finally {
         loaded.model.dispose();

@@ -25,7 +25,9 @@ export async function verifyOnnx(model: AnomalyModel, bytes: Uint8Array, x: Floa
   }
   if (!onnxErrors) throw new Error('verify: the ONNX model has no channel_errors output');
   const shape = [batch, model.window, x.length / (batch * model.window)];
-  const native = noGrad(() => tidy(() => model.channelErrors(Tensor.fromArray(x, shape)).toArray()));
+  if (!model.channelErrors) throw new Error('verify: the model has no channelErrors to compare with');
+  const errorsOf = model.channelErrors.bind(model);
+  const native = noGrad(() => tidy(() => errorsOf(Tensor.fromArray(x, shape)).toArray()));
   let maxAbs = 0, ok = native.length === onnxErrors.length;
   for (let i = 0; ok && i < native.length; i++) {
     const d = Math.abs(onnxErrors[i] - native[i]);

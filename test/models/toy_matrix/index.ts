@@ -2,7 +2,7 @@
 // to show the contract extends without touching lib/: a linear autoencoder over a series of
 // correlation matrices. Its channel error is row c of the squared residual matrices, averaged
 // over steps, scales and the other channel: how far channel c's correlations moved.
-import { nn, ops, type AnomalyModel, type Generator, type InputSpec, type ModelKind, type Tensor } from '../../../lib';
+import { nn, ops, type AnomalyModel, type Generator, type InputSpec, type ModelKind, type Tensor } from '../../..';
 
 export interface ToyMatrixConfig {
   inputs: number;

@@ -1,8 +1,9 @@
 // A toy model of the single-row kind (tabular data, as ALAD reads), added through the public API
-// only: a linear autoencoder over one row at a time; its channel error is each feature's
-// squared reconstruction error. It trains with a loop of its own (ModelKind.fit), the hook a
-// multi-optimiser model uses: here plain SGD steps, counted so the test sees the hook ran.
-import { nn, ops, optim, tidy, train, type AnomalyModel, type Generator, type ModelKind, type Tensor } from '../../../lib';
+// only: a linear autoencoder over one row at a time whose score is its own (`scores`: the summed
+// squared reconstruction error), with no per-channel errors, as a GAN's feature-distance score.
+// It trains with a loop of its own (ModelKind.fit), the hook a multi-optimiser model uses: here
+// plain SGD steps, counted so the test sees the hook ran.
+import { nn, ops, optim, tidy, train, type AnomalyModel, type Generator, type ModelKind, type Tensor } from '../../..';
 
 export interface ToyRowsConfig {
   inputs: number;
@@ -29,8 +30,8 @@ export class ToyRowAe extends nn.Module implements AnomalyModel {
     return ops.mean(this.errors(x));
   }
 
-  channelErrors(x: Tensor): Tensor {
-    return this.errors(x);
+  scores(x: Tensor): Tensor {
+    return ops.sum(this.errors(x), 1);
   }
 }
 
