@@ -4,7 +4,7 @@
 // step ends by reading a result to the host: the CUDA work is asynchronous (on the CPU the read
 // is one scalar or the scores). Medians of `reps` runs after `warmup`.
 import { noGrad } from '../../lib/autograd/grad_mode';
-import type { AnomalyModel } from '../../lib/detect/model';
+import type { AnomalyModel } from '../../lib/model';
 import { abs, affine, exp, mul, slice, sub, transpose } from '../../lib/ops';
 import { Adam } from '../../lib/optim';
 import { Generator } from '../../lib/random';
@@ -55,7 +55,7 @@ function timeModel<M extends AnomalyModel, K extends string = never>(
       opt.step();
       loss.item();
     });
-    const score_ms = scoring((m, t) => void m.channelErrors(t).toArray());
+    const score_ms = scoring((m, t) => void m.channelErrors!(t).toArray());
     const more = Object.fromEntries(Object.entries<(model: M, xs: Tensor) => void>(extra).map(([k, pass]) => [k, scoring(pass)]));
     return { train_ms, score_ms, ...more } as StepMs & Record<K, number>;
   } finally {
