@@ -19,13 +19,11 @@ import { Optimizer } from '../optim/optimizer';
 import { Generator } from '../random';
 import { requireDevice, Tensor, tidy, type Device, type DType } from '../tensor';
 import { loadAdversarialCheckpoint, saveAdversarialCheckpoint } from './adversarial_checkpoint';
-import type { EpochRecord, TrainingState } from './checkpoint';
 import type { FitData } from './data';
 import { Ema } from './ema';
+import { EpochBook, type EpochFields } from './epoch_book';
 import type { CheckpointTarget, FitOptions, FitResult, LossOutput, Trainable } from './fit';
-import { LossLog } from './loss_log';
 import { GradientRouter } from './own_gradients';
-import { Progress } from './progress';
 import { collectGenerators, generatorStates, restoreGenerators } from './rng_state';
 
 export interface Player {
@@ -71,7 +69,8 @@ export interface AdversarialSetup<M> {
   /**
    * A score after each epoch, lower is better (e.g. the anomaly score on normal validation
    * samples). It decides improving epochs (checkpoints, the best epoch) and early stopping;
-   * without it every epoch counts as improving and patience is refused. Called in eval mode.
+   * without it every epoch counts as improving, so patience never ends a run (a GAN's losses say
+   * nothing about progress) and every epoch is checkpointed. Called in eval mode.
    */
   validate?(model: M, ema: Ema | null): number | Promise<number>;
   /** The noise stream of PhaseContext.normal; default: the shuffling stream. */
@@ -110,7 +109,6 @@ function checkSetup<M extends Module>(model: M, setup: AdversarialSetup<M>, o: F
   positiveInt('epochs', o.epochs);
   if (o.batchSize !== undefined) positiveInt('batchSize', o.batchSize);
   if (o.optimizer !== undefined || o.loss !== undefined) throw new Error('adversarial: optimizer and loss belong to the players and phases, not to the options');
-  if (o.patience !== undefined && !setup.validate) throw new Error('adversarial: patience needs a validation score (setup.validate); a GAN\'s losses do not tell');
   if (o.patience !== undefined && !(Number.isInteger(o.patience) && o.patience >= 0)) throw new Error(`adversarial: patience must be an integer >= 0, got ${o.patience}`);
   if (o.minDelta !== undefined && !(o.minDelta >= 0)) throw new Error(`adversarial: minDelta must be >= 0, got ${o.minDelta}`);
   if (o.resume && !o.checkpoint) throw new Error('adversarial: resume needs a checkpoint path');
@@ -166,13 +164,7 @@ function runSettings(data: FitData, o: FitOptions<any>, setup: AdversarialSetup<
   };
 }
 
-function checkSettings(path: string, saved: Record<string, unknown>, now: Record<string, unknown>): void {
-  const diff = Object.keys(now).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
-  if (diff.length)
-    throw new Error(`resume from ${path}: the checkpoint was written with other settings: ${diff.map((k) => `${k} ${JSON.stringify(saved[k])} (now ${JSON.stringify(now[k])})`).join(', ')}`);
-}
-
-function epochLine(r: EpochRecord, epochs: number): string {
+function epochLine(r: EpochFields, epochs: number): string {
   const terms = Object.entries(r.trainTerms ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
   const score = r.validationLoss === null ? '' : `, validation score ${r.validationLoss.toFixed(4)}`;
   return `epoch ${r.epoch}/${epochs}: ${terms}${score}`;
@@ -189,11 +181,9 @@ function snapshot(model: Module, ema: Ema | null): Snapshot {
 export async function fitAdversarial<M extends Trainable>(model: M, data: FitData, setup: AdversarialSetup<M>, opts: AdversarialOptions<M>): Promise<FitResult> {
   checkSetup(model, setup, opts);
   if (!(data.trainCount >= 1)) throw new Error(`adversarial: no training samples (trainCount ${data.trainCount})`);
-  const started = Date.now();
   if (opts.device) model.to(opts.device);
   const device = model.device;
   const batchSize = opts.batchSize ?? 32;
-  const minDelta = opts.minDelta ?? 0;
   const target: CheckpointTarget | null = typeof opts.checkpoint === 'string' ? { path: opts.checkpoint } : opts.checkpoint ?? null;
   const shuffleGen = opts.generator ?? new Generator(opts.seed ?? 0);
   const noiseGen = setup.noise ?? shuffleGen;
@@ -203,36 +193,23 @@ export async function fitAdversarial<M extends Trainable>(model: M, data: FitDat
     [n, p.optimizer instanceof Optimizer ? p.optimizer : new Adam(owned.get(n)!, p.optimizer)] as const));
   const ema = setup.ema === undefined ? null : setup.ema instanceof Ema ? setup.ema : new Ema(model, setup.ema.decay);
   const router = new GradientRouter(owned);
-  const settings = runSettings(data, opts, setup, optimizers, shuffleGen.seed, noiseGen.seed, ema);
   const steps = Math.ceil(data.trainCount / batchSize);
+  const book = new EpochBook({ ...opts, steps }, runSettings(data, opts, setup, optimizers, shuffleGen.seed, noiseGen.seed, ema));
   const wasTraining = model.training;
-  const sink = opts.progress === false ? null : opts.progress === true || opts.progress === undefined ? process.stderr : opts.progress;
-  const progress = sink ? new Progress('train', steps, sink as NodeJS.WriteStream) : null;
   const keepBest = !!setup.validate && (opts.restoreBest ?? true);
-
-  let state: TrainingState = { epoch: 0, bestEpoch: 0, bestLoss: Infinity, badEpochs: 0, generators: [], logPosition: null, history: [], settings };
   let best: Snapshot | null = null;
-  let resumedFrom: number | null = null;
-  let stoppedEarly = false;
   try {
-    let log: LossLog | null = null;
     if (target && opts.resume && (opts.resume === true || existsSync(target.path))) {
       const ck = loadAdversarialCheckpoint(target.path);
-      checkSettings(target.path, ck.training.settings, settings);
-      if (ck.training.bestEpoch !== ck.training.epoch) throw new Error(`resume from ${target.path}: inconsistent training state (best epoch is not the saved one)`);
+      book.resume(target.path, ck.training);
       model.loadStateDict(ck.model);
       for (const [n, opt] of optimizers) opt.loadStateDict(ck.optimizers.get(n)!.state);
       if (ema && ck.ema) ema.loadStateDict(ck.ema.averages);
       restoreGenerators(gens, ck.training.generators);
-      state = { ...ck.training, settings };
       if (keepBest) best = snapshot(model, ema);
-      resumedFrom = state.epoch;
-      if (opts.log) log = LossLog.resume(opts.log, state.logPosition ?? 0, state.history);
-      progress?.line(`resumed from ${target.path} after epoch ${state.epoch}`);
-    } else if (opts.log) log = LossLog.create(opts.log);
+    }
 
-    const earlyStop = () => opts.patience !== undefined && state.badEpochs >= opts.patience;
-    for (let epoch = state.epoch + 1; epoch <= opts.epochs && !earlyStop(); epoch++) {
+    for (const epoch of book.epochs()) {
       const t0 = Date.now();
       model.train();
       // Every phase its own order: ALAD's G/E phase reads an independently shuffled copy.
@@ -247,64 +224,49 @@ export async function fitAdversarial<M extends Trainable>(model: M, data: FitDat
           means.add(values, idx.length, k === 0);
         });
         ema?.update();
-        progress?.tick(s + 1, `epoch ${epoch}/${opts.epochs}`);
+        book.progress?.tick(s + 1, `epoch ${epoch}/${opts.epochs}`);
         await nextTurn();
         if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('adversarial: aborted');
       }
 
-      let score: number | null = null;
-      if (setup.validate) {
-        model.eval();
-        try {
-          score = await setup.validate(model, ema);
-        } finally {
-          model.train();
-        }
-        if (!Number.isFinite(score)) throw new Error(`adversarial: the validation score is ${score} after epoch ${epoch}`);
-      }
+      const score = setup.validate ? await validationScore(model, setup, ema, epoch) : null;
       const terms = means.means();
       const trainLoss = Object.keys(setup.players).reduce((a, n) => a + (terms[n] ?? 0), 0);
-      const improved = score === null || score < state.bestLoss - minDelta;
-      if (improved) {
-        state.bestLoss = score ?? trainLoss;
-        state.bestEpoch = epoch;
-        state.badEpochs = 0;
-        if (keepBest) best = snapshot(model, ema);
-      } else state.badEpochs++;
-      const record: EpochRecord = {
-        epoch,
-        trainLoss,
-        validationLoss: score,
-        lr: optimizers.get(setup.phases[0].players[0])!.paramGroups[0].lr,
-        seconds: (Date.now() - t0) / 1000,
-        improved,
-        trainTerms: terms,
-      };
-      log?.append(record);
-      state.history.push(record);
-      state.epoch = epoch;
-      state.logPosition = log ? log.position : null;
-      progress?.line(epochLine(record, opts.epochs));
-      if (improved && target) {
-        state.generators = generatorStates(gens);
-        saveAdversarialCheckpoint(target.path, { kind: target.kind ?? 'checkpoint', config: target.config ?? {}, sections: target.sections, model, optimizers, ema, training: state });
+      const fields = { epoch, trainLoss, validationLoss: score, lr: optimizers.get(setup.phases[0].players[0])!.paramGroups[0].lr,
+        seconds: (Date.now() - t0) / 1000, trainTerms: terms };
+      const record = book.finish(fields, score, trainLoss, epochLine(fields, opts.epochs));
+      if (record.improved && keepBest) best = snapshot(model, ema);
+      if (record.improved && target) {
+        book.state.generators = generatorStates(gens);
+        saveAdversarialCheckpoint(target.path, { kind: target.kind ?? 'checkpoint', config: target.config ?? {}, sections: target.sections, model, optimizers, ema, training: book.state });
       }
       await opts.onEpoch?.(record, model);
     }
-    stoppedEarly = earlyStop() && state.epoch < opts.epochs;
-    if (stoppedEarly) progress?.line(`early stop after epoch ${state.epoch}: no improvement for ${opts.patience} epochs; best epoch ${state.bestEpoch} (score ${state.bestLoss.toFixed(4)})`);
-    if (best && state.bestEpoch !== state.epoch) {
+    const result = book.result();
+    if (best && result.bestEpoch !== book.state.epoch) {
       model.loadStateDict(best.model);
       if (ema && best.ema) ema.loadStateDict(best.ema);
     }
     if (ema && (setup.finalWeights ?? 'averages') === 'averages') ema.loadIntoParameters();
+    return result;
   } finally {
     router.dispose();
     for (const [n, opt] of optimizers) if (opt !== setup.players[n].optimizer) opt.dispose();
     if (ema && ema !== setup.ema) ema.dispose();
     model.train(wasTraining);
   }
-  return { history: state.history, bestEpoch: state.bestEpoch, bestLoss: state.bestLoss, stoppedEarly, resumedFrom, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The caller's score in eval mode; it must be a number. */
+async function validationScore<M extends Module>(model: M, setup: AdversarialSetup<M>, ema: Ema | null, epoch: number): Promise<number> {
+  model.eval();
+  try {
+    const score = await setup.validate!(model, ema);
+    if (!Number.isFinite(score)) throw new Error(`adversarial: the validation score is ${score} after epoch ${epoch}`);
+    return score;
+  } finally {
+    model.train();
+  }
 }
 
 interface StepContext {

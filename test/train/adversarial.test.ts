@@ -295,6 +295,41 @@ else describe('fitAdversarial', () => {
     assert.deepEqual(after, before, 'optimisers, averages and gradient buffers are freed');
   });
 
+  it('stops early on the caller\'s validation score, restores the best epoch (weights and averages) and prints its lines', async () => {
+    const m = new Game('float32');
+    const ema = new Ema(m, 0.5);
+    const scores = [3, 2, 2.5, 2.6, 9];
+    const atEpoch: { raw: number[]; avg: number[] }[] = [];
+    const out: string[] = [];
+    const setup: AdversarialSetup<Game> = {
+      players: { d: { params: m.d, optimizer: { lr: 0.05 } }, g: { params: m.g, optimizer: { lr: 0.05 } } },
+      phases: [{ name: 'both', players: ['d', 'g'], losses: (model, x, ctx) => {
+        const fake = model.fake(ctx.normal(x.shape));
+        return { d: dLoss(model, x, fake), g: gLoss(model, fake) };
+      } }],
+      ema,
+      finalWeights: 'raw',
+      validate: (model, e) => {
+        assert.equal(model.training, false, 'scored in eval mode');
+        assert.equal(e, ema);
+        return scores[atEpoch.length];
+      },
+    };
+    const r = await fitAdversarial(m, rows(XS, 'float32'), setup, {
+      epochs: 5, batchSize: 5, patience: 2, minDelta: 0.1, checkpoint: join(dir, 'ck'), progress: { write: (s: string) => out.push(s) },
+      onEpoch: (rec, model) => void atEpoch.push({ raw: model.values(), avg: ema.withAverages(() => model.values()) }),
+    });
+    assert.deepEqual(r.history.map((h) => [h.validationLoss, h.improved]), [[3, true], [2, true], [2.5, false], [2.6, false]]);
+    assert.deepEqual([r.stoppedEarly, r.bestEpoch, r.bestLoss], [true, 2, 2]);
+    assert.equal(loadAdversarialCheckpoint(join(dir, 'ck')).training.epoch, 2, 'checkpoints at improving epochs only');
+    assert.deepEqual(m.values(), atEpoch[1].raw, 'the best epoch\'s weights');
+    assert.deepEqual(ema.withAverages(() => m.values()), atEpoch[1].avg, 'and its averages');
+    assert.match(out.join(''), /train epoch 1\/5: d [\d.]+, g [\d.]+, validation score 3\.0000\n/);
+    assert.match(out.join(''), /early stop after epoch 4: no improvement for 2 epochs; best epoch 2/);
+    ema.dispose();
+    m.dispose();
+  });
+
   it('refuses a parameter that no player owns, or two players share', async () => {
     const m = new Game('float32');
     const phase: Phase<Game> = { name: 'p', players: ['g'], losses: () => ({}) };
