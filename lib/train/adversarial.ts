@@ -102,7 +102,7 @@ class PlayerMeans {
   }
 }
 
-function checkSetup<M extends Module>(model: M, setup: AdversarialSetup<M>, o: FitOptions<any>): void {
+function checkSetup<M>(setup: AdversarialSetup<M>, o: FitOptions<any>): void {
   const positiveInt = (name: string, v: unknown) => {
     if (!(Number.isInteger(v) && (v as number) >= 1)) throw new Error(`adversarial: ${name} must be a positive integer, got ${v}`);
   };
@@ -119,6 +119,7 @@ function checkSetup<M extends Module>(model: M, setup: AdversarialSetup<M>, o: F
   const stepped = new Set<string>();
   for (const ph of setup.phases) {
     if (!ph.players.length) throw new Error(`adversarial: phase "${ph.name}" updates no player`);
+    if (new Set(ph.players).size !== ph.players.length) throw new Error(`adversarial: phase "${ph.name}" lists a player twice`);
     for (const p of ph.players) {
       if (!names.includes(p)) throw new Error(`adversarial: phase "${ph.name}" names no player "${p}" (players: ${names.join(', ')})`);
       stepped.add(p);
@@ -179,7 +180,7 @@ function snapshot(model: Module, ema: Ema | null): Snapshot {
 }
 
 export async function fitAdversarial<M extends Trainable>(model: M, data: FitData, setup: AdversarialSetup<M>, opts: AdversarialOptions<M>): Promise<FitResult> {
-  checkSetup(model, setup, opts);
+  checkSetup(setup, opts);
   if (!(data.trainCount >= 1)) throw new Error(`adversarial: no training samples (trainCount ${data.trainCount})`);
   if (opts.device) model.to(opts.device);
   const device = model.device;
