@@ -1,11 +1,12 @@
 // The model zoo: importing it registers every kind with lib/model.ts's registry. One folder per
 // model; the first kind is the default of `vigil train --model`.
 import { registerModelKind } from '../lib/model';
+import { aladKind } from './alad';
 import { dcVaeKind } from './dc_vae';
 import { lstmAeKind } from './lstm_ae';
 
-export const MODEL_KINDS = [lstmAeKind, dcVaeKind];
+export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind];
 for (const k of MODEL_KINDS) registerModelKind(k);
 
 export { modelKind, modelKinds, type AnomalyModel, type ModelKind } from '../lib/model';
-export { lstmAeKind, dcVaeKind };
+export { lstmAeKind, dcVaeKind, aladKind };

@@ -1,0 +1,148 @@
+// ALAD (Zenati et al. 2018; seed 004): a bidirectional GAN over single tabular rows, with
+// cycle discriminators in data space (D_xx) and latent space (D_zz). This file holds the model:
+// its players' losses (the original's, seed-models.md §4.2, sigmoid cross-entropy on logits,
+// batch means) and its scores. Training (which player steps on which loss, in which order) is
+// models/alad/train.ts; the networks are models/alad/networks.ts.
+import type { AnomalyModel } from '../../lib/model';
+import { Module } from '../../lib/nn';
+import { abs, add, bceWithLogits, neg, softplus, sqrt, square, sub, sum } from '../../lib/ops';
+import type { Generator } from '../../lib/random';
+import { Tensor } from '../../lib/tensor';
+import { DiscriminatorXz, Encoder, Gen, PairDiscriminator, type AladSizes } from './networks';
+
+/** The anomaly score: the paper's feature matching (fm) or one of its ablations. */
+export type AladScore = 'fm' | 'logit' | 'l1' | 'l2';
+export const ALAD_SCORES: readonly AladScore[] = ['fm', 'logit', 'l1', 'l2'];
+
+export interface AladConfig extends AladSizes {
+  /**
+   * fm: ||f_xx(x, x) - f_xx(x, G(E(x)))||_1 (the paper's); logit: BCE(D_xx(x, G(E(x))), 1);
+   * l1, l2: the norm of x - G(E(x)).
+   */
+  score: AladScore;
+  /** The latent cycle term cost_z in the generator's and encoder's losses (`--enable_dzz`). D_zz trains either way, as in the original. */
+  dzz: boolean;
+  /** Training (models/alad/train.ts): Adam lr and beta1 (beta2 0.999), batch size, weight-average decay. */
+  lr: number;
+  beta1: number;
+  batchSize: number;
+  emaDecay: number;
+}
+
+/** The paper's KDD Cup 99 configuration for `inputs` columns (121 with the original's encoding). */
+export function aladDefaults(inputs: number): AladConfig {
+  return {
+    inputs, latent: 32, encoderWidth: 64, generatorWidths: [64, 128], dxzWidth: 128, dxxWidth: 128, dzzWidth: 32,
+    slope: 0.2, dropout: { xz: 0.5, xx: 0.2, zz: 0.2 }, bnMomentum: 0.01, bnEps: 1e-3,
+    score: 'fm', dzz: true, lr: 1e-5, beta1: 0.5, batchSize: 50, emaDecay: 0.999,
+  };
+}
+
+const bce = (logits: Tensor, label: 0 | 1): Tensor => bceWithLogits(logits, Tensor.full(logits.shape, label, { dtype: logits.dtype, device: logits.device }));
+
+/** Every logit of one forward over a batch x and noise z. */
+interface Logits {
+  /** D_xz(x, E(x)) and D_xz(G(z), z). */
+  encoder: Tensor;
+  generator: Tensor;
+  /** D_xx(x, x) and D_xx(x, G(E(x))). */
+  xReal: Tensor;
+  xFake: Tensor;
+  /** D_zz(z, z) and D_zz(z, E(G(z))). */
+  zReal: Tensor;
+  zFake: Tensor;
+}
+
+export class Alad extends Module implements AnomalyModel {
+  readonly input = { kind: 'rows' } as const;
+  readonly window = 1;
+  readonly enc: Encoder;
+  readonly gen: Gen;
+  readonly dxz: DiscriminatorXz;
+  readonly dxx: PairDiscriminator;
+  readonly dzz: PairDiscriminator;
+
+  constructor(readonly config: AladConfig, private readonly generator?: Generator) {
+    super();
+    if (!ALAD_SCORES.includes(config.score)) throw new Error(`alad: score must be one of ${ALAD_SCORES.join(', ')}, got "${config.score}"`);
+    const s = config;
+    this.enc = this.registerModule('enc', new Encoder(s, generator));
+    this.gen = this.registerModule('gen', new Gen(s, generator));
+    this.dxz = this.registerModule('dxz', new DiscriminatorXz(s, generator));
+    this.dxx = this.registerModule('dxx', new PairDiscriminator(s.inputs, s.dxxWidth, s.dropout.xx, s.slope, generator));
+    this.dzz = this.registerModule('dzz', new PairDiscriminator(s.latent, s.dzzWidth, s.dropout.zz, s.slope, generator));
+  }
+
+  /** One forward of the original's graph; D_xz's running statistics move only if trackStats. */
+  private logits(x: Tensor, z: Tensor, trackStats: boolean): Logits {
+    const ex = this.enc.forward(x);
+    const gz = this.gen.forward(z);
+    const rx = this.gen.forward(ex);
+    const rz = this.enc.forward(gz);
+    return {
+      encoder: this.dxz.forward(x, ex, trackStats),
+      generator: this.dxz.forward(gz, z, trackStats),
+      xReal: this.dxx.forward(x, x),
+      xFake: this.dxx.forward(x, rx),
+      zReal: this.dzz.forward(z, z),
+      zFake: this.dzz.forward(z, rz),
+    };
+  }
+
+  /** The discriminators' losses on a batch: each tells real pairs (label 1) from generated ones (0). */
+  discriminatorLosses(x: Tensor, z: Tensor): { dxz: Tensor; dxx: Tensor; dzz: Tensor } {
+    const l = this.logits(x, z, true);
+    return {
+      dxz: add(bce(l.encoder, 1), bce(l.generator, 0)),
+      dxx: add(bce(l.xReal, 1), bce(l.xFake, 0)),
+      dzz: add(bce(l.zReal, 1), bce(l.zFake, 0)),
+    };
+  }
+
+  /**
+   * The generator's and encoder's losses: each fools D_xz, and both fool the cycle
+   * discriminators with flipped labels (cost_x, and cost_z when config.dzz).
+   */
+  generatorLosses(x: Tensor, z: Tensor): { gen: Tensor; enc: Tensor } {
+    const l = this.logits(x, z, false);
+    const costX = add(bce(l.xReal, 0), bce(l.xFake, 1));
+    const cycle = this.config.dzz ? add(costX, add(bce(l.zReal, 0), bce(l.zFake, 1))) : costX;
+    return { gen: add(bce(l.generator, 1), cycle), enc: add(bce(l.encoder, 0), cycle) };
+  }
+
+  /**
+   * Not ALAD's training objective (the kind's fit runs five players, each on its own loss): the
+   * sum of the five losses on a batch with fresh noise, with each as a term, for a look at a batch.
+   */
+  loss(x: Tensor): { loss: Tensor; terms: Record<string, number> } {
+    if (!this.generator) throw new Error('alad: loss() draws noise and needs the generator the model was created with');
+    const z = this.generator.normal([x.shape[0], this.config.latent]);
+    const d = this.discriminatorLosses(x, z);
+    const g = this.generatorLosses(x, z);
+    const parts = { ...d, ...g };
+    const terms = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.item()]));
+    return { loss: Object.values(parts).reduce((a, b) => add(a, b)), terms };
+  }
+
+  /** G(E(x)). */
+  reconstruct(x: Tensor): Tensor {
+    return this.gen.forward(this.enc.forward(x));
+  }
+
+  /** The anomaly score of each row [batch] (config.score); use in eval mode, with the averaged weights. */
+  scores(x: Tensor): Tensor {
+    return this.scoreBy(this.config.score, x);
+  }
+
+  /** One of the scores, whatever the config names (the ablation compares them on one model). */
+  scoreBy(kind: AladScore, x: Tensor): Tensor {
+    const rx = this.reconstruct(x);
+    switch (kind) {
+      case 'fm': return sum(abs(sub(this.dxx.features(x, x), this.dxx.features(x, rx))), 1);
+      case 'logit': return softplus(neg(this.dxx.forward(x, rx))).reshape([x.shape[0]]); // BCE(l, 1) = log(1 + e^-l)
+      case 'l1': return sum(abs(sub(x, rx)), 1);
+      case 'l2': return sqrt(sum(square(sub(x, rx)), 1));
+      default: throw new Error(`alad: no score "${String(kind)}" (known: ${ALAD_SCORES.join(', ')})`);
+    }
+  }
+}
