@@ -189,11 +189,20 @@ void TeamBarrier::wait() {
     generation_.store(g + 1, std::memory_order_release);
     return;
   }
-  while (generation_.load(std::memory_order_acquire) == g) {
+  // Spin while the wait is likely short (a team step is ~1 us), then yield: a member the OS
+  // has descheduled (more runnable threads than cores) gets the core back at once instead of
+  // after the spinner's whole time slice. Spinning forever cost 2.5 s p99 per stream push at
+  // load 3.8 on two cores.
+  for (int spins = 0; generation_.load(std::memory_order_acquire) == g; ++spins) {
     if (aborted_.load(std::memory_order_acquire)) throw std::runtime_error("a team member failed");
+    if (spins < kSpinsBeforeYield) {
 #if defined(__x86_64__) || defined(__i386__)
-    _mm_pause();
+      _mm_pause();
 #endif
+    } else {
+      if (spins == kSpinsBeforeYield) slow_waits_.fetch_add(1, std::memory_order_relaxed);
+      std::this_thread::yield();
+    }
   }
 }
 

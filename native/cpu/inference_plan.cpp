@@ -136,7 +136,7 @@ void InferencePlan<T>::run(const T* x, int64_t x_row, int64_t B, bool errors, T*
   const int64_t chunks = std::min(groups, batch_chunk_count(B, kMinRowsPerChunk));
   const bool cut = std::all_of(steps_.begin(), steps_.end(),
                                [](const Step& s) { return s.kind != Kind::Lstm || !s.parts.empty(); });
-  if (chunks == 1 && B > 0 && B <= kSubRows && cut && num_threads() >= kTeam) {
+  if (chunks == 1 && B > 0 && B <= kSubRows && cut && num_threads() >= kTeam && team_backoff_.use_team()) {
     const int64_t cap = B * window_ * max_width_;
     T* const buf[2] = {kept_buffer<T>(0, cap), kept_buffer<T>(1, cap)};
     TeamBarrier team(kTeam);
@@ -148,7 +148,10 @@ void InferencePlan<T>::run(const T* x, int64_t x_row, int64_t B, bool errors, T*
         throw;
       }
     });
-    if (ran) return;  // else the pool is busy: run alone
+    if (ran) {
+      team_backoff_.record(team.slow_waits());
+      return;
+    }  // else the pool is busy: run alone
   }
   for_batch_chunks(groups, chunks, [&](int64_t, int64_t g0, int64_t g1) {
     const int64_t b0 = g0 * kRowAlign, b1 = std::min(B, g1 * kRowAlign);

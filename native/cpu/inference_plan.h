@@ -80,6 +80,7 @@ class InferencePlan {
                 int member, TeamBarrier* team) const;
 
   int64_t inputs_, window_;
+  mutable TeamBackoff team_backoff_;  // runs alone while teams find their members off-core
   std::vector<Step> steps_;
   Form form_;
   int64_t max_width_;
