@@ -111,6 +111,12 @@ export interface NativeBinding {
     dc0: OptT): void;
   causalConv1dForward(x: T, w: T, bias: OptT, dilation: number, y: T): void;
   causalConv1dBackward(x: T, w: T, dy: T, dilation: number, dx: OptT, dw: OptT, dbias: OptT): void;
+  /** geometry: [strideH, strideW, dilationH, dilationW, padTop, padBottom, padLeft, padRight, groups] */
+  conv2dForward(x: T, w: T, bias: OptT, geometry: readonly number[], y: T): void;
+  conv2dBackward(x: T, w: T, dy: T, geometry: readonly number[], dx: OptT, dw: OptT, dbias: OptT): void;
+  convTranspose2dForward(x: T, w: T, bias: OptT, geometry: readonly number[], y: T): void;
+  convTranspose2dBackward(x: T, w: T, dy: T, geometry: readonly number[], dx: OptT, dw: OptT,
+    dbias: OptT): void;
   batchNormForward(x: T, axis: number, gamma: OptT, beta: OptT, runningMean: OptT,
     runningVar: OptT, training: boolean, momentum: number, eps: number, y: T, saveMean: OptT,
     saveInvstd: OptT): void;

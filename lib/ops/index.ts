@@ -8,6 +8,8 @@ export { matmul, type MatmulOptions } from './matmul';
 export { linear } from './linear';
 export { lstm } from './lstm';
 export { causalConv1d } from './causal_conv1d';
+export { conv2d, samePads, type Conv2dOptions, type Conv2dPadding } from './conv2d';
+export { convTranspose2d, type ConvTranspose2dOptions } from './conv_transpose2d';
 export { batchNorm, type BatchNormOptions } from './batch_norm';
 export { dropout } from './dropout';
 export { reparamSample } from './reparam_sample';

@@ -7,7 +7,7 @@
 // poisoned with NaN on both devices before the run, so an element a kernel fails to write
 // fails; gradients an op accumulates into start from the same random values on both devices,
 // so "+=" is checked too. The forwards of matmul, linear, reduce, softmax, lstm and
-// causal_conv1d are also held to the readable references of native/cpu/ref/ (CUDA against the
+// causal_conv1d, conv2d and conv_transpose2d are also held to the readable references of native/cpu/ref/ (CUDA against the
 // reference's double result, the same tolerance). Without a usable CUDA device the test prints
 // why and skips.
 #include <array>
@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "cpu/ref/causal_conv1d.h"
+#include "cpu/ref/conv2d.h"
+#include "cpu/ref/conv_transpose2d.h"
 #include "cpu/ref/lstm.h"
 #include "cpu/ref/matmul.h"
 #include "cpu/ref/reduce.h"
@@ -517,6 +519,60 @@ void causal_conv1d() {
   }
 }
 
+// conv2d on each geometry, and conv_transpose2d on the same one read the other way (x of
+// conv2d's output shape, y of its input shape: the output padding that takes is always below
+// the stride).
+template <typename T>
+void conv2d_family() {
+  struct Dims {
+    int64_t B, Cin, H, W, Cout, K;
+    vigil_conv2d_geometry g;  // stride h,w; dilation h,w; pads t,b,l,r; groups
+  };
+  for (const Dims& c : {Dims{2, 4, 13, 13, 6, 3, {2, 2, 1, 1, 0, 1, 0, 1, 1}},
+                        Dims{3, 6, 5, 5, 6, 3, {1, 1, 1, 1, 1, 1, 1, 1, 6}},
+                        Dims{2, 4, 9, 8, 6, 3, {1, 2, 2, 1, 2, 0, 1, 3, 2}},
+                        Dims{2, 70, 13, 13, 65, 1, {1, 1, 1, 1, 0, 0, 0, 0, 1}}}) {
+    const vigil_conv2d_geometry& g = c.g;
+    const int64_t Cg = c.Cin / g.groups;
+    const int64_t Ho = vigil::cpu::conv_out_len(c.H, c.K, g.stride_h, g.dilation_h, g.pad_top + g.pad_bottom);
+    const int64_t Wo = vigil::cpu::conv_out_len(c.W, c.K, g.stride_w, g.dilation_w, g.pad_left + g.pad_right);
+    const vigil::cpu::Conv2dDims d{c.B, c.Cin, c.H, c.W, c.Cout, Ho, Wo, c.K, c.K, g.groups,
+                                   g.stride_h, g.stride_w, g.dilation_h, g.dilation_w, g.pad_top, g.pad_left};
+    const std::string s = "conv2d Cin" + std::to_string(c.Cin) + " Cout" + std::to_string(c.Cout) +
+                          " k" + std::to_string(c.K) + " groups " + std::to_string(g.groups);
+    Tens<T> big({c.B, c.Cin, c.H, c.W}, kRandom), w({c.Cout, Cg, c.K, c.K}, kRandom);
+    Tens<T> small({c.B, c.Cout, Ho, Wo}, kRandom), bias_o({c.Cout}, kRandom), bias_i({c.Cin}, kRandom);
+    Tens<T> y({c.B, c.Cout, Ho, Wo}, kPoison), yt({c.B, c.Cin, c.H, c.W}, kPoison);
+    Tens<T> dbig({c.B, c.Cin, c.H, c.W}, kRandom), dsmall({c.B, c.Cout, Ho, Wo}, kRandom);
+    Tens<T> dw({c.Cout, Cg, c.K, c.K}, kRandom), dbo({c.Cout}, kRandom), dbi({c.Cin}, kRandom);
+    Tens<T>* none = nullptr;
+    const int64_t taps = Cg * c.K * c.K, reach = (c.Cout / g.groups) * c.K * c.K;
+    both(s, [&](Sel P) { return vigil_conv2d_forward(P(big), P(w), P(bias_o), &g, P(y)); });
+    agree(s + " forward", y, gemm_tol<T>(taps));
+    std::vector<double> ry(y.h.size()), ryt(yt.h.size());
+    vigil::ref::conv2d_forward(d, big.h.data(), w.h.data(), bias_o.h.data(), ry.data());
+    agree_ref(s + " forward (cuda vs ref)", y, ry, gemm_tol<T>(taps));
+    both(s, [&](Sel P) { return vigil_conv2d_backward(P(big), P(w), P(small), &g, P(dbig), P(dw), P(dbo)); });
+    agree(s + " dx", dbig, gemm_tol<T>(reach));
+    agree(s + " dw", dw, gemm_tol<T>(c.B * Ho * Wo));
+    agree(s + " dbias", dbo, gemm_tol<T>(c.B * Ho * Wo));
+    both(s, [&](Sel P) { return vigil_conv2d_backward(P(big), P(w), P(small), &g, P(none), P(dw), P(none)); });
+    agree(s + " dw only", dw, gemm_tol<T>(2 * c.B * Ho * Wo));
+    // conv_transpose2d: x [B, Cout, Ho, Wo] -> y [B, Cin, H, W], weight w as stored
+    const std::string t = "conv_transpose2d of " + s;
+    both(t, [&](Sel P) { return vigil_conv_transpose2d_forward(P(small), P(w), P(bias_i), &g, P(yt)); });
+    agree(t + " forward", yt, gemm_tol<T>(reach));
+    vigil::ref::conv_transpose2d_forward(d, small.h.data(), w.h.data(), bias_i.h.data(), ryt.data());
+    agree_ref(t + " forward (cuda vs ref)", yt, ryt, gemm_tol<T>(reach));
+    both(t, [&](Sel P) {
+      return vigil_conv_transpose2d_backward(P(small), P(w), P(big), &g, P(dsmall), P(dw), P(dbi));
+    });
+    agree(t + " dx", dsmall, gemm_tol<T>(taps));
+    agree(t + " dw", dw, gemm_tol<T>(2 * c.B * Ho * Wo));
+    agree(t + " dbias", dbi, gemm_tol<T>(c.B * c.H * c.W));
+  }
+}
+
 template <typename T>
 void batch_norm() {
   for (const auto& [xs, axis] : std::vector<std::pair<std::vector<int64_t>, int>>{
@@ -648,6 +704,7 @@ const std::vector<Case>& cases() {
       BOTH_TYPES(linear, "linear"),
       BOTH_TYPES(lstm, "lstm"),
       BOTH_TYPES(causal_conv1d, "causal_conv1d"),
+      BOTH_TYPES(conv2d_family, "conv2d", "conv_transpose2d"),
       BOTH_TYPES(batch_norm, "batch_norm"),
       BOTH_TYPES(losses, "mse", "gaussian_nll", "kl_normal", "bce_with_logits"),
       BOTH_TYPES(optimisers, "adam_step", "sgd_step", "sum_squares", "scale_inplace"),

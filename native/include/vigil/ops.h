@@ -151,6 +151,37 @@ vigil_status vigil_causal_conv1d_forward(vt x, vt w, vt bias, int64_t dilation, 
 vigil_status vigil_causal_conv1d_backward(vt x, vt w, vt dy, int64_t dilation, vt dx, vt dw,
                                           vt dbias);
 
+/* ---------------------------------------------------------------- conv2d, conv_transpose2d
+ * 2-D cross-correlation over NCHW maps in G groups: Cin = G*Cg, Cout = G*Cog (G = Cin is
+ * depthwise). The geometry: stride (sh, sw) >= 1, dilation (dh, dw) >= 1, zero padding
+ * top, bottom, left, right >= 0 (unequal pads give TF/Keras 'same' at stride 2), G >= 1.
+ *
+ * conv2d: x [B,Cin,H,W], w [Cout,Cg,KH,KW], bias [Cout] or NULL, y [B,Cout,Ho,Wo] with
+ *   Ho = (H + top + bottom - dh*(KH-1) - 1) / sh + 1 (floor; must be >= 1), Wo likewise, and
+ *   y[b,o,i,j] = bias[o] + sum_{c<Cg, ki<KH, kj<KW} w[o,c,ki,kj] *
+ *                x[b, g*Cg + c, i*sh - top + ki*dh, j*sw - left + kj*dw]   (g = o / Cog;
+ *                x is 0 outside [0,H) x [0,W))
+ * conv_transpose2d is the adjoint of that map in x (the gradient of conv2d with respect to its
+ * input), the weight read in the same layout: x [B,Cin,H,W], w [Cin,Cog,KH,KW], bias [Cout] or
+ * NULL, y [B,Cout,Ho,Wo] with Cout = G*Cog,
+ *   Ho = (H-1)*sh - top - bottom + dh*(KH-1) + 1 + oph,  0 <= oph < sh (the output padding,
+ *   read from y's shape: extra rows at the bottom, as PyTorch's output_padding), Wo likewise;
+ *   y[b, g*Cog + o, i*sh - top + ki*dh, j*sw - left + kj*dw] += w[c,o,ki,kj] * x[b,c,i,j]
+ *   for c in group g (c / Cg = g, Cg = Cin/G), positions outside y dropped, plus bias[o].
+ * Backward of both: dx, dw, dbias accumulate; x is read only for dw.                        */
+typedef struct vigil_conv2d_geometry {
+  int64_t stride_h, stride_w, dilation_h, dilation_w;
+  int64_t pad_top, pad_bottom, pad_left, pad_right;
+  int64_t groups;
+} vigil_conv2d_geometry;
+vigil_status vigil_conv2d_forward(vt x, vt w, vt bias, const vigil_conv2d_geometry* geo, vt y);
+vigil_status vigil_conv2d_backward(vt x, vt w, vt dy, const vigil_conv2d_geometry* geo, vt dx,
+                                   vt dw, vt dbias);
+vigil_status vigil_conv_transpose2d_forward(vt x, vt w, vt bias, const vigil_conv2d_geometry* geo,
+                                            vt y);
+vigil_status vigil_conv_transpose2d_backward(vt x, vt w, vt dy, const vigil_conv2d_geometry* geo,
+                                             vt dx, vt dw, vt dbias);
+
 /* ---------------------------------------------------------------- batch_norm
  * Normalises over every axis but `axis` (the channel axis, size C):
  *   y = (x - mean_c) * invstd_c * gamma_c + beta_c,  invstd = 1/sqrt(var + eps)
