@@ -7,6 +7,9 @@
 #include "cuda/conv_transpose2d.h"
 #include "cuda/reduce.h"
 
+// The calls below name cuda:: because Conv2dDims lives in vigil::cpu, so argument-dependent
+// lookup would also find the CPU kernels of the same name.
+
 namespace vigil::cuda {
 
 template <typename T>
@@ -16,7 +19,7 @@ vigil_status conv_transpose2d_forward(const Conv2dDims& c, const T* x, const T* 
   VIGIL_CHECK(for_each(c.B * C * HW, "conv_transpose2d_bias", [=] __device__(int64_t n) {
     y[n] = bias ? bias[(n / HW) % C] : T(0);
   }));
-  return conv2d_backward<T>(c, nullptr, w, x, y, nullptr, nullptr);
+  return cuda::conv2d_backward<T>(c, nullptr, w, x, y, nullptr, nullptr);
 }
 
 template <typename T>
@@ -25,8 +28,8 @@ vigil_status conv_transpose2d_backward(const Conv2dDims& c, const T* x, const T*
   if (dbias)
     VIGIL_CHECK(sum_to(dy, cpu::Shape{c.B, c.Cin, c.H * c.W}, dbias, cpu::Shape{1, c.Cin, 1}, 1.0,
                        true));
-  if (dx) VIGIL_CHECK(conv2d_forward<T>(c, dy, w, nullptr, dx, /*accumulate=*/true));
-  if (dw) VIGIL_CHECK(conv2d_backward<T>(c, dy, w, x, nullptr, dw, nullptr));
+  if (dx) VIGIL_CHECK(cuda::conv2d_forward<T>(c, dy, w, nullptr, dx, /*accumulate=*/true));
+  if (dw) VIGIL_CHECK(cuda::conv2d_backward<T>(c, dy, w, x, nullptr, dw, nullptr));
   return VIGIL_OK;
 }
 
