@@ -138,3 +138,27 @@ void gradcheck_rejects_wrong_backward(const ConvCall& c) {
 }
 
 }  // namespace conv_test
+
+// The policy struct of op `op` (conv2d or conv_transpose2d) for the checks above: its C entry
+// points vigil_<op>_forward/_backward and its reference vigil::ref::<op>_forward/_backward.
+#define CONV_TEST_OP(Struct, op)                                                                \
+  struct Struct {                                                                               \
+    static constexpr const char* name = #op;                                                    \
+    static vigil_status forward(vt x, vt w, vt b, const vigil_conv2d_geometry* g, vt y) {      \
+      return vigil_##op##_forward(x, w, b, g, y);                                               \
+    }                                                                                           \
+    static vigil_status backward(vt x, vt w, vt dy, const vigil_conv2d_geometry* g, vt dx,     \
+                                 vt dw, vt db) {                                                \
+      return vigil_##op##_backward(x, w, dy, g, dx, dw, db);                                    \
+    }                                                                                           \
+    template <typename T>                                                                       \
+    static void ref_forward(const vigil::cpu::Conv2dDims& d, const T* x, const T* w,           \
+                            const T* b, double* y) {                                            \
+      vigil::ref::op##_forward(d, x, w, b, y);                                                  \
+    }                                                                                           \
+    template <typename T>                                                                       \
+    static void ref_backward(const vigil::cpu::Conv2dDims& d, const T* x, const T* w,          \
+                             const T* dy, double* dx, double* dw, double* db) {                 \
+      vigil::ref::op##_backward(d, x, w, dy, dx, dw, db);                                       \
+    }                                                                                           \
+  }

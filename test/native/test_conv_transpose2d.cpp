@@ -16,25 +16,7 @@ using conv_test::ConvCall;
 using harness::Buf;
 using vigil::cpu::Conv2dDims;
 
-struct ConvTranspose2dOp {
-  static constexpr const char* name = "conv_transpose2d";
-  static vigil_status forward(vt x, vt w, vt b, const vigil_conv2d_geometry* g, vt y) {
-    return vigil_conv_transpose2d_forward(x, w, b, g, y);
-  }
-  static vigil_status backward(vt x, vt w, vt dy, const vigil_conv2d_geometry* g, vt dx, vt dw,
-                               vt db) {
-    return vigil_conv_transpose2d_backward(x, w, dy, g, dx, dw, db);
-  }
-  template <typename T>
-  static void ref_forward(const Conv2dDims& t, const T* x, const T* w, const T* b, double* y) {
-    vigil::ref::conv_transpose2d_forward(t, x, w, b, y);
-  }
-  template <typename T>
-  static void ref_backward(const Conv2dDims& t, const T* x, const T* w, const T* dy, double* dx,
-                           double* dw, double* db) {
-    vigil::ref::conv_transpose2d_backward(t, x, w, dy, dx, dw, db);
-  }
-};
+CONV_TEST_OP(ConvTranspose2dOp, conv_transpose2d);
 
 struct Maps {
   int64_t B, Cin, H, W, Cout, KH, KW;
