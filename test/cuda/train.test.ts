@@ -13,8 +13,8 @@ import { Adam } from '../../lib/optim';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 import { evaluate, fit } from '../../lib/train/fit';
-import { dcVaeKind } from '../../models/dc_vae/model';
-import { lstmAeKind } from '../../models/lstm_ae/model';
+import { dcVaeKind } from '../../models/dc_vae';
+import { lstmAeKind } from '../../models/lstm_ae';
 import { SeqNet, sineData, weightsOf } from '../train/models';
 
 const info = native.buildInfo();
