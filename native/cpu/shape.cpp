@@ -28,11 +28,16 @@ void copy_run(T* y, const T* x, int64_t n, int64_t sx, bool acc) {
   }
 }
 
+// y steps by 1 along a run, except when coalescing dropped a size-1 innermost dim and left y
+// strided (axis_copy of pieces one element wide: concat of [B,1] columns, a one-column slice).
 template <typename T>
 void copy_nest(const Nest<2>& nest, const T* x, T* y, bool acc) {
-  const int64_t sx = nest.inner_stride(1);
+  const int64_t sy = nest.inner_stride(0), sx = nest.inner_stride(1);
   for_each_run(nest, kGrain, [&](const int64_t* off, int64_t n) {
-    copy_run(y + off[0], x + off[1], n, sx, acc);
+    if (sy == 1) return copy_run(y + off[0], x + off[1], n, sx, acc);
+    T* yr = y + off[0];
+    const T* xr = x + off[1];
+    for (int64_t i = 0; i < n; ++i) yr[i * sy] = acc ? yr[i * sy] + xr[i * sx] : xr[i * sx];
   });
 }
 

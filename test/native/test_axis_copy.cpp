@@ -56,6 +56,31 @@ HTEST(axis_copy_concat_and_slice) {
   HCHECK_CLOSE("first-axis copy", e.p() + 15, c.p(), 15, 0, 0);
 }
 
+// Pieces one element wide along the last axis: after coalescing drops the size-1 dim, the
+// destination is strided along the remaining one (concat of [B,1] columns; the gradient of a
+// one-column slice), for writing and accumulating, on both sides of the copy.
+HTEST(axis_copy_one_element_pieces) {
+  DBuf a({4, 1}), b({4, 1}), y({4, 2});
+  harness::fill_uniform(a.v, 93);
+  harness::fill_uniform(b.v, 94);
+  HCHECK_OK(vigil_axis_copy(a.d(), 0, y.d(), 0, 1, 1, 0));
+  HCHECK_OK(vigil_axis_copy(b.d(), 0, y.d(), 1, 1, 1, 0));
+  for (int i = 0; i < 4; ++i) {
+    HCHECK(y.v[i * 2] == a.v[i], "concat column 0, row " + std::to_string(i));
+    HCHECK(y.v[i * 2 + 1] == b.v[i], "concat column 1, row " + std::to_string(i));
+  }
+  // slice x[:, 1:2] of [4, 3] and its backward into a gradient of ones
+  DBuf x({4, 3}), s({4, 1}), gx({4, 3}, 1.0);
+  harness::fill_uniform(x.v, 95);
+  HCHECK_OK(vigil_axis_copy(x.d(), 1, s.d(), 0, 1, 1, 0));
+  HCHECK_OK(vigil_axis_copy(s.d(), 0, gx.d(), 1, 1, 1, 1));
+  for (int i = 0; i < 4; ++i) {
+    HCHECK(s.v[i] == x.v[i * 3 + 1], "one-column slice, row " + std::to_string(i));
+    for (int j = 0; j < 3; ++j)
+      HCHECK(gx.v[i * 3 + j] == (j == 1 ? 1.0 + x.v[i * 3 + 1] : 1.0), "one-column slice backward, row " + std::to_string(i) + " col " + std::to_string(j));
+  }
+}
+
 // Long runs (the engine accumulates whole gradients as one flat axis_copy) are split over the pool.
 HTEST(axis_copy_large_f32) {
   Buf<float> src({3, 50000}), dst({3, 70000}, 1.f), flat({200000}), acc({200000}, 2.f);
