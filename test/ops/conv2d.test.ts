@@ -7,8 +7,7 @@ import { gradcheck } from '../../lib/autograd/gradcheck';
 import { conv2d, samePads, type Conv2dOptions } from '../../lib/ops/conv2d';
 import { slice } from '../../lib/ops/shape';
 import { Tensor, tidy } from '../../lib/tensor';
-import { assertClose, loadFixture } from '../helpers/fixtures';
-import { checkGrads, GRADCHECK, rand, TOL } from './op_checks';
+import { checkConvFixture, GRADCHECK, rand } from './op_checks';
 
 /**
  * f32 against PyTorch: outputs sum up to 16*9 = 144 products and weight gradients up to
@@ -26,18 +25,7 @@ const FIXTURES = ['conv2d_s1_pad1', 'conv2d_same_s1', 'conv2d_same_s2_13x13', 'c
 describe('conv2d', () => {
   for (const name of FIXTURES) {
     it(`matches F.conv2d, forward and every gradient (${name})`, () => {
-      tidy(() => {
-        const f = loadFixture(name);
-        const x = f.tensor('x', { requiresGrad: true }), w = f.tensor('w', { requiresGrad: true });
-        const bias = f.has('bias') ? f.tensor('bias', { requiresGrad: true }) : null;
-        assert.equal(f.has('bias'), f.meta.bias);
-        assert.ok(f.has('grad.x') && f.has('grad.w'), 'the fixture has every input gradient');
-        const m = f.meta;
-        const y = conv2d(x, w, bias, { stride: m.stride, dilation: m.dilation, padding: m.padding, groups: m.groups });
-        const tol = x.dtype === 'float64' ? TOL.float64 : CONV_TOL;
-        assertClose(y, f.tensor('out.y'), tol.fwd, 'y');
-        checkGrads(f, y, 'y', bias ? { x, w, bias } : { x, w }, tol.grad);
-      });
+      checkConvFixture(name, CONV_TOL, (x, w, bias, meta) => conv2d(x, w, bias, { stride: meta.stride, dilation: meta.dilation, padding: meta.padding, groups: meta.groups }));
     });
   }
 

@@ -7,8 +7,7 @@ import { strict as assert } from 'node:assert';
 import { gradcheck } from '../../lib/autograd/gradcheck';
 import { convTranspose2d, type ConvTranspose2dOptions } from '../../lib/ops/conv_transpose2d';
 import { Tensor, tidy } from '../../lib/tensor';
-import { assertClose, loadFixture } from '../helpers/fixtures';
-import { checkGrads, GRADCHECK, rand, TOL } from './op_checks';
+import { checkConvFixture, GRADCHECK, rand } from './op_checks';
 
 /**
  * f32 against PyTorch: outputs sum up to 32*9 = 288 products and weight gradients up to
@@ -27,19 +26,8 @@ const FIXTURES = ['conv_transpose2d_same_s1', 'conv_transpose2d_same_s2', 'conv_
 describe('convTranspose2d', () => {
   for (const name of FIXTURES) {
     it(`matches PyTorch/Keras, forward and every gradient (${name})`, () => {
-      tidy(() => {
-        const f = loadFixture(name);
-        const x = f.tensor('x', { requiresGrad: true }), w = f.tensor('w', { requiresGrad: true });
-        const bias = f.has('bias') ? f.tensor('bias', { requiresGrad: true }) : null;
-        assert.equal(f.has('bias'), f.meta.bias);
-        assert.ok(f.has('grad.x') && f.has('grad.w'), 'the fixture has every input gradient');
-        const m = f.meta;
-        const y = convTranspose2d(x, w, bias, { stride: m.stride, dilation: m.dilation, padding: m.padding,
-          outputPadding: m.outputPadding, groups: m.groups });
-        const tol = x.dtype === 'float64' ? TOL.float64 : CONVT_TOL;
-        assertClose(y, f.tensor('out.y'), tol.fwd, 'y');
-        checkGrads(f, y, 'y', bias ? { x, w, bias } : { x, w }, tol.grad);
-      });
+      checkConvFixture(name, CONVT_TOL, (x, w, bias, meta) => convTranspose2d(x, w, bias, { stride: meta.stride, dilation: meta.dilation, padding: meta.padding,
+          outputPadding: meta.outputPadding, groups: meta.groups }));
     });
   }
 

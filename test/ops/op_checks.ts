@@ -113,3 +113,24 @@ export function lossCases(name: string, inputs: string[], fn: LossFn): void {
     });
   }
 }
+
+type Tol = { fwd: { rtol: number; atol: number }; grad: { rtol: number; atol: number } };
+
+/**
+ * A conv fixture (conv2d, conv_transpose2d): x, w and an optional bias with every input
+ * gradient; `run` applies the op with the fixture's meta; forward and gradients are checked at
+ * `f32` (TOL.float64 for f64 fixtures).
+ */
+export function checkConvFixture(name: string, f32: Tol, run: (x: Tensor, w: Tensor, bias: Tensor | null, meta: any) => Tensor): void {
+  tidy(() => {
+    const f = loadFixture(name);
+    const x = f.tensor('x', { requiresGrad: true }), w = f.tensor('w', { requiresGrad: true });
+    const bias = f.has('bias') ? f.tensor('bias', { requiresGrad: true }) : null;
+    assert.equal(f.has('bias'), f.meta.bias);
+    assert.ok(f.has('grad.x') && f.has('grad.w'), 'the fixture has every input gradient');
+    const y = run(x, w, bias, f.meta);
+    const tol = x.dtype === 'float64' ? TOL.float64 : f32;
+    assertClose(y, f.tensor('out.y'), tol.fwd, 'y');
+    checkGrads(f, y, 'y', bias ? { x, w, bias } : { x, w }, tol.grad);
+  });
+}
