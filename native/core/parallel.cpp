@@ -189,19 +189,29 @@ void TeamBarrier::wait() {
     generation_.store(g + 1, std::memory_order_release);
     return;
   }
-  // Spin while the wait is likely short (a team step is ~1 us), then yield: a member the OS
-  // has descheduled (more runnable threads than cores) gets the core back at once instead of
-  // after the spinner's whole time slice. Spinning forever cost 2.5 s p99 per stream push at
-  // load 3.8 on two cores.
-  for (int spins = 0; generation_.load(std::memory_order_acquire) == g; ++spins) {
+  // Spin while the wait is likely short (a team step is ~1 us; member 0's serial steps some
+  // tens of us), then yield: a member the OS has descheduled (more runnable threads than cores)
+  // gets the core back at once instead of after the spinner's whole time slice. Spinning
+  // forever cost 2.5 s p99 per stream push at load 3.8 on two cores. A wait past kSpinTime
+  // counts as slow (TeamBackoff reads it): the partner was off its core.
+  using clock = std::chrono::steady_clock;
+  clock::time_point start{};
+  bool slow = false;
+  for (int spins = 1; generation_.load(std::memory_order_acquire) == g; ++spins) {
     if (aborted_.load(std::memory_order_acquire)) throw std::runtime_error("a team member failed");
-    if (spins < kSpinsBeforeYield) {
+    if (slow) {
+      std::this_thread::yield();
+    } else {
 #if defined(__x86_64__) || defined(__i386__)
       _mm_pause();
 #endif
-    } else {
-      if (spins == kSpinsBeforeYield) slow_waits_.fetch_add(1, std::memory_order_relaxed);
-      std::this_thread::yield();
+    }
+    if (slow || spins % 256 != 0) continue;  // the clock costs ~20 ns: read it every few us
+    const auto now = clock::now();
+    if (start == clock::time_point{}) start = now;
+    if (now - start > kSpinTime) {
+      slow = true;
+      slow_waits_.fetch_add(1, std::memory_order_relaxed);
     }
   }
 }
