@@ -112,11 +112,6 @@ export function settingsOptions(s: Settings, channels: number, file = 'settings'
   return out;
 }
 
-/** True when `--name` appears on the command line (given explicitly, not by default). */
-export function flagGiven(argv: string[], name: string): boolean {
-  return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-}
-
 /** `vigil train --settings`: the file's meaning for `vigil train` (ModelKind.readSettings). */
 export function readDcVaeSettings(text: string, file: string, channels: number): SettingsResult {
   const s = settingsOptions(parseSettings(text, file), channels, file);

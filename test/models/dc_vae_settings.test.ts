@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 
 import { rowBounds } from '../../lib/data/load';
-import { flagGiven, parseSettings, settingsOptions } from '../../models/dc_vae/settings';
+import { parseSettings, settingsOptions } from '../../models/dc_vae/settings';
+import { flagGiven } from '../../tools/cli/args';
 
 // settings/model_settings.txt at upstream HEAD (a JSON object, read with json.load).
 const HEAD = `{

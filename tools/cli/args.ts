@@ -40,3 +40,8 @@ export function helpText(command: string, summary: string, spec: FlagSpec): stri
   });
   return lines.join('\n');
 }
+
+/** True when `--name` appears on the command line (given explicitly, not by default). */
+export function flagGiven(argv: string[], name: string): boolean {
+  return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+}

@@ -8,7 +8,7 @@ import { native } from '../../lib/binding';
 import { modelKind, modelKinds, type ModelKind } from '../../lib/model';
 import { fitDetector, saveFitted } from '../../lib/pipeline/fit';
 import { MODEL_KINDS } from '../../models';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args';
+import { flagGiven, helpText, parseFlags, UsageError, type FlagSpec } from './args';
 import { DATA_FLAGS, loadSeries } from './data_args';
 
 /** The flags every model kind adds (e.g. --settings), once each. */
@@ -46,10 +46,6 @@ const FLAGS = {
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
-/** True when `--name` appears on the command line (given explicitly, not by default). */
-export function flagGiven(argv: string[], name: string): boolean {
-  return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-}
 
 /** The kind to train: --model, or with --settings and no --model the one kind that reads settings. */
 function kindOf(argv: string[], f: { model: string; settings?: string }): ModelKind {
