@@ -33,12 +33,17 @@ export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3, pow: 4 } as const;
 export type BinaryOp = keyof typeof BINARY_OP;
 export const UNARY_OP = {
   neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, sigmoid: 5, relu: 6, leakyRelu: 7, elu: 8, selu: 9,
-  softplus: 10, affine: 11, pows: 12, abs: 13, square: 14,
+  softplus: 10, affine: 11, pows: 12, abs: 13, square: 14, hardSigmoid: 15,
 } as const;
 export type UnaryOp = keyof typeof UNARY_OP;
 export const REDUCE_OP = { sum: 0, mean: 1, max: 2 } as const;
 export type ReduceOp = keyof typeof REDUCE_OP;
 export const RNG_DIST = { uniform: 0, normal: 1 } as const;
+/** vigil_conv_lstm_cell */
+export const CONV_LSTM_CELL = { plain: 0 } as const;
+export type ConvLstmCell = keyof typeof CONV_LSTM_CELL;
+/** vigil_conv_lstm_options */
+export interface ConvLstmNativeOptions { cell: number; hardSigmoid: boolean }
 
 /** The addon's handle of a native inference plan (vigil/inference_plan.h); see lib/nn/inference_plan.ts. */
 export interface NativeInferencePlan {
@@ -117,6 +122,13 @@ export interface NativeBinding {
   convTranspose2dForward(x: T, w: T, bias: OptT, geometry: readonly number[], y: T): void;
   convTranspose2dBackward(x: T, w: T, dy: T, geometry: readonly number[], dx: OptT, dw: OptT,
     dbias: OptT): void;
+  /** params/dparams in the cell's order (vigil/ops.h, conv_lstm); saved from convLstmSavedSize */
+  convLstmForward(opts: ConvLstmNativeOptions, x: T, params: readonly OptT[], xMask: OptT, h0: OptT,
+    c0: OptT, y: T, cN: OptT, saved: OptT): void;
+  convLstmBackward(opts: ConvLstmNativeOptions, x: T, params: readonly OptT[], xMask: OptT,
+    h0: OptT, c0: OptT, y: T, saved: T, dy: T, dx: OptT, dparams: readonly OptT[], dh0: OptT,
+    dc0: OptT): void;
+  convLstmSavedSize(opts: ConvLstmNativeOptions, B: number, T: number, F: number, H: number, W: number): number;
   batchNormForward(x: T, axis: number, gamma: OptT, beta: OptT, runningMean: OptT,
     runningVar: OptT, training: boolean, momentum: number, eps: number, y: T, saveMean: OptT,
     saveInvstd: OptT): void;

@@ -29,10 +29,10 @@ const cNames = (r: Row): string[] => (r.pair ? [`${r.name}_forward`, `${r.name}_
 const jsNames = (r: Row): string[] => (r.pair ? [`${r.js}Forward`, `${r.js}Backward`] : [r.js]);
 
 /** ops.h functions that serve ops without being one. */
-const C_HELPERS = ['random_blocks', 'supports'];
+const C_HELPERS = ['random_blocks', 'supports', 'conv_lstm_saved_size'];
 /** Addon exports that are not ops: storage, host copies, threads, memory, build facts, plans. */
 const JS_NOT_OPS = ['Storage', 'InferencePlan', 'alloc', 'write', 'read', 'memory', 'releaseCached',
-  'setNumThreads', 'getNumThreads', 'buildInfo', 'supports', 'cudaSetTf32'];
+  'setNumThreads', 'getNumThreads', 'buildInfo', 'supports', 'cudaSetTf32', 'convLstmSavedSize'];
 
 /** Every way `rows` and the other lists disagree, as messages (empty when they agree). */
 function drift(rows: Row[], prototypes: string[], exports: string[], typed: string[]): string[] {

@@ -127,5 +127,7 @@ export const elu = (x: Tensor, alpha = 1): Tensor => unary('elu', x, alpha);
 export const selu = (x: Tensor): Tensor => unary('selu', x);
 /** ln(1 + e^x), computed without overflow */
 export const softplus = (x: Tensor): Tensor => unary('softplus', x);
+/** clip(slope * x + shift, 0, 1): ONNX HardSigmoid; the defaults are Keras' (0.2, 0.5) */
+export const hardSigmoid = (x: Tensor, slope = 0.2, shift = 0.5): Tensor => unary('hardSigmoid', x, slope, shift);
 /** scale * x + shift */
 export const affine = (x: Tensor, scale: number, shift: number): Tensor => unary('affine', x, scale, shift);

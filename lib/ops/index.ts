@@ -1,5 +1,5 @@
 // Every differentiable op, by its functional name.
-export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, square, tanh, sigmoid, relu, leakyRelu, elu, selu, softplus, affine, broadcastShape, type Operand } from './elementwise';
+export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, square, tanh, sigmoid, relu, leakyRelu, elu, selu, softplus, hardSigmoid, affine, broadcastShape, type Operand } from './elementwise';
 export { sum, mean, max } from './reduce';
 export { softmax, logSoftmax } from './softmax';
 export { permute, transpose, concat, slice, repeat, unsqueeze, squeeze } from './shape';

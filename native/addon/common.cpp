@@ -64,7 +64,7 @@ static Napi::Error arg_error(Napi::Env env, size_t i, const char* what) {
 
 const vigil_tensor* Args::read(size_t i, const Napi::Value& v) {
   if (!v.IsObject()) throw arg_error(env(), i, "a tensor");
-  if (used_ >= 24) throw Napi::Error::New(env(), "too many tensor arguments");
+  if (used_ >= kSlots) throw Napi::Error::New(env(), "too many tensor arguments");
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value sv = o.Get("storage");
   if (!sv.IsObject()) throw arg_error(env(), i, "a tensor with a storage");
@@ -99,6 +99,17 @@ const vigil_tensor* Args::tensor(size_t i) {
 const vigil_tensor* Args::opt(size_t i) {
   if (i >= info_.Length() || info_[i].IsNull() || info_[i].IsUndefined()) return nullptr;
   return read(i, info_[i]);
+}
+
+std::vector<const vigil_tensor*> Args::list(size_t i) {
+  if (i >= info_.Length() || !info_[i].IsArray()) throw arg_error(env(), i, "an array of tensors");
+  Napi::Array a = info_[i].As<Napi::Array>();
+  std::vector<const vigil_tensor*> out(a.Length(), nullptr);
+  for (uint32_t k = 0; k < a.Length(); ++k) {
+    Napi::Value v = a.Get(k);
+    if (!v.IsNull() && !v.IsUndefined()) out[k] = read(i, v);
+  }
+  return out;
 }
 
 double Args::num(size_t i) const {

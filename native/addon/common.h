@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "vigil/ops.h"
 
@@ -37,6 +38,8 @@ class Args {
   explicit Args(const Napi::CallbackInfo& info) : info_(info) {}
   const vigil_tensor* tensor(size_t i);  // required
   const vigil_tensor* opt(size_t i);     // null/undefined -> nullptr
+  // An array of tensors (entries null/undefined -> nullptr), at most kSlots in all calls' reads.
+  std::vector<const vigil_tensor*> list(size_t i);
   double num(size_t i) const;
   int64_t i64(size_t i) const;
   uint64_t u64(size_t i) const;  // a number (exact up to 2^53) or a BigInt
@@ -47,7 +50,8 @@ class Args {
  private:
   const vigil_tensor* read(size_t i, const Napi::Value& v);
   const Napi::CallbackInfo& info_;
-  vigil_tensor slots_[24];
+  static constexpr int kSlots = 32;
+  vigil_tensor slots_[kSlots];
   int used_ = 0;
 };
 
@@ -57,6 +61,7 @@ void check(Napi::Env env, vigil_status s);
 // The exports that are not ops: storage, host copies, threads, memory and build facts.
 void register_basic(Napi::Env env, Napi::Object exports);
 void register_inference_plan(Napi::Env env, Napi::Object exports);
+Napi::Value conv_lstm_saved_size(const Napi::CallbackInfo& info);  // ops_spatial.cpp
 
 }  // namespace vigil::addon
 

@@ -15,6 +15,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #include "vigil/ops.def"
 #undef VIGIL_OP
   register_inference_plan(env, exports);
+  VIGIL_EXPORT("convLstmSavedSize", conv_lstm_saved_size);
   return exports;
 }
 }  // namespace vigil::addon

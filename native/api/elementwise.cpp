@@ -16,8 +16,9 @@ const char* binary_name(vigil_binary_op op) {
 const char* unary_name(vigil_unary_op op) {
   static const char* names[] = {"neg",  "exp",     "log",      "sqrt",   "tanh",
                                 "sigmoid", "relu", "leaky_relu", "elu", "selu",
-                                "softplus", "affine", "pows",   "abs",    "square"};
-  return op >= VIGIL_NEG && op <= VIGIL_SQUARE ? names[op] : "unary op";
+                                "softplus", "affine", "pows",   "abs",    "square",
+                                "hard_sigmoid"};
+  return op >= VIGIL_NEG && op <= VIGIL_HARD_SIGMOID ? names[op] : "unary op";
 }
 
 // ys = the numpy broadcast of a and b; false when some dim pair is neither equal nor has a 1
@@ -53,7 +54,7 @@ vigil_status check_binary(const char* op, const vigil_tensor* a, const vigil_ten
 }
 
 bool valid_binary(vigil_binary_op op) { return op >= VIGIL_ADD && op <= VIGIL_POW; }
-bool valid_unary(vigil_unary_op op) { return op >= VIGIL_NEG && op <= VIGIL_SQUARE; }
+bool valid_unary(vigil_unary_op op) { return op >= VIGIL_NEG && op <= VIGIL_HARD_SIGMOID; }
 
 }  // namespace
 

@@ -196,6 +196,15 @@ struct Square {
   template <typename T> static T f(T x, T, T) { return x * x; }
   template <typename T> static T g(T x, T, T, T) { return T(2) * x; }
 };
+struct HardSigmoid {  // clip(p0 x + p1, 0, 1); flat (grad 0) where clipped
+  template <typename T> static T f(T x, T p0, T p1) {
+    return std::min(T(1), std::max(T(0), p0 * x + p1));
+  }
+  template <typename T> static T g(T x, T, T p0, T p1) {
+    const T z = p0 * x + p1;
+    return z > 0 && z < 1 ? p0 : T(0);
+  }
+};
 
 template <class F>
 void with_unary(vigil_unary_op op, const F& f) {
@@ -215,6 +224,7 @@ void with_unary(vigil_unary_op op, const F& f) {
     case VIGIL_POWS: return f(Pows{});
     case VIGIL_ABS: return f(Abs{});
     case VIGIL_SQUARE: return f(Square{});
+    case VIGIL_HARD_SIGMOID: return f(HardSigmoid{});
   }
 }
 

@@ -183,6 +183,16 @@ struct Square {
   template <typename T> __device__ static T f(T x, T, T) { return x * x; }
   template <typename T> __device__ static T g(T x, T, T, T) { return T(2) * x; }
 };
+struct HardSigmoid {  // clip(p0 x + p1, 0, 1); flat (grad 0) where clipped
+  template <typename T> __device__ static T f(T x, T p0, T p1) {
+    const T z = p0 * x + p1;
+    return z < T(0) ? T(0) : z > T(1) ? T(1) : z;
+  }
+  template <typename T> __device__ static T g(T x, T, T p0, T p1) {
+    const T z = p0 * x + p1;
+    return z > T(0) && z < T(1) ? p0 : T(0);
+  }
+};
 
 template <class Op, typename T>
 vigil_status unary_forward_op(const T* x, T* y, int64_t n, T q0, T q1) {
@@ -214,6 +224,7 @@ vigil_status unary_backward_op(const T* x, const T* y, const T* dy, T* dx, int64
     case VIGIL_POWS: return CALL(Pows);            \
     case VIGIL_ABS: return CALL(Abs);              \
     case VIGIL_SQUARE: return CALL(Square);        \
+    case VIGIL_HARD_SIGMOID: return CALL(HardSigmoid); \
   }                                                \
   return VIGIL_OK;
 

@@ -1,5 +1,6 @@
 // unary ops against PyTorch fixtures (tools/fixtures/unary.py), f64 gradchecks, defaults.
 import * as ew from '../../lib/ops/elementwise';
+import { sum } from '../../lib/ops/reduce';
 import { Tensor, tidy } from '../../lib/tensor';
 import { assertClose, loadFixture } from '../helpers/fixtures';
 import { assertGradcheck, checkFixture, leaf } from './op_checks';
@@ -43,6 +44,22 @@ describe('unary ops', () => {
       });
     });
   }
+
+  // PyTorch's hardsigmoid has slope 1/6, not Keras' 0.2: checked against the formula instead,
+  // on both clipped sides and the linear part, kept 0.05 from the kinks at -2.5 and 2.5
+  it('hardSigmoid: clip(0.2x + 0.5, 0, 1) by default, gradient 0.2 inside and 0 where clipped', () => {
+    tidy(() => {
+      const xs = [-4, -2.55, -2.4, -1, 0, 0.3, 2.45, 2.6, 7];
+      const x = Tensor.fromArray(xs, [xs.length], { requiresGrad: true });
+      const y = ew.hardSigmoid(x);
+      assertClose(y, xs.map((v) => Math.min(1, Math.max(0, 0.2 * v + 0.5))), { rtol: 1e-6, atol: 1e-7 }, 'forward');
+      sum(y).backward();
+      assertClose(x.grad!, xs.map((v) => (Math.abs(v) < 2.5 ? 0.2 : 0)), { rtol: 1e-6, atol: 0 }, 'gradient');
+      assertClose(ew.hardSigmoid(Tensor.fromArray([-1, 0.5], [2]), 0.5, 0.25), [0, 0.5], { rtol: 1e-6, atol: 0 }, 'slope, shift');
+      const z = leaf([3, 5], 5, -2, 2, 0.05);
+      assertGradcheck((t) => ew.hardSigmoid(t, 0.4, 0), [z], 'hardSigmoid'); // kinks at 0 and 2.5
+    });
+  });
 
   it('defaults: leakyRelu slope 0.01, elu alpha 1', () => {
     tidy(() => {

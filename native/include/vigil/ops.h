@@ -88,11 +88,13 @@ vigil_status vigil_binary_backward(vigil_binary_op op, vt a, vt b, vt dy, vt da,
  *   LEAKY_RELU x>0 ? x : p0*x | ELU x>0 ? x : p0*(e^x-1) | SELU 1.0507009873554805 *
  *   (x>0 ? x : 1.6732632423543772*(e^x-1)) | SOFTPLUS ln(1+e^x) (stable)
  *   AFFINE p0*x + p1 | POWS x^p0 (scalar exponent) | ABS |x| (grad 0 at 0) | SQUARE x^2
+ *   HARD_SIGMOID clip(p0*x + p1, 0, 1) (ONNX HardSigmoid; Keras: p0 0.2, p1 0.5; grad p0 where
+ *   0 < p0*x + p1 < 1, else 0)
  * Backward gets both x and y (the op uses whichever is cheaper).                           */
 typedef enum vigil_unary_op {
   VIGIL_NEG = 0, VIGIL_EXP, VIGIL_LOG, VIGIL_SQRT, VIGIL_TANH, VIGIL_SIGMOID, VIGIL_RELU,
   VIGIL_LEAKY_RELU, VIGIL_ELU, VIGIL_SELU, VIGIL_SOFTPLUS, VIGIL_AFFINE, VIGIL_POWS, VIGIL_ABS,
-  VIGIL_SQUARE
+  VIGIL_SQUARE, VIGIL_HARD_SIGMOID
 } vigil_unary_op;
 vigil_status vigil_unary_forward(vigil_unary_op op, vt x, vt y, double p0, double p1);
 vigil_status vigil_unary_backward(vigil_unary_op op, vt x, vt y, vt dy, vt dx, double p0,
@@ -181,6 +183,55 @@ vigil_status vigil_conv_transpose2d_forward(vt x, vt w, vt bias, const vigil_con
                                             vt y);
 vigil_status vigil_conv_transpose2d_backward(vt x, vt w, vt dy, const vigil_conv2d_geometry* geo,
                                              vt dx, vt dw, vt dbias);
+
+/* ---------------------------------------------------------------- conv_lstm
+ * One ConvLSTM layer over a whole sequence, one call forward and one backward (full BPTT).
+ * x [B,T,Cin,H,W]; the states h, c are [B,F,H,W]; y [B,T,F,H,W] holds every h_t. Every
+ * convolution is stride 1 with TF/Keras 'same' pads (cpu/conv2d.h same_pads: the odd pad after)
+ * and the kernel size K of the cell's weights (KH x KW). act = tanh; sigma is the recurrent
+ * activation: hard sigmoid clip(0.2 z + 0.5, 0, 1) (Keras) or the logistic sigmoid. * is conv.
+ * x_mask, optional, [G,B,Cin,H,W] with G = 1 or 4: dropout masks on x, already scaled (0 or
+ * 1/(1-p)), fixed over time (Keras); m_k below is x_mask[G == 4 ? k : 0].
+ *
+ * cell PLAIN (Keras ConvLSTM2D), params: w_x [4F,Cin,KH,KW], w_h [4F,F,KH,KW], bias [4F] or NULL,
+ * gates k = i, f, g, o in that order (rows k*F .. k*F+F-1):
+ *   z_k = w_x[k] * (x_t . m_k) + w_h[k] * h_{t-1} + bias[k]
+ *   i, f, o = sigma(z),  g = tanh(z),  c_t = f c_{t-1} + i g,  h_t = o tanh(c_t)
+ * cell INPUT_ATTENTION (STAEAD's AttenInputConvLSTM2D), params:
+ *   dw_x [2Cin,1,KH,KW] (depthwise: channels 0..Cin-1 for the i branch, Cin.. for the g branch),
+ *   pw_x [2F,Cin,1,1], dw_h [3F,1,KH,KW] (i, g, attention), pw_h [3F,F,1,1], bias [2F] (i, g)
+ *   or NULL, gw_x [2F,Cin] (f, o), gw_h [2F,F], gate_bias [2F] or NULL; sep(v; dw, pw) is the
+ *   depthwise conv then the 1x1 conv pw, no bias:
+ *   s   = tanh(sep(x_t . m_0; dw_x_i, pw_x_i) + bias_i + sep(h_{t-1}; dw_h_i, pw_h_i))
+ *   z   = sep(s; dw_h_a, pw_h_a);   i = softmax_{H,W}(z) / max_{H,W} softmax_{H,W}(z)
+ *         (per sample and channel; equal to exp(z - max_{H,W} z))
+ *   f,o = sigma(gw_x . mean_{H,W}(x_t) + gw_h . mean_{H,W}(h_{t-1}) + gate_bias)   [B,F] each,
+ *         constant over the map (x_t unmasked, as the seed)
+ *   g   = tanh(sep(x_t . m_2; dw_x_g, pw_x_g) + bias_g + sep(h_{t-1}; dw_h_g, pw_h_g))
+ *   c_t = f c_{t-1} + i g,  h_t = o tanh(c_t)
+ *
+ * h0, c0 [B,F,H,W] or NULL (zeros). c_n [B,F,H,W] or NULL receives c_T (h_T is y[:, T-1]).
+ * saved, NULL at inference, else 1-D of vigil_conv_lstm_saved_size elements: what backward
+ * reads (the cell's activations for every step; the per-step count is documented there).
+ * Backward from saved: dy [B,T,F,H,W]; dx, dparams[k] (same order and shapes as params), dh0 and
+ * dc0 accumulate and each may be NULL. No gradient flows from c_n (a stateful carry is cut).  */
+typedef enum vigil_conv_lstm_cell {
+  VIGIL_CONV_LSTM_PLAIN = 0, VIGIL_CONV_LSTM_INPUT_ATTENTION = 1
+} vigil_conv_lstm_cell;
+typedef struct vigil_conv_lstm_options {
+  int32_t cell;          /* vigil_conv_lstm_cell */
+  int32_t hard_sigmoid;  /* 1: sigma is the hard sigmoid, 0: the logistic sigmoid */
+} vigil_conv_lstm_options;
+/* The saved length for these sizes: steps * B * H * W * (5F for PLAIN, 4F for INPUT_ATTENTION)
+ * plus steps * B * 2F for INPUT_ATTENTION's f and o. */
+int64_t vigil_conv_lstm_saved_size(const vigil_conv_lstm_options* opt, int64_t B, int64_t T,
+                                   int64_t F, int64_t H, int64_t W);
+vigil_status vigil_conv_lstm_forward(const vigil_conv_lstm_options* opt, vt x, const vt* params,
+                                     int32_t n_params, vt x_mask, vt h0, vt c0, vt y, vt c_n,
+                                     vt saved);
+vigil_status vigil_conv_lstm_backward(const vigil_conv_lstm_options* opt, vt x, const vt* params,
+                                      int32_t n_params, vt x_mask, vt h0, vt c0, vt y, vt saved,
+                                      vt dy, vt dx, const vt* dparams, vt dh0, vt dc0);
 
 /* ---------------------------------------------------------------- batch_norm
  * Normalises over every axis but `axis` (the channel axis, size C):

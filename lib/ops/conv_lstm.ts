@@ -1,0 +1,81 @@
+// conv_lstm: one ConvLSTM layer over a whole sequence in one native call each way (the cells
+// and their math are in native/include/vigil/ops.h). Training keeps the native `saved` buffer
+// (the activated gates and cells of every step: 5F*H*W per sample and step for 'plain') for
+// the fused BPTT backward; inference keeps nothing.
+import { CONV_LSTM_CELL, native, type ConvLstmCell, type ConvLstmNativeOptions } from '../binding';
+import { Function } from '../autograd/function';
+import { Tensor } from '../tensor';
+
+export type { ConvLstmCell };
+
+export interface ConvLstmOptions {
+  /** 'plain' (Keras ConvLSTM2D); default 'plain' */
+  cell?: ConvLstmCell;
+  /** recurrent activation: Keras' hard sigmoid clip(0.2z + 0.5, 0, 1) (default) or the sigmoid */
+  recurrentActivation?: 'hard-sigmoid' | 'sigmoid';
+  /** dropout masks on x [G,B,Cin,H,W], G 1 or 4 (one per gate), values 0 or 1/(1-p) */
+  xMask?: Tensor | null;
+  h0?: Tensor | null;
+  c0?: Tensor | null;
+}
+
+/** Each cell's parameters in the native order; `null` marks the optional ones. */
+export const CONV_LSTM_PARAMS: Record<ConvLstmCell, { names: readonly string[]; optional: readonly string[] }> = {
+  plain: { names: ['w_x', 'w_h', 'bias'], optional: ['bias'] },
+};
+
+class ConvLstmFn extends Function {
+  private saved: Tensor | null = null;
+  private y: Tensor | null = null;
+  constructor(private readonly opts: ConvLstmNativeOptions, private readonly nParams: number) {
+    super();
+  }
+
+  forward(x: Tensor, xMask: Tensor | null, h0: Tensor | null, c0: Tensor | null, ...params: (Tensor | null)[]): Tensor[] {
+    const [B, T, , H, W] = x.shape;
+    const F = params[1]!.shape[1];
+    const o = { dtype: x.dtype, device: x.device };
+    const y = Tensor.empty([B, T, F, H, W], o);
+    const cN = Tensor.empty([B, F, H, W], o);
+    if (this.needsInputGrad.some(Boolean)) {
+      const n = native.convLstmSavedSize(this.opts, B, T, F, H, W);
+      this.saved = this.saveOwned(Tensor.empty([n], o));
+      this.y = this.saveOwned(y.view(y.shape)); // h_t for backward, even if the caller drops y
+    }
+    native.convLstmForward(this.opts, x.native, params.map((p) => p?.native ?? null), xMask?.native ?? null,
+      h0?.native ?? null, c0?.native ?? null, y.native, cN.native, this.saved?.native ?? null);
+    return [y, cN];
+  }
+
+  backward([dy]: (Tensor | null)[], grads: (Tensor | null)[]): void {
+    if (!dy) return;  // only c_n was used: no gradient flows from it (ops.h)
+    const [x, xMask, h0, c0, ...params] = this.inputs;
+    const [dx, , dh0, dc0, ...dparams] = grads;
+    native.convLstmBackward(this.opts, x!.native, params.map((p) => p?.native ?? null), xMask?.native ?? null,
+      h0?.native ?? null, c0?.native ?? null, this.y!.native, this.saved!.native, dy.native,
+      dx?.native ?? null, dparams.slice(0, this.nParams).map((g) => g?.native ?? null),
+      dh0?.native ?? null, dc0?.native ?? null);
+  }
+}
+
+/**
+ * One ConvLSTM layer: x [B,T,Cin,H,W] and the cell's params in CONV_LSTM_PARAMS order (for
+ * 'plain': w_x [4F,Cin,KH,KW], w_h [4F,F,KH,KW], bias [4F] or null; gates i, f, g, o). Every
+ * conv is 'same' at stride 1. Returns every hidden state y [B,T,F,H,W] (h_T = y[:, T-1]) and the
+ * last cell state cN [B,F,H,W], through which no gradient flows.
+ */
+export function convLstm(x: Tensor, params: (Tensor | null)[], opts: ConvLstmOptions = {}): { y: Tensor; cN: Tensor } {
+  const cell = opts.cell ?? 'plain';
+  const spec = CONV_LSTM_PARAMS[cell];
+  if (!spec) throw new Error(`convLstm: unknown cell '${cell}' (${Object.keys(CONV_LSTM_PARAMS).join(', ')})`);
+  if (params.length !== spec.names.length)
+    throw new Error(`convLstm: the '${cell}' cell takes ${spec.names.length} params (${spec.names.join(', ')}), got ${params.length}`);
+  spec.names.forEach((name, k) => {
+    if (!params[k] && !spec.optional.includes(name)) throw new Error(`convLstm: ${name} is required`);
+  });
+  if (x.shape.length !== 5) throw new Error(`convLstm: x must be [B,T,Cin,H,W], got [${x.shape.join(',')}]`);
+  const act = opts.recurrentActivation ?? 'hard-sigmoid';
+  const native_: ConvLstmNativeOptions = { cell: CONV_LSTM_CELL[cell], hardSigmoid: act === 'hard-sigmoid' };
+  const [y, cN] = new ConvLstmFn(native_, params.length).apply(x, opts.xMask ?? null, opts.h0 ?? null, opts.c0 ?? null, ...params);
+  return { y, cN };
+}

@@ -1,0 +1,184 @@
+// conv_lstm: C ABI entry points (validation, then the CPU kernels of cpu/conv_lstm*.cpp; no
+// CUDA kernel yet, so device tensors are refused by name).
+#include <string>
+
+#include "api/expect.h"
+#include "core/check.h"
+#include "cpu/conv_lstm.h"
+
+using namespace vigil;
+
+namespace {
+
+constexpr int kMaxParams = 8;
+
+// Each cell's parameters in ops.h order; which may be NULL.
+struct CellParams {
+  int count;
+  const char* names[kMaxParams];
+  bool optional[kMaxParams];
+};
+
+const CellParams* cell_params(int cell) {
+  static const CellParams plain{3, {"w_x", "w_h", "bias"}, {false, false, true}};
+  if (cell == VIGIL_CONV_LSTM_PLAIN) return &plain;
+  return nullptr;
+}
+
+std::string sizes(const cpu::ConvLstmDims& d) {
+  return "B=" + std::to_string(d.B) + " T=" + std::to_string(d.T) + " Cin=" +
+         std::to_string(d.Cin) + " F=" + std::to_string(d.F) + " " + std::to_string(d.H) + "x" +
+         std::to_string(d.W) + " kernel " + std::to_string(d.KH) + "x" + std::to_string(d.KW);
+}
+
+// The params (and dparams, when given) of the cell, every tensor shape, the options; fills *d.
+// `p` holds kMaxParams entries (absent ones null) so that error messages can list them all.
+vigil_status read_dims(const char* op, const vigil_conv_lstm_options* opt, vt x,
+                       const vt* params, int32_t n_params, vt x_mask,
+                       std::initializer_list<Named> all, const vt* p, cpu::ConvLstmDims* d) {
+  if (!opt) return fail(VIGIL_ERR_ARG, op, "the options argument is required");
+  const CellParams* cp = cell_params(opt->cell);
+  if (!cp)
+    return fail(VIGIL_ERR_ARG, op,
+                "unknown cell " + std::to_string(opt->cell) + " (0 PLAIN is built)");
+  if (!params || n_params != cp->count)
+    return fail(VIGIL_ERR_ARG, op,
+                "this cell takes " + std::to_string(cp->count) + " params, got " +
+                    std::to_string(params ? n_params : 0));
+  for (int k = 0; k < cp->count; ++k)
+    if (!p[k] && !cp->optional[k])
+      return fail(VIGIL_ERR_ARG, op, std::string(cp->names[k]) + " is required", all);
+  if (!x || !has_shape(x, {-1, -1, -1, -1, -1}))
+    return fail(VIGIL_ERR_SHAPE, op, "x must be [B,T,Cin,H,W]", all);
+  const vt wh = p[1];
+  if (!has_shape(wh, {-1, -1, -1, -1}) || wh->shape[1] < 1 || wh->shape[0] != 4 * wh->shape[1])
+    return fail(VIGIL_ERR_SHAPE, op, "w_h must be [4F,F,KH,KW]", all);
+  *d = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], x->shape[4], wh->shape[1],
+        wh->shape[2], wh->shape[3], 0, opt->cell, opt->hard_sigmoid != 0};
+  if (d->B < 1 || d->T < 1 || d->Cin < 1 || d->H < 1 || d->W < 1 || d->KH < 1 || d->KW < 1)
+    return fail(VIGIL_ERR_SHAPE, op, "every size must be >= 1", all);
+  if (x_mask) {
+    if (!has_shape(x_mask, {-1, d->B, d->Cin, d->H, d->W}) ||
+        (x_mask->shape[0] != 1 && x_mask->shape[0] != 4))
+      return fail(VIGIL_ERR_SHAPE, op, "x_mask must be [G,B,Cin,H,W] with G 1 or 4 for " +
+                                           sizes(*d), all);
+    d->mask_groups = x_mask->shape[0];
+  }
+  return check_expected(op, sizes(*d),
+                        {{"w_x", p[0], {4 * d->F, d->Cin, d->KH, d->KW}},
+                         {"bias", p[2], {4 * d->F}}},
+                        all);
+}
+
+vigil_status check_saved(const char* op, const cpu::ConvLstmDims& d, vt saved,
+                         std::initializer_list<Named> all) {
+  const int64_t want = d.T * d.B * cpu::conv_lstm_saved_per_sample_step(d.cell, d.F, d.H, d.W);
+  if (saved && (saved->ndim != 1 || saved->shape[0] != want))
+    return fail(VIGIL_ERR_SHAPE, op,
+                "saved must be 1-D of " + std::to_string(want) + " elements for " + sizes(d),
+                all);
+  return VIGIL_OK;
+}
+
+// params copied into kMaxParams slots, absent ones null.
+void slots(const vt* params, int32_t n, vt* out) {
+  for (int k = 0; k < kMaxParams; ++k) out[k] = params && k < n ? params[k] : nullptr;
+}
+
+}  // namespace
+
+extern "C" int64_t vigil_conv_lstm_saved_size(const vigil_conv_lstm_options* opt, int64_t B,
+                                              int64_t T, int64_t F, int64_t H, int64_t W) {
+  if (!opt) return 0;
+  const int64_t per = cpu::conv_lstm_saved_per_sample_step(opt->cell, F, H, W);
+  return per < 0 ? -1 : T * B * per;
+}
+
+extern "C" vigil_status vigil_conv_lstm_forward(const vigil_conv_lstm_options* opt, vt x,
+                                                const vt* params, int32_t n_params, vt x_mask,
+                                                vt h0, vt c0, vt y, vt c_n, vt saved) {
+  const char* op = "conv_lstm";
+  return guarded(op, [&]() -> vigil_status {
+    vt p[kMaxParams];
+    slots(params, n_params, p);
+    std::initializer_list<Named> all = {
+        {"x", x},   {"x_mask", x_mask}, {"h0", h0},       {"c0", c0},   {"y", y},
+        {"c_n", c_n}, {"saved", saved}, {"params[0]", p[0]}, {"params[1]", p[1]},
+        {"params[2]", p[2]}, {"params[3]", p[3]}, {"params[4]", p[4]}, {"params[5]", p[5]},
+        {"params[6]", p[6]}, {"params[7]", p[7]}};
+    VIGIL_CHECK(check_same(op, all));
+    VIGIL_CHECK(require_cpu(op, all));
+    cpu::ConvLstmDims d;
+    VIGIL_CHECK(read_dims(op, opt, x, params, n_params, x_mask, all, p, &d));
+    if (!y) return fail(VIGIL_ERR_ARG, op, "y is required", all);
+    const int64_t B = d.B, F = d.F, H = d.H, W = d.W;
+    VIGIL_CHECK(check_expected(op, sizes(d),
+                               {{"h0", h0, {B, F, H, W}}, {"c0", c0, {B, F, H, W}},
+                                {"y", y, {B, d.T, F, H, W}}, {"c_n", c_n, {B, F, H, W}}},
+                               all));
+    VIGIL_CHECK(check_saved(op, d, saved, all));
+    VIGIL_FLOAT_SWITCH(x->dtype, S, {
+      const S* ps[kMaxParams];
+      for (int k = 0; k < kMaxParams; ++k) ps[k] = data<S>(p[k]);
+      cpu::conv_lstm_forward<S>(d, data<S>(x), ps, data<S>(x_mask), data<S>(h0), data<S>(c0),
+                                data<S>(y), data<S>(c_n), data<S>(saved));
+    });
+    return VIGIL_OK;
+  });
+}
+
+extern "C" vigil_status vigil_conv_lstm_backward(const vigil_conv_lstm_options* opt, vt x,
+                                                 const vt* params, int32_t n_params, vt x_mask,
+                                                 vt h0, vt c0, vt y, vt saved, vt dy, vt dx,
+                                                 const vt* dparams, vt dh0, vt dc0) {
+  const char* op = "conv_lstm_backward";
+  return guarded(op, [&]() -> vigil_status {
+    vt p[kMaxParams], dp[kMaxParams];
+    slots(params, n_params, p);
+    slots(dparams, n_params, dp);
+    std::initializer_list<Named> all = {
+        {"x", x},     {"x_mask", x_mask}, {"h0", h0},   {"c0", c0},   {"y", y},
+        {"saved", saved}, {"dy", dy},     {"dx", dx},   {"dh0", dh0}, {"dc0", dc0},
+        {"params[0]", p[0]}, {"params[1]", p[1]}, {"params[2]", p[2]}, {"params[3]", p[3]},
+        {"params[4]", p[4]}, {"params[5]", p[5]}, {"params[6]", p[6]}, {"params[7]", p[7]},
+        {"dparams[0]", dp[0]}, {"dparams[1]", dp[1]}, {"dparams[2]", dp[2]},
+        {"dparams[3]", dp[3]}, {"dparams[4]", dp[4]}, {"dparams[5]", dp[5]},
+        {"dparams[6]", dp[6]}, {"dparams[7]", dp[7]}};
+    VIGIL_CHECK(check_same(op, all));
+    VIGIL_CHECK(require_cpu(op, all));
+    cpu::ConvLstmDims d;
+    VIGIL_CHECK(read_dims(op, opt, x, params, n_params, x_mask, all, p, &d));
+    if (!y || !saved || !dy)
+      return fail(VIGIL_ERR_ARG, op, "y, saved (from a training forward) and dy are required",
+                  all);
+    if ((dh0 && !h0) || (dc0 && !c0))
+      return fail(VIGIL_ERR_ARG, op, "dh0 and dc0 need the h0 and c0 they are gradients of",
+                  all);
+    const int64_t B = d.B, F = d.F, H = d.H, W = d.W;
+    VIGIL_CHECK(check_expected(op, sizes(d),
+                               {{"h0", h0, {B, F, H, W}}, {"c0", c0, {B, F, H, W}},
+                                {"y", y, {B, d.T, F, H, W}}, {"dy", dy, {B, d.T, F, H, W}},
+                                {"dx", dx, {B, d.T, d.Cin, H, W}}, {"dh0", dh0, {B, F, H, W}},
+                                {"dc0", dc0, {B, F, H, W}}},
+                               all));
+    for (int k = 0; k < n_params; ++k)
+      if (dp[k] && (!p[k] || !same_shape(dp[k], p[k])))
+        return fail(VIGIL_ERR_SHAPE, op,
+                    "dparams[" + std::to_string(k) + "] must have the shape of params[" +
+                        std::to_string(k) + "] (and that param be given)",
+                    all);
+    VIGIL_CHECK(check_saved(op, d, saved, all));
+    VIGIL_FLOAT_SWITCH(x->dtype, S, {
+      const S* ps[kMaxParams];
+      S* dps[kMaxParams];
+      for (int k = 0; k < kMaxParams; ++k) {
+        ps[k] = data<S>(p[k]);
+        dps[k] = data<S>(dp[k]);
+      }
+      cpu::conv_lstm_backward<S>(d, data<S>(x), ps, data<S>(x_mask), data<S>(h0), data<S>(c0),
+                                 data<S>(y), data<S>(saved), data<S>(dy), data<S>(dx), dps,
+                                 data<S>(dh0), data<S>(dc0));
+    });
+    return VIGIL_OK;
+  });
+}

@@ -1,0 +1,78 @@
+// conv_lstm on the CPU: one ConvLSTM layer over a whole sequence (the math is in vigil/ops.h,
+// vigil_conv_lstm_forward). Each cell kind has its own file (conv_lstm_<cell>.cpp); this header
+// holds what they share.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "cpu/conv2d.h"
+
+namespace vigil::cpu {
+
+struct ConvLstmDims {
+  int64_t B, T, Cin, H, W;  // x [B, T, Cin, H, W]
+  int64_t F;                // state channels: h, c [B, F, H, W]
+  int64_t KH, KW;           // every kernel's size (the cell's spatial weights)
+  int64_t mask_groups;      // x_mask [mask_groups, B, Cin, H, W]: 0 (none), 1 or 4
+  int cell;                 // vigil_conv_lstm_cell
+  bool hard;                // recurrent activation: hard sigmoid, else the logistic sigmoid
+  int64_t hw() const { return H * W; }
+};
+
+// Saved elements per step and sample (see vigil_conv_lstm_saved_size).
+int64_t conv_lstm_saved_per_sample_step(int cell, int64_t F, int64_t H, int64_t W);
+
+// A 'same', stride-1 conv over [batch, cin, H, W] maps of d to cout channels in `groups`.
+Conv2dDims conv_lstm_same_conv(const ConvLstmDims& d, int64_t batch, int64_t cin, int64_t cout,
+                               int64_t kh, int64_t kw, int64_t groups);
+
+// x [B,T,Cin,HW] -> out [T,B,blocks*Cin,HW]: block k is x times mask m_{mask_index[k]} (x_mask
+// of d; with mask_groups 1 every block takes m_0; no mask: plain copies). Time-major, so that one
+// conv over T*B samples covers every step's input part.
+template <typename T>
+void conv_lstm_stack_input(const ConvLstmDims& d, const T* x, const T* mask,
+                           const std::vector<int>& mask_index, T* out);
+// The adjoint: dx [B,T,Cin,HW] += sum_k m_{mask_index[k]} * dstack[T,B,k-th block].
+template <typename T>
+void conv_lstm_unstack_input_grad(const ConvLstmDims& d, const T* dstack, const T* mask,
+                                  const std::vector<int>& mask_index, T* dx);
+
+// params / dparams in the order of ops.h for d.cell; saved may be null (inference); c_n may be
+// null. Backward accumulates into the non-null dx, dparams[k], dh0, dc0.
+template <typename T>
+void conv_lstm_forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
+                       const T* h0, const T* c0, T* y, T* c_n, T* saved);
+template <typename T>
+void conv_lstm_backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
+                        const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
+                        T* const* dparams, T* dh0, T* dc0);
+
+// The cells (conv_lstm_plain.cpp, ...), same arguments.
+namespace conv_lstm_plain {
+template <typename T>
+void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
+             const T* h0, const T* c0, T* y, T* c_n, T* saved);
+template <typename T>
+void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
+              const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
+              T* const* dparams, T* dh0, T* dc0);
+}  // namespace conv_lstm_plain
+
+// The recurrent activation sigma and its derivative from its output s (hard: slope 0.2 where
+// not clipped, i.e. 0 < s < 1).
+template <typename T>
+inline T conv_lstm_sigma(bool hard, T z) {
+  if (hard) {
+    const T v = T(0.2) * z + T(0.5);
+    return v < T(0) ? T(0) : v > T(1) ? T(1) : v;
+  }
+  return T(1) / (T(1) + std::exp(-z));
+}
+template <typename T>
+inline T conv_lstm_sigma_grad(bool hard, T s) {
+  if (hard) return s > T(0) && s < T(1) ? T(0.2) : T(0);
+  return s * (T(1) - s);
+}
+
+}  // namespace vigil::cpu

@@ -1,0 +1,106 @@
+// conv_lstm: forward, c_n and every gradient against PyTorch cells written from the ops.h
+// equations (tools/fixtures/conv_lstm_cells.py, cross-checked there against torch.nn.LSTM at 1x1),
+// f64 gradchecks (shown able to fail), the no-gradient-from-c_n rule and argument errors.
+import { strict as assert } from 'node:assert';
+
+import { gradcheck } from '../../lib/autograd/gradcheck';
+import { convLstm, CONV_LSTM_PARAMS, type ConvLstmCell } from '../../lib/ops/conv_lstm';
+import { sum } from '../../lib/ops/reduce';
+import { Tensor, tidy } from '../../lib/tensor';
+import { assertClose, loadFixture } from '../helpers/fixtures';
+import { checkGrads, GRADCHECK, rand, TOL } from './op_checks';
+
+/**
+ * f32: each gate sums up to 9*(Cin + F) = 144 products per step through T = 4 steps of
+ * recurrence, in another order than PyTorch (GEMM over im2col), and the backward runs BPTT
+ * through the same steps. Bounds |d| <= tol * (1 + |torch|).
+ */
+const F32 = { fwd: { rtol: 2e-5, atol: 2e-5 }, grad: { rtol: 1e-4, atol: 1e-4 } };
+
+const FIXTURES: Record<ConvLstmCell, string[]> = {
+  plain: ['plain_hard', 'plain_sigmoid_state', 'plain_mask4_hard', 'plain_mask1', 'plain_nobias',
+    'plain_k2', 'plain_f64', 'plain_staead'],
+};
+
+function runFixture(name: string): void {
+  tidy(() => {
+    const f = loadFixture(`conv_lstm_${name}`);
+    const cell = f.meta.cell as ConvLstmCell;
+    const leaf = (k: string) => (f.has(k) ? f.tensor(k, { requiresGrad: f.has(`grad.${k}`) }) : null);
+    const x = leaf('x')!;
+    const params = (f.meta.params as string[]).map(leaf);
+    assert.deepEqual(f.meta.params, CONV_LSTM_PARAMS[cell].names, 'the fixture lists the params in the op order');
+    const h0 = leaf('h0'), c0 = leaf('c0');
+    const { y, cN } = convLstm(x, params, {
+      cell, recurrentActivation: f.meta.hard_sigmoid ? 'hard-sigmoid' : 'sigmoid',
+      xMask: f.has('x_mask') ? f.tensor('x_mask') : null, h0, c0,
+    });
+    const tol = x.dtype === 'float64' ? TOL.float64 : F32;
+    assertClose(y, f.tensor('out.y'), tol.fwd, 'y');
+    assertClose(cN, f.tensor('out.c_n'), tol.fwd, 'c_n');
+    const inputs: Record<string, Tensor> = { x };
+    (f.meta.params as string[]).forEach((k, i) => { if (params[i]) inputs[k] = params[i]!; });
+    if (h0) inputs.h0 = h0;
+    if (c0) inputs.c0 = c0;
+    for (const k of Object.keys(inputs)) assert.ok(f.has(`grad.${k}`), `the fixture has grad.${k}`);
+    checkGrads(f, y, 'y', inputs, tol.grad);
+  });
+}
+
+/** f64 leaves for a small plain layer: x [2,3,2,4,5], F = 3, 3x3 kernels; h0, c0. */
+function plainLeaves(): Tensor[] {
+  const F = 3, Cin = 2;
+  return [rand([2, 3, Cin, 4, 5], 31), rand([4 * F, Cin, 3, 3], 32, 0.4), rand([4 * F, F, 3, 3], 33, 0.4),
+    rand([4 * F], 34, 0.3), rand([2, F, 4, 5], 35, 0.5), rand([2, F, 4, 5], 36, 0.5)];
+}
+
+describe('conv_lstm', () => {
+  for (const [, names] of Object.entries(FIXTURES))
+    for (const name of names)
+      it(`matches the PyTorch cell, forward, c_n and every gradient (${name})`, () => runFixture(name));
+
+  it('passes an f64 gradcheck for x, the weights, bias, h0 and c0 (sigmoid and a 4-gate mask)', () => {
+    tidy(() => {
+      const [x, wx, wh, b, h0, c0] = plainLeaves();
+      const mask = Tensor.fromArray(Array.from({ length: 4 * 2 * 2 * 20 }, (_, i) => (i % 3 ? 1 / 0.7 : 0)), [4, 2, 2, 4, 5], { dtype: 'float64' });
+      const r = gradcheck((x_, wx_, wh_, b_, h_, c_) =>
+        convLstm(x_, [wx_, wh_, b_], { recurrentActivation: 'sigmoid', xMask: mask, h0: h_, c0: c_ }).y,
+      [x, wx, wh, b, h0, c0], GRADCHECK);
+      assert.ok(r.ok, JSON.stringify(r.failure));
+    });
+  });
+
+  it("the gradcheck fails on a wrong backward (h0's gradient dropped)", () => {
+    tidy(() => {
+      const [x, wx, wh, b, h0] = plainLeaves();
+      // detaching h0 inside the function keeps the forward and drops its gradient path
+      const r = gradcheck((x_, h_) => convLstm(x_, [wx, wh, b], { recurrentActivation: 'sigmoid', h0: Tensor.fromArray(h_.toArray(), h_.shape, { dtype: 'float64' }) }).y,
+        [x, h0], GRADCHECK);
+      assert.ok(!r.ok, 'a gradient that ignores h0 must fail the check');
+    });
+  });
+
+  it('sends no gradient through c_n, and h_T is the last step of y', () => {
+    tidy(() => {
+      const [x, wx, wh, b] = plainLeaves();
+      const { y, cN } = convLstm(x, [wx, wh, b]);
+      sum(cN).backward();
+      assert.ok(!wx.grad || Array.from(wx.grad.toArray()).every((v) => v === 0), 'c_n carries no gradient');
+      assert.deepEqual(cN.shape, [2, 3, 4, 5]);
+      assert.deepEqual(y.shape, [2, 3, 3, 4, 5]);
+    });
+  });
+
+  it('rejects bad params and shapes naming the op', () => {
+    tidy(() => {
+      const x = Tensor.zeros([2, 3, 2, 4, 5]);
+      const wx = Tensor.zeros([12, 2, 3, 3]), wh = Tensor.zeros([12, 3, 3, 3]);
+      assert.throws(() => convLstm(x, [wx, wh]), /convLstm: the 'plain' cell takes 3 params/);
+      assert.throws(() => convLstm(x, [wx, null, null]), /convLstm: w_h is required/);
+      assert.throws(() => convLstm(Tensor.zeros([2, 2, 4, 5]), [wx, wh, null]), /convLstm: x must be \[B,T,Cin,H,W\]/);
+      assert.throws(() => convLstm(x, [Tensor.zeros([12, 3, 3, 3]), wh, null]), /conv_lstm: w_x must be \[12,2,3,3\]/);
+      assert.throws(() => convLstm(x, [wx, wh, null], { xMask: Tensor.zeros([2, 2, 2, 4, 5]) }), /conv_lstm: x_mask must be \[G,B,Cin,H,W\] with G 1 or 4/);
+      assert.throws(() => convLstm(x, [wx, wh, null], { h0: Tensor.zeros([2, 3, 4, 4]) }), /conv_lstm: h0 must be \[2,3,4,5\]/);
+    });
+  });
+});
