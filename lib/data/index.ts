@@ -21,9 +21,9 @@ export { parseInterpretationLabels, type Interpretation } from './interpretation
 export { simulatePlant, normalPeriod } from './simulator';
 export { samplesOf, contextRows, type InputSpec, type InputKind, type Samples } from './representation';
 export { MatrixSeries, signatureMatrix, matrixSeriesContext, type MatrixSeriesSpec } from './correlation';
-export { loadSeries, loadLabels, rowBounds, type DataSource } from './load';
+export { loadSeries, loadPart, loadTrainingData, loadLabels, rowBounds, isTabularPreset, type DataSource, type DataPart, type LoadedPart } from './load';
 export { parseNames, readNames, CLASS_COLUMN, type NamesFile, type ColumnSpec, type ColumnKind } from './names';
-export { readTable, type Table, type TableOptions, type Categories } from './tabular';
+export { readTable, sliceTable, type Table, type TableOptions, type Categories } from './tabular';
 export {
   CategoricalEncoder,
   type CategoricalEncoderJSON,
@@ -36,4 +36,5 @@ export {
 export { binaryLabels } from './tabular_labels';
 export { paperSplit, honestSplit, type SplitOptions, type RowSplit } from './tabular_split';
 export { tabularProtocol, type TabularProtocol, type TabularProtocolOptions, type TabularParts } from './tabular_protocol';
-export { loadTabularFolder, readTabularFile, TABULAR_PRESETS, type TabularPresetName, type TabularPresetOptions } from './tabular_presets';
+export { loadTabular, loadTabularFolder, readTabularFile, TABULAR_PRESETS, type TabularData, type TabularPart, type TabularPresetName, type TabularPresetOptions } from './tabular_presets';
+export { tabularInput, checkTabularInput, scoringOptions, type TabularInput } from './tabular_input';

@@ -1,11 +1,19 @@
 // Loading a series the way every entry point does (the CLI's data flags, the pipeline, a
-// service): a CSV file or a dataset folder read by a preset, its training or test part, cut to
-// a row range; and 0/1 labels from a file of lines or a CSV's label column.
+// service): a CSV file or a dataset folder read by a preset, its training, validation or test
+// part, cut to a row range; and 0/1 labels from a file of lines or a CSV's label column.
+// Tabular presets (kddcup99, arrhythmia, tabular) are read by tabular_presets.ts: their row range
+// is taken from the table BEFORE the protocol splits it (rows have no time order), and their parts
+// are the protocol's (train, validation: honest only, test; with protocol 'none' every row).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 
 import { UsageError } from '../options';
+import type { UnseenCount } from './categorical';
 import { loadPreset, PRESETS, readPresetFile, type PresetName, type PresetOptions } from './presets';
 import { sliceRows, type Series } from './series';
+import { tabularInput, type TabularInput } from './tabular_input';
+import { loadTabular, TABULAR_PRESETS, type TabularData, type TabularPart, type TabularPresetName, type TabularPresetOptions } from './tabular_presets';
+
+export type DataPart = TabularPart;
 
 export interface DataSource {
   /** A CSV file, or a dataset folder for a folder preset (smd, batadal, skab). */
@@ -14,7 +22,7 @@ export interface DataSource {
   preset?: string;
   /** smd: the machine, e.g. machine-1-6. */
   machine?: string;
-  /** generic: label column(s), kept apart from the features. */
+  /** generic: label column(s), kept apart from the features; tabular: the one label column. */
   labels?: string[];
   /** generic: the timestamp column. */
   timestamp?: string;
@@ -26,6 +34,18 @@ export interface DataSource {
   onBadValue?: 'error' | 'ffill' | string;
   /** Rows START:END only (0-based, END exclusive, negative from the end, N% of the rows); see rowBounds. */
   rows?: string;
+  /** Tabular presets: protocol, split seed, vocabulary, unseen policy, encoder, names file, ... */
+  tabular?: TabularPresetOptions;
+}
+
+/** One part of a source, with the categories its encoder did not know (tabular sources). */
+export interface LoadedPart {
+  series: Series;
+  unseen?: UnseenCount[];
+}
+
+export function isTabularPreset(preset?: string): preset is TabularPresetName {
+  return (TABULAR_PRESETS as readonly string[]).includes(preset ?? '');
 }
 
 function presetOptions(src: DataSource): PresetOptions {
@@ -39,10 +59,51 @@ function presetOptions(src: DataSource): PresetOptions {
   return opts as PresetOptions;
 }
 
-/** The training part (a folder's train split) or the test part of the source, cut to its rows. */
-export async function loadSeries(src: DataSource, part: 'train' | 'test'): Promise<Series> {
+/** The training, validation (tabular honest protocol) or test part of the source, cut to its rows. */
+export async function loadSeries(src: DataSource, part: DataPart): Promise<Series> {
+  return (await loadPart(src, part)).series;
+}
+
+/** loadSeries, with the unseen categories of a tabular part. */
+export async function loadPart(src: DataSource, part: DataPart): Promise<LoadedPart> {
+  if (isTabularPreset(checkSource(src))) {
+    const d = await readTabular(src);
+    const series = d.parts[part];
+    if (!series) throw new UsageError(`--data ${src.path}: the ${d.protocol} protocol has no ${part} part${part === 'validation' ? ' (its threshold comes from the test scores, at evaluate; the honest protocol has a validation part)' : ''}`);
+    return { series, unseen: d.unseen[part] };
+  }
+  if (part === 'validation') throw new UsageError(`--data ${src.path}: only tabular presets (${TABULAR_PRESETS.join(', ')}) have a validation part`);
   const s = await loadWholeSeries(src, part);
-  return src.rows ? sliceRows(s, ...rowBounds(s.rows, src.rows)) : s;
+  return { series: src.rows ? sliceRows(s, ...rowBounds(s.rows, src.rows)) : s };
+}
+
+/**
+ * What training reads: the training part and, for a tabular source split by a protocol, its
+ * validation part (honest) and the section a bundle keeps (tabular_input.ts). Read once.
+ */
+export async function loadTrainingData(src: DataSource): Promise<{ train: Series; validation?: Series; tabular?: TabularInput; unseen?: UnseenCount[] }> {
+  const preset = checkSource(src);
+  if (!isTabularPreset(preset)) return { train: (await loadPart(src, 'train')).series };
+  const d = await readTabular(src);
+  const validation = d.protocol === 'none' ? undefined : d.parts.validation;
+  return { train: d.parts.train!, ...(validation ? { validation } : {}), tabular: tabularInput(preset, d, src.tabular ?? {}, src.rows), unseen: d.unseen.train };
+}
+
+function readTabular(src: DataSource): Promise<TabularData> {
+  const preset = src.preset as TabularPresetName;
+  if (src.labels && src.labels.length > 1) throw new UsageError(`--label: a tabular file has one label column, got ${src.labels.join(', ')}`);
+  const rows = src.rows;
+  const opts: TabularPresetOptions = { ...src.tabular, ...(src.labels ? { label: src.labels[0] } : {}), ...(rows ? { tableRows: (n: number) => rowBounds(n, rows) } : {}) };
+  return loadTabular(preset, src.path, opts, src.exclude);
+}
+
+/** The preset after checking the path and the name. */
+function checkSource(src: DataSource): PresetName {
+  if (!src.path) throw new UsageError('--data is required');
+  if (!existsSync(src.path)) throw new UsageError(`--data ${src.path}: no such file or folder`);
+  const preset = (src.preset ?? 'generic') as PresetName;
+  if (!PRESETS.includes(preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got "${src.preset}"`);
+  return preset;
 }
 
 /** START:END over n rows: integers (negative from the end) or N% of the rows; END exclusive. */
@@ -63,10 +124,7 @@ export function rowBounds(n: number, spec: string): [number, number] {
 }
 
 async function loadWholeSeries(src: DataSource, part: 'train' | 'test'): Promise<Series> {
-  if (!src.path) throw new UsageError('--data is required');
-  if (!existsSync(src.path)) throw new UsageError(`--data ${src.path}: no such file or folder`);
-  const preset = (src.preset ?? 'generic') as PresetName;
-  if (!PRESETS.includes(preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got "${src.preset}"`);
+  const preset = checkSource(src);
   const opts = presetOptions(src);
   if (statSync(src.path).isDirectory() || preset === 'smd') {
     const d = await loadPreset(preset, src.path, opts);

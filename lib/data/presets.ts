@@ -5,8 +5,9 @@
 //     smd      { train, test (labels from test_label), interpretation }   (opts.machine)
 //     batadal  { train: dataset03, test: dataset04 with the full labels }
 //     skab     { train: anomaly-free, parts: the labelled runs (valve1/0.csv, ...) }
-//     kddcup99, arrhythmia   tabular rows, split by a one-class protocol (opts.tabular,
-//              tabular_presets.ts): { train, validation (honest protocol), test, encoder }
+//     kddcup99, arrhythmia, tabular   tabular rows, split by a one-class protocol (opts.tabular,
+//              tabular_presets.ts): { train, validation (honest protocol), test, encoder };
+//              a file with tabular.protocol paper|honest is split the same way
 // Options of the caller (include, exclude, onBadValue, ...) are applied over the preset's.
 //
 // Formats (see ../shared/data/README.md):
@@ -28,6 +29,7 @@
 //   kddcup99 gzip, no header, columns from kddcup.names.txt beside it, text label `label`;
 //            categorical columns one-hot encoded (categorical.ts)
 //   arrhythmia  ODDS arrhythmia.csv: header x0..x273,y, label y
+//   tabular  any tabular file: a names file or a header, symbolic columns, a text label
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { peekHeader, readCsv, type CsvOptions } from './csv';
@@ -37,7 +39,7 @@ import { parseInterpretationLabels, type Interpretation } from './interpretation
 import type { Series } from './series';
 import { plantCsvOptions } from './simulator/writer';
 import type { CategoricalEncoder, UnseenCount } from './categorical';
-import { loadTabularFolder, readTabularFile, TABULAR_PRESETS, type TabularPresetName, type TabularPresetOptions } from './tabular_presets';
+import { loadTabular, readTabularFile, TABULAR_PRESETS, type TabularPresetName, type TabularPresetOptions } from './tabular_presets';
 
 export type PresetName = 'smd' | 'batadal' | 'skab' | 'hai' | 'swat' | 'vigil-sim' | 'generic' | TabularPresetName;
 export const PRESETS: PresetName[] = ['smd', 'batadal', 'skab', 'hai', 'swat', 'vigil-sim', 'generic', ...TABULAR_PRESETS];
@@ -52,7 +54,7 @@ export interface PresetOptions extends CsvOptions {
   fullLabels?: string | false;
   /** skab: which label column(s) to use. Default 'anomaly'. */
   label?: 'anomaly' | 'changepoint' | 'any';
-  /** kddcup99, arrhythmia: the protocol, seed, anomalous classes, encoder (tabular_presets.ts). */
+  /** kddcup99, arrhythmia, tabular: the protocol, seed, anomalous classes, encoder, names file (tabular_presets.ts). */
   tabular?: TabularPresetOptions;
 }
 
@@ -82,12 +84,10 @@ export async function loadPreset(name: PresetName, path: string, opts: PresetOpt
   const folder = isFolder(path);
   if (name === 'smd') return loadSmd(path, folder, opts);
   if (isTabular(name)) {
-    if (!folder) {
-      const { series, encoder, unseen } = await readTabularFile(name, path, opts.tabular, opts.exclude);
-      return { series, encoder, unseen };
-    }
-    const p = await loadTabularFolder(name, path, opts.tabular, opts.exclude);
-    return { train: p.train, ...(p.validation ? { validation: p.validation } : {}), test: p.test, encoder: p.encoder, unseen: p.unseen.test };
+    const t = await loadTabular(name, path, opts.tabular, opts.exclude);
+    if (t.protocol === 'none') return { series: t.parts.test, encoder: t.encoder, unseen: t.unseen.test };
+    const { train, validation, test } = t.parts;
+    return { train, ...(validation ? { validation } : {}), test, encoder: t.encoder, unseen: t.unseen.test };
   }
   if (folder) {
     if (name === 'batadal') return loadBatadalFolder(path, opts);

@@ -83,6 +83,17 @@ export async function readTable(path: string, opts: TableOptions = {}): Promise<
   return reader.finish();
 }
 
+/** Rows [begin, end) of a table, sharing its buffers (a row slice taken before any split). */
+export function sliceTable(t: Table, begin: number, end: number): Table {
+  if (!(begin >= 0 && end <= t.rows && begin < end)) throw new DataError(`rows ${begin}:${end} are not inside the ${t.rows} rows`, { file: t.source });
+  const N = t.numeric.length;
+  const cut = (c: Categories): Categories => ({ ...c, codes: c.codes.subarray(begin, end) });
+  return {
+    ...t, rows: end - begin, values: t.values.subarray(begin * N, end * N),
+    categorical: t.categorical.map(cut), ...(t.label ? { label: cut(t.label) } : {}),
+  };
+}
+
 function headerColumns(line: string, separator: Separator, opts: TableOptions, file: string, lineNo: number): ColumnSpec[] {
   const symbolic = new Set(opts.symbolic ?? []);
   const seen = new Set<string>();

@@ -25,6 +25,11 @@ export interface TabularProtocolOptions extends SplitOptions {
   vocabulary?: 'training' | 'all';
   /** Categories of validation/test rows not in the vocabulary. Default 'zeros' (categorical.ts). */
   unseen?: UnseenPolicy;
+  /**
+   * Encode every part with this (a trained model's) encoder instead of fitting one: the split is
+   * the same for the same seed, and the parts get exactly the model's input columns.
+   */
+  encoder?: CategoricalEncoder;
 }
 
 export interface TabularParts {
@@ -33,8 +38,8 @@ export interface TabularParts {
   validation?: Series;
   test: Series;
   encoder: CategoricalEncoder;
-  /** Unseen categories met while encoding each part (train never has any). */
-  unseen: { validation?: UnseenCount[]; test: UnseenCount[] };
+  /** Unseen categories met while encoding each part (train has none unless the encoder was given). */
+  unseen: { train?: UnseenCount[]; validation?: UnseenCount[]; test: UnseenCount[] };
   /** The table rows of each part. */
   split: RowSplit;
 }
@@ -46,12 +51,13 @@ export function tabularProtocol(table: Table, opts: TabularProtocolOptions): Tab
   if (protocol !== 'paper' && protocol !== 'honest') throw new DataError(`protocol must be paper or honest, got "${String(protocol)}"`);
   const split = protocol === 'paper' ? paperSplit(labels, opts) : honestSplit(labels, opts);
   const fitRows = opts.vocabulary === 'all' ? undefined : concat(split.train, split.validation);
-  const encoder = CategoricalEncoder.fit(table, fitRows);
+  const encoder = opts.encoder ?? CategoricalEncoder.fit(table, fitRows);
   const part = (rows: Int32Array, name: string) => {
     const e = encoder.transform(table, { rows, unseen: opts.unseen });
     const series: Series = { ...e.series, labels: Uint8Array.from(rows, (r) => labels[r]), source: `${table.source} (${protocol} ${name})` };
     return { series, unseen: e.unseen };
   };
+  // A given encoder may not know a training category either: the policy applies there too.
   const train = part(split.train, 'train');
   const test = part(split.test, 'test');
   const validation = split.validation && part(split.validation, 'validation');
@@ -61,7 +67,7 @@ export function tabularProtocol(table: Table, opts: TabularProtocolOptions): Tab
     ...(validation ? { validation: validation.series } : {}),
     test: test.series,
     encoder,
-    unseen: { ...(validation ? { validation: validation.unseen } : {}), test: test.unseen },
+    unseen: { ...(train.unseen.length ? { train: train.unseen } : {}), ...(validation ? { validation: validation.unseen } : {}), test: test.unseen },
     split,
   };
 }

@@ -4,6 +4,7 @@
 import type { OutlierMaskJSON } from '../data/outlier_mask';
 import type { Schema } from '../data/schema';
 import type { ScalerJSON } from '../data/scaler';
+import { checkTabularInput, type TabularInput } from '../data/tabular_input';
 import type { PcaModel } from '../eval/baselines';
 import type { Threshold } from '../calibrate/thresholds';
 import { loadBundle, saveBundle } from '../io/bundle';
@@ -28,6 +29,11 @@ export interface DetectorInfo {
   pca?: PcaJSON;
   /** The PCA baseline's threshold, fitted like the model's on the validation rows. */
   pcaThreshold?: Threshold;
+  /**
+   * Tabular rows (lib/data/tabular_input.ts): the one-hot vocabulary, unseen-category policy and
+   * protocol the training rows were read with; scoring data is encoded with them before the scaler.
+   */
+  tabular?: TabularInput;
 }
 
 type PcaJSON = Omit<PcaModel, 'mean' | 'components' | 'eigenvalues'> & { mean: number[]; components: number[]; eigenvalues: number[] };
@@ -61,6 +67,7 @@ export function loadDetector(path: string): LoadedDetector {
   const info = b.sections as unknown as DetectorInfo;
   try {
     checkErrorScale(info.errorScale, info.schema.columns.length);
+    if (info.tabular !== undefined) checkTabularInput(info.tabular, info.schema.columns);
   } catch (e) {
     model.dispose();
     throw new Error(`model bundle ${path}: ${(e as Error).message}`);

@@ -6,3 +6,4 @@ export * from './attribution';
 export * from './report';
 export { symmetricEigen, type SymmetricEigen } from './eigen';
 export { mean, std, median } from './stats';
+export * from './rows_report';

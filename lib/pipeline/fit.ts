@@ -1,6 +1,10 @@
 // Fitting a detector on normal data: what `vigil train`, the demo and a service call.
-//   fitDetector(series, options): split in time order (the tail is validation), optional
-//   cleaning and the scaler on the head only, then fitModel.
+//   fitDetector(series, options): split in time order (the tail is validation) unless the
+//   caller gives validation rows (a tabular protocol's normal-only split), optional cleaning and
+//   the scaler on the training rows only, then fitModel.
+//   lr and batchSize: lib/train's fit gets the caller's or 1e-3 and 64; a kind whose config
+//   carries its own `lr` / `batchSize` (a training loop of its own, e.g. ALAD's) keeps its
+//   config's unless the caller gives them, which then go into the config (and the bundle).
 //   fitModel(kind, train, validation, options): on already scaled rows, build the model's input
 //   samples, train (the kind's own loop or lib/train's fit), fit the per-channel error scale on
 //   the validation samples' raw errors, the threshold (POT) on the validation scores of the
@@ -11,6 +15,7 @@ import { contextRows, samplesOf, type Samples } from '../data/representation';
 import { Scaler, type ScalerKind } from '../data/scaler';
 import { schemaOf } from '../data/schema';
 import type { Series } from '../data/series';
+import type { TabularInput } from '../data/tabular_input';
 import { timeSplit } from '../data/windows';
 import { fitErrorScale, rescore } from '../calibrate/error_scale';
 import { defaultThreshold, type Threshold } from '../calibrate/thresholds';
@@ -79,8 +84,8 @@ const TRAIN_DEFAULTS = { epochs: 50, batchSize: 64, lr: 1e-3, patience: 10, minD
 /** Trains a model of `kind` on scaled training rows, calibrated on scaled validation rows. */
 export async function fitModel(kind: string | ModelKind, train: Series, validation: Series, opts: FitModelOptions = {}): Promise<FittedModel> {
   const k = typeof kind === 'string' ? modelKind(kind) : kind;
-  const o = { ...TRAIN_DEFAULTS, ...opts };
-  const config = k.defaultConfig(train.columns.length, opts.config ?? {});
+  const o = { ...TRAIN_DEFAULTS, ...given(opts) };
+  const config = configWithTraining(k, train.columns.length, opts);
   const gen = new Generator(o.seed);
   const model = k.create(config, gen);
   try {
@@ -123,11 +128,28 @@ export async function fitModel(kind: string | ModelKind, train: Series, validati
   }
 }
 
+/** The options that are set (an explicit undefined does not hide a default). */
+function given<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The kind's config; the caller's lr / batchSize go into it when it has fields of those names. */
+function configWithTraining(k: ModelKind, inputs: number, opts: FitModelOptions): unknown {
+  const base = k.defaultConfig(inputs, opts.config ?? {}) as Record<string, unknown>;
+  const own = given({ lr: opts.lr, batchSize: opts.batchSize });
+  const into = Object.fromEntries(Object.entries(own).filter(([name]) => typeof base?.[name] === 'number'));
+  return Object.keys(into).length ? k.defaultConfig(inputs, { ...(opts.config ?? {}), ...into }) : base;
+}
+
 export interface FitDetectorOptions extends FitModelOptions {
   /** Model kind (registered by models/). */
   kind: string;
-  /** Fraction of the rows (their tail) held out for validation (default 0.1). */
+  /** Fraction of the rows (their tail) held out for validation (default 0.1); unused with validationData. */
   validation?: number;
+  /** Held-out normal rows to validate on (a tabular protocol's validation part) instead of the tail of `series`. */
+  validationData?: Series;
+  /** Tabular rows: how they were read and encoded (kept in the bundle, reapplied at scoring). */
+  tabular?: TabularInput;
   /** Mask values beyond this many training stds and forward-fill them (0 or absent: off). */
   clean?: number;
   scaler?: ScalerKind;
@@ -149,7 +171,7 @@ export async function fitDetector(series: Series, opts: FitDetectorOptions): Pro
   const scalerKind = opts.scaler ?? 'standard';
   if (!['standard', 'minmax', 'robust'].includes(scalerKind)) throw new UsageError(`--scaler must be standard, minmax or robust, got "${scalerKind}"`);
   const kind = modelKind(opts.kind);
-  const { train: rawHead, validation: rawTail } = timeSplit(series, validationFraction);
+  const { train: rawHead, validation: rawTail } = opts.validationData ? { train: series, validation: opts.validationData } : timeSplit(series, validationFraction);
   // Optional cleaning: statistics of the training rows only, applied to training and validation rows.
   let cleaning: OutlierMaskJSON | undefined;
   let head = rawHead, tail = rawTail;
@@ -167,8 +189,10 @@ export async function fitDetector(series: Series, opts: FitDetectorOptions): Pro
     schema: schemaOf(series), scaler: scaler.toJSON(), windows: { length: context, stride: 1 }, ...(errorScale ? { errorScale } : {}), threshold,
     ...(fitted.pca ? { pca: pcaToJSON(fitted.pca), pcaThreshold: fitted.pcaThreshold } : {}),
     ...(cleaning ? { cleaning } : {}),
+    ...(opts.tabular ? { tabular: opts.tabular } : {}),
     training: {
-      source: opts.source ?? series.source, preset: opts.preset, rows: series.rows, validationFraction, errorScale: errorScale ? 'validation' : 'none',
+      source: opts.source ?? series.source, preset: opts.preset, rows: series.rows,
+      ...(opts.validationData ? { validationRows: opts.validationData.rows } : { validationFraction }), errorScale: errorScale ? 'validation' : 'none',
       seed: opts.seed ?? TRAIN_DEFAULTS.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss,
     },
   };

@@ -6,3 +6,4 @@ export { calibrateDetector, saveCalibration, type CalibrateOptions } from './cal
 export { evaluateDetector, evaluateScored, type DetectorEvaluation, type EvaluateDetectorOptions, type Scored } from './evaluate';
 export { gaussianRowsOf, alphaRuleScorer } from './gaussian_scores';
 export { gaussianModel, lastStepGaussians, type GaussianPredictor } from './gaussians';
+export { evaluateRowsDetector, type EvaluateRowsOptions, type RowsEvaluation, type RowsProtocol } from './evaluate_rows';

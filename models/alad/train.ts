@@ -46,8 +46,10 @@ export function aladSetup(model: Alad, o: AladSetupOptions = {}): AdversarialSet
 
 /**
  * The kind's training loop: the model's config decides lr and the batch size (the paper's 1e-5
- * and 50), since the pipeline always passes its own defaults; epochs, seed, checkpoints,
- * progress and abort come from the options. No early stopping: the original trains KDD for a
+ * and 50). The pipeline writes the caller's lr / batchSize (`vigil train --lr --batch-size`) into
+ * the config when they are given (lib/pipeline/fit.ts), so the bundle records what trained it;
+ * the options' own lr and batchSize (lib/train's defaults) are ignored here. Epochs, seed,
+ * checkpoints, progress and abort come from the options. No early stopping: the original trains KDD for a
  * fixed number of epochs (its early stop crashes on KDD), so no validation score is given.
  */
 export function fitAlad(model: Alad, data: FitData, options: FitOptions<Alad>): Promise<FitResult> {

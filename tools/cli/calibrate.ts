@@ -4,13 +4,17 @@
 // labelled ones labelled VALIDATION data (never the test set). The scores are those detect
 // computes: of the channel errors over the bundle's per-channel errorScale (fitted by train on
 // its normal validation windows; kept as is here: one scale per bundle).
+// A tabular model (its bundle's `tabular` section) reads the data's VALIDATION part, encoded with
+// its vocabulary: under the honest protocol the normal-only validation split (never the test);
+// with --protocol none every row of the file (normal rows of your own). The paper protocol has no
+// validation part: its threshold comes from the test scores, at evaluate, under its own name.
 import { calibratorNames, calibratorOptions } from '../../lib/calibrate/calibrators';
 import { readPresetFile } from '../../lib/data/presets';
 import { sliceRows, type Series } from '../../lib/data/series';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { calibrateDetector, saveCalibration } from '../../lib/pipeline/calibrate';
 import { helpText, parseFlags, UsageError } from './args';
-import { DATA_FLAGS, loadLabels, loadSeries, rowBounds, type DataFlags } from './data_args';
+import { DATA_FLAGS, loadFor, loadLabels, loadSeries, rowBounds, type DataFlags } from './data_args';
 
 const OPTIONS = calibratorOptions();
 
@@ -32,7 +36,7 @@ export async function calibrate(argv: string[]): Promise<void> {
   if (!calibratorNames().includes(f.method)) throw new UsageError(`--method must be one of ${calibratorNames().join(', ')}, got "${f.method}"`);
   const det = loadDetector(f.model);
   try {
-    const series = await loadSeries(f, 'train');
+    const series = det.info.tabular ? (await loadFor(det.info, f, argv, 'validation', (l) => console.log(`  ${l}`))).series : await loadSeries(f, 'train');
     const labels = f.labels ? await loadLabels(f.labels, f) : series.labels;
     const channelLabels = f['channel-labels'] ? await readChannelLabels(f['channel-labels'], f, series) : undefined;
     const options = Object.fromEntries(Object.keys(OPTIONS).map((k) => [k, (f as Record<string, unknown>)[k]]));

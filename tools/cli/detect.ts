@@ -3,15 +3,20 @@
 // first window-1 rows, which have no full window), the 0/1 flag at the bundle's threshold, and
 // the channels with the largest error. It runs on the Detector (lib/detect/detector.ts), so a
 // service or a stream on the same bundle decides the same; a bundle with per-channel alphas
-// flags by them.
+// flags by them. A model of tabular rows (input kind 'rows', which the Detector does not cut)
+// is scored by lib/pipeline's scoreSeries at the bundle's threshold, its data read as its bundle
+// says (the encoder; with a protocol, the test part; --protocol none scores every row of a file).
 
 import { rankChannels } from '../../lib/eval/attribution';
 import { Detector } from '../../lib/detect/detector';
 import { writeFileAtomic } from '../../lib/io/atomic';
-import { loadDetector } from '../../lib/detect/detector_bundle';
-import { checkScorable } from '../../lib/pipeline/score';
+import { loadDetector, type LoadedDetector } from '../../lib/detect/detector_bundle';
+import { applyThreshold } from '../../lib/eval/threshold';
+import { inputOf } from '../../lib/model';
+import { checkScorable, scoreSeries } from '../../lib/pipeline/score';
+import type { Series } from '../../lib/data/series';
 import { helpText, parseFlags, UsageError } from './args';
-import { DATA_FLAGS, loadSeries } from './data_args';
+import { DATA_FLAGS, loadFor } from './data_args';
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil)' },
@@ -28,31 +33,53 @@ export async function detect(argv: string[]): Promise<void> {
   if (!f.model) throw new UsageError('--model is required');
   if (!f.out) throw new UsageError('--out is required (the scores CSV to write)');
   if (f.backend !== 'native' && f.backend !== 'onnxruntime') throw new UsageError(`--backend must be native or onnxruntime, got "${f.backend}"`);
-  const det = await Detector.create(loadDetector(f.model), { backend: f.backend }, true);
+  const loaded = loadDetector(f.model);
+  if (inputOf(loaded.model).kind === 'rows') return detectRows(loaded, f, argv);
+  const det = await Detector.create(loaded, { backend: f.backend }, true);
   try {
-    const series = await loadSeries(f, 'test');
+    const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;
     checkScorable({ info: det.info }, series);
     // A bundle with per-channel alphas (calibrate --method alpha) flags by them instead of the threshold.
     const { scores, flags, channelErrors } = await det.scoreSeries(series);
-    const F = series.columns.length;
-    const lines = ['row,time,score,flag,top_channels'];
-    let flagged = 0;
-    for (let r = 0; r < series.rows; r++) {
-      const time = series.timestamps ? new Date(series.timestamps[r]).toISOString() : '';
-      if (Number.isNaN(scores[r])) {
-        lines.push(`${r},${time},,,`);
-        continue;
-      }
-      flagged += flags[r];
-      const top = Array.from(rankChannels(channelErrors, F, r).subarray(0, f.top), (c) => series.columns[c]).join(';');
-      lines.push(`${r},${time},${scores[r]},${flags[r]},${top}`);
-    }
-    writeFileAtomic(f.out, lines.join('\n') + '\n');
+    const flagged = writeScores(f.out, series, scores, flags, channelErrors, f.top);
     const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})` : `at threshold ${det.threshold.value.toPrecision(5)} (${det.threshold.method})`;
     console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
   } finally {
     await det.dispose();
   }
+}
+
+/** Tabular rows: the model's own scores (no per-channel errors) at the bundle's threshold. */
+async function detectRows(det: LoadedDetector, f: { out?: string; top: number; backend: string } & Parameters<typeof loadFor>[1], argv: string[]): Promise<void> {
+  try {
+    if (f.backend !== 'native') throw new UsageError(`--backend ${f.backend}: a model of tabular rows (${det.kind}) is scored natively only`);
+    const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;
+    const { scores, channelErrors } = scoreSeries(det, series);
+    const flagged = writeScores(f.out!, series, scores, applyThreshold(scores, det.info.threshold), channelErrors, f.top);
+    console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged at threshold ${det.info.threshold.value.toPrecision(5)} (${det.info.threshold.method}); wrote ${f.out}`);
+  } finally {
+    det.model.dispose();
+  }
+}
+
+/** The scores CSV (row,time,score,flag,top_channels); returns the number of flagged rows. */
+function writeScores(out: string, series: Series, scores: Float32Array, flags: Uint8Array, channelErrors: Float32Array, top: number): number {
+  const F = series.columns.length;
+  const lines = ['row,time,score,flag,top_channels'];
+  let flagged = 0;
+  for (let r = 0; r < series.rows; r++) {
+    const time = series.timestamps ? new Date(series.timestamps[r]).toISOString() : '';
+    if (Number.isNaN(scores[r])) {
+      lines.push(`${r},${time},,,`);
+      continue;
+    }
+    flagged += flags[r];
+    // A model without per-channel errors (NaN) names no channels.
+    const named = Number.isNaN(channelErrors[r * F]) ? [] : Array.from(rankChannels(channelErrors, F, r).subarray(0, top), (c) => series.columns[c]);
+    lines.push(`${r},${time},${scores[r]},${flags[r]},${named.join(';')}`);
+  }
+  writeFileAtomic(out, lines.join('\n') + '\n');
+  return flagged;
 }
 
 /** Reads a scores CSV written by detect: scores (NaN where empty), flags and times. */

@@ -7,15 +7,23 @@
 // threshold 1 on the alpha-normalised score (lib/pipeline/gaussian_scores.ts alphaRuleScorer). The model's
 // scores and channel errors (hence its HitRate attribution) are those of detect: channel errors
 // over the bundle's per-channel errorScale.
+// A model of tabular rows (input kind 'rows') gets the rows report instead (no VUS: rows have no
+// time order; lib/pipeline/evaluate_rows.ts): AUROC, AUPR and positive-class P/R/F1 beside random
+// and PCA, under a title naming the protocol: "paper protocol (threshold from test scores)" or the
+// honest one (thresholds from the normal-only validation split). Its data is read as the bundle
+// says (the test part of the protocol, encoded with the training vocabulary).
 import { readFileSync } from 'node:fs';
 
 import { parseInterpretationLabels } from '../../lib/data/interpretation';
 import type { Series } from '../../lib/data/series';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { formatReport } from '../../lib/eval/report';
+import { formatRowsReport } from '../../lib/eval/rows_report';
+import { inputOf } from '../../lib/model';
 import { evaluateDetector } from '../../lib/pipeline/evaluate';
+import { evaluateRowsDetector, type RowsProtocol } from '../../lib/pipeline/evaluate_rows';
 import { helpText, parseFlags, UsageError } from './args';
-import { DATA_FLAGS, loadLabels, loadSeries } from './data_args';
+import { DATA_FLAGS, loadFor, loadLabels, sourceFor } from './data_args';
 import { readScores } from './detect';
 
 const FLAGS = {
@@ -24,7 +32,8 @@ const FLAGS = {
   ...DATA_FLAGS,
   labels: { type: 'string', help: 'test labels: 0/1 lines (SMD test_label) or a CSV (default: the label column of --data)' },
   interpretation: { type: 'string', help: 'SMD interpretation_label file: adds HitRate@100%/150% attribution' },
-  'vus-window': { type: 'number', default: 100, help: 'VUS buffer window L (stated in the report)' },
+  'vus-window': { type: 'number', default: 100, help: 'VUS buffer window L (stated in the report; not for tabular rows)' },
+  'paper-quantile': { type: 'number', default: 0.8, help: 'tabular rows, --protocol paper: each method flags scores >= this quantile of its own test scores' },
   'step-seconds': { type: 'number', help: 'seconds per row when the data has no timestamps (SMD: 60)' },
   seed: { type: 'number', default: 0, help: 'seed of the random baseline' },
   json: { type: 'boolean', help: 'print JSON instead of the table' },
@@ -38,10 +47,17 @@ export async function evaluate(argv: string[]): Promise<void> {
   if (!f.model) throw new UsageError('--scores needs --model for the fitted threshold');
   const det = loadDetector(f.model);
   try {
-    const series: Series | null = f.data ? await loadSeries(f, 'test') : null;
+    const series: Series | null = f.data ? (await loadFor(det.info, f, argv, 'test', (l) => console.error(`vigil evaluate: ${l}`))).series : null;
     const fromFile = f.scores ? readScores(readFileSync(f.scores, 'utf8')) : null;
     const labels = f.labels ? await loadLabels(f.labels, f) : series?.labels;
     if (!labels) throw new UsageError('no labels: give --labels, or --data with a label column');
+    if (inputOf(det.model).kind === 'rows') {
+      if (!series) throw new UsageError('a model of tabular rows needs --data (its rows, for the random and PCA columns)');
+      const protocol = (sourceFor(det.info, f, argv).tabular?.protocol ?? 'none') as RowsProtocol;
+      const e = evaluateRowsDetector(det, series, { labels, protocol, scores: fromFile?.scores, paperQuantile: f['paper-quantile'], seed: f.seed });
+      console.log(formatRowsReport(e.title, e.reports, f.json ? 'json' : 'table'));
+      return;
+    }
     const interpretation = f.interpretation ? parseInterpretationLabels(readFileSync(f.interpretation, 'utf8'), f.interpretation) : undefined;
     const e = evaluateDetector(det, series, {
       labels, scores: fromFile?.scores, timestamps: series?.timestamps ?? fromFile?.timestamps, vusWindow: f['vus-window'],

@@ -2,6 +2,11 @@
 // The tail of the training data (in time order) is the validation set: early stopping, the
 // per-channel error scale and the default threshold (POT on the validation scores of the scaled
 // errors) come from it; the scaler and the PCA baseline are fitted on the head only.
+// Tabular presets (kddcup99, arrhythmia, tabular) split by a one-class protocol instead: the
+// honest protocol's normal-only validation part is the validation set, and the bundle keeps the
+// one-hot vocabulary, the unseen-category policy and the split (lib/data/tabular_input.ts).
+// --lr and --batch-size go to lib/train's fit (default 1e-3, 64); a kind whose config has its own
+// (alad: 1e-5, 50) keeps them unless the flags are given, which then go into its config.
 import { existsSync, readFileSync } from 'node:fs';
 
 import { native } from '../../lib/binding';
@@ -9,7 +14,8 @@ import { modelKind, modelKinds, type ModelKind } from '../../lib/model';
 import { fitDetector, saveFitted } from '../../lib/pipeline/fit';
 import { MODEL_KINDS } from '../../models';
 import { flagGiven, helpText, parseFlags, UsageError, type FlagSpec } from './args';
-import { DATA_FLAGS, loadSeries } from './data_args';
+import { loadTrainingData } from '../../lib/data/load';
+import { DATA_FLAGS, dataSource, unseenNote } from './data_args';
 
 /** The flags every model kind adds (e.g. --settings), once each. */
 function kindFlags(): FlagSpec {
@@ -31,8 +37,9 @@ const FLAGS = {
   stride: { type: 'number', default: 1, help: 'rows between training windows' },
   validation: { type: 'number', default: 0.1, help: 'fraction of the data (its tail) held out for validation' },
   epochs: { type: 'number', default: 50, help: 'maximum epochs' },
-  'batch-size': { type: 'number', default: 64, help: 'training batch size' },
-  lr: { type: 'number', default: 1e-3, help: 'Adam learning rate' },
+  'batch-size': { type: 'number', help: 'training batch size (default 64; alad: its config\'s batchSize, 50, unless given)' },
+  lr: { type: 'number', help: 'Adam learning rate (default 1e-3; alad: its config\'s lr, 1e-5, unless given)' },
+  vocabulary: { type: 'string', help: 'tabular: the one-hot vocabulary from the training rows (training, default) or from every row (all, as the ALAD code)' },
   patience: { type: 'number', default: 10, help: 'early stopping patience in epochs' },
   'min-delta': { type: 'number', default: 0, help: 'early stopping: the smallest validation-loss improvement that counts' },
   'clip-grad-norm': { type: 'number', default: 0, help: 'clip the global gradient norm to this before each step (0: off)' },
@@ -68,7 +75,11 @@ export async function train(argv: string[]): Promise<void> {
   if (f.threads) native.setNumThreads(f.threads);
   const kind = kindOf(argv, f);
 
-  const series = await loadSeries(f, 'train');
+  if (f.vocabulary !== undefined && f.vocabulary !== 'training' && f.vocabulary !== 'all') throw new UsageError(`--vocabulary must be training or all, got "${f.vocabulary}"`);
+  const src = dataSource(f);
+  src.tabular = { ...src.tabular, validationFraction: f.validation, ...(f.vocabulary ? { vocabulary: f.vocabulary as 'all' } : {}) };
+  const { train: series, validation: validationData, tabular, unseen } = await loadTrainingData(src);
+  if (unseen?.length) console.log(`  ${unseenNote(unseen, series.source ?? f.data!)}`);
   const overrides = f.config ? readConfig(f.config, kind.namedConfigs ?? []) : {};
   if (f.settings) {
     // The settings file fills the flags not given on the command line.
@@ -81,14 +92,16 @@ export async function train(argv: string[]): Promise<void> {
   if (f.window) overrides.window = f.window;
 
   const fitted = await fitDetector(series, {
-    kind: kind.kind, config: overrides, validation: f.validation, clean: f.clean, scaler: f.scaler as 'standard',
+    kind: kind.kind, config: overrides, validation: f.validation, validationData, tabular, clean: f.clean, scaler: f.scaler as 'standard',
     errorScale: f['error-scale'] === 'validation', epochs: f.epochs, batchSize: f['batch-size'], lr: f.lr, patience: f.patience,
     minDelta: f['min-delta'], clipGradNorm: f['clip-grad-norm'], seed: f.seed, stride: f.stride, checkpoint: f.checkpoint,
     resume: f.resume, log: f.log, source: series.source ?? f.data, preset: f.preset,
     onInfo: (line) => console.log(`  ${line}`),
     onStart: ({ model, training, validation, context }) => {
       console.log(`vigil train: ${kind.kind}, ${model.numParameters()} parameters; ${series.rows} rows x ${series.columns.length} channels from ${series.source ?? f.data}`);
-      console.log(`  ${training.count} training windows (length ${context}, stride ${f.stride}), ${validation.count} validation windows (the last ${(100 * f.validation).toFixed(0)}% of rows)`);
+      if (tabular) console.log(`  tabular: ${tabular.encoder.columns.length} columns -> ${series.columns.length} inputs (one-hot vocabulary of the ${tabular.vocabulary === 'all' ? 'whole table' : 'training rows'}), protocol ${tabular.protocol}${tabular.protocol === 'none' ? '' : ` (split seed ${tabular.seed})`}, unseen categories: ${tabular.unseen}`);
+      const held = validationData ? `the ${tabular!.protocol} protocol's normal-only validation part` : `the last ${(100 * f.validation).toFixed(0)}% of rows`;
+      console.log(`  ${training.count} training windows (length ${context}, stride ${f.stride}), ${validation.count} validation windows (${held})`);
     },
   });
   try {
