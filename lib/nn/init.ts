@@ -12,3 +12,36 @@ export function uniformInit(shape: number[], bound: number, gen: Generator = def
 export function glorotUniform(shape: number[], fanIn: number, fanOut: number, gen: Generator = defaultGenerator()): Tensor {
   return uniformInit(shape, Math.sqrt(6 / (fanIn + fanOut)), gen);
 }
+
+/**
+ * Orthogonal init (Keras's default recurrent init): a [rows, cols] matrix (shape's first dim by
+ * the product of the rest) with orthonormal rows when rows <= cols, else orthonormal columns,
+ * from Gram-Schmidt on standard normal draws (a QR with the signs fixed, so the draw is uniform
+ * over the orthogonal matrices).
+ */
+export function orthogonalInit(shape: number[], gen: Generator = defaultGenerator()): Tensor {
+  const rows = shape[0], cols = shape.slice(1).reduce((a, b) => a * b, 1);
+  const n = Math.min(rows, cols), len = Math.max(rows, cols);
+  const draw = gen.normal([n, len], 0, 1, { dtype: 'float64' });
+  const v = Float64Array.from(draw.toArray());
+  draw.dispose();
+  for (let i = 0; i < n; i++) {  // modified Gram-Schmidt over the n vectors of length len
+    const vi = v.subarray(i * len, (i + 1) * len);
+    for (let j = 0; j < i; j++) {
+      const vj = v.subarray(j * len, (j + 1) * len);
+      let dot = 0;
+      for (let k = 0; k < len; k++) dot += vi[k] * vj[k];
+      for (let k = 0; k < len; k++) vi[k] -= dot * vj[k];
+    }
+    let norm = 0;
+    for (let k = 0; k < len; k++) norm += vi[k] * vi[k];
+    norm = Math.sqrt(norm);
+    for (let k = 0; k < len; k++) vi[k] /= norm;
+  }
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < len; k++)
+      if (rows <= cols) out[i * cols + k] = v[i * len + k];
+      else out[k * cols + i] = v[i * len + k];
+  return Tensor.fromArray(out, shape);
+}
