@@ -1,7 +1,8 @@
 // conv_lstm: one ConvLSTM layer over a whole sequence in one native call each way (the cells
 // and their math are in native/include/vigil/ops.h). Training keeps the native `saved` buffer
-// (the activated gates and cells of every step: 5F*H*W per sample and step for 'plain') for
-// the fused BPTT backward; inference keeps nothing.
+// (per sample and step: 5F*H*W for 'plain', the activated gates and c_t; 4F*H*W + 2F for
+// 'input-attention', its s, z, g, c_t maps and f, o) for the fused BPTT backward; inference
+// keeps nothing.
 import { CONV_LSTM_CELL, native, type ConvLstmCell, type ConvLstmNativeOptions } from '../binding';
 import { Function } from '../autograd/function';
 import { Tensor } from '../tensor';
@@ -9,7 +10,7 @@ import { Tensor } from '../tensor';
 export type { ConvLstmCell };
 
 export interface ConvLstmOptions {
-  /** 'plain' (Keras ConvLSTM2D); default 'plain' */
+  /** 'plain' (Keras ConvLSTM2D) or 'input-attention' (STAEAD's AttenInputConvLSTM2D); default 'plain' */
   cell?: ConvLstmCell;
   /** recurrent activation: Keras' hard sigmoid clip(0.2z + 0.5, 0, 1) (default) or the sigmoid */
   recurrentActivation?: 'hard-sigmoid' | 'sigmoid';
@@ -19,21 +20,32 @@ export interface ConvLstmOptions {
   c0?: Tensor | null;
 }
 
-/** Each cell's parameters in the native order; `null` marks the optional ones. */
-export const CONV_LSTM_PARAMS: Record<ConvLstmCell, { names: readonly string[]; optional: readonly string[] }> = {
-  plain: { names: ['w_x', 'w_h', 'bias'], optional: ['bias'] },
+/**
+ * Each cell's parameters in the native order, the optional ones (passed as `null` when absent),
+ * and where the state channels F are read: params[stateChannels[0]].shape[stateChannels[1]].
+ */
+export const CONV_LSTM_PARAMS: Record<ConvLstmCell, {
+  names: readonly string[]; optional: readonly string[]; stateChannels: readonly [number, number];
+}> = {
+  plain: { names: ['w_x', 'w_h', 'bias'], optional: ['bias'], stateChannels: [1, 1] },  // w_h [4F,F,KH,KW]
+  'input-attention': {
+    names: ['dw_x', 'pw_x', 'dw_h', 'pw_h', 'bias', 'gw_x', 'gw_h', 'gate_bias'],
+    optional: ['bias', 'gate_bias'],
+    stateChannels: [3, 1],  // pw_h [3F,F,1,1]
+  },
 };
 
 class ConvLstmFn extends Function {
   private saved: Tensor | null = null;
   private y: Tensor | null = null;
-  constructor(private readonly opts: ConvLstmNativeOptions, private readonly nParams: number) {
+  constructor(private readonly opts: ConvLstmNativeOptions, private readonly nParams: number,
+    private readonly stateChannels: readonly [number, number]) {
     super();
   }
 
   forward(x: Tensor, xMask: Tensor | null, h0: Tensor | null, c0: Tensor | null, ...params: (Tensor | null)[]): Tensor[] {
     const [B, T, , H, W] = x.shape;
-    const F = params[1]!.shape[1];
+    const F = params[this.stateChannels[0]]!.shape[this.stateChannels[1]];
     const o = { dtype: x.dtype, device: x.device };
     const y = Tensor.empty([B, T, F, H, W], o);
     const cN = Tensor.empty([B, F, H, W], o);
@@ -60,7 +72,9 @@ class ConvLstmFn extends Function {
 
 /**
  * One ConvLSTM layer: x [B,T,Cin,H,W] and the cell's params in CONV_LSTM_PARAMS order (for
- * 'plain': w_x [4F,Cin,KH,KW], w_h [4F,F,KH,KW], bias [4F] or null; gates i, f, g, o). Every
+ * 'plain': w_x [4F,Cin,KH,KW], w_h [4F,F,KH,KW], bias [4F] or null; gates i, f, g, o; for
+ * 'input-attention': dw_x [2Cin,1,KH,KW], pw_x [2F,Cin,1,1], dw_h [3F,1,KH,KW], pw_h [3F,F,1,1],
+ * bias [2F] or null, gw_x [2F,Cin], gw_h [2F,F], gate_bias [2F] or null; ops.h). Every
  * conv is 'same' at stride 1. Returns every hidden state y [B,T,F,H,W] (h_T = y[:, T-1]) and the
  * last cell state cN [B,F,H,W], through which no gradient flows.
  */
@@ -76,6 +90,6 @@ export function convLstm(x: Tensor, params: (Tensor | null)[], opts: ConvLstmOpt
   if (x.shape.length !== 5) throw new Error(`convLstm: x must be [B,T,Cin,H,W], got [${x.shape.join(',')}]`);
   const act = opts.recurrentActivation ?? 'hard-sigmoid';
   const native_: ConvLstmNativeOptions = { cell: CONV_LSTM_CELL[cell], hardSigmoid: act === 'hard-sigmoid' };
-  const [y, cN] = new ConvLstmFn(native_, params.length).apply(x, opts.xMask ?? null, opts.h0 ?? null, opts.c0 ?? null, ...params);
+  const [y, cN] = new ConvLstmFn(native_, params.length, spec.stateChannels).apply(x, opts.xMask ?? null, opts.h0 ?? null, opts.c0 ?? null, ...params);
   return { y, cN };
 }

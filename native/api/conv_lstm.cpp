@@ -21,7 +21,12 @@ struct CellParams {
 
 const CellParams* cell_params(int cell) {
   static const CellParams plain{3, {"w_x", "w_h", "bias"}, {false, false, true}};
+  static const CellParams attention{
+      8,
+      {"dw_x", "pw_x", "dw_h", "pw_h", "bias", "gw_x", "gw_h", "gate_bias"},
+      {false, false, false, false, true, false, false, true}};
   if (cell == VIGIL_CONV_LSTM_PLAIN) return &plain;
+  if (cell == VIGIL_CONV_LSTM_INPUT_ATTENTION) return &attention;
   return nullptr;
 }
 
@@ -40,7 +45,7 @@ vigil_status read_dims(const char* op, const vigil_conv_lstm_options* opt, vt x,
   const CellParams* cp = cell_params(opt->cell);
   if (!cp)
     return fail(VIGIL_ERR_ARG, op,
-                "unknown cell " + std::to_string(opt->cell) + " (0 PLAIN is built)");
+                "unknown cell " + std::to_string(opt->cell) + " (0 PLAIN, 1 INPUT_ATTENTION)");
   if (!params || n_params != cp->count)
     return fail(VIGIL_ERR_ARG, op,
                 "this cell takes " + std::to_string(cp->count) + " params, got " +
@@ -50,11 +55,27 @@ vigil_status read_dims(const char* op, const vigil_conv_lstm_options* opt, vt x,
       return fail(VIGIL_ERR_ARG, op, std::string(cp->names[k]) + " is required", all);
   if (!x || !has_shape(x, {-1, -1, -1, -1, -1}))
     return fail(VIGIL_ERR_SHAPE, op, "x must be [B,T,Cin,H,W]", all);
-  const vt wh = p[1];
-  if (!has_shape(wh, {-1, -1, -1, -1}) || wh->shape[1] < 1 || wh->shape[0] != 4 * wh->shape[1])
-    return fail(VIGIL_ERR_SHAPE, op, "w_h must be [4F,F,KH,KW]", all);
-  *d = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], x->shape[4], wh->shape[1],
-        wh->shape[2], wh->shape[3], 0, opt->cell, opt->hard_sigmoid != 0};
+  // F and the kernel size come from one param per cell (PLAIN: w_h; INPUT_ATTENTION: pw_h for
+  // F, dw_h for the kernel); every other param is then checked against them.
+  int64_t F = 0, KH = 0, KW = 0;
+  if (opt->cell == VIGIL_CONV_LSTM_PLAIN) {
+    const vt wh = p[1];
+    if (!has_shape(wh, {-1, -1, -1, -1}) || wh->shape[1] < 1 || wh->shape[0] != 4 * wh->shape[1])
+      return fail(VIGIL_ERR_SHAPE, op, "w_h must be [4F,F,KH,KW]", all);
+    F = wh->shape[1], KH = wh->shape[2], KW = wh->shape[3];
+  } else {
+    const vt pwh = p[3], dwh = p[2];
+    if (!has_shape(pwh, {-1, -1, 1, 1}) || pwh->shape[1] < 1 ||
+        pwh->shape[0] != 3 * pwh->shape[1])
+      return fail(VIGIL_ERR_SHAPE, op, "pw_h must be [3F,F,1,1]", all);
+    F = pwh->shape[1];
+    if (!has_shape(dwh, {3 * F, 1, -1, -1}))
+      return fail(VIGIL_ERR_SHAPE, op, "dw_h must be [3F,1,KH,KW] with F=" + std::to_string(F) +
+                                           " (from pw_h)", all);
+    KH = dwh->shape[2], KW = dwh->shape[3];
+  }
+  *d = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], x->shape[4], F, KH, KW, 0,
+        opt->cell, opt->hard_sigmoid != 0};
   if (d->B < 1 || d->T < 1 || d->Cin < 1 || d->H < 1 || d->W < 1 || d->KH < 1 || d->KW < 1)
     return fail(VIGIL_ERR_SHAPE, op, "every size must be >= 1", all);
   if (x_mask) {
@@ -64,9 +85,18 @@ vigil_status read_dims(const char* op, const vigil_conv_lstm_options* opt, vt x,
                                            sizes(*d), all);
     d->mask_groups = x_mask->shape[0];
   }
+  const int64_t Cin = d->Cin;
+  F = d->F;
+  if (opt->cell == VIGIL_CONV_LSTM_PLAIN)
+    return check_expected(op, sizes(*d),
+                          {{"w_x", p[0], {4 * F, Cin, KH, KW}}, {"bias", p[2], {4 * F}}}, all);
   return check_expected(op, sizes(*d),
-                        {{"w_x", p[0], {4 * d->F, d->Cin, d->KH, d->KW}},
-                         {"bias", p[2], {4 * d->F}}},
+                        {{"dw_x", p[0], {2 * Cin, 1, KH, KW}},
+                         {"pw_x", p[1], {2 * F, Cin, 1, 1}},
+                         {"bias", p[4], {2 * F}},
+                         {"gw_x", p[5], {2 * F, Cin}},
+                         {"gw_h", p[6], {2 * F, F}},
+                         {"gate_bias", p[7], {2 * F}}},
                         all);
 }
 

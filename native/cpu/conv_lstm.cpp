@@ -10,6 +10,9 @@ namespace vigil::cpu {
 int64_t conv_lstm_saved_per_sample_step(int cell, int64_t F, int64_t H, int64_t W) {
   // PLAIN: the activated gates i, f, g, o and c_t.
   if (cell == VIGIL_CONV_LSTM_PLAIN) return 5 * F * H * W;
+  // INPUT_ATTENTION: s, z (the attention logits), g and c_t maps, then f and o per channel
+  // (conv_lstm_input_attention.cpp).
+  if (cell == VIGIL_CONV_LSTM_INPUT_ATTENTION) return 4 * F * H * W + 2 * F;
   return -1;
 }
 
@@ -71,6 +74,8 @@ void conv_lstm_forward(const ConvLstmDims& d, const T* x, const T* const* params
   switch (d.cell) {
     case VIGIL_CONV_LSTM_PLAIN:
       return conv_lstm_plain::forward(d, x, params, mask, h0, c0, y, c_n, saved);
+    case VIGIL_CONV_LSTM_INPUT_ATTENTION:
+      return conv_lstm_input_attention::forward(d, x, params, mask, h0, c0, y, c_n, saved);
   }
 }
 
@@ -82,6 +87,9 @@ void conv_lstm_backward(const ConvLstmDims& d, const T* x, const T* const* param
     case VIGIL_CONV_LSTM_PLAIN:
       return conv_lstm_plain::backward(d, x, params, mask, h0, c0, y, saved, dy, dx, dparams,
                                        dh0, dc0);
+    case VIGIL_CONV_LSTM_INPUT_ATTENTION:
+      return conv_lstm_input_attention::backward(d, x, params, mask, h0, c0, y, saved, dy, dx,
+                                                 dparams, dh0, dc0);
   }
 }
 

@@ -48,7 +48,7 @@ void conv_lstm_backward(const ConvLstmDims& d, const T* x, const T* const* param
                         const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
                         T* const* dparams, T* dh0, T* dc0);
 
-// The cells (conv_lstm_plain.cpp, ...), same arguments.
+// The cells (conv_lstm_plain.cpp, conv_lstm_input_attention.cpp), same arguments.
 namespace conv_lstm_plain {
 template <typename T>
 void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
@@ -58,6 +58,15 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
               const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
               T* const* dparams, T* dh0, T* dc0);
 }  // namespace conv_lstm_plain
+namespace conv_lstm_input_attention {
+template <typename T>
+void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
+             const T* h0, const T* c0, T* y, T* c_n, T* saved);
+template <typename T>
+void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
+              const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
+              T* const* dparams, T* dh0, T* dc0);
+}  // namespace conv_lstm_input_attention
 
 // The recurrent activation sigma and its derivative from its output s (hard: slope 0.2 where
 // not clipped, i.e. 0 < s < 1).

@@ -20,12 +20,13 @@ const F32 = { fwd: { rtol: 2e-5, atol: 2e-5 }, grad: { rtol: 1e-4, atol: 1e-4 } 
 const FIXTURES: Record<ConvLstmCell, string[]> = {
   plain: ['plain_hard', 'plain_sigmoid_state', 'plain_mask4_hard', 'plain_mask1', 'plain_nobias',
     'plain_k2', 'plain_f64', 'plain_staead'],
+  'input-attention': ['attn_hard', 'attn_mask4_state', 'attn_sigmoid', 'attn_nobias', 'attn_f64', 'attn_13x13'],
 };
 
 function runFixture(name: string): void {
   tidy(() => {
     const f = loadFixture(`conv_lstm_${name}`);
-    const cell = f.meta.cell as ConvLstmCell;
+    const cell = (f.meta.cell as string).replace('_', '-') as ConvLstmCell;  // the fixtures' input_attention
     const leaf = (k: string) => (f.has(k) ? f.tensor(k, { requiresGrad: f.has(`grad.${k}`) }) : null);
     const x = leaf('x')!;
     const params = (f.meta.params as string[]).map(leaf);
@@ -54,6 +55,22 @@ function plainLeaves(): Tensor[] {
     rand([4 * F], 34, 0.3), rand([2, F, 4, 5], 35, 0.5), rand([2, F, 4, 5], 36, 0.5)];
 }
 
+/**
+ * f64 leaves for a small input-attention layer: x [2,3,2,4,5], F = 3, 3x3 depthwise kernels, in
+ * CONV_LSTM_PARAMS order (dw_x, pw_x, dw_h, pw_h, bias, gw_x, gw_h, gate_bias); h0, c0. Scaled so
+ * the attention logits spread over a few units (the softmax and its max both matter).
+ */
+function attentionLeaves(): { params: Tensor[]; h0: Tensor; c0: Tensor; x: Tensor } {
+  const F = 3, Cin = 2;
+  return {
+    x: rand([2, 3, Cin, 4, 5], 41),
+    params: [rand([2 * Cin, 1, 3, 3], 42, 0.8), rand([2 * F, Cin, 1, 1], 43, 0.8),
+      rand([3 * F, 1, 3, 3], 44, 0.8), rand([3 * F, F, 1, 1], 45, 0.8), rand([2 * F], 46, 0.3),
+      rand([2 * F, Cin], 47, 0.5), rand([2 * F, F], 48, 0.5), rand([2 * F], 49, 0.3)],
+    h0: rand([2, F, 4, 5], 50, 0.5), c0: rand([2, F, 4, 5], 51, 0.5),
+  };
+}
+
 describe('conv_lstm', () => {
   for (const [, names] of Object.entries(FIXTURES))
     for (const name of names)
@@ -66,6 +83,17 @@ describe('conv_lstm', () => {
       const r = gradcheck((x_, wx_, wh_, b_, h_, c_) =>
         convLstm(x_, [wx_, wh_, b_], { recurrentActivation: 'sigmoid', xMask: mask, h0: h_, c0: c_ }).y,
       [x, wx, wh, b, h0, c0], GRADCHECK);
+      assert.ok(r.ok, JSON.stringify(r.failure));
+    });
+  });
+
+  it('passes an f64 gradcheck of every input-attention input (sigmoid gates, a 4-gate mask, h0, c0)', () => {
+    tidy(() => {
+      const { x, params, h0, c0 } = attentionLeaves();
+      const mask = Tensor.fromArray(Array.from({ length: 4 * 2 * 2 * 20 }, (_, i) => (i % 3 ? 1 / 0.7 : 0)), [4, 2, 2, 4, 5], { dtype: 'float64' });
+      const r = gradcheck((x_, h_, c_, ...p) =>
+        convLstm(x_, p, { cell: 'input-attention', recurrentActivation: 'sigmoid', xMask: mask, h0: h_, c0: c_ }).y,
+      [x, h0, c0, ...params], GRADCHECK);
       assert.ok(r.ok, JSON.stringify(r.failure));
     });
   });
@@ -101,6 +129,11 @@ describe('conv_lstm', () => {
       assert.throws(() => convLstm(x, [Tensor.zeros([12, 3, 3, 3]), wh, null]), /conv_lstm: w_x must be \[12,2,3,3\]/);
       assert.throws(() => convLstm(x, [wx, wh, null], { xMask: Tensor.zeros([2, 2, 2, 4, 5]) }), /conv_lstm: x_mask must be \[G,B,Cin,H,W\] with G 1 or 4/);
       assert.throws(() => convLstm(x, [wx, wh, null], { h0: Tensor.zeros([2, 3, 4, 4]) }), /conv_lstm: h0 must be \[2,3,4,5\]/);
+      const a = attentionLeaves().params.map((p) => Tensor.zeros(p.shape));
+      assert.throws(() => convLstm(x, a.slice(0, 7), { cell: 'input-attention' }), /convLstm: the 'input-attention' cell takes 8 params/);
+      assert.throws(() => convLstm(x, [a[0], a[1], a[2], Tensor.zeros([9, 3, 3, 3]), ...a.slice(4)], { cell: 'input-attention' }), /conv_lstm: pw_h must be \[3F,F,1,1\]/);
+      assert.throws(() => convLstm(x, [a[0], a[1], Tensor.zeros([6, 1, 3, 3]), ...a.slice(3)], { cell: 'input-attention' }), /conv_lstm: dw_h must be \[3F,1,KH,KW\] with F=3/);
+      assert.throws(() => convLstm(x, [a[0], a[1], a[2], a[3], a[4], Tensor.zeros([6, 3]), a[6], a[7]], { cell: 'input-attention' }), /conv_lstm: gw_x must be \[6,2\]/);
     });
   });
 });
