@@ -4,7 +4,8 @@
 // PyTorch peer's BLAS and matmul GFLOP/s (peer.ts), and withholds every PyTorch ratio at a thread
 // count where the peer looks crippled (peer_check.ts). Each figure is the median of --runs
 // alternating runs with min and max; the header carries date, CPU, threads, versions, BLAS and
-// the machine's load before and after. Suites: ops, lstm-ae, dc-vae, inference (= all), gpu.
+// the machine's load before and after. Suites: ops, lstm-ae, dc-vae, inference, convlstm (= all),
+// gpu.
 import { cpus, loadavg } from 'node:os';
 
 import { fmaPeakGflops, fmaPeakSource } from './fma_peak';
@@ -25,8 +26,9 @@ const SUITES: Record<CpuSuite, (ctx: SuiteContext) => Promise<BenchTable[]>> = {
   'lstm-ae': async (ctx) => [await (require('./lstm_ae') as typeof import('./lstm_ae')).benchLstmAe(ctx)],
   'dc-vae': async (ctx) => [await (require('./dc_vae') as typeof import('./dc_vae')).benchDcVae(ctx)],
   inference: (ctx) => (require('./inference') as typeof import('./inference')).benchInference(ctx),
+  convlstm: async (ctx) => [await (require('./convlstm') as typeof import('./convlstm')).benchConvLstm(ctx)],
 };
-const TORCH_SUITES: SuiteName[] = ['ops', 'lstm-ae', 'dc-vae'];
+const TORCH_SUITES: SuiteName[] = ['ops', 'lstm-ae', 'dc-vae', 'convlstm'];
 
 function load(): string {
   return loadavg().map((x) => x.toFixed(2)).join(' / ');
