@@ -1,11 +1,19 @@
-// ConvLSTM2d: one ConvLSTM layer over [B, T, Cin, H, W] sequences (Keras ConvLSTM2D semantics:
-// 'same' convs at stride 1, hard-sigmoid recurrent activation, unit forget bias, input dropout
-// masks fixed over time), one fused native call each way (lib/ops/conv_lstm.ts), and its ONNX
-// graph unrolled over the fixed sequence length.
+// ConvLSTM2d: one ConvLSTM layer over [B, T, Cin, H, W] sequences, 'same' convs at stride 1,
+// one fused native call each way (lib/ops/conv_lstm.ts), input dropout masks fixed over time,
+// returnSequences and state carry, and its ONNX graph unrolled over the fixed sequence length.
+// Two cells (equations in native/include/vigil/ops.h):
+//   'plain'           Keras ConvLSTM2D: w_x, w_h, bias; glorot input kernel, orthogonal
+//                     recurrent kernel, unit forget bias, hard-sigmoid recurrent activation.
+//   'input-attention' STAEAD's AttenInputConvLSTM2D (seed 001): separable input and recurrent
+//                     convs (dw_x, pw_x, dw_h, pw_h, bias), the spatial input attention
+//                     i = exp(z - max_{H,W} z), f and o from the pooled x_t and h_{t-1}
+//                     (gw_x, gw_h, gate_bias), constant over the map; the seed's initialisers
+//                     (inputAttentionParams below). Dropout draws the same 4-gate mask, of which
+//                     this cell reads m_0 (i branch) and m_2 (g branch).
 import { convLstm, CONV_LSTM_PARAMS, type ConvLstmCell } from '../ops/conv_lstm';
 import { dropout } from '../ops/dropout';
 import { squeeze, slice } from '../ops/shape';
-import type { GraphBuilder } from '../onnx/graph/builder';
+import type { Attrs, GraphBuilder } from '../onnx/graph/builder';
 import { Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
 import { glorotUniform, orthogonalInit } from './init';
@@ -22,8 +30,10 @@ export interface ConvLSTM2dOptions {
   dropout?: number;
   /** every step's h [B,T,F,H,W] (default) or only the last [B,F,H,W] */
   returnSequences?: boolean;
-  /** plain cell: a bias per gate (default true), the forget gate's starting at 1 (default true) */
+  /** the biases (default true): 'plain' bias; 'input-attention' both bias and gate_bias */
   bias?: boolean;
+  /** the forget gate's bias starts at 1: default true for 'plain' (Keras), false for
+   * 'input-attention' (the seed has none; true sets gate_bias's f rows to 1) */
   unitForgetBias?: boolean;
   /** the sequence length the ONNX graph is unrolled over (else the last forward's) */
   steps?: number;
@@ -51,6 +61,123 @@ function plainParams(cin: number, F: number, K: number, o: ConvLSTM2dOptions, ge
   };
 }
 
+/**
+ * STAEAD's initialisers, read from the seed (STAE-AD/VarConvLSTM.py, AttenInputConvLSTM2D.build
+ * with its defaults kernel 'glorot_uniform', recurrent 'orthogonal', bias 'zeros'), with Keras's
+ * fans taken from the seed's channels-last shapes (KH, KW, in, out):
+ *   dw_x  depthwise_kernel (K,K,Cin,2): glorot, fan_in K*K*Cin, fan_out K*K*2
+ *   pw_x  pointwise_kernel (1,1,Cin,2F): glorot, fan_in Cin, fan_out 2F
+ *   dw_h  recurrent_depthwise_kernel (K,K,F,3): orthogonal over the [K*K*F, 3] matrix, i.e. each
+ *         branch's F*K*K weights one unit vector, the three orthogonal (rows of [3, F*K*K] here;
+ *         the order within a row differs from Keras's, which leaves the law unchanged)
+ *   pw_h  recurrent_pointwise_kernel (1,1,F,3F): orthogonal over [F, 3F], i.e. orthonormal
+ *         columns of our [3F, F]
+ *   bias, gate_bias  'zeros' (no unit forget bias in the seed)
+ *   gw_x  gate_kernel: constant 1/Cin;  gw_h  recurrent_gate_kernel: constant 1/F
+ * The seed's use_bias=False reads neither bias nor gate_bias, so `bias: false` drops both. The
+ * seed stores its branches as (g, i) where ops.h has (i, g): the same law, so init is unaffected.
+ */
+function inputAttentionParams(cin: number, F: number, K: number, o: ConvLSTM2dOptions, gen: Generator): Record<string, Tensor | null> {
+  const withBias = o.bias !== false;
+  let gateBias: Tensor | null = null;
+  if (withBias) {
+    const b = new Float32Array(2 * F);
+    if (o.unitForgetBias === true) b.fill(1, 0, F);  // f rows first
+    gateBias = Tensor.fromArray(b, [2 * F]);
+  }
+  return {
+    dw_x: glorotUniform([2 * cin, 1, K, K], K * K * cin, K * K * 2, gen),
+    pw_x: glorotUniform([2 * F, cin, 1, 1], cin, 2 * F, gen),
+    dw_h: orthogonalInit([3 * F, 1, K, K], gen, 3),
+    pw_h: orthogonalInit([3 * F, F, 1, 1], gen),
+    bias: withBias ? Tensor.zeros([2 * F]) : null,
+    gw_x: Tensor.full([2 * F, cin], 1 / cin),
+    gw_h: Tensor.full([2 * F, F], 1 / F),
+    gate_bias: gateBias,
+  };
+}
+
+const CELL_PARAMS: Record<ConvLstmCell, typeof plainParams> = { plain: plainParams, 'input-attention': inputAttentionParams };
+
+/** What a cell's ONNX emitter shares with the step loop. */
+interface CellEmit {
+  g: GraphBuilder;
+  prefix: string;
+  F: number;
+  /** Conv attributes of a K x K 'same' conv at stride 1 */
+  conv: Attrs;
+  /** the recurrent activation (HardSigmoid or Sigmoid) */
+  sigma: (v: string, name: string) => string;
+}
+
+/** One step's gates i, f, g (already tanh) and o from x_t and h_{t-1} (null: the zero state). */
+type StepGates = (xt: string, h: string | null, s: string) => { i: string; f: string; g: string; o: string };
+
+/** 'plain': one Conv of x_t (with the bias) plus one of h, Split into the four gates. */
+function plainGates({ g, prefix, F, conv, sigma }: CellEmit, [wx, wh, bias]: (Tensor | null)[]): StepGates {
+  const wxName = g.tensor(`${prefix}.w_x`, wx!), whName = g.tensor(`${prefix}.w_h`, wh!);
+  const biasName = bias ? g.tensor(`${prefix}.bias`, bias) : null;
+  const split = g.int64Const([F, F, F, F]);
+  return (xt, h, s) => {
+    let z = g.op('Conv', biasName ? [xt, wxName, biasName] : [xt, wxName], conv, `${s}/ConvX`);
+    if (h) z = g.op('Add', [z, g.op('Conv', [h, whName], conv, `${s}/ConvH`)], {}, `${s}/Add`);
+    const [zi, zf, zg, zo] = g.node('Split', [z, split], { axis: 1 }, 4, `${s}/Split`);
+    return { i: sigma(zi, `${s}/i`), f: sigma(zf, `${s}/f`), g: g.op('Tanh', [zg], {}, `${s}/g`), o: sigma(zo, `${s}/o`) };
+  };
+}
+
+/**
+ * 'input-attention': the i and g branches as one separable conv of [v, v] (a depthwise Conv with
+ * group 2C, then the 1x1 Conv with group 2, so each branch reads its own C channels); the
+ * attention i = exp(z - ReduceMax_{H,W} z) from the separable conv z of s = tanh(i branch); f and
+ * o as 1x1 Convs of ReduceMean_{H,W}(x_t) and of ReduceMean_{H,W}(h) ([B, 2F, 1, 1], broadcast
+ * over the map, as the seed's context_gating).
+ */
+function inputAttentionGates({ g, prefix, F, conv, sigma }: CellEmit, params: (Tensor | null)[]): StepGates {
+  const [dwX, pwX, dwH, pwH, bias, gwX, gwH, gateBias] = params;
+  const cin = pwX!.shape[1];
+  const rows = (base: string, t: Tensor, from: number, to: number, shape: number[]) => {
+    const per = t.size / t.shape[0];
+    return g.tensor(base, t, { shape, map: (v) => Array.prototype.slice.call(v, from * per, to * per) as number[] });
+  };
+  const dwx = g.tensor(`${prefix}.dw_x`, dwX!), pwx = g.tensor(`${prefix}.pw_x`, pwX!);
+  const dwhIG = rows(`${prefix}.dw_h.ig`, dwH!, 0, 2 * F, [2 * F, 1, ...dwH!.shape.slice(2)]);
+  const dwhA = rows(`${prefix}.dw_h.a`, dwH!, 2 * F, 3 * F, [F, 1, ...dwH!.shape.slice(2)]);
+  const pwhIG = rows(`${prefix}.pw_h.ig`, pwH!, 0, 2 * F, [2 * F, F, 1, 1]);
+  const pwhA = rows(`${prefix}.pw_h.a`, pwH!, 2 * F, 3 * F, [F, F, 1, 1]);
+  const biasName = bias ? g.tensor(`${prefix}.bias`, bias) : null;
+  const gwx = g.tensor(`${prefix}.gw_x`, gwX!, { shape: [2 * F, cin, 1, 1] });
+  const gwh = g.tensor(`${prefix}.gw_h`, gwH!, { shape: [2 * F, F, 1, 1] });
+  const gateBiasName = gateBias ? g.tensor(`${prefix}.gate_bias`, gateBias) : null;
+  const split = g.int64Const([F, F]);
+  const pointwise = { kernel_shape: [1, 1] };
+  /** sep(v; dw, pw) over C input channels in `groups` branches (+ the pointwise Conv's bias) */
+  const sep = (v: string, C: number, dw: string, pw: string, groups: number, b: string | null, name: string) => {
+    const d = g.op('Conv', [v, dw], { ...conv, group: C }, `${name}/Depthwise`);
+    return g.op('Conv', b ? [d, pw, b] : [d, pw], { ...pointwise, group: groups }, `${name}/Pointwise`);
+  };
+  const twice = (v: string, name: string) => g.op('Concat', [v, v], { axis: 1 }, name);
+  const pooled = (v: string, name: string) => g.op('ReduceMean', [v], { axes: [2, 3], keepdims: 1 }, name);
+  return (xt, h, s) => {
+    let pre = sep(twice(xt, `${s}/X2`), 2 * cin, dwx, pwx, 2, biasName, `${s}/SepX`);
+    let gate = g.op('Conv', gateBiasName ? [pooled(xt, `${s}/MeanX`), gwx, gateBiasName] : [pooled(xt, `${s}/MeanX`), gwx], pointwise, `${s}/GateX`);
+    if (h) {
+      pre = g.op('Add', [pre, sep(twice(h, `${s}/H2`), 2 * F, dwhIG, pwhIG, 2, null, `${s}/SepH`)], {}, `${s}/Add`);
+      gate = g.op('Add', [gate, g.op('Conv', [pooled(h, `${s}/MeanH`), gwh], pointwise, `${s}/GateH`)], {}, `${s}/AddGate`);
+    }
+    const [preI, preG] = g.node('Split', [pre, split], { axis: 1 }, 2, `${s}/Split`);
+    const z = sep(g.op('Tanh', [preI], {}, `${s}/s`), F, dwhA, pwhA, 1, null, `${s}/SepA`);
+    const zMax = g.op('ReduceMax', [z], { axes: [2, 3], keepdims: 1 }, `${s}/MaxZ`);
+    const i = g.op('Exp', [g.op('Sub', [z, zMax], {}, `${s}/SubMax`)], {}, `${s}/attention`);
+    const [f, o] = g.node('Split', [sigma(gate, `${s}/fo`), split], { axis: 1 }, 2, `${s}/SplitFO`);
+    return { i, f, g: g.op('Tanh', [preG], {}, `${s}/g`), o };
+  };
+}
+
+const CELL_ONNX: Record<ConvLstmCell, (e: CellEmit, params: (Tensor | null)[]) => StepGates> = {
+  plain: plainGates, 'input-attention': inputAttentionGates,
+};
+
 export class ConvLSTM2d extends Module {
   readonly cell: ConvLstmCell;
   readonly kernelSize: number;
@@ -67,7 +194,7 @@ export class ConvLSTM2d extends Module {
     this.opts = opts;
     this.steps = opts.steps;
     this.gen = opts.generator ?? defaultGenerator();
-    const params = plainParams(inChannels, filters, this.kernelSize, opts, this.gen);
+    const params = CELL_PARAMS[this.cell](inChannels, filters, this.kernelSize, opts, this.gen);
     for (const name of CONV_LSTM_PARAMS[this.cell].names)
       if (params[name]) this.registerParameter(name, params[name]!);
   }
@@ -94,33 +221,26 @@ export class ConvLSTM2d extends Module {
 
   /**
    * ONNX (eval mode, zero initial state), unrolled over `steps` (the option, else the last
-   * forward's T): per step Gather x_t, Conv of x_t (+ Conv of h), Split into the four gates,
-   * HardSigmoid/Sigmoid and Tanh, the c and h updates; the h_t are stacked along axis 1.
+   * forward's T): per step Gather x_t, the cell's gates (CELL_ONNX: for 'plain' Conv of x_t and
+   * of h, Split, HardSigmoid/Sigmoid and Tanh; for 'input-attention' see inputAttentionGates),
+   * then the shared c and h updates; the h_t are stacked along axis 1.
    */
   toOnnx(g: GraphBuilder, x: string, prefix = 'conv_lstm'): string {
     const T = this.steps;
     if (!T) throw new Error('ConvLSTM2d: the ONNX graph is unrolled over a fixed sequence length: pass `steps` to the layer or run a forward first');
-    if (this.cell !== 'plain') throw new Error(`ConvLSTM2d: no ONNX emitter for the '${this.cell}' cell yet`);
-    const F = this.filters, K = this.kernelSize;
-    const [wx, wh, bias] = this.cellParams();
+    const K = this.kernelSize;
     const lo = Math.floor((K - 1) / 2), hi = K - 1 - lo;  // TF 'same' at stride 1: the odd pad after
-    const conv = { kernel_shape: [K, K], pads: [lo, lo, hi, hi] };
-    const wxName = g.tensor(`${prefix}.w_x`, wx!), whName = g.tensor(`${prefix}.w_h`, wh!);
-    const biasName = bias ? g.tensor(`${prefix}.bias`, bias) : null;
-    const split = g.int64Const([F, F, F, F]);
     const sigma = (v: string, name: string) => (this.opts.recurrentActivation === 'sigmoid'
       ? g.op('Sigmoid', [v], {}, name)
       : g.op('HardSigmoid', [v], { alpha: { float: 0.2 }, beta: { float: 0.5 } }, name));
+    const gates = CELL_ONNX[this.cell]({ g, prefix, F: this.filters, conv: { kernel_shape: [K, K], pads: [lo, lo, hi, hi] }, sigma }, this.cellParams());
     let h: string | null = null, c: string | null = null;
     const hs: string[] = [];
     for (let t = 0; t < T; t++) {
       const s = `${prefix}/t${t}`;
       const xt = g.op('Gather', [x, g.int64Const([t], true)], { axis: 1 }, `${s}/Gather`);
-      let z = g.op('Conv', biasName ? [xt, wxName, biasName] : [xt, wxName], conv, `${s}/ConvX`);
-      if (h) z = g.op('Add', [z, g.op('Conv', [h, whName], conv, `${s}/ConvH`)], {}, `${s}/Add`);
-      const [zi, zf, zg, zo] = g.node('Split', [z, split], { axis: 1 }, 4, `${s}/Split`);
-      const i = sigma(zi, `${s}/i`), f = sigma(zf, `${s}/f`), o = sigma(zo, `${s}/o`);
-      const ig = g.op('Mul', [i, g.op('Tanh', [zg], {}, `${s}/g`)], {}, `${s}/ig`);
+      const { i, f, g: gg, o } = gates(xt, h, s);
+      const ig = g.op('Mul', [i, gg], {}, `${s}/ig`);
       c = c ? g.op('Add', [g.op('Mul', [f, c], {}, `${s}/fc`), ig], {}, `${s}/c`) : ig;
       h = g.op('Mul', [o, g.op('Tanh', [c], {}, `${s}/tanh_c`)], {}, `${s}/h`);
       hs.push(h);

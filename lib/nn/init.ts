@@ -14,13 +14,16 @@ export function glorotUniform(shape: number[], fanIn: number, fanOut: number, ge
 }
 
 /**
- * Orthogonal init (Keras's default recurrent init): a [rows, cols] matrix (shape's first dim by
- * the product of the rest) with orthonormal rows when rows <= cols, else orthonormal columns,
+ * Orthogonal init (Keras's default recurrent init): a [rows, cols] matrix (by default shape's
+ * first dim by the product of the rest; `rows` may group several leading rows, e.g. one row per
+ * branch of a depthwise kernel) with orthonormal rows when rows <= cols, else orthonormal columns,
  * from Gram-Schmidt on standard normal draws (a QR with the signs fixed, so the draw is uniform
- * over the orthogonal matrices).
+ * over the orthogonal matrices), laid out row-major in `shape`.
  */
-export function orthogonalInit(shape: number[], gen: Generator = defaultGenerator()): Tensor {
-  const rows = shape[0], cols = shape.slice(1).reduce((a, b) => a * b, 1);
+export function orthogonalInit(shape: number[], gen: Generator = defaultGenerator(), rows = shape[0]): Tensor {
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (!(rows > 0 && total % rows === 0)) throw new Error(`orthogonalInit: ${rows} rows do not divide a [${shape.join(',')}] tensor`);
+  const cols = total / rows;
   const n = Math.min(rows, cols), len = Math.max(rows, cols);
   const draw = gen.normal([n, len], 0, 1, { dtype: 'float64' });
   const v = Float64Array.from(draw.toArray());

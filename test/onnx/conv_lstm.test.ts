@@ -1,14 +1,24 @@
-// ONNX: the ConvLSTM2d emitter (unrolled over the layer's fixed sequence length: Gather, Conv,
-// Split, HardSigmoid/Sigmoid, Tanh, Mul, Add, Unsqueeze, Concat) run in onnxruntime-node equals
-// the native eval forward within ATOL/RTOL (1e-4, helpers.ts).
+// ONNX: the ConvLSTM2d emitter, both cells, unrolled over the layer's fixed sequence length
+// ('plain': Gather, Conv, Split, HardSigmoid/Sigmoid, Tanh, Mul, Add, Unsqueeze, Concat;
+// 'input-attention' adds the grouped depthwise/pointwise Convs, ReduceMax/Sub/Exp for the
+// attention and ReduceMean + 1x1 Conv for f and o), run in onnxruntime-node, equals the native
+// eval forward within ATOL/RTOL (1e-4, helpers.ts); the emitted attention map peaks at exactly 1.
+import { strict as assert } from 'node:assert';
 import { ConvLSTM2d } from '../../lib/nn';
+import { GraphBuilder } from '../../lib/onnx/graph/builder';
 import { Generator } from '../../lib/random';
 import { assertParity, layerGraph, nativeForward, ortRun, randomizeState, recordParity, uniform } from './helpers';
 
+const IA = 'input-attention' as const;
 const CASES = [
   { name: 'ConvLSTM2d plain, hard sigmoid, 3x3, T 4, 6x5 maps, every step', opts: {}, T: 4, cin: 3, F: 4, H: 6, W: 5 },
   { name: 'ConvLSTM2d plain, sigmoid, 2x2 (asymmetric same), T 3, last step only', opts: { recurrentActivation: 'sigmoid' as const, kernelSize: 2, returnSequences: false }, T: 3, cin: 2, F: 3, H: 5, W: 5 },
   { name: 'ConvLSTM2d plain, no bias, 13x13, T 5', opts: { bias: false }, T: 5, cin: 4, F: 6, H: 13, W: 13 },
+  { name: 'ConvLSTM2d input-attention, hard sigmoid, 3x3, T 4, 6x5 maps, every step', opts: { cell: IA }, T: 4, cin: 3, F: 4, H: 6, W: 5 },
+  { name: 'ConvLSTM2d input-attention, sigmoid, 2x2 (asymmetric same), T 3, last step only', opts: { cell: IA, recurrentActivation: 'sigmoid' as const, kernelSize: 2, returnSequences: false }, T: 3, cin: 2, F: 3, H: 5, W: 5 },
+  { name: 'ConvLSTM2d input-attention, hard sigmoid, no bias, 13x13, T 5', opts: { cell: IA, bias: false }, T: 5, cin: 4, F: 6, H: 13, W: 13 },
+  { name: 'ConvLSTM2d input-attention, sigmoid, no bias, 13x13, T 4', opts: { cell: IA, recurrentActivation: 'sigmoid' as const, bias: false }, T: 4, cin: 5, F: 3, H: 13, W: 13 },
+  { name: 'ConvLSTM2d input-attention, sigmoid, 3x3, T 4, 13x13', opts: { cell: IA, recurrentActivation: 'sigmoid' as const }, T: 4, cin: 5, F: 3, H: 13, W: 13 },
 ];
 
 describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', function () {
@@ -28,4 +38,22 @@ describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', fu
         recordParity(c.name, assertParity(y, expected, c.name));
         m.dispose();
       });
+
+  it('ConvLSTM2d input-attention: the emitted attention map exp(z - max z) peaks at exactly 1 per sample and channel', async () => {
+    const B = 2, T = 3, cin = 3, F = 4, H = 7, W = 6;
+    const m = new ConvLSTM2d(cin, F, { cell: IA, steps: T, generator: new Generator(9) });
+    randomizeState(m, 23, 0.8);
+    m.eval();
+    const g = new GraphBuilder('attention_test');
+    g.output('y', m.toOnnx(g, g.input('x', ['batch', T, cin, H, W]), 'layer'), ['batch', T, F, H, W]);
+    g.output('att', 'layer/t2/attention:out', ['batch', F, H, W]);  // the last step's i (node `${s}/attention`)
+    const { att } = await ortRun(g.encode(), uniform(B * T * cin * H * W, 5, -2, 2), [B, T, cin, H, W]);
+    const S = H * W;
+    for (let bf = 0; bf < B * F; bf++) {
+      const map = Array.from(att.subarray(bf * S, (bf + 1) * S));
+      assert.ok(Math.abs(Math.max(...map) - 1) < 1e-6, `map ${bf}: max ${Math.max(...map)}`);
+      assert.ok(Math.min(...map) > 0 && Math.min(...map) < 0.99, `map ${bf}: min ${Math.min(...map)} (not a flat map)`);
+    }
+    m.dispose();
+  });
 });
