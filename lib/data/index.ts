@@ -20,7 +20,20 @@ export { Windows, timeSplit, type WindowOptions } from './windows';
 export { parseInterpretationLabels, type Interpretation } from './interpretation';
 export { simulatePlant, normalPeriod } from './simulator';
 export { samplesOf, contextRows, type InputSpec, type InputKind, type Samples } from './representation';
-export { MatrixSeries, signatureMatrix, matrixSeriesContext, type MatrixSeriesSpec } from './correlation';
+export {
+  MatrixSeries,
+  signatureMatrix,
+  windowMatrix,
+  matrixSeriesContext,
+  matrixSide,
+  checkMatrixSeriesSpec,
+  CORRELATION_MEASURES,
+  type MatrixSeriesSpec,
+  type CorrelationMeasure,
+} from './correlation';
+export { CorrelationStream, MatrixSeriesStream, type CorrelationStreamOptions } from './correlation_stream';
+export { fitStudentT, STUDENT_T_DEFAULTS, type StudentTOptions, type StudentTFit } from './correlation_student_t';
+export { CONSTANT_REL_STD } from './correlation_window';
 export { loadSeries, loadPart, loadTrainingData, loadLabels, rowBounds, isTabularPreset, type DataSource, type DataPart, type LoadedPart } from './load';
 export { parseNames, readNames, CLASS_COLUMN, type NamesFile, type ColumnSpec, type ColumnKind } from './names';
 export { readTable, sliceTable, type Table, type TableOptions, type Categories } from './tabular';
