@@ -9,7 +9,7 @@
 // A category seen at scoring time but not at fitting time ("unseen") is, by default ('zeros'),
 // encoded as an all-zero block for that column and counted in the result (per column and value,
 // plus the number of rows with at least one); with unseen: 'error' it is a DataError naming
-// the file, column, value and row. Never a crash, never a silently invented category.
+// the file, line (when the table was read from one; else the table row), column and value. Never a crash, never a silently invented category.
 import { DataError } from './errors';
 import type { Series } from './series';
 import type { Table } from './tabular';
@@ -133,8 +133,10 @@ export class CategoricalEncoder {
         }
         const value = c.levels[code];
         if (opts.unseen === 'error') {
-          throw new DataError(`category "${value}" was not seen when the encoder was fitted (data row ${r + 1}; known: ${c.known})`, {
-            file: table.source, column: c.name, found: value,
+          // The file line when the table knows it (read from a file), else the table row.
+          const line = table.lines?.[r];
+          throw new DataError(`category "${value}" was not seen when the encoder was fitted (${line === undefined ? `data row ${r + 1}; ` : ''}known: ${c.known})`, {
+            file: table.source, ...(line === undefined ? {} : { row: line }), column: c.name, found: value,
           });
         }
         missed = true;

@@ -54,6 +54,8 @@ export interface Table {
   categorical: Categories[];
   label?: Categories;
   source: string;
+  /** The 1-based line of each row in the file (header and blank lines counted), for errors found after reading. */
+  lines?: Int32Array;
 }
 
 /** Reads a tabular file. With `columns` it has no header; otherwise its first line is one. */
@@ -90,7 +92,7 @@ export function sliceTable(t: Table, begin: number, end: number): Table {
   const cut = (c: Categories): Categories => ({ ...c, codes: c.codes.subarray(begin, end) });
   return {
     ...t, rows: end - begin, values: t.values.subarray(begin * N, end * N),
-    categorical: t.categorical.map(cut), ...(t.label ? { label: cut(t.label) } : {}),
+    categorical: t.categorical.map(cut), ...(t.label ? { label: cut(t.label) } : {}), ...(t.lines ? { lines: t.lines.subarray(begin, end) } : {}),
   };
 }
 
@@ -160,6 +162,7 @@ class TableReader {
   private values: Float32Array;
   private rows = 0;
   private lineNo = 0;
+  private readonly lines = new Codes();
 
   constructor(
     private readonly columns: ColumnSpec[],
@@ -232,6 +235,7 @@ class TableReader {
       if (text === '') throw new DataError(s === Slot.Label ? 'empty label cell' : 'empty category cell', this.where(k, raw));
       (s === Slot.Label ? this.label! : this.dictionaries[target[k]]).add(r, text);
     }
+    this.lines.push(r, lineNo);
     this.rows++;
   }
 
@@ -245,6 +249,7 @@ class TableReader {
       categorical: this.dictionaries.map((d) => d.finish(this.rows)),
       label: this.label?.finish(this.rows),
       source: this.file,
+      lines: this.lines.data.slice(0, this.rows),
     };
   }
 

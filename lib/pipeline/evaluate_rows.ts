@@ -57,11 +57,18 @@ export function evaluateRowsDetector(det: LoadedDetector, series: Series, opts: 
   const q = opts.paperQuantile ?? 0.8;
   const fromTest = (s: Float32Array): Threshold => ({ value: quantile(s, q), method: 'quantile', params: { q, of: 'test scores', inclusive: true } });
   const reports = scored.map((s) => ({ name: s.name, report: evaluateRows(s.scores, opts.labels, protocol === 'paper' ? fromTest(s.scores) : s.threshold) }));
-  return { protocol, title: titleOf(protocol, q, det.info.threshold), reports };
+  return { protocol, title: titleOf(protocol, q, scored), reports };
 }
 
-function titleOf(protocol: RowsProtocol, q: number, t: Threshold): string {
+/** The protocol, and where each method's threshold came from (random's is fixed). */
+function titleOf(protocol: RowsProtocol, q: number, scored: { name: string; threshold: Threshold }[]): string {
   if (protocol === 'paper') return `paper protocol (threshold from test scores): each method flags scores >= the ${Math.round(q * 100)}th percentile of its own test scores`;
-  if (protocol === 'honest') return `honest protocol: thresholds fitted on the normal-only validation split, never on test labels or scores (model: ${t.method})`;
-  return `thresholds fitted without test labels (model: ${t.method})`;
+  const which = scored.filter((s) => s.name !== 'random').map((s) => `${s.name}: ${describe(s.threshold)}`).join('; ');
+  if (protocol === 'honest') return `honest protocol: thresholds fitted on the normal-only validation split, never on test labels or scores (${which})`;
+  return `thresholds fitted without test labels (${which})`;
+}
+
+function describe(t: Threshold): string {
+  const q = t.method === 'quantile' && typeof t.params.q === 'number' ? ` ${t.params.q}` : '';
+  return `${t.method}${q}${t.params.provisional ? ', provisional: the largest validation score until calibrate fits one' : ''}`;
 }

@@ -9,6 +9,11 @@
 //   samples, train (the kind's own loop or lib/train's fit), fit the per-channel error scale on
 //   the validation samples' raw errors, the threshold (POT) on the validation scores of the
 //   scaled errors, and the PCA baseline with its threshold on the same rows.
+// Training's result is never lost to a threshold: fitDetector with `out` writes the bundle as
+// soon as the model is trained (its threshold provisional: the largest validation score, marked
+// so), then fits the default threshold and rewrites it. When that fit fails (POT with too few
+// exceedances over tied scores, say) the bundle stays on disk with the provisional threshold and
+// a ThresholdFitError names the method, why, and how to fit another (`vigil calibrate`).
 // Nothing here sees test data or labels.
 import { applyOutlierMask, fitOutlierMask, type OutlierMaskJSON } from '../data/outlier_mask';
 import { contextRows, samplesOf, type Samples } from '../data/representation';
@@ -18,7 +23,7 @@ import type { Series } from '../data/series';
 import type { TabularInput } from '../data/tabular_input';
 import { timeSplit } from '../data/windows';
 import { fitErrorScale, rescore } from '../calibrate/error_scale';
-import { defaultThreshold, type Threshold } from '../calibrate/thresholds';
+import { defaultThreshold, quantileThreshold, type Threshold } from '../calibrate/thresholds';
 import { pcaToJSON, saveDetector, type DetectorInfo, type LoadedDetector } from '../detect/detector_bundle';
 import { scoreWindows } from '../detect/score';
 import { fitPca, pcaScores, type PcaModel } from '../eval/baselines';
@@ -81,8 +86,37 @@ export interface FittedModel {
 
 const TRAIN_DEFAULTS = { epochs: 50, batchSize: 64, lr: 1e-3, patience: 10, minDelta: 0, seed: 0, stride: 1 };
 
+/**
+ * The default threshold could not be fitted on the validation scores. `method` is the
+ * calibrator that failed (e.g. pot), `reason` its own words (with the numbers), `scores` how many
+ * validation scores it had; `saved` is the bundle written before the fit (fitDetector's `out`),
+ * whose threshold is the provisional one.
+ */
+export class ThresholdFitError extends Error {
+  constructor(readonly method: string, readonly reason: string, readonly scores: number, readonly saved?: string) {
+    super(`the default threshold (${method}) could not be fitted on the ${scores} validation scores: ${reason}` + (saved
+      ? `; the trained model is saved in ${saved}, with a provisional threshold (the largest validation score)`
+      : '; fit the threshold with another method (lib/pipeline calibrateDetector, vigil calibrate)'));
+    this.name = 'ThresholdFitError';
+  }
+}
+
+/** A trained model before its thresholds: what fitModel has once training and the error scale are done. */
+type TrainedModel = Omit<FittedModel, 'threshold' | 'pcaThreshold'>;
+
 /** Trains a model of `kind` on scaled training rows, calibrated on scaled validation rows. */
 export async function fitModel(kind: string | ModelKind, train: Series, validation: Series, opts: FitModelOptions = {}): Promise<FittedModel> {
+  const trained = await trainModel(kind, train, validation, opts);
+  try {
+    return fitThresholds(trained, validation);
+  } catch (e) {
+    trained.model.dispose();
+    throw e;
+  }
+}
+
+/** fitModel up to its thresholds: the model trained, its validation scores and error scale, the PCA baseline fitted. */
+async function trainModel(kind: string | ModelKind, train: Series, validation: Series, opts: FitModelOptions): Promise<TrainedModel> {
   const k = typeof kind === 'string' ? modelKind(kind) : kind;
   const o = { ...TRAIN_DEFAULTS, ...given(opts) };
   const config = configWithTraining(k, train.columns.length, opts);
@@ -114,18 +148,57 @@ export async function fitModel(kind: string | ModelKind, train: Series, validati
     // A model's own score (model.scores) is used as it is: there is no per-channel error to scale.
     const errorScale = opts.errorScale === false || model.scores ? undefined : fitErrorScale(raw.channelErrors, valSamples.channels);
     const validationScores = errorScale ? rescore(raw.channelErrors, valSamples.channels, model.scoreReduction, errorScale).scores : raw.scores;
-    const threshold = defaultThreshold(validationScores);
-    const fitted: FittedModel = { kind: k, config, model, context, training, validation: valSamples, result, errorScale, threshold, validationScores };
-    if (opts.baseline !== false) {
-      fitted.pca = fitPca(train);
-      // Fitted like the model's: on the validation rows' scores from the first full context on.
-      fitted.pcaThreshold = defaultThreshold(pcaScores(fitted.pca, validation).scores.subarray(context - 1));
-    }
-    return fitted;
+    const trained: TrainedModel = { kind: k, config, model, context, training, validation: valSamples, result, errorScale, validationScores };
+    if (opts.baseline !== false) trained.pca = fitPca(train);
+    return trained;
   } catch (e) {
     model.dispose();
     throw e;
   }
+}
+
+/**
+ * The default threshold (lib/calibrate defaultThreshold: POT) on the validation scores, and the
+ * PCA baseline's on its own; a failure of the model's is a ThresholdFitError (`saved`: where the
+ * bundle already is).
+ */
+function fitThresholds(t: TrainedModel, validation: Series, info?: (line: string) => void): FittedModel {
+  const pcaThreshold = pcaThresholdOf(t, validation, info);
+  return { ...t, threshold: defaultOrError(t.validationScores), ...(pcaThreshold ? { pcaThreshold } : {}) };
+}
+
+/** The PCA baseline's default threshold; a failure leaves it a provisional one (said through `info`), never failing the detector. */
+function pcaThresholdOf(t: TrainedModel, validation: Series, info: (line: string) => void = () => {}): Threshold | undefined {
+  if (!t.pca) return undefined;
+  // Fitted like the model's: on the validation rows' scores from the first full context on.
+  const scores = pcaScores(t.pca, validation).scores.subarray(t.context - 1);
+  try {
+    return defaultThreshold(scores);
+  } catch (e) {
+    info(`PCA baseline: ${(e as Error).message}; its threshold is provisional (the largest validation score) until calibrate fits one`);
+    return provisionalThreshold(scores, (e as Error).message);
+  }
+}
+
+function defaultOrError(scores: Float32Array, saved?: string): Threshold {
+  try {
+    return defaultThreshold(scores);
+  } catch (e) {
+    const message = (e as Error).message;
+    const method = /^([\w-]+): /.exec(message)?.[1] ?? 'default';
+    const distinct = new Set(scores).size;
+    const ties = distinct < scores.length ? ` (the ${scores.length} scores hold ${distinct} distinct values: ties)` : '';
+    throw new ThresholdFitError(method, message.replace(/^[\w-]+: /, '') + ties, scores.length, saved);
+  }
+}
+
+/**
+ * The threshold a bundle holds until its own is fitted: the largest validation score (the 1.0
+ * quantile: flags nothing validation saw), marked provisional, with the failure that left it.
+ */
+function provisionalThreshold(scores: Float32Array, reason: string): Threshold {
+  const t = quantileThreshold(scores, 1);
+  return { ...t, params: { ...t.params, provisional: true, reason } };
 }
 
 /** The options that are set (an explicit undefined does not hide a default). */
@@ -158,6 +231,12 @@ export interface FitDetectorOptions extends FitModelOptions {
   preset?: string;
   /** Called with one line per step worth telling (split, cleaning, sizes). */
   onInfo?: (line: string) => void;
+  /**
+   * Where to write the bundle (atomically). It is written as soon as the model is trained, with
+   * a provisional threshold, and again once the thresholds are fitted; a threshold failure then
+   * leaves the trained model on disk (ThresholdFitError.saved).
+   */
+  out?: string;
 }
 
 export interface FittedDetector extends LoadedDetector {
@@ -183,11 +262,12 @@ export async function fitDetector(series: Series, opts: FitDetectorOptions): Pro
     info(`cleaning: ${h.masked} training and ${t.masked} validation values beyond ${opts.clean} training stds forward-filled`);
   }
   const scaler = new Scaler(scalerKind).fit(head);
-  const fitted = await fitModel(kind, scaler.transform(head), scaler.transform(tail), opts);
-  const { model, context, result, errorScale, threshold } = fitted;
-  const detectorInfo: DetectorInfo = {
+  const validation = scaler.transform(tail);
+  const trained = await trainModel(kind, scaler.transform(head), validation, opts);
+  const { model, context, result, errorScale } = trained;
+  const infoOf = (threshold: Threshold, pcaThreshold?: Threshold): DetectorInfo => ({
     schema: schemaOf(series), scaler: scaler.toJSON(), windows: { length: context, stride: 1 }, ...(errorScale ? { errorScale } : {}), threshold,
-    ...(fitted.pca ? { pca: pcaToJSON(fitted.pca), pcaThreshold: fitted.pcaThreshold } : {}),
+    ...(trained.pca ? { pca: pcaToJSON(trained.pca), ...(pcaThreshold ? { pcaThreshold } : {}) } : {}),
     ...(cleaning ? { cleaning } : {}),
     ...(opts.tabular ? { tabular: opts.tabular } : {}),
     training: {
@@ -195,7 +275,26 @@ export async function fitDetector(series: Series, opts: FitDetectorOptions): Pro
       ...(opts.validationData ? { validationRows: opts.validationData.rows } : { validationFraction }), errorScale: errorScale ? 'validation' : 'none',
       seed: opts.seed ?? TRAIN_DEFAULTS.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss,
     },
-  };
+  });
+  const save = (i: DetectorInfo) => opts.out && saveDetector(opts.out, kind.kind, trained.config, model, i);
+  let threshold: Threshold, pcaThreshold: Threshold | undefined;
+  try {
+    // Saved before any threshold is fitted, so that no threshold failure loses the training.
+    save(infoOf(provisionalThreshold(trained.validationScores, 'written before the threshold fit')));
+    pcaThreshold = pcaThresholdOf(trained, validation, info);
+    try {
+      threshold = defaultOrError(trained.validationScores, opts.out);
+    } catch (e) {
+      if (e instanceof ThresholdFitError) save(infoOf(provisionalThreshold(trained.validationScores, `${e.method}: ${e.reason}`), pcaThreshold));
+      throw e;
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const fitted: FittedModel = { ...trained, threshold, ...(pcaThreshold ? { pcaThreshold } : {}) };
+  const detectorInfo = infoOf(threshold, pcaThreshold);
+  save(detectorInfo);
   return { kind: kind.kind, config: fitted.config, model, info: detectorInfo, fitted };
 }
 

@@ -5,6 +5,7 @@
 // models/alad/train.ts; the networks are models/alad/networks.ts.
 import type { AnomalyModel } from '../../lib/model';
 import { Module } from '../../lib/nn';
+import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 import { abs, add, bceWithLogits, neg, softplus, sqrt, square, sub, sum } from '../../lib/ops';
 import type { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
@@ -144,5 +145,45 @@ export class Alad extends Module implements AnomalyModel {
       case 'l2': return sqrt(sum(square(sub(x, rx)), 1));
       default: throw new Error(`alad: no score "${String(kind)}" (known: ${ALAD_SCORES.join(', ')})`);
     }
+  }
+
+  /**
+   * The scoring path as an ONNX graph (lib/onnx/export) reading x [batch, 1, inputs] (scaled
+   * rows; window 1): E, G, and for the fm score D_xx's features of (x, x) and (x, G(E(x))) in
+   * eval mode (dropout the identity; D_xz, D_zz and BatchNorm are not on the path), with the
+   * weights as they are (after training: the averages). Outputs `reconstruction` G(E(x))
+   * [batch, inputs] and `scores` [batch], the config's score as scores() computes it.
+   */
+  toOnnx(g: GraphBuilder, x: string): string[] {
+    const F = this.config.inputs;
+    const rows = g.op('Flatten', [x], { axis: 1 }, 'rows/Flatten');
+    const rx = this.gen.toOnnx(g, this.enc.toOnnx(g, rows, 'enc'), 'gen');
+    const axis1 = g.int64Const([1]);
+    const sumOver = (v: string, name: string) => g.op('ReduceSum', [v, axis1], { keepdims: 0 }, `score/${name}/ReduceSum`);
+    let score: string;
+    switch (this.config.score) {
+      case 'fm': {
+        const [real, fake] = this.dxx.toOnnx(g, [[rows, rows], [rows, rx]], 'dxx');
+        score = sumOver(g.op('Abs', [g.op('Sub', [real, fake], {}, 'score/fm/Sub')], {}, 'score/fm/Abs'), 'fm');
+        break;
+      }
+      case 'logit': {
+        const [l] = this.dxx.toOnnx(g, [[rows, rx]], 'dxx', true);
+        score = g.op('Squeeze', [g.op('Softplus', [g.op('Neg', [l], {}, 'score/logit/Neg')], {}, 'score/logit/Softplus'), axis1], {}, 'score/logit/Squeeze');
+        break;
+      }
+      case 'l1':
+        score = sumOver(g.op('Abs', [g.op('Sub', [rows, rx], {}, 'score/l1/Sub')], {}, 'score/l1/Abs'), 'l1');
+        break;
+      case 'l2': {
+        const d = g.op('Sub', [rows, rx], {}, 'score/l2/Sub');
+        score = g.op('Sqrt', [sumOver(g.op('Mul', [d, d], {}, 'score/l2/Square'), 'l2')], {}, 'score/l2/Sqrt');
+        break;
+      }
+      default: throw new Error(`alad: no ONNX graph for score "${String(this.config.score)}"`);
+    }
+    g.output('reconstruction', rx, ['batch', F]);
+    g.output('scores', score, ['batch']);
+    return ['reconstruction', 'scores'];
   }
 }

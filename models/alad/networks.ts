@@ -4,8 +4,9 @@
 // reproduction's 0.01 is a bug we do not copy); dropout is never applied to a logit.
 import { batchNorm } from '../../lib/ops/batch_norm';
 import { concat, leakyRelu, relu } from '../../lib/ops';
-import { BatchNorm1d, Dropout, Linear, Module } from '../../lib/nn';
+import { BatchNorm1d, Dropout, LeakyReLU, Linear, Module, ReLU } from '../../lib/nn';
 import { glorotUniform } from '../../lib/nn/init';
+import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 import type { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
 
@@ -52,6 +53,11 @@ export class Encoder extends Module {
   forward(x: Tensor): Tensor {
     return this.fc2.forward(leakyRelu(this.fc1.forward(x), this.s.slope));
   }
+  /** forward's ONNX nodes: MatMul/Add, LeakyRelu, MatMul/Add. */
+  toOnnx(g: GraphBuilder, x: string, prefix = 'enc'): string {
+    const h = new LeakyReLU(this.s.slope).toOnnx(g, this.fc1.toOnnx(g, x, `${prefix}.fc1`), `${prefix}.act1`);
+    return this.fc2.toOnnx(g, h, `${prefix}.fc2`);
+  }
 }
 
 export class Gen extends Module {
@@ -67,6 +73,13 @@ export class Gen extends Module {
   }
   forward(z: Tensor): Tensor {
     return this.fc3.forward(relu(this.fc2.forward(relu(this.fc1.forward(z)))));
+  }
+  /** forward's ONNX nodes: three MatMul/Add with Relu between. */
+  toOnnx(g: GraphBuilder, z: string, prefix = 'gen'): string {
+    const relu = new ReLU();
+    const h1 = relu.toOnnx(g, this.fc1.toOnnx(g, z, `${prefix}.fc1`), `${prefix}.act1`);
+    const h2 = relu.toOnnx(g, this.fc2.toOnnx(g, h1, `${prefix}.fc2`), `${prefix}.act2`);
+    return this.fc3.toOnnx(g, h2, `${prefix}.fc3`);
   }
 }
 
@@ -124,5 +137,17 @@ export class PairDiscriminator extends Module {
   }
   forward(a: Tensor, b: Tensor): Tensor {
     return this.out.forward(this.features(a, b));
+  }
+  /**
+   * Eval-mode ONNX nodes of features (or, with `logits`, forward) for several pairs [B, half]
+   * sharing one copy of the weights: the pairs' concats are stacked on the batch axis, run once,
+   * and split back, one output [B, width] (or [B, 1]) per pair. Dropout is the identity.
+   */
+  toOnnx(g: GraphBuilder, pairs: [string, string][], prefix: string, logits = false): string[] {
+    const joined = pairs.map(([a, b], i) => g.op('Concat', [a, b], { axis: 1 }, `${prefix}/pair${i}/Concat`));
+    const stacked = joined.length === 1 ? joined[0] : g.op('Concat', joined, { axis: 0 }, `${prefix}/stack`);
+    let h = this.drop.toOnnx(g, new LeakyReLU(this.slope).toOnnx(g, this.fc.toOnnx(g, stacked, `${prefix}.fc`), `${prefix}.act`), `${prefix}.drop`);
+    if (logits) h = this.out.toOnnx(g, h, `${prefix}.out`);
+    return joined.length === 1 ? [h] : g.node('Split', [h], { axis: 0 }, pairs.length, `${prefix}/unstack`);
   }
 }

@@ -3,7 +3,7 @@
 // --batch-size reaching ALAD's config) -> calibrate on the normal-only validation part ->
 // evaluate (the rows report, honest and paper protocols named) -> detect on new rows, where the
 // bundle's vocabulary is reapplied (category order in the file does not matter; an unseen
-// category follows --unseen: zeros is counted, error names file, row and column).
+// category follows --unseen: zeros is counted, error names file, line and column).
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +48,8 @@ describe('vigil CLI: ALAD on tabular rows', function () {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /tabular: 5 columns -> 8 inputs \(one-hot vocabulary of the training rows\), protocol honest \(split seed 42\), unseen categories: zeros/);
     assert.match(r.out, /validation windows \(the honest protocol's normal-only validation part\)/);
+    // ALAD's loop watches no validation criterion: train says so rather than naming a validation loss
+    assert.match(r.out, /saved m\.vigil: no validation criterion watched \(no early stopping\): the last epoch \(2\) is kept, its training losses summing to [\d.]+; threshold/);
     const b = loadBundle(join(work.path, 'm.vigil'));
     const config = b.config as { lr: number; batchSize: number };
     assert.equal(config.lr, 2e-3, '--lr reached ALAD');
@@ -65,6 +67,7 @@ describe('vigil CLI: ALAD on tabular rows', function () {
     assert.equal(r.code, 0, r.err);
     // 1500 rows: the training half's label-0 rows, 10% of them held out (the split of the bundle, not given again).
     assert.match(r.out, /threshold [\d.]+ \(quantile on \d+ scores of conn\.csv \(honest validation\)\)/);
+    assert.match(r.out, /PCA baseline: threshold [\d.e+-]+ \(quantile on the same \d+ rows\)/, 'the PCA baseline is refitted by the same method');
     r = work.run(['calibrate', '--model', 'm.vigil', ...FORMAT, '--data', 'conn.csv', '--protocol', 'paper']);
     assert.equal(r.code, 2);
     assert.match(r.err, /the paper protocol has no validation part \(its threshold comes from the test scores/);
@@ -73,7 +76,7 @@ describe('vigil CLI: ALAD on tabular rows', function () {
   it('evaluates the test part in the rows report, naming the protocol; no VUS', () => {
     let r = work.run(['evaluate', '--model', 'm.vigil', ...FORMAT, '--data', 'conn.csv']);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^honest protocol: thresholds fitted on the normal-only validation split, never on test labels or scores \(model: quantile\)/);
+    assert.match(r.out, /^honest protocol: thresholds fitted on the normal-only validation split, never on test labels or scores \(alad: quantile 0\.95; PCA: quantile 0\.95\)/);
     assert.match(r.out, /AUROC[\s\S]*AUPR[\s\S]*precision \(label 1\)[\s\S]*recall \(label 1\)[\s\S]*F1 \(label 1\)/);
     assert.doesNotMatch(r.out, /VUS-PR|event-wise|point-adjusted/);
     r = work.run(['evaluate', '--model', 'm.vigil', ...FORMAT, '--data', 'conn.csv', '--json']);
@@ -81,6 +84,7 @@ describe('vigil CLI: ALAD on tabular rows', function () {
     const rep = JSON.parse(r.out);
     assert.deepEqual(Object.keys(rep), ['protocol', 'alad', 'random', 'PCA']);
     assert.equal(rep.alad.threshold.method, 'quantile');
+    assert.deepEqual([rep.PCA.threshold.method, rep.PCA.threshold.params.q], ['quantile', 0.95], 'PCA thresholded as calibrate refitted it, not by train\'s POT');
     assert.ok(rep.alad.positives > 0 && rep.alad.positives <= 0.2 * rep.alad.rows, 'the test is rebalanced to at most 20% label 1');
     assert.ok(rep.PCA.aucRoc > 0.9, `PCA AUROC ${rep.PCA.aucRoc} on rows made to be separable`);
     r = work.run(['evaluate', '--model', 'm.vigil', ...FORMAT, '--data', 'conn.csv', '--protocol', 'paper', '--json']);
@@ -116,7 +120,8 @@ describe('vigil CLI: ALAD on tabular rows', function () {
 
     r = detect('unseen.csv', '--unseen', 'error');
     assert.equal(r.code, 1);
-    assert.match(r.err, /unseen\.csv, column "proto": category "sctp" was not seen when the encoder was fitted \(data row 40; known: icmp, tcp, udp\)/);
+    // the file's line (the header is line 1), not the row among the data rows
+    assert.match(r.err, /unseen\.csv line 41, column "proto": category "sctp" was not seen when the encoder was fitted \(known: icmp, tcp, udp\)/);
 
     writeFileSync(join(work.path, 'bad.csv'), [HEADER, ...some.slice(0, 3), '0.1,abc,0.3,tcp,SF,ok'].join('\n') + '\n');
     r = detect('bad.csv');
@@ -128,5 +133,33 @@ describe('vigil CLI: ALAD on tabular rows', function () {
     const r = work.run(['detect', '--model', 'm.vigil', '--preset', 'generic', '--data', 'conn.csv', '--out', 'x.csv']);
     assert.equal(r.code, 2);
     assert.match(r.err, /trained on tabular rows \(--preset tabular\); read the data with a tabular preset, not generic/);
+  });
+  it('exports the scoring path to ONNX; --verify compares the scores with onnxruntime', () => {
+    const r = work.run(['export', '--model', 'm.vigil', '--out', 'm.onnx', '--verify']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /vigil export: alad, input x \[batch, 1, 8\]/);
+    assert.match(r.out, /outputs: reconstruction \[batch, 8\], scores \[batch\]/);
+    assert.match(r.out, /verified: onnxruntime CPU vs native on 8 random windows: max \|diff\| of scores /);
+  });
+
+  it('a threshold train cannot fit (POT over tied scores) keeps the model, exits 1 and says how to calibrate', () => {
+    // Every normal row one of two records (KDD's duplicates, in small): the validation scores tie.
+    const twins = ['0.5,1.0,-0.5,tcp,SF,ok', '1.5,-1.0,0.5,udp,REJ,ok'];
+    const tied = Array.from({ length: 900 }, (_, i) => (i % 30 === 0 ? '9,9,9,icmp,SF,odd' : twins[i % 7 === 0 ? 1 : 0]));
+    writeFileSync(join(work.path, 'tied.csv'), [HEADER, ...tied].join('\n') + '\n');
+    const flags = [...FORMAT, '--data', 'tied.csv', '--protocol', 'honest'];
+    let r = work.run(['train', '--model', 'alad', ...flags, '--validation', '0.2', '--config', 'small.json', '--epochs', '1', '--out', 'tied.vigil']);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.err, /the default threshold \(pot\) could not be fitted on the \d+ validation scores: only \d+ of \d+ scores exceed the initial threshold \(quantile [\d.]+\); at least 10 are needed.*\(the \d+ scores hold 2 distinct values: ties\); the trained model is saved in tied\.vigil/);
+    const command = /\n\s+(vigil calibrate --model tied\.vigil .*--method quantile --q 0\.99)\n/.exec(r.err)?.[1];
+    assert.ok(command, r.err);
+    assert.equal(command, `vigil calibrate --model tied.vigil ${flags.join(' ')} --method quantile --q 0.99`, 'it repeats the data flags (the split is the bundle\'s)');
+    const b = loadBundle(join(work.path, 'tied.vigil'));
+    assert.deepEqual((b.sections.threshold as { params: { provisional: boolean } }).params.provisional, true);
+    r = work.run(command.split(' ').slice(1));
+    assert.equal(r.code, 0, r.err);
+    r = work.run(['evaluate', '--model', 'tied.vigil', ...FORMAT, '--data', 'tied.csv', '--json']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.out).alad.threshold.params.q, 0.99);
   });
 });

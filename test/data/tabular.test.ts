@@ -124,14 +124,14 @@ describe('data: tabular files, categories and one-class splits', () => {
       assert.equal(unseenRows, 2);
     });
 
-    it("encodes a subset of rows in the caller's order; unseen 'error' names file, column and value", async () => {
+    it("encodes a subset of rows in the caller's order; unseen 'error' names file, line, column and value", async () => {
       const t = await table();
       const enc = CategoricalEncoder.fit(t, [0, 1, 2]);
       assert.deepEqual(Array.from(enc.transform(t, { rows: [2, 1] }).series.data), [3, 1, 0, 30, 0, 1, 2, 0, 1, 20, 1, 0]);
       assert.equal(enc.transform(t, { rows: [0, 1], unseen: 'error' }).unseenRows, 0);
       assert.throws(() => enc.transform(t, { rows: [0, 3], unseen: 'error' }), {
-        name: 'DataError', column: 'proto', found: 'icmp',
-        message: `${t.source}, column "proto": category "icmp" was not seen when the encoder was fitted (data row 4; known: tcp, udp)`,
+        name: 'DataError', row: 4, column: 'proto', found: 'icmp',
+        message: `${t.source} line 4, column "proto": category "icmp" was not seen when the encoder was fitted (known: tcp, udp)`,
       });
     });
 

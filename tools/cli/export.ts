@@ -41,7 +41,7 @@ export async function exportOnnx(argv: string[]): Promise<void> {
       const batch = 8, size = batch * det.model.window * Number(x[2]);
       const windows = Float32Array.from(new Generator(1).normal([size]).toArray());
       const r = await verifyOnnx(det.model, bytes, windows, batch);
-      const line = `onnxruntime CPU vs native on ${r.windows} random windows: max |diff| of channel_errors ${r.maxAbs.toExponential(2)}`;
+      const line = `onnxruntime CPU vs native on ${r.windows} random windows: max |diff| of ${r.output} ${r.maxAbs.toExponential(2)}`;
       if (!r.ok) throw new Error(`verify failed: ${line} (tolerance 1e-4 + 1e-4 |native|)`);
       console.log(`  verified: ${line}`);
     }

@@ -11,7 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import { native } from '../../lib/binding';
 import { modelKind, modelKinds, type ModelKind } from '../../lib/model';
-import { fitDetector, saveFitted } from '../../lib/pipeline/fit';
+import { fitDetector, ThresholdFitError, type FittedDetector } from '../../lib/pipeline/fit';
+import type { FitResult } from '../../lib/train/fit';
 import { MODEL_KINDS } from '../../models';
 import { flagGiven, helpText, parseFlags, UsageError, type FlagSpec } from './args';
 import { loadTrainingData } from '../../lib/data/load';
@@ -91,27 +92,57 @@ export async function train(argv: string[]): Promise<void> {
   }
   if (f.window) overrides.window = f.window;
 
-  const fitted = await fitDetector(series, {
-    kind: kind.kind, config: overrides, validation: f.validation, validationData, tabular, clean: f.clean, scaler: f.scaler as 'standard',
-    errorScale: f['error-scale'] === 'validation', epochs: f.epochs, batchSize: f['batch-size'], lr: f.lr, patience: f.patience,
-    minDelta: f['min-delta'], clipGradNorm: f['clip-grad-norm'], seed: f.seed, stride: f.stride, checkpoint: f.checkpoint,
-    resume: f.resume, log: f.log, source: series.source ?? f.data, preset: f.preset,
-    onInfo: (line) => console.log(`  ${line}`),
-    onStart: ({ model, training, validation, context }) => {
-      console.log(`vigil train: ${kind.kind}, ${model.numParameters()} parameters; ${series.rows} rows x ${series.columns.length} channels from ${series.source ?? f.data}`);
-      if (tabular) console.log(`  tabular: ${tabular.encoder.columns.length} columns -> ${series.columns.length} inputs (one-hot vocabulary of the ${tabular.vocabulary === 'all' ? 'whole table' : 'training rows'}), protocol ${tabular.protocol}${tabular.protocol === 'none' ? '' : ` (split seed ${tabular.seed})`}, unseen categories: ${tabular.unseen}`);
-      const held = validationData ? `the ${tabular!.protocol} protocol's normal-only validation part` : `the last ${(100 * f.validation).toFixed(0)}% of rows`;
-      console.log(`  ${training.count} training windows (length ${context}, stride ${f.stride}), ${validation.count} validation windows (${held})`);
-    },
-  });
+  let fitted: FittedDetector;
   try {
+    fitted = await fitDetector(series, {
+      kind: kind.kind, config: overrides, validation: f.validation, validationData, tabular, clean: f.clean, scaler: f.scaler as 'standard',
+      errorScale: f['error-scale'] === 'validation', epochs: f.epochs, batchSize: f['batch-size'], lr: f.lr, patience: f.patience,
+      minDelta: f['min-delta'], clipGradNorm: f['clip-grad-norm'], seed: f.seed, stride: f.stride, checkpoint: f.checkpoint,
+      resume: f.resume, log: f.log, source: series.source ?? f.data, preset: f.preset, out: f.out,
+      onInfo: (line) => console.log(`  ${line}`),
+      onStart: ({ model, training, validation, context }) => {
+        console.log(`vigil train: ${kind.kind}, ${model.numParameters()} parameters; ${series.rows} rows x ${series.columns.length} channels from ${series.source ?? f.data}`);
+        if (tabular) console.log(`  tabular: ${tabular.encoder.columns.length} columns -> ${series.columns.length} inputs (one-hot vocabulary of the ${tabular.vocabulary === 'all' ? 'whole table' : 'training rows'}), protocol ${tabular.protocol}${tabular.protocol === 'none' ? '' : ` (split seed ${tabular.seed})`}, unseen categories: ${tabular.unseen}`);
+        const held = validationData ? `the ${tabular!.protocol} protocol's normal-only validation part` : `the last ${(100 * f.validation).toFixed(0)}% of rows`;
+        console.log(`  ${training.count} training windows (length ${context}, stride ${f.stride}), ${validation.count} validation windows (${held})`);
+      },
+    });
+  } catch (e) {
+    if (e instanceof ThresholdFitError && e.saved) throw new Error(`${e.message}. Fit a threshold with another method, e.g.\n    vigil calibrate --model ${e.saved}${dataArgs(argv)} --method quantile --q 0.99\n  (vigil calibrate --help lists the methods and their options)`);
+    throw e;
+  }
+  try {
+    // fitDetector has written the bundle (before the threshold fit, and again after it).
     const { errorScale, threshold, validationScores, result } = fitted.fitted;
-    saveFitted(f.out, fitted);
     if (errorScale) console.log(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
-    console.log(`saved ${f.out}: best validation loss ${result.bestLoss.toFixed(5)} (epoch ${result.bestEpoch}); threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
+    console.log(`saved ${f.out}: ${watched(result, !!kind.fit)}; threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
   } finally {
     fitted.model.dispose();
   }
+}
+
+/** The data flags of a command line, to repeat them in another command (values with spaces quoted). */
+function dataArgs(argv: string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].replace(/^--/, '').split(/=(.*)/s, 2);
+    if (!argv[i].startsWith('--') || !(name in DATA_FLAGS)) continue;
+    const spec = DATA_FLAGS[name as keyof typeof DATA_FLAGS];
+    const value = spec.type === 'boolean' || inline !== undefined ? inline : argv[++i];
+    out.push(`--${name}`, ...(value === undefined ? [] : [/[\s'"]/.test(value) ? JSON.stringify(value) : value]));
+  }
+  return out.length ? ` ${out.join(' ')}` : '';
+}
+
+/**
+ * What decided the kept epoch: the validation loss (lib/train's fit), a kind's own loop's
+ * validation score, or nothing (every epoch counts as improving: the last is kept).
+ */
+function watched(r: FitResult, ownLoop: boolean): string {
+  const best = r.history.find((h) => h.epoch === r.bestEpoch);
+  if (best?.validationLoss == null)
+    return `no validation criterion watched (no early stopping): the last epoch (${r.bestEpoch}) is kept, its training losses summing to ${r.bestLoss.toFixed(5)}`;
+  return `best validation ${ownLoop ? 'score' : 'loss'} ${r.bestLoss.toFixed(5)} (epoch ${r.bestEpoch})`;
 }
 
 /** --config: a named config of the model kind, or a JSON file of overrides. */

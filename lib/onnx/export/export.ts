@@ -4,7 +4,9 @@
 // `channel_errors`, DC-VAE `x_mean`, `x_log_var` and `channel_errors`. Everything scoring needs
 // besides the weights travels as JSON strings in metadata_props (META_KEYS). channel_errors are
 // raw: a runtime divides them by vigil.errorScale (when present) before it takes their mean
-// (LSTM-AE) or max (DC-VAE) and compares that with vigil.threshold.
+// (LSTM-AE) or max (DC-VAE) and compares that with vigil.threshold. A model that scores on its
+// own (ALAD over single rows: x [batch, 1, inputs]) outputs `scores` [batch], compared with
+// vigil.threshold as they are (no error scale).
 import type { LoadedDetector } from '../../detect/detector_bundle';
 import type { AnomalyModel } from '../../model';
 import { GraphBuilder } from '../graph/builder';

@@ -1,13 +1,17 @@
 // The check `vigil export --verify` runs: the exported file in onnxruntime-node (CPU) against the
-// native engine on the same windows, compared on channel_errors, the output every model has.
+// native engine on the same windows, compared on the output the threshold rule reads: the
+// per-channel errors (channel_errors) of a model that has them, else the model's own score
+// (scores, e.g. a discriminator's feature distance over single rows).
 import { noGrad } from '../../autograd/grad_mode';
-import type { AnomalyModel } from '../../model';
+import { inputOf, type AnomalyModel } from '../../model';
 import { Tensor, tidy } from '../../tensor';
 import { OnnxRunner } from './runner';
 
 export interface VerifyResult {
   windows: number;
-  /** Largest |onnx - native| of channel_errors. */
+  /** The output compared. */
+  output: 'channel_errors' | 'scores';
+  /** Largest |onnx - native| of that output. */
   maxAbs: number;
   /** Whether every element is within atol + rtol |native|. */
   ok: boolean;
@@ -17,22 +21,26 @@ export interface VerifyResult {
 export async function verifyOnnx(model: AnomalyModel, bytes: Uint8Array, x: Float32Array, batch: number,
   tol: { atol: number; rtol: number } = { atol: 1e-4, rtol: 1e-4 }): Promise<VerifyResult> {
   const runner = await OnnxRunner.create(bytes);
-  let onnxErrors: Float32Array;
+  let out: Record<string, Float32Array>;
   try {
-    onnxErrors = (await runner.run(x, batch)).channel_errors;
+    out = await runner.run(x, batch);
   } finally {
     await runner.dispose();
   }
-  if (!onnxErrors) throw new Error('verify: the ONNX model has no channel_errors output');
-  const shape = [batch, model.window, x.length / (batch * model.window)];
-  if (!model.channelErrors) throw new Error('verify: the model has no channelErrors to compare with');
-  const errorsOf = model.channelErrors.bind(model);
-  const native = noGrad(() => tidy(() => errorsOf(Tensor.fromArray(x, shape)).toArray()));
-  let maxAbs = 0, ok = native.length === onnxErrors.length;
+  const channels = x.length / (batch * model.window);
+  const output = model.channelErrors ? 'channel_errors' : 'scores';
+  const onnxValues = out[output];
+  if (!onnxValues) throw new Error(`verify: the ONNX model has no ${output} output`);
+  // A model of single rows reads [batch, channels]; the others read the windows as they are.
+  const shape = inputOf(model).kind === 'rows' ? [batch, channels] : [batch, model.window, channels];
+  const fn = model.channelErrors ? model.channelErrors.bind(model) : model.scores?.bind(model);
+  if (!fn) throw new Error('verify: the model has neither channelErrors nor scores to compare with');
+  const native = noGrad(() => tidy(() => fn(Tensor.fromArray(x, shape)).toArray()));
+  let maxAbs = 0, ok = native.length === onnxValues.length;
   for (let i = 0; ok && i < native.length; i++) {
-    const d = Math.abs(onnxErrors[i] - native[i]);
+    const d = Math.abs(onnxValues[i] - native[i]);
     maxAbs = Math.max(maxAbs, d);
     if (!(d <= tol.atol + tol.rtol * Math.abs(native[i]))) ok = false;
   }
-  return { windows: batch, maxAbs, ok };
+  return { windows: batch, output, maxAbs, ok };
 }
