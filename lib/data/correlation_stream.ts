@@ -18,9 +18,9 @@
 // both, and its sums carry no rounding into the rows after it moves again.
 //
 // 'student-t' has no running-sum form (each row's weight depends on the whole fit): each emitted
-// matrix is a fresh EM fit of the window, started from the previous one's fit (warm start), which
-// reaches the same fixed point as the batch's cold start within the fit's tol, in fewer
-// iterations.
+// matrix is a fresh fit of the window (correlation_student_t.ts, O(steps * w * n^2)), started from
+// the previous one's fit (warm start). It reaches the batch's cold-start fixed point within the
+// fit's tol, a few EM steps sooner.
 import { checkMatrixSeriesSpec, matrixSeriesContext, matrixSide, measureOf, type CorrelationMeasure, type MatrixSeriesSpec } from './correlation';
 import { fitStudentT, studentTOptions, writeStudentT, type StudentTFit, type StudentTOptions } from './correlation_student_t';
 import { windowMoments, windowProducts, writeInnerProduct, writePearson } from './correlation_window';

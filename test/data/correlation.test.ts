@@ -207,6 +207,19 @@ describe('data: correlation matrices', () => {
     assert.equal(capped.converged, false);
   });
 
+  it('a window whose channel is stuck on most rows converges in tens of EM steps (SQUAREM; plain EM needs hundreds), to the tight fit', () => {
+    // Channel 1 holds 1.5 on 35 of the 40 rows: the MLE collapses its scale; the ridge stops that.
+    const C = 4, x = new Float64Array(40 * C), u = uniforms(40 * C, 5);
+    for (let r = 0; r < 40; r++)
+      for (let i = 0; i < C; i++) x[r * C + i] = i === 1 && r >= 5 ? 1.5 : 10 * i + (1 + i) * u[r * C + i] + 0.5 * u[r * C];
+    const fit = fitStudentT(x, C, 39, 40, { ...STUDENT_T_DEFAULTS });
+    assert.ok(fit.converged && fit.iterations < 100, `${fit.iterations} EM steps`);
+    assert.equal(fit.active.length, 4, 'channel 1 still moves on 5 rows: not constant');
+    const loose = matrix(x, C, 39, 40, { measure: 'student-t' });
+    const tight = matrix(x, C, 39, 40, { measure: 'student-t', studentT: { tol: 1e-13, maxIter: 5000 } });
+    assertClose(loose, tight, { rtol: 0, atol: 1e-6 }, 'tol 1e-8 against tol 1e-13');
+  });
+
   it('a window with fewer rows than channels (or collinear ones) still has a Student-t matrix, thanks to the ridge', () => {
     const C = 6, x = uniforms(5 * C, 13);
     const m = matrix(x, C, 4, 5, { measure: 'student-t' });
