@@ -5,6 +5,8 @@
 // so a group's conv is one GEMM, w_g [Cog, Cg*KH*KW] @ cols [Cg*KH*KW, Ho*Wo].
 // im2col fills cols from x; col2im is its adjoint, adding each column entry back into the input
 // element it came from (the input gradient). Both walk the same index map (transfer below).
+// `ld` is the row stride of cols (Ho*Wo for one sample alone): several samples' columns side by side in one
+// matrix, sample s at column s*Ho*Wo, make one wide GEMM of many small maps.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -23,12 +25,12 @@ inline void inside_columns(const Conv2dDims& d, int64_t off, int64_t* j0, int64_
 // kToCols: cols = patches of img (img [Cg, H, W] read); else img += the entries of cols.
 template <bool kToCols, typename T>
 void transfer(const Conv2dDims& d, std::conditional_t<kToCols, const T*, T*> img,
-              std::conditional_t<kToCols, T*, const T*> cols) {
-  const int64_t P = d.Ho * d.Wo, HW = d.H * d.W;
+              std::conditional_t<kToCols, T*, const T*> cols, int64_t ld) {
+  const int64_t HW = d.H * d.W;
   for (int64_t c = 0; c < d.cg(); ++c)
     for (int64_t ki = 0; ki < d.KH; ++ki)
       for (int64_t kj = 0; kj < d.KW; ++kj) {
-        auto row = cols + ((c * d.KH + ki) * d.KW + kj) * P;
+        auto row = cols + ((c * d.KH + ki) * d.KW + kj) * ld;
         const int64_t off = kj * d.dil_w - d.pad_l;
         int64_t j0, j1;
         inside_columns(d, off, &j0, &j1);
@@ -54,13 +56,13 @@ void transfer(const Conv2dDims& d, std::conditional_t<kToCols, const T*, T*> img
 }
 
 template <typename T>
-void im2col(const Conv2dDims& d, const T* img, T* cols) {
-  transfer<true, T>(d, img, cols);
+void im2col(const Conv2dDims& d, const T* img, T* cols, int64_t ld) {
+  transfer<true, T>(d, img, cols, ld);
 }
 
 template <typename T>
-void col2im(const Conv2dDims& d, const T* cols, T* img) {
-  transfer<false, T>(d, img, cols);
+void col2im(const Conv2dDims& d, const T* cols, T* img, int64_t ld) {
+  transfer<false, T>(d, img, cols, ld);
 }
 
 }  // namespace vigil::cpu

@@ -54,8 +54,26 @@ std::vector<ConvCall> varied() {
   };
 }
 
+// Many small maps: cpu/conv2d.cpp puts several samples side by side in one GEMM (16 samples of
+// a 5x5 map per block, so 40 samples make blocks of 16, 16 and 8 on one thread), 1x1 included.
+std::vector<ConvCall> blocked() {
+  return {
+      call("40 samples 5x5, blocks with a partial last one", {40, 3, 5, 5, 4, 3, 3},
+           {1, 1, 1, 1, 1, 1, 1, 1, 1}),
+      call("21 samples 1x1 on 3x3 (blocked, cols are copies)", {21, 4, 3, 3, 5, 1, 1},
+           {1, 1, 1, 1, 0, 0, 0, 0, 1}),
+      call("19 samples 4x4 s2 'same', groups 2", {19, 4, 4, 4, 6, 3, 3},
+           {2, 2, 1, 1, 0, 1, 0, 1, 2}),
+  };
+}
+
 HTEST(conv2d_matches_reference) {
   for (const ConvCall& c : varied()) conv_test::matches_reference<Conv2dOp>(c);
+  for (int threads : {1, 2}) {
+    vigil_set_num_threads(threads);
+    for (const ConvCall& c : blocked()) conv_test::matches_reference<Conv2dOp>(c);
+  }
+  vigil_set_num_threads(0);
 }
 
 HTEST(conv2d_gradcheck_every_input) {
