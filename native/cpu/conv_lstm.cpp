@@ -13,6 +13,9 @@ int64_t conv_lstm_saved_per_sample_step(int cell, int64_t F, int64_t H, int64_t 
   // INPUT_ATTENTION: s, z (the attention logits), g and c_t maps, then f and o per channel
   // (conv_lstm_input_attention.cpp).
   if (cell == VIGIL_CONV_LSTM_INPUT_ATTENTION) return 4 * F * H * W + 2 * F;
+  // SELF_ATTENTION_MEMORY: PLAIN's five maps, then the two attention matrices [N,N] (N = H*W),
+  // Z_h and Z_m, Z, the memory gates i', g', o' and M_t (conv_lstm_self_attention_memory.cpp).
+  if (cell == VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY) return 13 * F * H * W + 2 * H * W * H * W;
   return -1;
 }
 
@@ -76,6 +79,8 @@ void conv_lstm_forward(const ConvLstmDims& d, const T* x, const T* const* params
       return conv_lstm_plain::forward(d, x, params, mask, h0, c0, y, c_n, saved);
     case VIGIL_CONV_LSTM_INPUT_ATTENTION:
       return conv_lstm_input_attention::forward(d, x, params, mask, h0, c0, y, c_n, saved);
+    case VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY:
+      return conv_lstm_self_attention_memory::forward(d, x, params, mask, h0, c0, y, c_n, saved);
   }
 }
 
@@ -90,6 +95,9 @@ void conv_lstm_backward(const ConvLstmDims& d, const T* x, const T* const* param
     case VIGIL_CONV_LSTM_INPUT_ATTENTION:
       return conv_lstm_input_attention::backward(d, x, params, mask, h0, c0, y, saved, dy, dx,
                                                  dparams, dh0, dc0);
+    case VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY:
+      return conv_lstm_self_attention_memory::backward(d, x, params, mask, h0, c0, y, saved, dy,
+                                                       dx, dparams, dh0, dc0);
   }
 }
 

@@ -17,6 +17,7 @@ struct ConvLstmDims {
   int64_t mask_groups;      // x_mask [mask_groups, B, Cin, H, W]: 0 (none), 1 or 4
   int cell;                 // vigil_conv_lstm_cell
   bool hard;                // recurrent activation: hard sigmoid, else the logistic sigmoid
+  int64_t A = 0;            // SELF_ATTENTION_MEMORY: the query/key channels (0 for the others)
   int64_t hw() const { return H * W; }
 };
 
@@ -48,7 +49,39 @@ void conv_lstm_backward(const ConvLstmDims& d, const T* x, const T* const* param
                         const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
                         T* const* dparams, T* dh0, T* dc0);
 
-// The cells (conv_lstm_plain.cpp, conv_lstm_input_attention.cpp), same arguments.
+// The Keras ConvLSTM step of the PLAIN cell (conv_lstm_plain.cpp), shared with
+// SELF_ATTENTION_MEMORY, which runs it before its memory module. Gates [B,4F,H,W] per step, in
+// the order i, f, g, o; one step's maps are [B,F,H,W]; y, dy [B,T,F,H,W].
+namespace conv_lstm_gates {
+// gates [T,B,4F,H,W] = w_x * (x_t . m_k) + bias for every step: one conv over all T*B samples.
+template <typename T>
+void input_part(const ConvLstmDims& d, const T* x, const T* mask, const T* wx, const T* bias,
+                T* gates);
+// One step: gt (this step's input part) += w_h * hprev when hprev is given (else h_{t-1} = 0),
+// activated in place (i, f, o = sigma, g = tanh); c <- f c + i g; h_out = o tanh(c); c_save
+// receives c_t when given. h_out may be hprev (the conv has read it first).
+template <typename T>
+void step_forward(const ConvLstmDims& d, const T* wh, const T* hprev, T* gt, T* c, T* h_out,
+                  T* c_save);
+// One step back from the activated gates gt and c_t, c_{t-1}: dL/dh_t = dy[:, t] (when dy is
+// given) + dh; dc holds dL/dc_t on entry and dL/dc_{t-1} (through c) on exit; dgt receives the
+// pre-activation gradients.
+template <typename T>
+void step_backward(const ConvLstmDims& d, int64_t t, const T* gt, const T* c_t, const T* cprev,
+                   const T* dy, const T* dh, T* dc, T* dgt);
+// dh = the w_h^T-conv of dgt (overwritten): dL/dh_{t-1} through this step's gates.
+template <typename T>
+void recurrent_input_grad(const ConvLstmDims& d, const T* wh, const T* dgt, T* dh);
+// The weight gradients from every step's dgates [T,B,4F,H,W], accumulated: dwh (the steps
+// whose h_{t-1}, y's previous step or h0, is not the zero state), dwx, dbias and dx; each may
+// be null.
+template <typename T>
+void weight_grads(const ConvLstmDims& d, const T* x, const T* mask, const T* h0, const T* y,
+                  const T* wx, const T* wh, const T* dgates, T* dx, T* dwx, T* dwh, T* dbias);
+}  // namespace conv_lstm_gates
+
+// The cells (conv_lstm_plain.cpp, conv_lstm_input_attention.cpp,
+// conv_lstm_self_attention_memory.cpp), same arguments.
 namespace conv_lstm_plain {
 template <typename T>
 void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
@@ -67,6 +100,15 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
               const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
               T* const* dparams, T* dh0, T* dc0);
 }  // namespace conv_lstm_input_attention
+namespace conv_lstm_self_attention_memory {
+template <typename T>
+void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
+             const T* h0, const T* c0, T* y, T* c_n, T* saved);
+template <typename T>
+void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
+              const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
+              T* const* dparams, T* dh0, T* dc0);
+}  // namespace conv_lstm_self_attention_memory
 
 // The recurrent activation sigma and its derivative from its output s (hard: slope 0.2 where
 // not clipped, i.e. 0 < s < 1).

@@ -6,6 +6,8 @@ import { strict as assert } from 'node:assert';
 import { gradcheck } from '../../lib/autograd/gradcheck';
 import { convLstm, CONV_LSTM_PARAMS, type ConvLstmCell } from '../../lib/ops/conv_lstm';
 import { sum } from '../../lib/ops/reduce';
+import { affine } from '../../lib/ops/elementwise';
+import { concat, slice } from '../../lib/ops/shape';
 import { Tensor, tidy } from '../../lib/tensor';
 import { assertClose, loadFixture } from '../helpers/fixtures';
 import { checkGrads, GRADCHECK, rand, TOL } from './op_checks';
@@ -13,7 +15,9 @@ import { checkGrads, GRADCHECK, rand, TOL } from './op_checks';
 /**
  * f32: each gate sums up to 9*(Cin + F) = 144 products per step through T = 4 steps of
  * recurrence, in another order than PyTorch (GEMM over im2col), and the backward runs BPTT
- * through the same steps. Bounds |d| <= tol * (1 + |torch|).
+ * through the same steps. Bounds |d| <= tol * (1 + |torch|). The self-attention-memory fixtures'
+ * f32 outputs lie within 3.2e-6 of PyTorch's own f64 run on the same inputs (the generator prints
+ * it; peaked attention makes f32 sensitive, so their q/k scales keep the logits moderate).
  */
 const F32 = { fwd: { rtol: 2e-5, atol: 2e-5 }, grad: { rtol: 1e-4, atol: 1e-4 } };
 
@@ -21,12 +25,13 @@ const FIXTURES: Record<ConvLstmCell, string[]> = {
   plain: ['plain_hard', 'plain_sigmoid_state', 'plain_mask4_hard', 'plain_mask1', 'plain_nobias',
     'plain_k2', 'plain_f64', 'plain_staead'],
   'input-attention': ['attn_hard', 'attn_mask4_state', 'attn_sigmoid', 'attn_nobias', 'attn_f64', 'attn_13x13'],
+  'self-attention-memory': ['sam_hard', 'sam_mask4_state', 'sam_sigmoid_nobias', 'sam_f64', 'sam_5x5'],
 };
 
 function runFixture(name: string): void {
   tidy(() => {
     const f = loadFixture(`conv_lstm_${name}`);
-    const cell = (f.meta.cell as string).replace('_', '-') as ConvLstmCell;  // the fixtures' input_attention
+    const cell = (f.meta.cell as string).replace(/_/g, '-') as ConvLstmCell;  // the fixtures' input_attention
     const leaf = (k: string) => (f.has(k) ? f.tensor(k, { requiresGrad: f.has(`grad.${k}`) }) : null);
     const x = leaf('x')!;
     const params = (f.meta.params as string[]).map(leaf);
@@ -71,6 +76,23 @@ function attentionLeaves(): { params: Tensor[]; h0: Tensor; c0: Tensor; x: Tenso
   };
 }
 
+/**
+ * f64 leaves for a small self-attention-memory layer: x [2,3,2,3,4], F = 2, A = 2 query/key
+ * channels, 3x3 ConvLSTM kernels, in CONV_LSTM_PARAMS order; h0 [2,2,3,4] and c0 [2,4,3,4] (c then
+ * M). The q/k projections are wide enough that the attention is far from uniform.
+ */
+function samLeaves(): { params: Tensor[]; h0: Tensor; c0: Tensor; x: Tensor } {
+  const F = 2, Cin = 2, A = 2;
+  return {
+    x: rand([2, 3, Cin, 3, 4], 61),
+    params: [rand([4 * F, Cin, 3, 3], 62, 0.5), rand([4 * F, F, 3, 3], 63, 0.5), rand([4 * F], 64, 0.3),
+      rand([2 * A + F, F, 1, 1], 65, 3), rand([2 * A + F], 66, 0.3), rand([A + F, F, 1, 1], 67, 3),
+      rand([A + F], 68, 0.3), rand([2 * F, 2 * F, 1, 1], 69, 0.7), rand([2 * F], 70, 0.3),
+      rand([3 * F, 3 * F, 1, 1], 71, 0.7), rand([3 * F], 72, 0.3)],
+    h0: rand([2, F, 3, 4], 73, 0.8), c0: rand([2, 2 * F, 3, 4], 74, 1),
+  };
+}
+
 describe('conv_lstm', () => {
   for (const [, names] of Object.entries(FIXTURES))
     for (const name of names)
@@ -95,6 +117,39 @@ describe('conv_lstm', () => {
         convLstm(x_, p, { cell: 'input-attention', recurrentActivation: 'sigmoid', xMask: mask, h0: h_, c0: c_ }).y,
       [x, h0, c0, ...params], GRADCHECK);
       assert.ok(r.ok, JSON.stringify(r.failure));
+    });
+  });
+
+  it('passes an f64 gradcheck of every self-attention-memory input (sigmoid gates, a 4-gate mask, h0, c0 with M)', () => {
+    tidy(() => {
+      const { x, params, h0, c0 } = samLeaves();
+      const mask = Tensor.fromArray(Array.from({ length: 4 * 2 * 2 * 12 }, (_, i) => (i % 3 ? 1 / 0.7 : 0)), [4, 2, 2, 3, 4], { dtype: 'float64' });
+      const r = gradcheck((x_, h_, c_, ...p) =>
+        convLstm(x_, p, { cell: 'self-attention-memory', recurrentActivation: 'sigmoid', xMask: mask, h0: h_, c0: c_ }).y,
+      [x, h0, c0, ...params], GRADCHECK);
+      assert.ok(r.ok, JSON.stringify(r.failure));
+    });
+  });
+
+  it('self-attention-memory: cN ([B,2F,H,W], c then M) carried into c0 continues the sequence exactly', () => {
+    tidy(() => {
+      const { x: x3, params, h0, c0 } = samLeaves();
+      const x = concat([x3, affine(x3, 0.5, 0.1)], 1);  // T = 6
+      const opts = { cell: 'self-attention-memory' as const, h0, c0 };
+      const whole = convLstm(x, params, opts);
+      const first = convLstm(slice(x, 1, 0, 4), params, opts);
+      const rest = convLstm(slice(x, 1, 4, 6), params, {
+        cell: 'self-attention-memory', h0: slice(first.y, 1, 3, 4).reshape([2, 2, 3, 4]), c0: first.cN,
+      });
+      assert.deepEqual(whole.cN.shape, [2, 4, 3, 4]);
+      assert.deepEqual(Array.from(rest.y.toArray()), Array.from(slice(whole.y, 1, 4, 6).toArray()));
+      assert.deepEqual(Array.from(rest.cN.toArray()), Array.from(whole.cN.toArray()));
+      // M matters: zeroing its half of c0 changes the continuation
+      const cOnly = concat([slice(first.cN, 1, 0, 2), Tensor.zeros([2, 2, 3, 4], { dtype: 'float64' })], 1);
+      const reset = convLstm(slice(x, 1, 4, 6), params, {
+        cell: 'self-attention-memory', h0: slice(first.y, 1, 3, 4).reshape([2, 2, 3, 4]), c0: cOnly,
+      });
+      assert.notDeepEqual(Array.from(reset.y.toArray()), Array.from(rest.y.toArray()));
     });
   });
 
@@ -134,6 +189,17 @@ describe('conv_lstm', () => {
       assert.throws(() => convLstm(x, [a[0], a[1], a[2], Tensor.zeros([9, 3, 3, 3]), ...a.slice(4)], { cell: 'input-attention' }), /conv_lstm: pw_h must be \[3F,F,1,1\]/);
       assert.throws(() => convLstm(x, [a[0], a[1], Tensor.zeros([6, 1, 3, 3]), ...a.slice(3)], { cell: 'input-attention' }), /conv_lstm: dw_h must be \[3F,1,KH,KW\] with F=3/);
       assert.throws(() => convLstm(x, [a[0], a[1], a[2], a[3], a[4], Tensor.zeros([6, 3]), a[6], a[7]], { cell: 'input-attention' }), /conv_lstm: gw_x must be \[6,2\]/);
+      // self-attention-memory (F = 3 from w_h, A from w_qkv [2A+F,F,1,1])
+      const sam = { cell: 'self-attention-memory' as const };
+      const m = [wx, wh, null, Tensor.zeros([7, 3, 1, 1]), null, Tensor.zeros([5, 3, 1, 1]), null,
+        Tensor.zeros([6, 6, 1, 1]), null, Tensor.zeros([9, 9, 1, 1]), null];
+      assert.equal(convLstm(x, m, sam).cN.shape[1], 6, 'cN holds c and M');
+      assert.throws(() => convLstm(x, m.slice(0, 10), sam), /convLstm: the 'self-attention-memory' cell takes 11 params/);
+      assert.throws(() => convLstm(x, [...m.slice(0, 9), null, null], sam), /convLstm: w_mem is required/);
+      assert.throws(() => convLstm(x, [wx, wh, null, Tensor.zeros([6, 3, 1, 1]), ...m.slice(4)], sam), /conv_lstm: w_qkv must be \[2A\+F,F,1,1\] with A >= 1 and F=3/);
+      assert.throws(() => convLstm(x, [...m.slice(0, 5), Tensor.zeros([4, 3, 1, 1]), ...m.slice(6)], sam), /conv_lstm: w_kv_m must be \[5,3,1,1\]/);
+      assert.throws(() => convLstm(x, [...m.slice(0, 9), Tensor.zeros([9, 6, 1, 1]), null], sam), /conv_lstm: w_mem must be \[9,9,1,1\]/);
+      assert.throws(() => convLstm(x, m, { ...sam, c0: Tensor.zeros([2, 3, 4, 5]) }), /conv_lstm: c0 must be \[2,6,4,5\]/);
     });
   });
 });

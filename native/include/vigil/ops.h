@@ -209,21 +209,45 @@ vigil_status vigil_conv_transpose2d_backward(vt x, vt w, vt dy, const vigil_conv
  *         constant over the map (x_t unmasked, as the seed)
  *   g   = tanh(sep(x_t . m_2; dw_x_g, pw_x_g) + bias_g + sep(h_{t-1}; dw_h_g, pw_h_g))
  *   c_t = f c_{t-1} + i g,  h_t = o tanh(c_t)
+ * cell SELF_ATTENTION_MEMORY (SA-ConvLSTM, Lin et al. AAAI-20, as in the widely copied PyTorch
+ *   SAC code: every SAM projection a 1x1 conv with bias; reference/seed-models.md section 5.1).
+ *   N = H*W positions, A query/key channels. Params: w_x, w_h, bias as PLAIN, then
+ *   w_qkv [2A+F,F,1,1] (rows q, k, v), b_qkv [2A+F] or NULL, w_kv_m [A+F,F,1,1] (rows k, v of
+ *   the memory), b_kv_m [A+F] or NULL, w_z [2F,2F,1,1], b_z [2F] or NULL, w_mem [3F,3F,1,1] (rows
+ *   i', g', o'; input channels Z then h), b_mem [3F] or NULL. The state is (H^, c, M): the
+ *   PLAIN step runs on H^_{t-1} and c_{t-1}, its h goes through the memory module:
+ *   h, c_t = PLAIN step (above) on x_t, H^_{t-1}, c_{t-1}
+ *   [Q;K;V] = w_qkv h + b_qkv,  [K_m;V_m] = w_kv_m M_{t-1} + b_kv_m      (each [., N])
+ *   A_h = softmax_row(Q^T K),  A_m = softmax_row(Q^T K_m)               [N,N], rows sum to 1
+ *   Z_h = V A_h^T,  Z_m = V_m A_m^T  (Z_h[:, i] = sum_j A_h[i,j] V[:, j]; no 1/sqrt(A) scale)
+ *   Z   = w_z [Z_h; Z_m] + b_z;   [g_i; g_g; g_o] = w_mem [Z; h] + b_mem
+ *   i' = sigmoid(g_i), g' = tanh(g_g), o' = sigmoid(g_o)   (always the logistic sigmoid)
+ *   M_t = (1 - i') M_{t-1} + i' g',   H^_t = o' M_t = y[:, t]
+ *   The memory rides with c: for this cell c0, c_n and dc0 are [B,2F,H,W], channels [0,F) c
+ *   and [F,2F) M, so a stateful carry of c_n into c0 keeps M (the signatures are unchanged).
+ *   Not reproduced from Macas' SaConvLSTM (seed 000, section 0.3): its swapped h/c states (the
+ *   cell reads states[0] as h while its state list puts c first; a bug) and its departures from
+ *   the paper (1-channel Q/K/V as HxW matrix products, K_m/V_m from h, a KxK w_z, depthwise
+ *   gates).
  *
- * h0, c0 [B,F,H,W] or NULL (zeros). c_n [B,F,H,W] or NULL receives c_T (h_T is y[:, T-1]).
+ * h0 [B,F,H,W], c0 [B,F,H,W] ([B,2F,H,W] for SELF_ATTENTION_MEMORY) or NULL (zeros). c_n, shaped
+ * like c0, or NULL receives c_T (and M_T) (h_T is y[:, T-1]).
  * saved, NULL at inference, else 1-D of vigil_conv_lstm_saved_size elements: what backward
  * reads (the cell's activations for every step; the per-step count is documented there).
  * Backward from saved: dy [B,T,F,H,W]; dx, dparams[k] (same order and shapes as params), dh0 and
  * dc0 accumulate and each may be NULL. No gradient flows from c_n (a stateful carry is cut).  */
 typedef enum vigil_conv_lstm_cell {
-  VIGIL_CONV_LSTM_PLAIN = 0, VIGIL_CONV_LSTM_INPUT_ATTENTION = 1
+  VIGIL_CONV_LSTM_PLAIN = 0, VIGIL_CONV_LSTM_INPUT_ATTENTION = 1,
+  VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY = 2
 } vigil_conv_lstm_cell;
 typedef struct vigil_conv_lstm_options {
   int32_t cell;          /* vigil_conv_lstm_cell */
   int32_t hard_sigmoid;  /* 1: sigma is the hard sigmoid, 0: the logistic sigmoid */
 } vigil_conv_lstm_options;
-/* The saved length for these sizes: steps * B * H * W * (5F for PLAIN, 4F for INPUT_ATTENTION)
- * plus steps * B * 2F for INPUT_ATTENTION's f and o. */
+/* The saved length for these sizes: steps * B * H * W * (5F for PLAIN, 4F for INPUT_ATTENTION,
+ * 13F for SELF_ATTENTION_MEMORY) plus steps * B * 2F for INPUT_ATTENTION's f and o and
+ * steps * B * 2 (H*W)^2 for SELF_ATTENTION_MEMORY's A_h and A_m (independent of A: Q, K, V, K_m,
+ * V_m are recomputed by the backward). -1 for an unknown cell. */
 int64_t vigil_conv_lstm_saved_size(const vigil_conv_lstm_options* opt, int64_t B, int64_t T,
                                    int64_t F, int64_t H, int64_t W);
 vigil_status vigil_conv_lstm_forward(const vigil_conv_lstm_options* opt, vt x, const vt* params,
