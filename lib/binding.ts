@@ -149,8 +149,9 @@ export interface NativeBinding {
   gaussianNllForward(x: T, mu: T, logvar: T, reduction: number, y: T): void;
   gaussianNllBackward(x: T, mu: T, logvar: T, dy: T, reduction: number, dx: OptT, dmu: OptT,
     dlogvar: OptT): void;
-  adamStep(param: T, grad: T, m: T, v: T, lr: number, beta1: number, beta2: number, eps: number,
-    weightDecay: number, step: number, decoupled: boolean): void;
+  /** vmax: AMSGrad's running maximum of v (null: plain Adam). */
+  adamStep(param: T, grad: T, m: T, v: T, vmax: OptT, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, step: number, decoupled: boolean): void;
   sgdStep(param: T, grad: T, momentumBuf: OptT, lr: number, momentum: number, weightDecay: number,
     nesterov: boolean, firstStep: boolean): void;
   sumSquares(x: T): number;

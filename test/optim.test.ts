@@ -6,16 +6,8 @@ import { strict as assert } from 'node:assert';
 import { native } from '../lib/binding';
 import { Adam, AdamW, clipGradNorm, Optimizer, SGD } from '../lib/optim';
 import { Tensor, tidy } from '../lib/tensor';
-import { assertClose, loadFixture } from './helpers/fixtures';
-
-/** f32 parameters after up to 10 steps vs PyTorch's f32 run: rounding only (rounding (1 - beta2)
- * in f32 instead of once from double already moves Adam by 1.6e-6 and fails this). */
-const STEP_TOL = { rtol: 2e-6, atol: 2e-7 };
-
-function rowOf(t: Tensor, i: number, shape: readonly number[]): Float32Array | Float64Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return t.toArray().slice(i * n, (i + 1) * n);
-}
+import { assertClose } from './helpers/fixtures';
+import { replayFixture } from './optim/replay';
 
 function makeOptimizer(meta: Record<string, any>, params: Tensor[]): Optimizer<{ lr: number }> {
   switch (meta.kind) {
@@ -32,27 +24,7 @@ function makeOptimizer(meta: Record<string, any>, params: Tensor[]): Optimizer<{
 
 describe('optimisers against torch.optim', () => {
   for (const name of ['optim_adam', 'optim_adam_l2', 'optim_adamw', 'optim_sgd_momentum', 'optim_sgd_nesterov'])
-    it(`${name}: parameters after each of 10 steps`, () => {
-      const fx = loadFixture(name);
-      const w = fx.tensor('w', { requiresGrad: true });
-      const b = fx.tensor('b', { requiresGrad: true });
-      const opt = makeOptimizer(fx.meta, [w, b]);
-      w.grad = Tensor.zeros(w.shape); // as the engine leaves them: outside any scope
-      b.grad = Tensor.zeros(b.shape);
-      const gw = fx.tensor('grad.w'), gb = fx.tensor('grad.b'), ow = fx.tensor('out.w'), ob = fx.tensor('out.b');
-      for (let s = 0; s < fx.meta.steps; s++) {
-        // each step inside its own scope, as a training loop does: the state must survive it
-        tidy(() => {
-          opt.zeroGrad();
-          for (const [p, g] of [[w, gw], [b, gb]] as const) p.grad!.assign(rowOf(g, s, p.shape));
-          opt.step();
-        });
-        assertClose(w.toArray(), rowOf(ow, s, w.shape), STEP_TOL, `${name} w after step ${s + 1}`);
-        assertClose(b.toArray(), rowOf(ob, s, b.shape), STEP_TOL, `${name} b after step ${s + 1}`);
-      }
-      opt.dispose();
-      for (const t of [w, b, gw, gb, ow, ob]) t.grad?.dispose(), t.dispose();
-    });
+    it(`${name}: parameters after each of 10 steps`, () => replayFixture(name, makeOptimizer));
 });
 
 describe('optimiser bookkeeping', () => {

@@ -4,4 +4,6 @@ export { Adam, AdamW } from './adam';
 export type { AdamOptions } from './adam';
 export { SGD } from './sgd';
 export type { SgdOptions } from './sgd';
-export { clipGradNorm } from './clip';
+export { clipGradNorm, clipGradNormPerTensor } from './clip';
+export { CyclicLR, setLr } from './schedule';
+export type { CyclicLROptions, LrSchedule } from './schedule';

@@ -17,6 +17,7 @@ export interface EpochRecord {
   trainLoss: number;
   /** null without validation data. */
   validationLoss: number | null;
+  /** The first parameter group's rate after the epoch (with a schedule: that of its last step). */
   lr: number;
   seconds: number;
   /** The watched loss (validation, else training) beat the best so far by more than minDelta. */
@@ -29,6 +30,11 @@ export interface EpochRecord {
 export interface TrainingState {
   /** The last finished epoch (training continues at epoch + 1). */
   epoch: number;
+  /**
+   * Optimiser steps taken over the run (fit's; a learning-rate schedule's position). Absent in
+   * checkpoints written before it was kept, and in the adversarial loop's state.
+   */
+  iteration?: number;
   bestEpoch: number;
   bestLoss: number;
   /** Epochs since the best one (early stopping's count). */

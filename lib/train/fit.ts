@@ -4,16 +4,19 @@
 // an improving epoch keep the weights and write a checkpoint atomically. Early stopping watches
 // the validation loss (the training loss when there is no validation data) and restores the
 // best weights. A checkpoint holds everything the loop depends on (weights, optimiser moments
-// and steps, random streams, counters, log position), so a resumed run continues exactly as an
-// uninterrupted one would have.
+// and steps, random streams, counters, log position, the step count a learning-rate schedule
+// reads), so a resumed run continues exactly as an uninterrupted one would have.
+// Per step: zeroGrad, loss, backward, optional gradient clipping (global or per tensor), the
+// schedule hook (every group's lr = schedule.lrAt(iteration)), optimiser step.
 import { existsSync } from 'node:fs';
 
 import { noGrad } from '../autograd/grad_mode';
 import type { Module, TensorData } from '../nn/module';
 import { mseLoss } from '../ops/losses';
 import { Adam, AdamW } from '../optim/adam';
-import { clipGradNorm } from '../optim/clip';
+import { clipGradNorm, clipGradNormPerTensor } from '../optim/clip';
 import { Optimizer } from '../optim/optimizer';
+import { LrSchedule, setLr } from '../optim/schedule';
 import { Generator } from '../random';
 import { Device, requireDevice, Tensor, tidy } from '../tensor';
 import { EpochRecord, loadCheckpoint, saveCheckpoint, TrainingState } from './checkpoint';
@@ -66,8 +69,21 @@ export interface FitOptions<M extends Trainable = Trainable> {
   lr?: number;
   /** Weight decay of a named optimiser (default: 0 for adam (L2), 0.01 for adamw (decoupled)). */
   weightDecay?: number;
-  /** Clips the global gradient norm to this before each step. */
+  /** AMSGrad for a named optimiser (torch.optim.Adam(amsgrad=True); default false). */
+  amsgrad?: boolean;
+  /** Clips the global gradient norm (all gradients together) to this before each step. */
   clipGradNorm?: number;
+  /**
+   * Clips each parameter's gradient norm to this on its own before each step (Keras's
+   * clipnorm); not together with clipGradNorm.
+   */
+  clipGradNormPerTensor?: number;
+  /**
+   * Sets every parameter group's learning rate before each step to lrAt(iteration), iteration
+   * counting the steps of the whole run from 0 (kept across resume); e.g. CyclicLR. It overrides
+   * lr (which then only names the optimiser's starting rate).
+   */
+  lrSchedule?: LrSchedule;
   /** Default: the model's own loss(x) if it has one, else mse(model.forward(x), x) (reconstruction). */
   loss?: LossFn<M>;
   /** Early stopping: stop after this many epochs without improvement (off when undefined). */
@@ -125,8 +141,17 @@ function checkOptions(o: FitOptions<any>): void {
   if (o.patience !== undefined && !(Number.isInteger(o.patience) && o.patience >= 0)) throw new Error(`fit: patience must be an integer >= 0, got ${o.patience}`);
   if (o.minDelta !== undefined && !(o.minDelta >= 0)) throw new Error(`fit: minDelta must be >= 0, got ${o.minDelta}`);
   if (o.resume && !o.checkpoint) throw new Error('fit: resume needs a checkpoint path');
-  if (o.optimizer instanceof Optimizer && (o.lr !== undefined || o.weightDecay !== undefined))
-    throw new Error('fit: lr and weightDecay belong to the optimiser when one is passed');
+  if (o.optimizer instanceof Optimizer && (o.lr !== undefined || o.weightDecay !== undefined || o.amsgrad !== undefined))
+    throw new Error('fit: lr, weightDecay and amsgrad belong to the optimiser when one is passed');
+  if (o.amsgrad !== undefined && typeof o.amsgrad !== 'boolean') throw new Error(`fit: amsgrad must be true or false, got ${String(o.amsgrad)}`);
+  for (const name of ['clipGradNorm', 'clipGradNormPerTensor'] as const) {
+    const v = o[name];
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new Error(`fit: ${name} must be > 0, got ${v}`);
+  }
+  if (o.clipGradNorm !== undefined && o.clipGradNormPerTensor !== undefined)
+    throw new Error('fit: clipGradNorm (global) and clipGradNormPerTensor exclude each other; give one');
+  if (o.lrSchedule !== undefined && typeof o.lrSchedule?.lrAt !== 'function')
+    throw new Error('fit: lrSchedule must have lrAt(iteration) (e.g. a CyclicLR)');
   if (o.device !== undefined) requireDevice(o.device);
 }
 
@@ -138,7 +163,11 @@ function onDevice(x: Tensor, device: Device): Tensor {
 function makeOptimizer(model: Module, o: FitOptions<any>): Optimizer<{ lr: number }> {
   if (o.optimizer instanceof Optimizer) return o.optimizer;
   const kind = o.optimizer ?? 'adam';
-  const hyper = { lr: o.lr ?? 1e-3, ...(o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {}) };
+  const hyper = {
+    lr: o.lr ?? 1e-3,
+    ...(o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {}),
+    ...(o.amsgrad !== undefined ? { amsgrad: o.amsgrad } : {}),
+  };
   if (kind === 'adam') return new Adam(model.parameters(), hyper);
   if (kind === 'adamw') return new AdamW(model.parameters(), hyper);
   throw new Error(`fit: optimizer must be 'adam', 'adamw' or an Optimizer, got ${String(kind)}`);
@@ -185,7 +214,11 @@ function epochLine(r: EpochRecord, epochs: number): string {
   return s;
 }
 
-/** Settings that change the numbers of a run: a resume must use the same. */
+/**
+ * Settings that change the numbers of a run: a resume must use the same. Settings added after
+ * the first checkpoints were written (amsgrad, per-tensor clipping, a schedule) appear only when
+ * in use, so those checkpoints still resume.
+ */
 function runSettings(o: FitOptions<any>, data: FitData, opt: Optimizer<{ lr: number }>, shuffleSeed: number): Record<string, unknown> {
   const group = opt.paramGroups[0] as Record<string, unknown>;
   return {
@@ -200,14 +233,18 @@ function runSettings(o: FitOptions<any>, data: FitData, opt: Optimizer<{ lr: num
     clipGradNorm: o.clipGradNorm ?? null,
     patience: o.patience ?? null,
     minDelta: o.minDelta ?? 0,
+    ...(group.amsgrad === true ? { amsgrad: true } : {}),
+    ...(o.clipGradNormPerTensor !== undefined ? { clipGradNormPerTensor: o.clipGradNormPerTensor } : {}),
+    ...(o.lrSchedule ? { lrSchedule: o.lrSchedule.toJSON() } : {}),
   };
 }
 
 function checkSettings(path: string, saved: Record<string, unknown>, now: Record<string, unknown>): void {
-  const diff = Object.keys(now).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  const keys = [...new Set([...Object.keys(now), ...Object.keys(saved)])];
+  const diff = keys.filter((k) => JSON.stringify(saved[k] ?? null) !== JSON.stringify(now[k] ?? null));
   if (diff.length)
     throw new Error(`resume from ${path}: the checkpoint was written with other settings: ${diff
-      .map((k) => `${k} ${JSON.stringify(saved[k])} (now ${JSON.stringify(now[k])})`).join(', ')}`);
+      .map((k) => `${k} ${JSON.stringify(saved[k] ?? null)} (now ${JSON.stringify(now[k] ?? null)})`).join(', ')}`);
 }
 
 export async function fit<M extends Trainable>(model: M, data: FitData, opts: FitOptions<M>): Promise<FitResult> {
@@ -234,6 +271,7 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
   let state: TrainingState = { epoch: 0, bestEpoch: 0, bestLoss: Infinity, badEpochs: 0, generators: [], logPosition: null, history: [], settings };
   let best: Map<string, TensorData> | null = null;
   let resumedFrom: number | null = null;
+  let iteration = 0; // optimiser steps so far: the schedule's position
   let stoppedEarly = false;
   try {
     let log: LossLog | null = null;
@@ -241,10 +279,14 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
       const ck = loadCheckpoint(target.path);
       checkSettings(target.path, ck.training.settings, settings);
       if (ck.training.bestEpoch !== ck.training.epoch) throw new Error(`resume from ${target.path}: inconsistent training state (best epoch is not the saved one)`);
+      // Checkpoints fall on epoch ends, so the step count is epoch * steps (older ones lack it).
+      iteration = ck.training.iteration ?? ck.training.epoch * steps;
+      if (iteration !== ck.training.epoch * steps)
+        throw new Error(`resume from ${target.path}: inconsistent training state (${iteration} steps after ${ck.training.epoch} epochs of ${steps})`);
       model.loadStateDict(ck.model);
       optimizer.loadStateDict(ck.optimizer);
       restoreGenerators(gens, ck.training.generators);
-      state = { ...ck.training, settings };
+      state = { ...ck.training, iteration, settings };
       best = snapshot(model);
       resumedFrom = state.epoch;
       if (opts.log) log = LossLog.resume(opts.log, state.logPosition ?? 0, state.history);
@@ -265,9 +307,12 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
           const { loss, terms } = lossParts(lossFn(model, x));
           loss.backward();
           if (opts.clipGradNorm !== undefined) clipGradNorm(model.parameters(), opts.clipGradNorm);
+          if (opts.clipGradNormPerTensor !== undefined) clipGradNormPerTensor(model.parameters(), opts.clipGradNormPerTensor);
+          if (opts.lrSchedule) setLr(optimizer, opts.lrSchedule.lrAt(iteration));
           optimizer.step();
           return { loss: loss.item(), terms };
         });
+        iteration++;
         if (!Number.isFinite(r.loss)) throw new Error(`fit: the training loss is ${r.loss} at epoch ${epoch}, batch ${s + 1} of ${steps}`);
         train.add(r.loss, r.terms, idx.length);
         progress?.tick(s + 1, `epoch ${epoch}/${opts.epochs}`);
@@ -297,6 +342,7 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
       log?.append(record);
       state.history.push(record);
       state.epoch = epoch;
+      state.iteration = iteration;
       state.logPosition = log ? log.position : null;
       progress?.line(epochLine(record, opts.epochs));
       if (improved && target) {

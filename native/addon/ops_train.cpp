@@ -35,11 +35,12 @@ Napi::Value gaussian_nll_backward(const Napi::CallbackInfo& info) {
                                              static_cast<vigil_reduction>(a.i64(4)), a.opt(5),
                                              a.opt(6), a.opt(7)));
 }
-// adamStep(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step, decoupled)
+// adamStep(param, grad, m, v, vmax | null, lr, beta1, beta2, eps, weightDecay, step, decoupled)
 Napi::Value adam_step(const Napi::CallbackInfo& info) {
   Args a(info);
-  RETURN_CHECKED(vigil_adam_step(a.tensor(0), a.tensor(1), a.tensor(2), a.tensor(3), a.num(4),
-                                 a.num(5), a.num(6), a.num(7), a.num(8), a.i64(9), a.flag(10)));
+  RETURN_CHECKED(vigil_adam_step(a.tensor(0), a.tensor(1), a.tensor(2), a.tensor(3), a.opt(4),
+                                 a.num(5), a.num(6), a.num(7), a.num(8), a.num(9), a.i64(10),
+                                 a.flag(11)));
 }
 // sgdStep(param, grad, momentumBuf, lr, momentum, weightDecay, nesterov, firstStep)
 Napi::Value sgd_step(const Napi::CallbackInfo& info) {

@@ -10,14 +10,17 @@
 using namespace vigil;
 
 extern "C" vigil_status vigil_adam_step(const vigil_tensor* param, const vigil_tensor* grad,
-                                        const vigil_tensor* m, const vigil_tensor* v, double lr,
-                                        double beta1, double beta2, double eps,
-                                        double weight_decay, int64_t step, int decoupled) {
+                                        const vigil_tensor* m, const vigil_tensor* v,
+                                        const vigil_tensor* vmax, double lr, double beta1,
+                                        double beta2, double eps, double weight_decay,
+                                        int64_t step, int decoupled) {
   const char* op = "adam_step";
   return guarded(op, [&]() -> vigil_status {
     if (!param || !grad || !m || !v)
       return fail(VIGIL_ERR_ARG, op, "param, grad, m and v are required");
-    VIGIL_CHECK(check_elementwise(op, {{"param", param}, {"grad", grad}, {"m", m}, {"v", v}}));
+    // vmax (AMSGrad's running maximum of v) is optional; NULL is plain Adam.
+    VIGIL_CHECK(check_elementwise(
+        op, {{"param", param}, {"grad", grad}, {"m", m}, {"v", v}, {"vmax", vmax}}));
     if (step < 1) return fail(VIGIL_ERR_ARG, op, "step is 1-based, got " + std::to_string(step));
     if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
       return fail(VIGIL_ERR_ARG, op, "beta1 and beta2 must be in [0, 1)");
@@ -27,7 +30,7 @@ extern "C" vigil_status vigil_adam_step(const vigil_tensor* param, const vigil_t
     vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(param->dtype, T, {
       s = VIGIL_DISPATCH(op, param->device, adam_step<T>, data<T>(param), data<T>(grad),
-                         data<T>(m), data<T>(v), numel(param), h);
+                         data<T>(m), data<T>(v), data<T>(vmax), numel(param), h);
     });
     return s;
   });

@@ -2,6 +2,7 @@
 // once (the order of operations follows torch.optim's single-tensor path, so f32 results agree
 // with PyTorch to rounding):
 //   Adam:  g = grad (+ wd*param unless decoupled); m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2
+//          AMSGrad: vmax = max(vmax, v), and vmax replaces v in the update
 //          AdamW first: param *= 1 - lr*wd
 //          param -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps)
 //   SGD:   g = grad + wd*param; buf = first ? g : momentum*buf + g
@@ -14,16 +15,26 @@
 
 namespace vigil::cpu {
 
-template <typename T>
-void adam_step(T* param, const T* grad, T* m, T* v, int64_t n, const AdamHyper& h) {
+namespace {
+template <typename T, bool kAmsgrad>
+void adam_loop(T* param, const T* grad, T* m, T* v, T* vmax, int64_t n, const AdamHyper& h) {
   const AdamScalars<T> k(h);
   for_each_index(n, [&](int64_t i) {
     const T g = grad[i] + k.l2 * param[i];
     m[i] = k.b1 * m[i] + k.one_b1 * g;
-    v[i] = k.b2 * v[i] + k.one_b2 * g * g;
+    T vi = k.b2 * v[i] + k.one_b2 * g * g;
+    v[i] = vi;
+    if (kAmsgrad) vmax[i] = vi = vmax[i] >= vi ? vmax[i] : vi;  // NaN v comes through
     const T p = param[i] * k.shrink;
-    param[i] = p - k.step_size * m[i] / (std::sqrt(v[i]) / k.bc2_sqrt + k.eps);
+    param[i] = p - k.step_size * m[i] / (std::sqrt(vi) / k.bc2_sqrt + k.eps);
   });
+}
+}  // namespace
+
+template <typename T>
+void adam_step(T* param, const T* grad, T* m, T* v, T* vmax, int64_t n, const AdamHyper& h) {
+  if (vmax) adam_loop<T, true>(param, grad, m, v, vmax, n, h);
+  else adam_loop<T, false>(param, grad, m, v, nullptr, n, h);
 }
 
 template <typename T>
@@ -55,10 +66,10 @@ void scale_inplace(T* x, int64_t n, double alpha) {
   for_each_index(n, [&](int64_t i) { x[i] *= a; });
 }
 
-#define VIGIL_INSTANTIATE(T)                                                     \
-  template void adam_step<T>(T*, const T*, T*, T*, int64_t, const AdamHyper&);  \
-  template void sgd_step<T>(T*, const T*, T*, int64_t, const SgdHyper&);        \
-  template double sum_squares<T>(const T*, int64_t);                            \
+#define VIGIL_INSTANTIATE(T)                                                      \
+  template void adam_step<T>(T*, const T*, T*, T*, T*, int64_t, const AdamHyper&); \
+  template void sgd_step<T>(T*, const T*, T*, int64_t, const SgdHyper&);         \
+  template double sum_squares<T>(const T*, int64_t);                             \
   template void scale_inplace<T>(T*, int64_t, double);
 VIGIL_INSTANTIATE(float)
 VIGIL_INSTANTIATE(double)

@@ -14,6 +14,8 @@ struct AdamHyper {
 // alike. 1 - beta is formed in double and rounded once: (1 - 0.999f) is 4.7e-5 away from
 // 0.001f, enough to move f32 results off PyTorch's (which rounds the double scalar once, too).
 //   g = grad + l2*param; m = b1 m + one_b1 g; v = b2 v + one_b2 g^2
+//   AMSGrad: vmax = (vmax >= v ? vmax : v), used for v below (a NaN v comes through, as in
+//   torch.maximum; a NaN vmax can only follow a NaN v, which stays NaN)
 //   param = param*shrink - step_size * m / (sqrt(v)/bc2_sqrt + eps)
 template <typename T>
 struct AdamScalars {
@@ -32,8 +34,9 @@ struct AdamScalars {
   }
 };
 
+// vmax is null for plain Adam (AMSGrad otherwise).
 template <typename T>
-void adam_step(T* param, const T* grad, T* m, T* v, int64_t n, const AdamHyper& h);
+void adam_step(T* param, const T* grad, T* m, T* v, T* vmax, int64_t n, const AdamHyper& h);
 
 struct SgdHyper {
   double lr, momentum, weight_decay;

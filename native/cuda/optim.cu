@@ -8,15 +8,22 @@
 
 namespace vigil::cuda {
 
+// vmax null: plain Adam; else AMSGrad (vmax = max(vmax, v) as on the CPU, NaN v through).
 template <typename T>
-vigil_status adam_step(T* param, const T* grad, T* m, T* v, int64_t n, const AdamHyper& h) {
+vigil_status adam_step(T* param, const T* grad, T* m, T* v, T* vmax, int64_t n,
+                       const AdamHyper& h) {
   const cpu::AdamScalars<T> k(h);
   return for_each(n, "adam_step", [=] __device__(int64_t i) {
     const T g = grad[i] + k.l2 * param[i];
     const T mi = k.b1 * m[i] + k.one_b1 * g;
-    const T vi = k.b2 * v[i] + k.one_b2 * g * g;
+    T vi = k.b2 * v[i] + k.one_b2 * g * g;
     m[i] = mi;
     v[i] = vi;
+    if (vmax) {
+      const T vm = vmax[i];
+      vi = vm >= vi ? vm : vi;
+      vmax[i] = vi;
+    }
     const T p = param[i] * k.shrink;
     param[i] = p - k.step_size * mi / (sqrt(vi) / k.bc2_sqrt + k.eps);
   });
@@ -61,10 +68,10 @@ vigil_status scale_inplace(T* x, int64_t n, double alpha) {
   return for_each(n, "scale_inplace", [=] __device__(int64_t i) { x[i] *= a; });
 }
 
-#define VIGIL_INSTANTIATE(T)                                                             \
-  template vigil_status adam_step<T>(T*, const T*, T*, T*, int64_t, const AdamHyper&); \
-  template vigil_status sgd_step<T>(T*, const T*, T*, int64_t, const SgdHyper&);       \
-  template vigil_status sum_squares<T>(const T*, int64_t, double*);                    \
+#define VIGIL_INSTANTIATE(T)                                                               \
+  template vigil_status adam_step<T>(T*, const T*, T*, T*, T*, int64_t, const AdamHyper&); \
+  template vigil_status sgd_step<T>(T*, const T*, T*, int64_t, const SgdHyper&);           \
+  template vigil_status sum_squares<T>(const T*, int64_t, double*);                        \
   template vigil_status scale_inplace<T>(T*, int64_t, double);
 VIGIL_INSTANTIATE(float)
 VIGIL_INSTANTIATE(double)

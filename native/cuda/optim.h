@@ -12,7 +12,8 @@ using cpu::AdamHyper;
 using cpu::SgdHyper;
 
 template <typename T>
-vigil_status adam_step(T* param, const T* grad, T* m, T* v, int64_t n, const AdamHyper& h);
+vigil_status adam_step(T* param, const T* grad, T* m, T* v, T* vmax, int64_t n,
+                       const AdamHyper& h);
 template <typename T>
 vigil_status sgd_step(T* param, const T* grad, T* buf, int64_t n, const SgdHyper& h);
 template <typename T>

@@ -651,17 +651,21 @@ void losses() {
 template <typename T>
 void optimisers() {
   for (int64_t n : {1, 1000, 4097}) {
-    for (int decoupled : {0, 1}) {
-      Tens<T> p({n}, kRandom), g({n}, kRandom), m({n}, kRandom), v({n}, kRandom, 0, 1);
-      for (int64_t step : {1, 7})
-        both("adam_step", [&](Sel P) {
-          return vigil_adam_step(P(p), P(g), P(m), P(v), 1e-2, 0.9, 0.999, 1e-8, 0.01, step, decoupled);
-        });
-      const Tol tl = tol<T>(1e-5, 1e-6);
-      agree("adam param", p, tl);
-      agree("adam m", m, tl);
-      agree("adam v", v, tl);
-    }
+    for (int decoupled : {0, 1})
+      for (int amsgrad : {0, 1}) {
+        Tens<T> p({n}, kRandom), g({n}, kRandom), m({n}, kRandom), v({n}, kRandom, 0, 1);
+        Tens<T> vmax({n}, kRandom, 0, 1);  // random: the maximum takes either side
+        for (int64_t step : {1, 7})
+          both("adam_step", [&](Sel P) {
+            return vigil_adam_step(P(p), P(g), P(m), P(v), P(amsgrad ? &vmax : nullptr), 1e-2, 0.9,
+                                   0.999, 1e-8, 0.01, step, decoupled);
+          });
+        const Tol tl = tol<T>(1e-5, 1e-6);
+        agree("adam param", p, tl);
+        agree("adam m", m, tl);
+        agree("adam v", v, tl);
+        if (amsgrad) agree("adam vmax", vmax, tl);
+      }
     for (int nesterov : {0, 1}) {
       Tens<T> p({n}, kRandom), g({n}, kRandom), buf({n}, kPoison);
       for (int first : {1, 0})

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { BundleError } from '../../lib/io/bundle';
 import { mseLoss } from '../../lib/ops/losses';
 import { mean, square } from '../../lib/ops';
-import { SGD } from '../../lib/optim';
+import { CyclicLR, LrSchedule, SGD } from '../../lib/optim';
 import { Generator } from '../../lib/random';
 import { runOffThread } from '../../lib/runtime/offthread';
 import { loadCheckpoint } from '../../lib/train/checkpoint';
 import { fit, FitOptions } from '../../lib/train/fit';
-import { ConstNet, constData, losses, SeqNet, sineData, weightsOf } from './models';
+import { ConstNet, constData, losses, SeqNet, sineData, TwoParamNet, weightsOf } from './models';
 
 const seqNet = (seed = 3, dropSeed = 9) => {
   const gen = new Generator(seed);
@@ -249,6 +249,93 @@ describe('fit', () => {
     opt.step(); // the optimiser is the caller's: still usable
     opt.dispose();
     model.dispose();
+  });
+
+  it('clips each gradient on its own with clipGradNormPerTensor (global clipping scales both by one factor)', async () => {
+    // From 0 towards 1 over F = 2: d/dw = [-1, -1] (norm sqrt 2), d/ds = -2 (norm 2).
+    const run = async (clip: Partial<FitOptions>) => {
+      const model = new TwoParamNet(2);
+      const opt = new SGD(model.parameters(), { lr: 0.1 });
+      await fit(model, constData(2, 4, 1, 0.3), { epochs: 1, batchSize: 8, optimizer: opt, shuffle: false, progress: false, ...clip });
+      const out = { w: Array.from(model.w.toArray()), s: model.s.item() };
+      opt.dispose();
+      model.dispose();
+      return out;
+    };
+    const per = await run({ clipGradNormPerTensor: 1 });
+    per.w.forEach((v) => assert.ok(Math.abs(v - 0.1 / (Math.SQRT2 + 1e-6)) < 1e-6, `w ${v}`));
+    assert.ok(Math.abs(per.s - 0.1 * 2 / (2 + 1e-6)) < 1e-6, `s ${per.s}`);
+    const global = await run({ clipGradNorm: 1 });
+    const k = 1 / (Math.sqrt(6) + 1e-6);
+    global.w.forEach((v) => assert.ok(Math.abs(v - 0.1 * k) < 1e-6, `w ${v}`));
+    assert.ok(Math.abs(global.s - 0.2 * k) < 1e-6, `s ${global.s}`);
+    const model = new TwoParamNet(2);
+    await assert.rejects(fit(model, constData(2, 4, 1, 0.3), { epochs: 1, clipGradNorm: 1, clipGradNormPerTensor: 1, progress: false }),
+      /clipGradNorm \(global\) and clipGradNormPerTensor exclude each other/);
+    await assert.rejects(fit(model, constData(2, 4, 1, 0.3), { epochs: 1, clipGradNormPerTensor: 0, progress: false }),
+      /clipGradNormPerTensor must be > 0/);
+    model.dispose();
+  });
+
+  it('applies a learning-rate schedule before every step (iterations counted over the run) and logs the last rate', async () => {
+    // an SGD that records the rate each step runs at
+    class Recording extends SGD {
+      readonly used: number[] = [];
+      override step(): void {
+        this.used.push(this.paramGroups[0].lr);
+        super.step();
+      }
+    }
+    const asked: number[] = [];
+    const cyclic = new CyclicLR({ baseLr: 0.01, maxLr: 0.05, stepSize: 3 });
+    const schedule: LrSchedule = { lrAt: (i) => (asked.push(i), cyclic.lrAt(i)), toJSON: () => cyclic.toJSON() };
+    const model = new ConstNet(2);
+    const opt = new Recording(model.parameters(), { lr: 0.1 });
+    // 20 samples in batches of 8: 3 steps per epoch (the last one smaller)
+    const r = await fit(model, constData(2, 4, 1, 0.3, 20), { epochs: 4, batchSize: 8, optimizer: opt, lrSchedule: schedule, progress: false });
+    const n = 12;
+    assert.deepEqual(asked, Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual(opt.used, asked.map((i) => cyclic.lrAt(i)));
+    assert.deepEqual(r.history.map((e) => e.lr), [2, 5, 8, 11].map((i) => cyclic.lrAt(i)), 'each epoch logs its last step\'s rate');
+    await assert.rejects(fit(model, constData(2, 4, 1, 0.3), { epochs: 1, lrSchedule: {} as LrSchedule, progress: false }), /lrSchedule must have lrAt/);
+    await assert.rejects(fit(model, constData(2, 4, 1, 0.3), { epochs: 1, optimizer: opt, amsgrad: true, progress: false }),
+      /lr, weightDecay and amsgrad belong to the optimiser/);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('trains with STAE-AD\'s setup (AMSGrad, per-tensor clipping, cyclic rate) and resumes it in-process bit for bit', async () => {
+    const staead = { amsgrad: true, clipGradNormPerTensor: 1, lrSchedule: new CyclicLR({ baseLr: 5e-3, maxLr: 3e-2, stepSize: 10 }) } as const;
+    const run = async (epochs: number, path: string, resume = false, extra: Partial<FitOptions> = staead) => {
+      const { gen, model } = seqNet();
+      const r = await fit(model, data, { ...BASE, epochs, restoreBest: false, checkpoint: path, resume, generator: gen, ...extra });
+      const w = weightsOf(model);
+      model.dispose();
+      return { r, w };
+    };
+    const steps = Math.ceil(data.trainCount / 16);
+    const whole = await run(12, join(dir, 'a'));
+    assert.ok(whole.r.history[11].trainLoss < 0.5 * whole.r.history[0].trainLoss, 'it learns');
+    assert.ok(new Set(whole.r.history.map((e) => e.lr)).size > 3, 'the rate moves from epoch to epoch');
+    const first = await run(6, join(dir, 'b'));
+    const ck = loadCheckpoint(join(dir, 'b'));
+    const at = ck.training.epoch;
+    assert.ok(at >= 2, `a checkpoint after epoch ${at}`);
+    assert.equal(ck.training.iteration, at * steps, 'the schedule position');
+    assert.deepEqual(ck.training.settings.lrSchedule, staead.lrSchedule.toJSON());
+    assert.equal(ck.training.settings.amsgrad, true);
+    assert.equal(ck.training.settings.clipGradNormPerTensor, 1);
+    assert.ok(ck.optimizer.state.every((s) => 'max_exp_avg_sq' in s.buffers), 'AMSGrad state saved');
+    assert.deepEqual(losses(first.r.history), losses(whole.r.history.slice(0, 6)));
+    const rest = await run(12, join(dir, 'b'), true);
+    assert.equal(rest.r.resumedFrom, at);
+    assert.deepEqual(losses(rest.r.history), losses(whole.r.history));
+    assert.deepEqual(rest.w, whole.w);
+    // another schedule, no schedule, or no AMSGrad is another run
+    const other = { ...staead, lrSchedule: new CyclicLR({ baseLr: 5e-3, maxLr: 3e-2, stepSize: 11 }) };
+    await assert.rejects(run(12, join(dir, 'b'), true, other), /other settings: lrSchedule .*"stepSize":10.* \(now .*"stepSize":11/);
+    await assert.rejects(run(12, join(dir, 'b'), true, { amsgrad: true, clipGradNormPerTensor: 1 }), /other settings: lrSchedule .* \(now null\)/);
+    await assert.rejects(run(12, join(dir, 'b'), true, { ...staead, amsgrad: false }), /other settings: amsgrad true \(now null\)/);
   });
 
   it('keeps the event loop free: a timer fires while it trains on the main thread', async function () {

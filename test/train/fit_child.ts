@@ -1,16 +1,20 @@
 // A training run in its own process, for the crash test: `tsx fit_child.ts <dir> [resume]`.
 // With PAUSE_AT=<epoch>:<batch> it prints "paused" when it reaches that training batch and
 // blocks (the test then kills it with SIGKILL, in the middle of an epoch). At the end it writes
-// <dir>/result.json: the history and the final weights.
+// <dir>/result.json: the history and the final weights. With TRAINING=staead it trains with
+// STAE-AD's setup: AMSGrad, per-tensor gradient clipping and a cyclic learning rate.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { CyclicLR } from '../../lib/optim';
 import { Generator } from '../../lib/random';
 import { fit } from '../../lib/train/fit';
 import { FitData } from '../../lib/train/data';
 import { losses, SeqNet, sineData, weightBytes } from './models';
 
 export const RUN = { epochs: 20, batchSize: 16, lr: 2e-2 };
+/** 9 steps per epoch: a cycle of 20 steps crosses epoch ends (and the resume point). */
+export const STAEAD = { amsgrad: true, clipGradNormPerTensor: 1, lrSchedule: new CyclicLR({ baseLr: 5e-3, maxLr: 3e-2, stepSize: 10 }) };
 
 /** Holds the process at one training batch (a synchronous sleep: nothing else runs). */
 function pausing(data: FitData, epoch: number, batch: number, steps: number): FitData {
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
   }
   const r = await fit(model, data, {
     ...RUN,
+    ...(process.env.TRAINING === 'staead' ? STAEAD : {}),
     generator: gen,
     restoreBest: false,
     checkpoint: { path: join(dir, 'ck.vigil'), kind: 'seq-net', config: { features: 3, hidden: 8 } },

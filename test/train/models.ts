@@ -35,6 +35,20 @@ export class ConstNet extends Module {
   }
 }
 
+/** y = 0*x + w + s: a vector w [F] and a scalar s [1], so two gradients of different norms. */
+export class TwoParamNet extends Module {
+  readonly w: Tensor;
+  readonly s: Tensor;
+  constructor(features: number) {
+    super();
+    this.w = this.registerParameter('w', Tensor.zeros([features]));
+    this.s = this.registerParameter('s', Tensor.zeros([1]));
+  }
+  forward(x: Tensor): Tensor {
+    return add(add(mul(x, 0), this.w), this.s);
+  }
+}
+
 /** A little deterministic pseudo-random sequence (no native code) for synthetic data. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,6 +1,7 @@
 // Crash and resume: a training process killed with SIGKILL in the middle of an epoch, restarted
 // with resume, ends bit for bit where a run that was never interrupted ends (losses of every
-// epoch, final weights, BatchNorm buffers), with the same JSONL log.
+// epoch, final weights, BatchNorm buffers), with the same JSONL log; also with STAE-AD's training
+// setup, whose cyclic learning rate must pick up at the checkpoint's step count.
 import { strict as assert } from 'node:assert';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +31,35 @@ const result = (dir: string) => JSON.parse(readFileSync(join(dir, 'result.json')
 const logLines = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
 const withoutSeconds = (rows: { seconds: number }[]) => rows.map(({ seconds: _s, ...r }) => r);
 
+/** Starts a child that pauses at `pauseAt` (epoch:batch), kills it there with SIGKILL. */
+async function crash(dir: string, pauseAt: string, env: Record<string, string> = {}): Promise<void> {
+  const victim = child(dir, [], { ...env, PAUSE_AT: pauseAt });
+  const killed = finished(victim);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    victim.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('paused')) resolve();
+    });
+    victim.on('exit', () => reject(new Error('the child ended before pausing')));
+  });
+  victim.kill('SIGKILL');
+  assert.equal((await killed).signal, 'SIGKILL');
+  assert.deepEqual(readdirSync(dir).sort(), ['ck.vigil', 'log.jsonl'], 'no result, no temporary file left');
+}
+
+/** The resumed run equals the uninterrupted one: history, weights, log. */
+function assertSameRun(whole: string, crashed: string, from: number): void {
+  const a = result(whole), b = result(crashed);
+  assert.equal(a.resumedFrom, null);
+  assert.equal(b.resumedFrom, from);
+  assert.equal(a.history.length, 20);
+  assert.deepEqual(b.history, a.history, 'every epoch\'s losses, lr and improved flag');
+  assert.deepEqual(b.weights, a.weights, 'final weights and buffers, byte for byte');
+  assert.deepEqual(withoutSeconds(logLines(crashed)), withoutSeconds(logLines(whole)), 'the log lists each epoch once');
+  assert.deepEqual(withoutSeconds(logLines(whole)), a.history);
+}
+
 describe('fit: resume after a crash', () => {
   const dirs: string[] = [];
   const tmp = () => {
@@ -46,19 +76,7 @@ describe('fit: resume after a crash', () => {
 
     // Kill in the middle of epoch 14, batch 3: the last improving epoch before it is 11, so the
     // checkpoint is at 11 while the log already lists 13 epochs.
-    const victim = child(crashed, [], { PAUSE_AT: '14:3' });
-    const killed = finished(victim);
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      victim.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('paused')) resolve();
-      });
-      victim.on('exit', () => reject(new Error('the child ended before pausing')));
-    });
-    victim.kill('SIGKILL');
-    assert.equal((await killed).signal, 'SIGKILL');
-    assert.deepEqual(readdirSync(crashed).sort(), ['ck.vigil', 'log.jsonl'], 'no result, no temporary file left');
+    await crash(crashed, '14:3');
     const ck = loadCheckpoint(join(crashed, 'ck.vigil'));
     const logged = logLines(crashed);
     assert.equal(logged.length, 13, 'epochs 1-13 were logged before the kill');
@@ -67,13 +85,26 @@ describe('fit: resume after a crash', () => {
 
     await finished(child(crashed, ['resume']));
     await uninterrupted;
-    const a = result(whole), b = result(crashed);
-    assert.equal(a.resumedFrom, null);
-    assert.equal(b.resumedFrom, 11);
-    assert.equal(a.history.length, 20);
-    assert.deepEqual(b.history, a.history, 'every epoch\'s losses, lr and improved flag');
-    assert.deepEqual(b.weights, a.weights, 'final weights and buffers, byte for byte');
-    assert.deepEqual(withoutSeconds(logLines(crashed)), withoutSeconds(logLines(whole)), 'the log lists each epoch once');
-    assert.deepEqual(withoutSeconds(logLines(whole)), a.history);
+    assertSameRun(whole, crashed, 11);
+  });
+
+  it('with AMSGrad, per-tensor clipping and a cyclic learning rate (STAE-AD\'s setup) too', async function () {
+    this.timeout(90000);
+    const env = { TRAINING: 'staead' };
+    const whole = tmp(), crashed = tmp();
+    await finished(child(whole, [], env));
+    const h = result(whole).history as { epoch: number; lr: number; improved: boolean }[];
+    assert.ok(new Set(h.map((e) => e.lr)).size > 5, 'the rate moves');
+    // Kill in epoch E after a non-improving epoch, so the checkpoint lies behind the log and the
+    // resumed run repeats epochs whose rates depend on the restored step count.
+    const E = h.findIndex((e, i) => i >= 2 && !h[i - 1].improved) + 1 || 14;
+    const last = Math.max(...h.slice(0, E - 1).filter((e) => e.improved).map((e) => e.epoch));
+    await crash(crashed, `${E}:3`, env);
+    const ck = loadCheckpoint(join(crashed, 'ck.vigil'));
+    assert.equal(logLines(crashed).length, E - 1);
+    assert.equal(ck.training.epoch, last, 'the checkpoint is the last improving epoch');
+    assert.equal(ck.training.iteration, last * 9, 'and holds the schedule position (9 steps per epoch)');
+    await finished(child(crashed, ['resume'], env));
+    assertSameRun(whole, crashed, last);
   });
 });

@@ -310,13 +310,16 @@ vigil_status vigil_bce_with_logits_backward(vt logits, vt target, vt dy, vigil_r
 /* ---------------------------------------------------------------- optimisers (in place)
  * adam_step, t = step (1-based), g' = grad + wd*param unless decoupled:
  *   m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2
+ *   AMSGrad when vmax is given (torch.optim.Adam(amsgrad=True)): vmax = max(vmax, v), and
+ *   vmax stands for v below (the running maximum of the raw v, corrected like v);
+ *   vmax NULL: plain Adam
  *   mhat = m/(1-b1^t); vhat = v/(1-b2^t)
  *   decoupled (AdamW): param -= lr*wd*param first
  *   param -= lr * mhat / (sqrt(vhat) + eps)
  * sgd_step: g' = grad + wd*param; buf = momentum*buf + g' (buf = g' on step 1, i.e. when
  *   first_step != 0); nesterov: g' += momentum*buf else g' = buf (momentum > 0);
  *   param -= lr*g'.  momentum_buf may be NULL when momentum == 0.                          */
-vigil_status vigil_adam_step(vt param, vt grad, vt m, vt v, double lr, double beta1,
+vigil_status vigil_adam_step(vt param, vt grad, vt m, vt v, vt vmax, double lr, double beta1,
                              double beta2, double eps, double weight_decay, int64_t step,
                              int decoupled);
 vigil_status vigil_sgd_step(vt param, vt grad, vt momentum_buf, double lr, double momentum,
