@@ -35,6 +35,8 @@ export interface ConvLSTM2dOptions {
   /** the forget gate's bias starts at 1: default true for 'plain' (Keras), false for
    * 'input-attention' (the seed has none; true sets gate_bias's f rows to 1) */
   unitForgetBias?: boolean;
+  /** 'self-attention-memory': the query/key channels A (default F/2, at least 1: SAC's ratio) */
+  attentionChannels?: number;
   /** the sequence length the ONNX graph is unrolled over (else the last forward's) */
   steps?: number;
   generator?: Generator;
@@ -97,7 +99,64 @@ function inputAttentionParams(cin: number, F: number, K: number, o: ConvLSTM2dOp
   };
 }
 
-const CELL_PARAMS: Record<ConvLstmCell, typeof plainParams> = { plain: plainParams, 'input-attention': inputAttentionParams };
+/** Glorot-uniform rows stacked along dim 0: each block [rows, fanIn, 1, 1] drawn with its own fans
+ * (fanIn, rows), as if each were its own 1x1 conv; together [sum rows, fanIn, 1, 1]. */
+function stackedGlorot1x1(blockRows: number[], fanIn: number, gen: Generator): Tensor {
+  const parts = blockRows.map((r) => {
+    const t = glorotUniform([r, fanIn, 1, 1], fanIn, r, gen);
+    const v = t.toArray();
+    t.dispose();
+    return v;
+  });
+  const out = new Float32Array(parts.reduce((n, v) => n + v.length, 0));
+  let at = 0;
+  for (const v of parts) out.set(v, at), at += v.length;
+  return Tensor.fromArray(out, [blockRows.reduce((a, b) => a + b, 0), fanIn, 1, 1]);
+}
+
+/** The default query/key width A of 'self-attention-memory': F/2 (at least 1), the ratio of the
+ * SAC code's run (att_hid_dim 16 for hidden_dim 32; seed-models.md section 5.1). */
+export function defaultAttentionChannels(F: number): number {
+  return Math.max(1, Math.floor(F / 2));
+}
+
+/**
+ * 'self-attention-memory' (Sa-DVCRAE's SaConvLSTM2D, seed 000; the cell as SA-ConvLSTM, Lin et
+ * al. AAAI-20, in ops.h). Its users are Keras models, so Keras's initialisers:
+ *   w_x, w_h, bias  as 'plain' (Keras ConvLSTM2D: glorot input kernel, orthogonal recurrent
+ *                   kernel, unit forget bias; Macas' SaConvLSTM2DCell keeps these, its bias
+ *                   init [0, 1 (forget), 0, 0]; seed-models.md section 0.3)
+ *   w_qkv           glorot uniform per projection as its own 1x1 conv (SAC's layer_q, layer_k,
+ *                   layer_v): q and k fans (F, A), v fans (F, F)
+ *   w_kv_m          likewise (SAC's layer_k2, layer_v2): k_m fans (F, A), v_m fans (F, F)
+ *   w_z             glorot uniform, one 1x1 conv 2F -> 2F (SAC's layer_z)
+ *   w_mem           glorot uniform, one 1x1 conv 3F -> 3F (SAC's layer_m)
+ *   b_qkv, b_kv_m, b_z, b_mem  zeros: Keras's default bias init (Macas' sa_bias is 'zeros';
+ *                   SAC's convs have biases, PyTorch's init, which we do not copy)
+ * Glorot is Keras's default kernel_initializer, the one Macas' cell uses for its SAM kernels
+ * (sa_kernel, kernel_z, depth_wise_kernel). `bias: false` drops all five biases.
+ */
+function selfAttentionMemoryParams(cin: number, F: number, K: number, o: ConvLSTM2dOptions, gen: Generator): Record<string, Tensor | null> {
+  const A = o.attentionChannels ?? defaultAttentionChannels(F);
+  if (!(Number.isInteger(A) && A >= 1)) throw new Error(`ConvLSTM2d: attentionChannels must be a positive integer, got ${A}`);
+  const withBias = o.bias !== false;
+  const zeros = (n: number) => (withBias ? Tensor.zeros([n]) : null);
+  return {
+    ...plainParams(cin, F, K, o, gen),
+    w_qkv: stackedGlorot1x1([A, A, F], F, gen),
+    b_qkv: zeros(2 * A + F),
+    w_kv_m: stackedGlorot1x1([A, F], F, gen),
+    b_kv_m: zeros(A + F),
+    w_z: glorotUniform([2 * F, 2 * F, 1, 1], 2 * F, 2 * F, gen),
+    b_z: zeros(2 * F),
+    w_mem: glorotUniform([3 * F, 3 * F, 1, 1], 3 * F, 3 * F, gen),
+    b_mem: zeros(3 * F),
+  };
+}
+
+const CELL_PARAMS: Record<ConvLstmCell, typeof plainParams> = {
+  plain: plainParams, 'input-attention': inputAttentionParams, 'self-attention-memory': selfAttentionMemoryParams,
+};
 
 /** What a cell's ONNX emitter shares with the step loop. */
 interface CellEmit {
@@ -176,6 +235,7 @@ function inputAttentionGates({ g, prefix, F, conv, sigma }: CellEmit, params: (T
 
 const CELL_ONNX: Record<ConvLstmCell, (e: CellEmit, params: (Tensor | null)[]) => StepGates> = {
   plain: plainGates, 'input-attention': inputAttentionGates,
+  'self-attention-memory': () => { throw new Error("ConvLSTM2d: the 'self-attention-memory' cell has no ONNX graph yet"); },
 };
 
 export class ConvLSTM2d extends Module {
