@@ -4,7 +4,7 @@
 // PyTorch peer's BLAS and matmul GFLOP/s (peer.ts), and withholds every PyTorch ratio at a thread
 // count where the peer looks crippled (peer_check.ts). Each figure is the median of --runs
 // alternating runs with min and max; the header carries date, CPU, threads, versions, BLAS and
-// the machine's load before and after. Suites: ops, lstm-ae, dc-vae, inference, convlstm (= all),
+// the machine's load before and after. Suites: ops, lstm-ae, dc-vae, inference, convlstm, alad (= all),
 // gpu.
 import { cpus, loadavg } from 'node:os';
 
@@ -27,8 +27,9 @@ const SUITES: Record<CpuSuite, (ctx: SuiteContext) => Promise<BenchTable[]>> = {
   'dc-vae': async (ctx) => [await (require('./dc_vae') as typeof import('./dc_vae')).benchDcVae(ctx)],
   inference: (ctx) => (require('./inference') as typeof import('./inference')).benchInference(ctx),
   convlstm: async (ctx) => [await (require('./convlstm') as typeof import('./convlstm')).benchConvLstm(ctx)],
+  alad: (ctx) => (require('./alad') as typeof import('./alad')).benchAlad(ctx),
 };
-const TORCH_SUITES: SuiteName[] = ['ops', 'lstm-ae', 'dc-vae', 'convlstm'];
+const TORCH_SUITES: SuiteName[] = ['ops', 'lstm-ae', 'dc-vae', 'convlstm', 'alad'];
 
 function load(): string {
   return loadavg().map((x) => x.toFixed(2)).join(' / ');

@@ -34,6 +34,9 @@ export async function detect(argv: string[]): Promise<void> {
   if (!f.out) throw new UsageError('--out is required (the scores CSV to write)');
   if (f.backend !== 'native' && f.backend !== 'onnxruntime') throw new UsageError(`--backend must be native or onnxruntime, got "${f.backend}"`);
   const loaded = loadDetector(f.model);
+  const t = loaded.info.threshold;
+  if (t.params.provisional)
+    console.log(`  note: ${f.model}'s threshold is provisional (the largest validation score; ${t.params.reason}): fit one with vigil calibrate --model ${f.model} --method ...`);
   if (inputOf(loaded.model).kind === 'rows') return detectRows(loaded, f, argv);
   const det = await Detector.create(loaded, { backend: f.backend }, true);
   try {
@@ -52,7 +55,7 @@ export async function detect(argv: string[]): Promise<void> {
 /** Tabular rows: the model's own scores (no per-channel errors) at the bundle's threshold. */
 async function detectRows(det: LoadedDetector, f: { out?: string; top: number; backend: string } & Parameters<typeof loadFor>[1], argv: string[]): Promise<void> {
   try {
-    if (f.backend !== 'native') throw new UsageError(`--backend ${f.backend}: a model of tabular rows (${det.kind}) is scored natively only`);
+    if (f.backend !== 'native') throw new UsageError(`--backend ${f.backend}: a model of tabular rows (${det.kind}) is scored natively only here (vigil export writes its scoring graph for onnxruntime)`);
     const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;
     const { scores, channelErrors } = scoreSeries(det, series);
     const flagged = writeScores(f.out!, series, scores, applyThreshold(scores, det.info.threshold), channelErrors, f.top);
