@@ -22,6 +22,7 @@
 #include "cpu/conv2d_cols.h"
 #include "cpu/conv2d_depthwise.h"
 #include "cpu/gemm.h"
+#include "cpu/scratch.h"
 
 namespace vigil::cpu {
 namespace {
@@ -63,8 +64,8 @@ void conv2d_forward(const Conv2dDims& d, const T* x, const T* w, const T* bias, 
   const int64_t chunks = batch_chunk_count(d.B, 1);
   const int64_t nb_max = per_channel ? 1 : block_samples(d, (d.B + chunks - 1) / chunks);
   const bool use_cols = !per_channel && (!direct || nb_max > 1);
-  std::vector<T> cols(use_cols ? chunks * Kc * nb_max * P : 0);
-  std::vector<T> out(use_cols && nb_max > 1 ? chunks * Cog * nb_max * P : 0);
+  Scratch<T> cols(use_cols ? chunks * Kc * nb_max * P : 0);
+  Scratch<T> out(use_cols && nb_max > 1 ? chunks * Cog * nb_max * P : 0);
   for_batch_chunks(d.B, chunks, [&](int64_t chunk, int64_t c0, int64_t c1) {
     T* col = use_cols ? cols.data() + chunk * Kc * nb_max * P : nullptr;
     T* blk = out.empty() ? nullptr : out.data() + chunk * Cog * nb_max * P;
@@ -110,9 +111,9 @@ void conv2d_backward(const Conv2dDims& d, const T* x, const T* w, const T* dy, T
   const int64_t chunks = batch_chunk_count(d.B, 1);
   const int64_t nb_max = per_channel ? 1 : block_samples(d, (d.B + chunks - 1) / chunks);
   const bool wide = nb_max > 1, use_cols = !per_channel && (!direct || wide);
-  std::vector<T> cols(use_cols ? chunks * Kc * nb_max * P : 0);
-  std::vector<T> dys(use_cols && wide ? chunks * Cog * nb_max * P : 0);
-  std::vector<T> dw_part(dw ? chunks * wsize : 0, T(0));
+  Scratch<T> cols(use_cols ? chunks * Kc * nb_max * P : 0);
+  Scratch<T> dys(use_cols && wide ? chunks * Cog * nb_max * P : 0);
+  Scratch<T> dw_part(dw ? chunks * wsize : 0, true);
   std::vector<T> db_part(dbias ? chunks * d.Cout : 0, T(0));
   for_batch_chunks(d.B, chunks, [&](int64_t chunk, int64_t c0, int64_t c1) {
     T* col = use_cols ? cols.data() + chunk * Kc * nb_max * P : nullptr;

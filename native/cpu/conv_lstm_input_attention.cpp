@@ -38,6 +38,7 @@
 
 #include "core/parallel.h"
 #include "cpu/conv_lstm.h"
+#include "cpu/scratch.h"
 #include "cpu/gemm.h"
 #include "cpu/vec_act.h"
 
@@ -110,17 +111,17 @@ void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T*
   const T *bias = params[4], *gwx = params[5], *gwh = params[6], *gbias = params[7];
   const int64_t B = d.B, Tn = d.T, TB = Tn * B, F = d.F, Cin = d.Cin, HW = d.hw(), S = F * HW;
   const int64_t KK = d.KH * d.KW;
-  std::vector<T> pre(TB * 2 * S);  // [T,B,2F,HW]
+  Scratch<T> pre(TB * 2 * S);  // [T,B,2F,HW]
   {
-    std::vector<T> xin(TB * 2 * Cin * HW), xdw(TB * 2 * Cin * HW);
+    Scratch<T> xin(TB * 2 * Cin * HW), xdw(TB * 2 * Cin * HW);
     conv_lstm_stack_input(d, x, mask, kBlocks, xin.data());
     conv2d_forward(depthwise_conv(d, TB, 2 * Cin), xin.data(), dwx, static_cast<const T*>(nullptr),
                    xdw.data());
     conv2d_forward(pointwise_conv(d, TB, 2 * Cin, 2 * F, 2), xdw.data(), pwx, bias, pre.data());
   }
-  std::vector<T> gx(TB * 2 * F);  // [T*B, 2F]: gw_x . mean(x_t) + gate_bias
+  Scratch<T> gx(TB * 2 * F);  // [T*B, 2F]: gw_x . mean(x_t) + gate_bias
   {
-    std::vector<T> xm(TB * Cin);
+    Scratch<T> xm(TB * Cin);
     time_major_means(d, x, Cin, xm.data());
     gemm<T>(false, true, TB, 2 * F, Cin, T(1), xm.data(), Cin, gwx, Cin, T(0), gx.data(), 2 * F);
     if (gbias)
@@ -132,8 +133,8 @@ void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T*
   T* g_all = saved ? saved + 2 * TB * S : nullptr;
   T* c_all = saved ? saved + 3 * TB * S : nullptr;
   T* fo_all = saved ? saved + 4 * TB * S : nullptr;
-  std::vector<T> h(B * S, T(0)), c(B * S, T(0)), hh(B * 2 * S), hdw(B * 2 * S), sdw(B * S);
-  std::vector<T> s_step(saved ? 0 : B * S), z_step(saved ? 0 : B * S);
+  Scratch<T> h(B * S, true), c(B * S, true), hh(B * 2 * S), hdw(B * 2 * S), sdw(B * S);
+  Scratch<T> s_step(saved ? 0 : B * S), z_step(saved ? 0 : B * S);
   if (h0) std::copy(h0, h0 + B * S, h.begin());
   if (c0) std::copy(c0, c0 + B * S, c.begin());
   const Conv2dDims rec_dw = depthwise_conv(d, B, 2 * F), rec_pw = pointwise_conv(d, B, 2 * F, 2 * F, 2);
@@ -215,10 +216,10 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
   // Every step's gradients, kept for the weight gradients at the end: dpre [T,B,2F,HW] (pre_s,
   // pre_g), dz and d(sdw) [T,B,F,HW] (the attention convs' output and middle), d(hdw)
   // [T,B,2F,HW] (the recurrent depthwise output), dgate [T,B,2F] (f, o pre-activations).
-  std::vector<T> dpre(TB * 2 * S), dz(TB * S), dsdw(TB * S, T(0)), dhdw(TB * 2 * S, T(0));
-  std::vector<T> dgate(TB * 2 * F), hm(TB * F, T(0));
-  std::vector<T> dh(B * S, T(0)), dc(B * S, T(0)), ds(B * S), dhh(B * 2 * S);
-  const std::vector<T> zeros(c0 ? 0 : B * S, T(0));
+  Scratch<T> dpre(TB * 2 * S), dz(TB * S), dsdw(TB * S, true), dhdw(TB * 2 * S, true);
+  Scratch<T> dgate(TB * 2 * F), hm(TB * F, true);
+  Scratch<T> dh(B * S, true), dc(B * S, true), ds(B * S), dhh(B * 2 * S);
+  const Scratch<T> zeros(c0 ? 0 : B * S, true);
   const Conv2dDims rec_dw = depthwise_conv(d, B, 2 * F), rec_pw = pointwise_conv(d, B, 2 * F, 2 * F, 2);
   const Conv2dDims att_dw = depthwise_conv(d, B, F), att_pw = pointwise_conv(d, B, F, F, 1);
   const bool want_dw_h = dparams[2] != nullptr;
@@ -324,13 +325,13 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
   if (dparams[6])
     gemm<T>(true, false, 2 * F, F, TB, T(1), dgate.data(), 2 * F, hm.data(), F, T(1), dparams[6], F);
   if (dparams[5]) {
-    std::vector<T> xm(TB * Cin);
+    Scratch<T> xm(TB * Cin);
     time_major_means(d, x, Cin, xm.data());
     gemm<T>(true, false, 2 * F, Cin, TB, T(1), dgate.data(), 2 * F, xm.data(), Cin, T(1),
             dparams[5], Cin);
   }
   if (dx) {  // dx_t += (dgate . gw_x) / HW on every position (x unmasked)
-    std::vector<T> dxm(TB * Cin);
+    Scratch<T> dxm(TB * Cin);
     gemm<T>(false, false, TB, Cin, 2 * F, T(1) / T(HW), dgate.data(), 2 * F, gwx, Cin, T(0),
             dxm.data(), Cin);
     parallel_for(0, TB, 1, [&](int64_t s0, int64_t s1) {
@@ -345,7 +346,7 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
 
   // The attention convs' weights, over every step: z = pw_h_a (dw_h_a * s).
   if (dparams[3]) {
-    std::vector<T> sdw(TB * S);
+    Scratch<T> sdw(TB * S);
     conv2d_forward(depthwise_conv(d, TB, F), s_all, dwh + 2 * F * KK,
                    static_cast<const T*>(nullptr), sdw.data());
     conv2d_backward(pointwise_conv(d, TB, F, F, 1), sdw.data(), pwh + 2 * F * F, dz.data(),
@@ -359,7 +360,7 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
   const int64_t t0 = h0 ? 0 : 1;
   if ((dparams[2] || dparams[3]) && Tn > t0) {
     const int64_t n = (Tn - t0) * B;
-    std::vector<T> hh(n * 2 * S);
+    Scratch<T> hh(n * 2 * S);
     parallel_for(t0, Tn, 1, [&](int64_t s0, int64_t s1) {
       for (int64_t t = s0; t < s1; ++t)
         for (int64_t b = 0; b < B; ++b)
@@ -367,7 +368,7 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
                     hh.data() + ((t - t0) * B + b) * 2 * S);
     });
     if (dparams[3]) {
-      std::vector<T> hdw(n * 2 * S);
+      Scratch<T> hdw(n * 2 * S);
       conv2d_forward(depthwise_conv(d, n, 2 * F), hh.data(), dwh, static_cast<const T*>(nullptr),
                      hdw.data());
       conv2d_backward(pointwise_conv(d, n, 2 * F, 2 * F, 2), hdw.data(), pwh,
@@ -383,8 +384,8 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
   // The input part: pre += pw_x (dw_x * [x . m_0, x . m_2]) + bias, over all T*B samples.
   if (dx || dparams[0] || dparams[1] || dparams[4]) {
     const int64_t n = TB * 2 * Cin * HW;
-    std::vector<T> xin(dparams[0] || dparams[1] ? n : 0), xdw(dparams[1] ? n : 0);
-    std::vector<T> dxdw(dx || dparams[0] ? n : 0, T(0));
+    Scratch<T> xin(dparams[0] || dparams[1] ? n : 0), xdw(dparams[1] ? n : 0);
+    Scratch<T> dxdw(dx || dparams[0] ? n : 0, true);
     if (!xin.empty()) conv_lstm_stack_input(d, x, mask, kBlocks, xin.data());
     if (dparams[1])
       conv2d_forward(depthwise_conv(d, TB, 2 * Cin), xin.data(), dwx,
@@ -394,7 +395,7 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
                     dxdw.empty() ? static_cast<T*>(nullptr) : dxdw.data(), dparams[1],
                     dparams[4]);
     if (dx || dparams[0]) {
-      std::vector<T> dxin(dx ? n : 0, T(0));
+      Scratch<T> dxin(dx ? n : 0, true);
       conv2d_backward(depthwise_conv(d, TB, 2 * Cin),
                       dparams[0] ? xin.data() : static_cast<const T*>(nullptr), dwx, dxdw.data(),
                       dx ? dxin.data() : static_cast<T*>(nullptr), dparams[0],

@@ -14,6 +14,7 @@
 
 #include "core/parallel.h"
 #include "cpu/conv_lstm.h"
+#include "cpu/scratch.h"
 #include "cpu/vec_act.h"
 
 namespace vigil::cpu {
@@ -39,7 +40,7 @@ void input_part(const ConvLstmDims& d, const T* x, const T* mask, const T* wx, c
                 T* gates) {
   const std::vector<int> blocks = input_blocks(d, mask);
   const int64_t nb = static_cast<int64_t>(blocks.size());
-  std::vector<T> xin(d.T * d.B * nb * d.Cin * d.hw());
+  Scratch<T> xin(d.T * d.B * nb * d.Cin * d.hw());
   conv_lstm_stack_input(d, x, mask, blocks, xin.data());
   conv2d_forward(conv_lstm_same_conv(d, d.T * d.B, nb * d.Cin, 4 * d.F, d.KH, d.KW, nb),
                  xin.data(), wx, bias, gates);
@@ -111,7 +112,7 @@ void weight_grads(const ConvLstmDims& d, const T* x, const T* mask, const T* h0,
   if (dwh) {  // dW_h over every step whose h_{t-1} is not the zero state
     const int64_t t0 = h0 ? 0 : 1;
     if (Tn > t0) {
-      std::vector<T> hprev((Tn - t0) * B * S);
+      Scratch<T> hprev((Tn - t0) * B * S);
       parallel_for(t0, Tn, 1, [&](int64_t s0, int64_t s1) {
         for (int64_t t = s0; t < s1; ++t)
           for (int64_t b = 0; b < B; ++b) {
@@ -127,7 +128,7 @@ void weight_grads(const ConvLstmDims& d, const T* x, const T* mask, const T* h0,
   if (dx || dwx || dbias) {
     const std::vector<int> blocks = input_blocks(d, mask);
     const int64_t nb = static_cast<int64_t>(blocks.size()), n = Tn * B * nb * d.Cin * d.hw();
-    std::vector<T> xin(dwx ? n : 0), dxin(dx ? n : 0, T(0));
+    Scratch<T> xin(dwx ? n : 0), dxin(dx ? n : 0, true);
     if (dwx) conv_lstm_stack_input(d, x, mask, blocks, xin.data());
     conv2d_backward(conv_lstm_same_conv(d, Tn * B, nb * d.Cin, 4 * F, d.KH, d.KW, nb),
                     dwx ? xin.data() : static_cast<const T*>(nullptr), wx, dgates,
@@ -157,11 +158,11 @@ void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T*
              const T* h0, const T* c0, T* y, T* c_n, T* saved) {
   const T *wx = params[0], *wh = params[1], *bias = params[2];
   const int64_t B = d.B, Tn = d.T, S = d.F * d.hw(), G = 4 * S;
-  std::vector<T> scratch(saved ? 0 : Tn * B * G);
+  Scratch<T> scratch(saved ? 0 : Tn * B * G);
   T* gates = saved ? saved : scratch.data();
   T* cells = saved ? saved + Tn * B * G : nullptr;
   conv_lstm_gates::input_part(d, x, mask, wx, bias, gates);
-  std::vector<T> h(B * S, T(0)), c(B * S, T(0));
+  Scratch<T> h(B * S, true), c(B * S, true);
   if (h0) std::copy(h0, h0 + B * S, h.begin());
   if (c0) std::copy(c0, c0 + B * S, c.begin());
   for (int64_t t = 0; t < Tn; ++t) {
@@ -181,8 +182,8 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
   const int64_t B = d.B, Tn = d.T, S = d.F * d.hw(), G = 4 * S;
   const T* gates = saved;
   const T* cells = saved + Tn * B * G;
-  std::vector<T> dgates(Tn * B * G), dh(B * S, T(0)), dc(B * S, T(0));
-  const std::vector<T> zeros(c0 ? 0 : B * S, T(0));
+  Scratch<T> dgates(Tn * B * G), dh(B * S, true), dc(B * S, true);
+  const Scratch<T> zeros(c0 ? 0 : B * S, true);
   for (int64_t t = Tn - 1; t >= 0; --t) {
     const T* cprev = t > 0 ? cells + (t - 1) * B * S : c0 ? c0 : zeros.data();
     T* dgt = dgates.data() + t * B * G;
