@@ -4,9 +4,10 @@ import { registerModelKind } from '../lib/model';
 import { aladKind } from './alad';
 import { dcVaeKind } from './dc_vae';
 import { lstmAeKind } from './lstm_ae';
+import { staeadKind } from './staead';
 
-export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind];
+export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind];
 for (const k of MODEL_KINDS) registerModelKind(k);
 
 export { modelKind, modelKinds, type AnomalyModel, type ModelKind } from '../lib/model';
-export { lstmAeKind, dcVaeKind, aladKind };
+export { lstmAeKind, dcVaeKind, aladKind, staeadKind };

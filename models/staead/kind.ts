@@ -1,0 +1,33 @@
+// STAEAD as a model kind: what `--model staead` builds, its named configs ('default': small, for
+// a CPU; 'seed': the seed's sizes and input) and the seed's max-scale threshold rule it offers
+// (threshold.ts). Overrides may name a config ({ preset: 'seed' }, `--config seed`) that the
+// other keys then modify; `window` (the CLI's --window) sets a single correlation window length.
+import type { ModelKind } from '../../lib/model';
+import { defaultStaeadConfig, seedStaeadConfig, Staead, type StaeadConfig } from './model';
+import './threshold'; // registers the max-scale calibrator
+
+export const STAEAD_NAMED_CONFIGS: Record<string, (inputs: number) => StaeadConfig> = {
+  default: defaultStaeadConfig,
+  seed: seedStaeadConfig,
+};
+
+export type StaeadOverrides = Partial<StaeadConfig> & { preset?: string; window?: number };
+
+export const staeadKind: ModelKind<StaeadConfig, Staead> = {
+  kind: 'staead',
+  summary: 'attention ConvLSTM autoencoder over series of sensor correlation matrices (STAE-AD, seed 001)',
+  inputKind: 'matrix-series',
+  defaultConfig: (inputs, overrides: StaeadOverrides = {}) => {
+    const { preset = 'default', window, ...rest } = overrides;
+    const base = STAEAD_NAMED_CONFIGS[preset];
+    if (!base) throw new Error(`staead: unknown preset "${preset}" (known: ${Object.keys(STAEAD_NAMED_CONFIGS).join(', ')})`);
+    const config = { ...base(inputs), ...rest, inputs };
+    if (window !== undefined) config.scales = [window];
+    // padTo follows the channel count unless given: the smallest multiple of 2^encoder layers.
+    if (rest.padTo === undefined) config.padTo = Math.ceil(inputs / 2 ** config.encoder.length) * 2 ** config.encoder.length;
+    return config;
+  },
+  create: (config, gen) => new Staead(config, gen),
+  namedConfigs: Object.keys(STAEAD_NAMED_CONFIGS),
+  calibrators: ['max-scale'],
+};

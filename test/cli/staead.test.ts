@@ -1,0 +1,62 @@
+// STAEAD through the `vigil` CLI on the generated 4-channel CSV files: train (default config,
+// --window), calibrate by the seed's max-scale rule, evaluate, export --verify (the matrices
+// built in the ONNX graph, onnxruntime against the native engine); --config seed names the
+// seed's sizes.
+import { strict as assert } from 'node:assert';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { dataFlags, useCliDir, writeTrainTest } from '../helpers/cli';
+import { loadBundle } from '../../lib/io/bundle';
+
+describe('vigil CLI with staead', function () {
+  this.timeout(120000);
+  const work = useCliDir('vigil-staead-');
+  before(() => writeTrainTest(work.path, 700, 400));
+
+  it('train -> calibrate --method max-scale -> evaluate -> export --verify', () => {
+    let r = work.run(['train', '--model', 'staead', ...dataFlags('train.csv'), '--window', '20', '--epochs', '2', '--batch-size', '32', '--lr', '3e-3', '--out', 'm.vigil']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /vigil train: staead, \d+ parameters; 700 rows x 4 channels/);
+    assert.match(r.out, /\d+ training windows \(length 50, stride 1\)/); // 3 gaps of 10 + the window of 20
+    let b = loadBundle(join(work.path, 'm.vigil'));
+    assert.equal(b.kind, 'staead');
+    assert.deepEqual(b.config.scales, [20]);
+    assert.equal(b.config.padTo, 4);
+    assert.equal(b.sections.errorScale, undefined);
+
+    r = work.run(['calibrate', '--model', 'm.vigil', ...dataFlags('train.csv'), '--rows', '400:700', '--method', 'max-scale', '--c', '1.2']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /threshold [\d.]+ \(max-scale: 1\.2 x [\d.]+, the largest score of the normal \(label 0\) rows; \d+ scores of/);
+    b = loadBundle(join(work.path, 'm.vigil'));
+    assert.equal((b.sections.threshold as { params: { rule: string } }).params.rule, 'max-scale');
+
+    r = work.run(['evaluate', '--model', 'm.vigil', ...dataFlags('test.csv')]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /staead/);
+    assert.match(r.out, /PCA/);
+
+    r = work.run(['export', '--model', 'm.vigil', '--out', 'm.onnx', '--verify']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /vigil export: staead, input x \[batch, 50, 4\]/);
+    assert.match(r.out, /outputs: scores \[batch\], channel_errors \[batch, 4\], reconstruction \[batch, 4, 1, 4, 4\]/);
+    assert.match(r.out, /verified: onnxruntime CPU vs native/);
+    assert.ok(existsSync(join(work.path, 'm.onnx')));
+  });
+
+  it('--config: the seed preset with overrides from a JSON file; an unknown name lists the named configs', () => {
+    writeFileSync(join(work.path, 'tiny.json'), JSON.stringify({ preset: 'seed', scales: [12], measure: 'pearson', encoder: [4, 4], attention: [4, 4], recurrent: [4], decoder: [4] }));
+    const r = work.run(['train', '--model', 'staead', ...dataFlags('train.csv'), '--rows', '0:300', '--config', 'tiny.json', '--epochs', '1', '--out', 's.vigil']);
+    assert.equal(r.code, 0, r.err);
+    const b = loadBundle(join(work.path, 's.vigil'));
+    assert.deepEqual({ steps: b.config.steps, gap: b.config.gap, dropout: b.config.dropout, kernel: b.config.kernel }, { steps: 4, gap: 1, dropout: 0.3, kernel: 3 });
+    const bad = work.run(['train', '--model', 'staead', ...dataFlags('train.csv'), '--config', 'nonesuch', '--out', 'x.vigil']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /named configs: default, seed/);
+  });
+
+  // `vigil detect` runs on the Detector, which cuts windows of rows only; tools/cli/detect.ts
+  // routes only 'rows' models around it to lib/pipeline's scoreSeries, so a matrix-series bundle
+  // is refused there ("reads matrix-series") until detect routes every non-window input the same way.
+  it('detect -> scores CSV (pending: tools/cli/detect.ts routes only tabular-row models around the Detector)');
+});
