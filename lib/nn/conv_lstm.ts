@@ -1,7 +1,7 @@
 // ConvLSTM2d: one ConvLSTM layer over [B, T, Cin, H, W] sequences, 'same' convs at stride 1,
 // one fused native call each way (lib/ops/conv_lstm.ts), input dropout masks fixed over time,
 // returnSequences and state carry, and its ONNX graph unrolled over the fixed sequence length.
-// Two cells (equations in native/include/vigil/ops.h):
+// Three cells (equations in native/include/vigil/ops.h; the ONNX emitters in conv_lstm_onnx.ts):
 //   'plain'           Keras ConvLSTM2D: w_x, w_h, bias; glorot input kernel, orthogonal
 //                     recurrent kernel, unit forget bias, hard-sigmoid recurrent activation.
 //   'input-attention' STAEAD's AttenInputConvLSTM2D (seed 001): separable input and recurrent
@@ -10,12 +10,17 @@
 //                     (gw_x, gw_h, gate_bias), constant over the map; the seed's initialisers
 //                     (inputAttentionParams below). Dropout draws the same 4-gate mask, of which
 //                     this cell reads m_0 (i branch) and m_2 (g branch).
+//   'self-attention-memory' SA-ConvLSTM (Lin et al. AAAI-20), Sa-DVCRAE's SaConvLSTM2D (seed
+//                     000): the plain step, then the self-attention memory module (w_qkv, w_kv_m,
+//                     w_z, w_mem and their biases; A = attentionChannels query/key channels) with
+//                     a memory M carried in the state beside c (selfAttentionMemoryParams below).
 import { convLstm, CONV_LSTM_PARAMS, type ConvLstmCell } from '../ops/conv_lstm';
 import { dropout } from '../ops/dropout';
 import { squeeze, slice } from '../ops/shape';
-import type { Attrs, GraphBuilder } from '../onnx/graph/builder';
+import type { GraphBuilder } from '../onnx/graph/builder';
 import { Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
+import { emitConvLstm } from './conv_lstm_onnx';
 import { glorotUniform, orthogonalInit } from './init';
 import { Module } from './module';
 
@@ -30,10 +35,11 @@ export interface ConvLSTM2dOptions {
   dropout?: number;
   /** every step's h [B,T,F,H,W] (default) or only the last [B,F,H,W] */
   returnSequences?: boolean;
-  /** the biases (default true): 'plain' bias; 'input-attention' both bias and gate_bias */
+  /** the biases (default true): 'plain' bias; 'input-attention' both bias and gate_bias;
+   * 'self-attention-memory' bias and the four SAM biases */
   bias?: boolean;
-  /** the forget gate's bias starts at 1: default true for 'plain' (Keras), false for
-   * 'input-attention' (the seed has none; true sets gate_bias's f rows to 1) */
+  /** the forget gate's bias starts at 1: default true for 'plain' and 'self-attention-memory'
+   * (Keras), false for 'input-attention' (the seed has none; true sets gate_bias's f rows to 1) */
   unitForgetBias?: boolean;
   /** 'self-attention-memory': the query/key channels A (default F/2, at least 1: SAC's ratio) */
   attentionChannels?: number;
@@ -44,6 +50,7 @@ export interface ConvLSTM2dOptions {
 
 export interface ConvLSTM2dState {
   h: Tensor; // [B, F, H, W]
+  /** [B, F, H, W]; for 'self-attention-memory' [B, 2F, H, W]: c then the memory M */
   c: Tensor;
 }
 
@@ -158,86 +165,6 @@ const CELL_PARAMS: Record<ConvLstmCell, typeof plainParams> = {
   plain: plainParams, 'input-attention': inputAttentionParams, 'self-attention-memory': selfAttentionMemoryParams,
 };
 
-/** What a cell's ONNX emitter shares with the step loop. */
-interface CellEmit {
-  g: GraphBuilder;
-  prefix: string;
-  F: number;
-  /** Conv attributes of a K x K 'same' conv at stride 1 */
-  conv: Attrs;
-  /** the recurrent activation (HardSigmoid or Sigmoid) */
-  sigma: (v: string, name: string) => string;
-}
-
-/** One step's gates i, f, g (already tanh) and o from x_t and h_{t-1} (null: the zero state). */
-type StepGates = (xt: string, h: string | null, s: string) => { i: string; f: string; g: string; o: string };
-
-/** 'plain': one Conv of x_t (with the bias) plus one of h, Split into the four gates. */
-function plainGates({ g, prefix, F, conv, sigma }: CellEmit, [wx, wh, bias]: (Tensor | null)[]): StepGates {
-  const wxName = g.tensor(`${prefix}.w_x`, wx!), whName = g.tensor(`${prefix}.w_h`, wh!);
-  const biasName = bias ? g.tensor(`${prefix}.bias`, bias) : null;
-  const split = g.int64Const([F, F, F, F]);
-  return (xt, h, s) => {
-    let z = g.op('Conv', biasName ? [xt, wxName, biasName] : [xt, wxName], conv, `${s}/ConvX`);
-    if (h) z = g.op('Add', [z, g.op('Conv', [h, whName], conv, `${s}/ConvH`)], {}, `${s}/Add`);
-    const [zi, zf, zg, zo] = g.node('Split', [z, split], { axis: 1 }, 4, `${s}/Split`);
-    return { i: sigma(zi, `${s}/i`), f: sigma(zf, `${s}/f`), g: g.op('Tanh', [zg], {}, `${s}/g`), o: sigma(zo, `${s}/o`) };
-  };
-}
-
-/**
- * 'input-attention': the i and g branches as one separable conv of [v, v] (a depthwise Conv with
- * group 2C, then the 1x1 Conv with group 2, so each branch reads its own C channels); the
- * attention i = exp(z - ReduceMax_{H,W} z) from the separable conv z of s = tanh(i branch); f and
- * o as 1x1 Convs of ReduceMean_{H,W}(x_t) and of ReduceMean_{H,W}(h) ([B, 2F, 1, 1], broadcast
- * over the map, as the seed's context_gating).
- */
-function inputAttentionGates({ g, prefix, F, conv, sigma }: CellEmit, params: (Tensor | null)[]): StepGates {
-  const [dwX, pwX, dwH, pwH, bias, gwX, gwH, gateBias] = params;
-  const cin = pwX!.shape[1];
-  const rows = (base: string, t: Tensor, from: number, to: number, shape: number[]) => {
-    const per = t.size / t.shape[0];
-    return g.tensor(base, t, { shape, map: (v) => Array.prototype.slice.call(v, from * per, to * per) as number[] });
-  };
-  const dwx = g.tensor(`${prefix}.dw_x`, dwX!), pwx = g.tensor(`${prefix}.pw_x`, pwX!);
-  const dwhIG = rows(`${prefix}.dw_h.ig`, dwH!, 0, 2 * F, [2 * F, 1, ...dwH!.shape.slice(2)]);
-  const dwhA = rows(`${prefix}.dw_h.a`, dwH!, 2 * F, 3 * F, [F, 1, ...dwH!.shape.slice(2)]);
-  const pwhIG = rows(`${prefix}.pw_h.ig`, pwH!, 0, 2 * F, [2 * F, F, 1, 1]);
-  const pwhA = rows(`${prefix}.pw_h.a`, pwH!, 2 * F, 3 * F, [F, F, 1, 1]);
-  const biasName = bias ? g.tensor(`${prefix}.bias`, bias) : null;
-  const gwx = g.tensor(`${prefix}.gw_x`, gwX!, { shape: [2 * F, cin, 1, 1] });
-  const gwh = g.tensor(`${prefix}.gw_h`, gwH!, { shape: [2 * F, F, 1, 1] });
-  const gateBiasName = gateBias ? g.tensor(`${prefix}.gate_bias`, gateBias) : null;
-  const split = g.int64Const([F, F]);
-  const pointwise = { kernel_shape: [1, 1] };
-  /** sep(v; dw, pw) over C input channels in `groups` branches (+ the pointwise Conv's bias) */
-  const sep = (v: string, C: number, dw: string, pw: string, groups: number, b: string | null, name: string) => {
-    const d = g.op('Conv', [v, dw], { ...conv, group: C }, `${name}/Depthwise`);
-    return g.op('Conv', b ? [d, pw, b] : [d, pw], { ...pointwise, group: groups }, `${name}/Pointwise`);
-  };
-  const twice = (v: string, name: string) => g.op('Concat', [v, v], { axis: 1 }, name);
-  const pooled = (v: string, name: string) => g.op('ReduceMean', [v], { axes: [2, 3], keepdims: 1 }, name);
-  return (xt, h, s) => {
-    let pre = sep(twice(xt, `${s}/X2`), 2 * cin, dwx, pwx, 2, biasName, `${s}/SepX`);
-    let gate = g.op('Conv', gateBiasName ? [pooled(xt, `${s}/MeanX`), gwx, gateBiasName] : [pooled(xt, `${s}/MeanX`), gwx], pointwise, `${s}/GateX`);
-    if (h) {
-      pre = g.op('Add', [pre, sep(twice(h, `${s}/H2`), 2 * F, dwhIG, pwhIG, 2, null, `${s}/SepH`)], {}, `${s}/Add`);
-      gate = g.op('Add', [gate, g.op('Conv', [pooled(h, `${s}/MeanH`), gwh], pointwise, `${s}/GateH`)], {}, `${s}/AddGate`);
-    }
-    const [preI, preG] = g.node('Split', [pre, split], { axis: 1 }, 2, `${s}/Split`);
-    const z = sep(g.op('Tanh', [preI], {}, `${s}/s`), F, dwhA, pwhA, 1, null, `${s}/SepA`);
-    const zMax = g.op('ReduceMax', [z], { axes: [2, 3], keepdims: 1 }, `${s}/MaxZ`);
-    const i = g.op('Exp', [g.op('Sub', [z, zMax], {}, `${s}/SubMax`)], {}, `${s}/attention`);
-    const [f, o] = g.node('Split', [sigma(gate, `${s}/fo`), split], { axis: 1 }, 2, `${s}/SplitFO`);
-    return { i, f, g: g.op('Tanh', [preG], {}, `${s}/g`), o };
-  };
-}
-
-const CELL_ONNX: Record<ConvLstmCell, (e: CellEmit, params: (Tensor | null)[]) => StepGates> = {
-  plain: plainGates, 'input-attention': inputAttentionGates,
-  'self-attention-memory': () => { throw new Error("ConvLSTM2d: the 'self-attention-memory' cell has no ONNX graph yet"); },
-};
-
 export class ConvLSTM2d extends Module {
   readonly cell: ConvLstmCell;
   readonly kernelSize: number;
@@ -249,6 +176,8 @@ export class ConvLSTM2d extends Module {
     this.cell = opts.cell ?? 'plain';
     if (!CONV_LSTM_PARAMS[this.cell]) throw new Error(`ConvLSTM2d: unknown cell '${this.cell}' (${Object.keys(CONV_LSTM_PARAMS).join(', ')})`);
     this.kernelSize = opts.kernelSize ?? 3;
+    if (opts.attentionChannels !== undefined && this.cell !== 'self-attention-memory')
+      throw new Error(`ConvLSTM2d: attentionChannels applies to the 'self-attention-memory' cell only, not '${this.cell}'`);
     const p = opts.dropout ?? 0;
     if (!(p >= 0 && p < 1)) throw new Error(`ConvLSTM2d: dropout must be in [0, 1), got ${p}`);
     this.opts = opts;
@@ -281,32 +210,14 @@ export class ConvLSTM2d extends Module {
 
   /**
    * ONNX (eval mode, zero initial state), unrolled over `steps` (the option, else the last
-   * forward's T): per step Gather x_t, the cell's gates (CELL_ONNX: for 'plain' Conv of x_t and
-   * of h, Split, HardSigmoid/Sigmoid and Tanh; for 'input-attention' see inputAttentionGates),
-   * then the shared c and h updates; the h_t are stacked along axis 1.
+   * forward's T): see emitConvLstm (lib/nn/conv_lstm_onnx.ts) for each cell's nodes.
    */
   toOnnx(g: GraphBuilder, x: string, prefix = 'conv_lstm'): string {
     const T = this.steps;
     if (!T) throw new Error('ConvLSTM2d: the ONNX graph is unrolled over a fixed sequence length: pass `steps` to the layer or run a forward first');
-    const K = this.kernelSize;
-    const lo = Math.floor((K - 1) / 2), hi = K - 1 - lo;  // TF 'same' at stride 1: the odd pad after
-    const sigma = (v: string, name: string) => (this.opts.recurrentActivation === 'sigmoid'
-      ? g.op('Sigmoid', [v], {}, name)
-      : g.op('HardSigmoid', [v], { alpha: { float: 0.2 }, beta: { float: 0.5 } }, name));
-    const gates = CELL_ONNX[this.cell]({ g, prefix, F: this.filters, conv: { kernel_shape: [K, K], pads: [lo, lo, hi, hi] }, sigma }, this.cellParams());
-    let h: string | null = null, c: string | null = null;
-    const hs: string[] = [];
-    for (let t = 0; t < T; t++) {
-      const s = `${prefix}/t${t}`;
-      const xt = g.op('Gather', [x, g.int64Const([t], true)], { axis: 1 }, `${s}/Gather`);
-      const { i, f, g: gg, o } = gates(xt, h, s);
-      const ig = g.op('Mul', [i, gg], {}, `${s}/ig`);
-      c = c ? g.op('Add', [g.op('Mul', [f, c], {}, `${s}/fc`), ig], {}, `${s}/c`) : ig;
-      h = g.op('Mul', [o, g.op('Tanh', [c], {}, `${s}/tanh_c`)], {}, `${s}/h`);
-      hs.push(h);
-    }
-    if (this.opts.returnSequences === false) return h!;
-    const axes = g.int64Const([1]);
-    return g.op('Concat', hs.map((v, t) => g.op('Unsqueeze', [v, axes], {}, `${prefix}/t${t}/Unsqueeze`)), { axis: 1 }, `${prefix}/Concat`);
+    return emitConvLstm(g, x, prefix, {
+      cell: this.cell, filters: this.filters, kernelSize: this.kernelSize, steps: T,
+      recurrentActivation: this.opts.recurrentActivation, returnSequences: this.opts.returnSequences, params: this.cellParams(),
+    });
   }
 }

@@ -1,8 +1,10 @@
-// ConvLSTM2d, both cells: the initialisers ('plain' as Keras: orthogonal recurrent kernel, unit
+// ConvLSTM2d, every cell: the initialisers ('plain' as Keras: orthogonal recurrent kernel, unit
 // forget bias; 'input-attention' as the seed STAEAD: glorot separable input kernels, orthogonal
-// recurrent ones, constant gate kernels, zero biases), 'same' maps, the returnSequences and state
-// plumbing, the attention's spatial max of 1, input dropout masks fixed over time, eval
-// determinism, and flat native memory over a 1,000-step training loop.
+// recurrent ones, constant gate kernels, zero biases; 'self-attention-memory' the Keras ConvLSTM
+// part and glorot 1x1 SAM projections with zero biases), 'same' maps, the returnSequences and
+// state plumbing (for 'self-attention-memory' the memory M rides in c), the attention's spatial
+// max of 1, input dropout masks fixed over time, eval determinism, and flat native memory over a
+// 1,000-step training loop.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -15,7 +17,8 @@ import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 import { assertClose } from '../helpers/fixtures';
 
-const CELLS: ConvLstmCell[] = ['plain', 'input-attention'];
+const CELLS: ConvLstmCell[] = ['plain', 'input-attention', 'self-attention-memory'];
+const SA = 'self-attention-memory' as const;
 
 /** Asserts that w, read as a row-major [rows, cols] matrix, has orthonormal rows (rows <= cols) or columns. */
 function assertOrthonormal(w: ArrayLike<number>, rows: number, what: string): void {
@@ -94,6 +97,42 @@ describe('ConvLSTM2d', () => {
     });
   });
 
+  it("'self-attention-memory' starts as Keras's ConvLSTM2D plus glorot 1x1 SAM projections (each projection its own fans) and zero biases", () => {
+    tidy(() => {
+      const cin = 8, F = 32, K = 3, A = 16;  // A: the default F/2
+      const m = new ConvLSTM2d(cin, F, { cell: SA, generator: new Generator(1) });
+      const sd = m.stateDict();
+      assert.deepEqual([...sd.keys()], [...CONV_LSTM_PARAMS[SA].names]);
+      const shapes = Object.fromEntries([...sd].map(([k, t]) => [k, [...t.shape]]));
+      assert.deepEqual(shapes, {
+        w_x: [4 * F, cin, K, K], w_h: [4 * F, F, K, K], bias: [4 * F],
+        w_qkv: [2 * A + F, F, 1, 1], b_qkv: [2 * A + F], w_kv_m: [A + F, F, 1, 1], b_kv_m: [A + F],
+        w_z: [2 * F, 2 * F, 1, 1], b_z: [2 * F], w_mem: [3 * F, 3 * F, 1, 1], b_mem: [3 * F],
+      });
+      const rows = (name: string, from: number, to: number) => Array.from(sd.get(name)!.toArray()).slice(from * F, to * F);  // 1x1: F inputs a row
+      assertUniformBound(sd.get('w_x')!.toArray(), Math.sqrt(6 / (K * K * cin + K * K * 4 * F)), 'w_x (Keras fans)');
+      assertOrthonormal(sd.get('w_h')!.toArray(), 4 * F, 'w_h as [4F, F*K*K]');
+      assert.deepEqual(Array.from(sd.get('bias')!.toArray()), Array.from({ length: 4 * F }, (_, k) => (k >= F && k < 2 * F ? 1 : 0)), 'unit forget bias');
+      const qk = Math.sqrt(6 / (F + A)), v = Math.sqrt(6 / (2 * F));
+      assertUniformBound(rows('w_qkv', 0, A), qk, 'w_qkv q rows');
+      assertUniformBound(rows('w_qkv', A, 2 * A), qk, 'w_qkv k rows');
+      assertUniformBound(rows('w_qkv', 2 * A, 2 * A + F), v, 'w_qkv v rows');
+      assertUniformBound(rows('w_kv_m', 0, A), qk, 'w_kv_m k rows');
+      assertUniformBound(rows('w_kv_m', A, A + F), v, 'w_kv_m v rows');
+      assertUniformBound(sd.get('w_z')!.toArray(), Math.sqrt(6 / (4 * F)), 'w_z');
+      assertUniformBound(sd.get('w_mem')!.toArray(), Math.sqrt(6 / (6 * F)), 'w_mem');
+      for (const b of ['b_qkv', 'b_kv_m', 'b_z', 'b_mem']) assert.ok(Array.from(sd.get(b)!.toArray()).every((x) => x === 0), `${b} zeros`);
+      const noBias = new ConvLSTM2d(3, 4, { cell: SA, bias: false }).stateDict();
+      assert.deepEqual([...noBias.keys()], ['w_x', 'w_h', 'w_qkv', 'w_kv_m', 'w_z', 'w_mem']);
+      const a5 = new ConvLSTM2d(3, 4, { cell: SA, attentionChannels: 5 }).stateDict();
+      assert.deepEqual([a5.get('w_qkv')!.shape[0], a5.get('w_kv_m')!.shape[0]], [2 * 5 + 4, 5 + 4]);
+      assert.equal(new ConvLSTM2d(3, 1, { cell: SA }).stateDict().get('w_qkv')!.shape[0], 2 * 1 + 1, 'A at least 1');
+      assert.throws(() => new ConvLSTM2d(3, 4, { cell: SA, attentionChannels: 0 }), /attentionChannels must be a positive integer/);
+      assert.throws(() => new ConvLSTM2d(3, 4, { attentionChannels: 2 }), /applies to the 'self-attention-memory' cell only/);
+      m.dispose();
+    });
+  });
+
   for (const cell of CELLS) {
     it(`${cell}: 'same' convs keep H and W for every kernel size, 13x13 included`, () => {
       tidy(() => {
@@ -129,6 +168,17 @@ describe('ConvLSTM2d', () => {
         // and a fresh start is not the carried one (the carry matters)
         const fresh = m.forward(slice(x, 1, 3, 6)).output.toArray();
         assert.ok(Array.from(fresh).some((v, k) => Math.abs(v - y2[k]) > 1e-4), 'the state changed the second half');
+        const blocks = CONV_LSTM_PARAMS[cell].cellStates;
+        assert.deepEqual(first.state.c.shape, [2, blocks * 3, 4, 5], 'c: cellStates blocks of F channels');
+        if (cell === SA) {
+          // c then M: zeroing either block of the carried c changes the second half, so both ride along
+          for (const [what, from, to] of [['c', 0, 3], ['M', 3, 6]] as const) {
+            const c = Float32Array.from(first.state.c.toArray()), S1 = 20;
+            for (let b = 0; b < 2; b++) c.fill(0, (b * 6 + from) * S1, (b * 6 + to) * S1);
+            const cut = m.forward(slice(x, 1, 3, 6), { h: first.state.h, c: Tensor.fromArray(c, first.state.c.shape) }).output.toArray();
+            assert.ok(Array.from(cut).some((v, k) => Math.abs(v - y2[k]) > 1e-4), `the carried ${what} changed the second half`);
+          }
+        }
         m.dispose();
         last.dispose();
       });

@@ -1,16 +1,21 @@
-// ONNX: the ConvLSTM2d emitter, both cells, unrolled over the layer's fixed sequence length
+// ONNX: the ConvLSTM2d emitter, every cell, unrolled over the layer's fixed sequence length
 // ('plain': Gather, Conv, Split, HardSigmoid/Sigmoid, Tanh, Mul, Add, Unsqueeze, Concat;
 // 'input-attention' adds the grouped depthwise/pointwise Convs, ReduceMax/Sub/Exp for the
-// attention and ReduceMean + 1x1 Conv for f and o), run in onnxruntime-node, equals the native
-// eval forward within ATOL/RTOL (1e-4, helpers.ts); the emitted attention map peaks at exactly 1.
+// attention and ReduceMean + 1x1 Conv for f and o; 'self-attention-memory' adds the memory
+// module: 1x1 Convs, Reshape, Transpose, MatMul, Softmax, with M carried between steps), run in
+// onnxruntime-node, equals the native eval forward within ATOL/RTOL (1e-4, helpers.ts); the
+// emitted attention map peaks at exactly 1; the SA attention rows sum to 1.
 import { strict as assert } from 'node:assert';
-import { ConvLSTM2d } from '../../lib/nn';
+import { ConvLSTM2d, type ConvLSTM2dOptions } from '../../lib/nn';
 import { GraphBuilder } from '../../lib/onnx/graph/builder';
 import { Generator } from '../../lib/random';
 import { assertParity, layerGraph, nativeForward, ortRun, randomizeState, recordParity, uniform } from './helpers';
 
 const IA = 'input-attention' as const;
-const CASES = [
+const SA = 'self-attention-memory' as const;
+const CASES: { name: string; opts: ConvLSTM2dOptions; T: number; cin: number; F: number; H: number; W: number; scale?: number }[] = [
+  // scale: the range of the randomised weights (randomizeState; default 0.5): smaller with 32+
+  // channels, so gates are not all saturated; larger with A 1, so the attention is not flat
   { name: 'ConvLSTM2d plain, hard sigmoid, 3x3, T 4, 6x5 maps, every step', opts: {}, T: 4, cin: 3, F: 4, H: 6, W: 5 },
   { name: 'ConvLSTM2d plain, sigmoid, 2x2 (asymmetric same), T 3, last step only', opts: { recurrentActivation: 'sigmoid' as const, kernelSize: 2, returnSequences: false }, T: 3, cin: 2, F: 3, H: 5, W: 5 },
   { name: 'ConvLSTM2d plain, no bias, 13x13, T 5', opts: { bias: false }, T: 5, cin: 4, F: 6, H: 13, W: 13 },
@@ -19,6 +24,11 @@ const CASES = [
   { name: 'ConvLSTM2d input-attention, hard sigmoid, no bias, 13x13, T 5', opts: { cell: IA, bias: false }, T: 5, cin: 4, F: 6, H: 13, W: 13 },
   { name: 'ConvLSTM2d input-attention, sigmoid, no bias, 13x13, T 4', opts: { cell: IA, recurrentActivation: 'sigmoid' as const, bias: false }, T: 4, cin: 5, F: 3, H: 13, W: 13 },
   { name: 'ConvLSTM2d input-attention, sigmoid, 3x3, T 4, 13x13', opts: { cell: IA, recurrentActivation: 'sigmoid' as const }, T: 4, cin: 5, F: 3, H: 13, W: 13 },
+  { name: 'ConvLSTM2d self-attention-memory, hard sigmoid, 3x3, T 4, 6x5 maps, A 2, every step', opts: { cell: SA }, T: 4, cin: 3, F: 4, H: 6, W: 5 },
+  { name: 'ConvLSTM2d self-attention-memory, sigmoid, 2x2 (asymmetric same), T 3, A 1, last step only', opts: { cell: SA, recurrentActivation: 'sigmoid' as const, kernelSize: 2, attentionChannels: 1, returnSequences: false }, T: 3, cin: 2, F: 3, H: 5, W: 5, scale: 1.5 },
+  { name: 'ConvLSTM2d self-attention-memory, hard sigmoid, 3x3, T 4, 5x5, 32 -> 32 ch, A 16', opts: { cell: SA }, T: 4, cin: 32, F: 32, H: 5, W: 5, scale: 0.2 },
+  { name: 'ConvLSTM2d self-attention-memory, sigmoid, no bias, 3x3, T 4, 5x5, 32 -> 48 ch, A 8', opts: { cell: SA, recurrentActivation: 'sigmoid' as const, bias: false, attentionChannels: 8 }, T: 4, cin: 32, F: 48, H: 5, W: 5, scale: 0.2 },
+  { name: 'ConvLSTM2d self-attention-memory, hard sigmoid, no bias, 3x3, T 5, 13x13', opts: { cell: SA, bias: false }, T: 5, cin: 4, F: 6, H: 13, W: 13 },
 ];
 
 describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', function () {
@@ -27,7 +37,7 @@ describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', fu
     for (const batch of [1, 3])
       it(`${c.name}, batch ${batch}`, async () => {
         const m = new ConvLSTM2d(c.cin, c.F, { ...c.opts, steps: c.T, generator: new Generator(9) });
-        randomizeState(m, 17);
+        randomizeState(m, 17, c.scale);
         m.eval();
         const shape = [batch, c.T, c.cin, c.H, c.W];
         const x = uniform(shape.reduce((a, b) => a * b), 300 + batch, -2, 2);
@@ -53,6 +63,30 @@ describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', fu
       const map = Array.from(att.subarray(bf * S, (bf + 1) * S));
       assert.ok(Math.abs(Math.max(...map) - 1) < 1e-6, `map ${bf}: max ${Math.max(...map)}`);
       assert.ok(Math.min(...map) > 0 && Math.min(...map) < 0.99, `map ${bf}: min ${Math.min(...map)} (not a flat map)`);
+    }
+    m.dispose();
+  });
+
+  it('ConvLSTM2d self-attention-memory: the emitted A_h and A_m are row-stochastic [B, N, N] and not flat', async () => {
+    const B = 2, T = 4, cin = 3, F = 4, H = 5, W = 6, N = H * W;
+    const m = new ConvLSTM2d(cin, F, { cell: SA, steps: T, generator: new Generator(9) });
+    randomizeState(m, 29, 1.5);
+    m.eval();
+    const g = new GraphBuilder('sa_attention_test');
+    g.output('y', m.toOnnx(g, g.input('x', ['batch', T, cin, H, W]), 'layer'), ['batch', T, F, H, W]);
+    g.output('a_h', 'layer/t3/h/A:out', ['batch', N, N]);  // the last step's A_h (node `${s}/h/A`)
+    g.output('a_m', 'layer/t3/m/A:out', ['batch', N, N]);
+    const out = await ortRun(g.encode(), uniform(B * T * cin * H * W, 7, -2, 2), [B, T, cin, H, W]);
+    for (const name of ['a_h', 'a_m']) {
+      const a = out[name];
+      assert.equal(a.length, B * N * N);
+      let peak = 0;
+      for (let r = 0; r < B * N; r++) {
+        const row = Array.from(a.subarray(r * N, (r + 1) * N));
+        assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5, `${name} row ${r} sums to ${row.reduce((x, y) => x + y, 0)}`);
+        peak = Math.max(peak, ...row);
+      }
+      assert.ok(peak > 3 / N, `${name}: the largest weight ${peak} is near uniform (1/N = ${1 / N})`);
     }
     m.dispose();
   });
