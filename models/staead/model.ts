@@ -71,7 +71,22 @@ export interface StaeadConfig {
   dropout: number;
   /** A sample's score: its last matrix's residual norm (default) or the mean over its T matrices. */
   score: 'last' | 'mean';
+  /** How the kind's fit trains it (null: lib/train's fit as the caller asks: plain Adam at --lr). */
+  training: StaeadTraining | null;
 }
+
+/** The seed's optimiser settings (S_NormalTrain_ProyTS.py), handed to lib/train's fit by the kind. */
+export interface StaeadTraining {
+  /** Adam with AMSGrad (the seed: Adam(..., amsgrad=True)). */
+  amsgrad: boolean;
+  /** Keras's clipnorm: each parameter's gradient norm clipped on its own to this (null: off; seed 1). */
+  clipNormPerTensor: number | null;
+  /** The triangular cyclic learning rate per step (null: the constant --lr; seed: CLR's defaults 1e-3, 6e-3, 2000). */
+  cyclicLr: { baseLr: number; maxLr: number; stepSize: number } | null;
+}
+
+/** The seed's training: AMSGrad, per-tensor clipnorm 1, CyclicLR(triangular) at the callback's defaults. */
+export const SEED_TRAINING: StaeadTraining = { amsgrad: true, clipNormPerTensor: 1, cyclicLr: { baseLr: 1e-3, maxLr: 6e-3, stepSize: 2000 } };
 
 /** The smallest multiple of 2^levels that holds n. */
 export function paddedSide(n: number, levels: number): number {
@@ -89,18 +104,22 @@ export function seedStaeadConfig(inputs: number): StaeadConfig {
   return {
     inputs, steps: 4, gap: 1, scales: [151], measure: 'student-t', padTo: paddedSide(inputs, 2),
     encoder: [128, 64], attention: [64, 32], recurrent: [64], decoder: [128], kernel: 3, dropout: 0.3, score: 'last',
+    training: { ...SEED_TRAINING, cyclicLr: { ...SEED_TRAINING.cyclicLr! } },
   };
 }
 
 /**
  * The default: the seed's layout at a size that trains in a minute or two on 2 cores for a
  * handful of sensors: filters 16, 8 | 8, 8 | 8 | 16; Pearson matrices over 30 rows, T 4 of them
- * 10 rows apart (context 60 rows), so the four steps see different windows.
+ * 10 rows apart (context 60 rows), so the four steps see different windows; the seed's AMSGrad
+ * and per-tensor clipnorm 1 at a constant rate (--lr: the cycle's 2000-step half period is
+ * longer than a short run).
  */
 export function defaultStaeadConfig(inputs: number): StaeadConfig {
   return {
     inputs, steps: 4, gap: 10, scales: [30], measure: 'pearson', padTo: paddedSide(inputs, 2),
     encoder: [16, 8], attention: [8, 8], recurrent: [8], decoder: [16], kernel: 3, dropout: 0.3, score: 'last',
+    training: { amsgrad: true, clipNormPerTensor: 1, cyclicLr: null },
   };
 }
 
@@ -126,6 +145,14 @@ export function checkStaeadConfig(c: StaeadConfig): void {
     throw new Error(`staead: padTo ${c.padTo} must be >= the ${c.inputs} inputs and a multiple of ${m} (2^${c.encoder.length} stride-2 layers); e.g. ${paddedSide(c.inputs, c.encoder.length)}`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`staead: dropout must be in [0, 1), got ${c.dropout}`);
   if (c.score !== 'last' && c.score !== 'mean') throw new Error(`staead: score must be 'last' or 'mean', got ${JSON.stringify(c.score)}`);
+  const t = c.training ?? null;
+  if (t !== null) {
+    if (typeof t !== 'object' || typeof t.amsgrad !== 'boolean') throw new Error(`staead: training must be null or { amsgrad, clipNormPerTensor, cyclicLr }, got ${JSON.stringify(t)}`);
+    if (t.clipNormPerTensor !== null && !(t.clipNormPerTensor > 0)) throw new Error(`staead: training.clipNormPerTensor must be > 0 or null, got ${t.clipNormPerTensor}`);
+    const cl = t.cyclicLr;
+    if (cl !== null && !(typeof cl === 'object' && cl.maxLr >= cl.baseLr && cl.baseLr >= 0 && Number.isInteger(cl.stepSize) && cl.stepSize >= 1))
+      throw new Error(`staead: training.cyclicLr must be null or { baseLr, maxLr >= baseLr, stepSize >= 1 }, got ${JSON.stringify(cl)}`);
+  }
 }
 
 /** The input spec of a config (lib/data's MatrixSeriesSpec). */

@@ -1,7 +1,8 @@
 // STAEAD through the `vigil` CLI on the generated 4-channel CSV files: train (default config,
 // --window), calibrate by the seed's max-scale rule, evaluate, export --verify (the matrices
-// built in the ONNX graph, onnxruntime against the native engine); --config seed names the
-// seed's sizes.
+// built in the ONNX graph, onnxruntime against the native engine); --config with the seed
+// preset (its sizes shrunk by the JSON file) trains as the seed (AMSGrad, per-tensor clipnorm,
+// cyclic rate).
 import { strict as assert } from 'node:assert';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +51,7 @@ describe('vigil CLI with staead', function () {
     assert.equal(r.code, 0, r.err);
     const b = loadBundle(join(work.path, 's.vigil'));
     assert.deepEqual({ steps: b.config.steps, gap: b.config.gap, dropout: b.config.dropout, kernel: b.config.kernel }, { steps: 4, gap: 1, dropout: 0.3, kernel: 3 });
+    assert.deepEqual(b.config.training, { amsgrad: true, clipNormPerTensor: 1, cyclicLr: { baseLr: 1e-3, maxLr: 6e-3, stepSize: 2000 } }, 'trained as the seed');
     const bad = work.run(['train', '--model', 'staead', ...dataFlags('train.csv'), '--config', 'nonesuch', '--out', 'x.vigil']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /named configs: default, seed/);

@@ -1,19 +1,22 @@
-// STAEAD (models/staead): the seed's layer shapes, configs and their errors, the score (the last
-// matrix's residual Frobenius norm) and attribution (row norms) against hand computations, rows
-// in = matrices in, a few training steps lower the loss, and the ONNX graph (matrices built in
-// the graph from windows of rows) against the native engine in onnxruntime within 1e-4.
+// STAEAD (models/staead): the seed's layer shapes, configs and their errors, the training
+// settings the kind hands to fit, the score (the last matrix's residual Frobenius norm) and
+// attribution (row norms) against hand computations, rows in = matrices in, a few training
+// steps lower the loss, the ONNX graph (matrices built in the graph from windows of rows)
+// against the native engine in onnxruntime within 1e-4, and three seed-style training steps
+// against a PyTorch port (test/fixtures/staead_train.safetensors, tools/fixtures/staead.py).
 import { strict as assert } from 'node:assert';
 
 import '../../models';
 import { noGrad } from '../../lib/autograd/grad_mode';
 import { MatrixSeries } from '../../lib/data/correlation';
 import { syntheticSeries } from '../../lib/data/synthetic';
-import { Adam } from '../../lib/optim';
+import { Adam, clipGradNormPerTensor, setLr } from '../../lib/optim';
 import { exportModelOnnx } from '../../lib/onnx/export/export';
 import { verifyOnnx } from '../../lib/onnx/export/verify';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
-import { Staead, staeadKind, type StaeadConfig } from '../../models/staead';
+import { Staead, staeadFitOptions, staeadKind, type StaeadConfig } from '../../models/staead';
+import { assertClose, loadFixture } from '../helpers/fixtures';
 import { assertParity, recordParity, runOnnx } from '../onnx/helpers';
 
 const C = 5;
@@ -78,6 +81,25 @@ describe('staead: the network', function () {
     } finally {
       m.dispose();
     }
+  });
+
+  it("training: the seed's AMSGrad, per-tensor clipnorm 1 and triangular cyclic rate reach lib/train's fit; --clip-grad-norm excludes the per-tensor clip", () => {
+    const seed = staeadKind.defaultConfig(51, { preset: 'seed' });
+    assert.deepEqual(seed.training, { amsgrad: true, clipNormPerTensor: 1, cyclicLr: { baseLr: 1e-3, maxLr: 6e-3, stepSize: 2000 } });
+    const o = staeadFitOptions(seed, { epochs: 1, lr: 1e-3 });
+    assert.equal(o.amsgrad, true);
+    assert.equal(o.clipGradNormPerTensor, 1);
+    assert.deepEqual(o.lrSchedule?.toJSON(), { kind: 'cyclic-triangular', baseLr: 1e-3, maxLr: 6e-3, stepSize: 2000 });
+    assert.equal(o.lrSchedule?.lrAt(1000), 3.5e-3);
+    const global = staeadFitOptions(seed, { epochs: 1, clipGradNorm: 5 });
+    assert.equal(global.clipGradNormPerTensor, undefined);
+    assert.equal(global.clipGradNorm, 5);
+    const def = staeadKind.defaultConfig(4);
+    assert.deepEqual(def.training, { amsgrad: true, clipNormPerTensor: 1, cyclicLr: null });
+    assert.equal(staeadFitOptions(def, { epochs: 1 }).lrSchedule, undefined);
+    const plain = { epochs: 1 };
+    assert.equal(staeadFitOptions({ ...def, training: null }, plain), plain);
+    assert.throws(() => new Staead({ ...small(), training: { amsgrad: true, clipNormPerTensor: 0, cyclicLr: null } }), /clipNormPerTensor must be > 0 or null/);
   });
 
   it('score = Frobenius norm of the last matrix residual (padding included); attribution = its row norms over the real columns', () => {
@@ -206,6 +228,50 @@ describe('staead: ONNX (matrices in the graph, from windows of rows) equals the 
     const m = new Staead(small({ measure: 'student-t' }));
     try {
       assert.throws(() => exportModelOnnx(m), /Student-t correlation .* no ONNX graph/);
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
+describe('staead: three training steps against a PyTorch port (tools/fixtures/staead.py)', function () {
+  this.timeout(20000);
+
+  it("losses, the first step's gradients, the weights after AMSGrad + per-tensor clip + cyclic rate, eval scores and attribution", () => {
+    const fx = loadFixture('staead_train');
+    const cfg = fx.meta as StaeadConfig;
+    const m = new Staead(cfg, new Generator(0));
+    try {
+      const f32 = (k: string) => fx.tensor(k, { dtype: 'float32' });
+      const state = new Map(fx.keys().filter((k) => k.startsWith('p.')).map((k) => [k.slice(2), f32(k)]));
+      assert.deepEqual([...state.keys()].sort(), [...m.namedParameters()].map(([k]) => k).sort(), 'the port has the same parameters');
+      m.loadStateDict(state);
+      state.forEach((t) => t.dispose());
+      // The kind's training settings, applied by hand as lib/train's fit applies them per step.
+      const o = staeadFitOptions(cfg, { epochs: 1 });
+      assert.ok(o.amsgrad && o.clipGradNormPerTensor === 0.05 && o.lrSchedule);
+      const opt = new Adam(m.parameters(), { lr: 1e-3, amsgrad: true });
+      const x = f32('x');
+      const want = fx.tensor('out.losses').toArray();
+      m.train();
+      for (let step = 0; step < want.length; step++)
+        tidy(() => {
+          opt.zeroGrad();
+          const loss = m.loss(x);
+          // float32 here vs float64 in PyTorch, over ~10 layers and 3 recurrent steps.
+          assertClose([loss.item()], [want[step]], { rtol: 1e-5, atol: 1e-7 }, `loss at step ${step}`);
+          loss.backward();
+          if (step === 0) for (const [k, p] of m.namedParameters()) assertClose(p.grad!, fx.tensor(`grad.${k}`), { rtol: 1e-3, atol: 1e-6 }, `grad ${k}`);
+          clipGradNormPerTensor(m.parameters(), o.clipGradNormPerTensor!);
+          setLr(opt, o.lrSchedule!.lrAt(step));
+          opt.step();
+        });
+      for (const [k, p] of m.namedParameters()) assertClose(p, fx.tensor(`after.${k}`), { rtol: 1e-4, atol: 1e-6 }, `${k} after ${want.length} steps`);
+      m.eval();
+      assertClose(host(() => m.forward(x)), fx.tensor('out.recon'), { rtol: 1e-4, atol: 1e-6 }, 'reconstruction');
+      assertClose(host(() => m.scores(x)), fx.tensor('out.scores'), { rtol: 1e-4, atol: 1e-6 }, 'scores');
+      assertClose(host(() => m.channelErrors(x)), fx.tensor('out.errors'), { rtol: 1e-4, atol: 1e-6 }, 'channel errors');
+      x.dispose();
     } finally {
       m.dispose();
     }
