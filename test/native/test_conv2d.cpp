@@ -48,6 +48,8 @@ std::vector<ConvCall> varied() {
       // multiplier, and rows of 19 (two full vectors and a tail)
       call("depthwise x2 2x2 'same' (pads 0,1)", {2, 4, 6, 7, 8, 2, 2}, {1, 1, 1, 1, 0, 1, 0, 1, 4}),
       call("depthwise 3x3 'same' on 5x19", {2, 3, 5, 19, 3, 3, 3}, {1, 1, 1, 1, 1, 1, 1, 1, 3}),
+      // one input channel into many maps runs as GEMM, not the depthwise loops
+      call("1 -> 12 channels, s2 'same' 9x8", {3, 1, 9, 8, 12, 3, 3}, {2, 2, 1, 1, 1, 1, 0, 1, 1}),
       call("1x1 (no im2col)", {2, 5, 5, 4, 3, 1, 1}, {1, 1, 1, 1, 0, 0, 0, 0, 1}),
       call("1x1 stride 2", {2, 5, 5, 4, 3, 1, 1}, {2, 2, 1, 1, 0, 0, 0, 0, 1}),
       call("2x3 kernel, stride 2x1, dilation 1x2, pads 2,0,1,3", {2, 3, 8, 7, 4, 2, 3},
