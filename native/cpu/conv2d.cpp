@@ -46,9 +46,11 @@ bool takes_depthwise_loops(const Conv2dDims& d, bool direct) {
   return d.cg() == 1 && d.cog() <= 8 && !direct;
 }
 
-// Samples per block for a chunk of n samples.
-int64_t block_samples(const Conv2dDims& d, int64_t n) {
+// Samples per block for a chunk of n samples. A 1x1 conv needs no cols for one sample, so it
+// is blocked (its input copied side by side) only when a sample alone makes a narrow GEMM.
+int64_t block_samples(const Conv2dDims& d, int64_t n, bool direct) {
   const int64_t P = d.Ho * d.Wo;
+  if (direct && P >= kBlockColumns / 3) return 1;
   return std::clamp<int64_t>((kBlockColumns + P - 1) / P, 1, std::max<int64_t>(n, 1));
 }
 
@@ -71,7 +73,8 @@ void conv2d_forward(const Conv2dDims& d, const T* x, const T* w, const T* bias, 
   const int64_t Kc = Cg * d.KH * d.KW;  // one output's taps
   const bool direct = cols_are_input(d), per_channel = takes_depthwise_loops(d, direct);
   const int64_t chunks = batch_chunk_count(d.B, 1);
-  const int64_t nb_max = per_channel ? 1 : block_samples(d, (d.B + chunks - 1) / chunks);
+  const int64_t per_chunk = (d.B + chunks - 1) / chunks;
+  const int64_t nb_max = per_channel ? 1 : block_samples(d, per_chunk, direct);
   const bool use_cols = !per_channel && (!direct || nb_max > 1);
   Scratch<T> cols(use_cols ? chunks * Kc * nb_max * P : 0);
   Scratch<T> out(use_cols && nb_max > 1 ? chunks * Cog * nb_max * P : 0);
@@ -83,7 +86,8 @@ void conv2d_forward(const Conv2dDims& d, const T* x, const T* w, const T* bias, 
       if (!accumulate)
         for (int64_t b = b0; b < b0 + nb; ++b)
           for (int64_t o = 0; o < d.Cout; ++o)
-            std::fill(y + (b * d.Cout + o) * P, y + (b * d.Cout + o + 1) * P, bias ? bias[o] : T(0));
+            std::fill(y + (b * d.Cout + o) * P, y + (b * d.Cout + o + 1) * P,
+                      bias ? bias[o] : T(0));
       if (per_channel) {
         depthwise::forward(d, x + b0 * d.Cin * HW, w, y + b0 * d.Cout * P);
         continue;
@@ -118,7 +122,8 @@ void conv2d_backward(const Conv2dDims& d, const T* x, const T* w, const T* dy, T
   const int64_t Kc = Cg * d.KH * d.KW, wsize = d.Cout * Kc;
   const bool direct = cols_are_input(d), per_channel = takes_depthwise_loops(d, direct);
   const int64_t chunks = batch_chunk_count(d.B, 1);
-  const int64_t nb_max = per_channel ? 1 : block_samples(d, (d.B + chunks - 1) / chunks);
+  const int64_t per_chunk = (d.B + chunks - 1) / chunks;
+  const int64_t nb_max = per_channel ? 1 : block_samples(d, per_chunk, direct);
   const bool wide = nb_max > 1, use_cols = !per_channel && (!direct || wide);
   Scratch<T> cols(use_cols ? chunks * Kc * nb_max * P : 0);
   Scratch<T> dys(use_cols && wide ? chunks * Cog * nb_max * P : 0);
@@ -156,7 +161,8 @@ void conv2d_backward(const Conv2dDims& d, const T* x, const T* w, const T* dy, T
         }
         if (dx) {
           if (!use_cols) {
-            gemm<T>(true, false, Kc, P, Cog, T(1), w + g * Cog * Kc, Kc, dyl, P, T(1), dx + xoff, P);
+            gemm<T>(true, false, Kc, P, Cog, T(1), w + g * Cog * Kc, Kc, dyl, P, T(1), dx + xoff,
+                    P);
           } else {
             gemm<T>(true, false, Kc, ld, Cog, T(1), w + g * Cog * Kc, Kc, dyl, ld, T(0), col, ld);
             for (int64_t s = 0; s < nb; ++s) col2im(d, col + s * P, dx + xoff + s * d.Cin * HW, ld);

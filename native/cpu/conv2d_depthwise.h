@@ -3,7 +3,8 @@
 // input plane. im2col + GEMM would run one GEMM of a single row (or a few) per channel there,
 // whose packing costs more than the multiply-adds: at batch 32, 64 channels, 13x13, 3x3, one
 // thread, these loops took 1.2-2.2 ms forward and 3.3-4.5 ms backward against 3.5 and 7.2 ms
-// through im2col + GEMM (a shared, loaded 2-core machine, best of 5, several runs). Per sample, called by cpu/conv2d.cpp.
+// through im2col + GEMM (a shared, loaded 2-core machine, best of 5, several runs). Per sample,
+// called by cpu/conv2d.cpp.
 #pragma once
 #include <algorithm>
 #include <cstdint>

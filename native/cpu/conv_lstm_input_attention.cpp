@@ -137,7 +137,8 @@ void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T*
   Scratch<T> s_step(saved ? 0 : B * S), z_step(saved ? 0 : B * S);
   if (h0) std::copy(h0, h0 + B * S, h.begin());
   if (c0) std::copy(c0, c0 + B * S, c.begin());
-  const Conv2dDims rec_dw = depthwise_conv(d, B, 2 * F), rec_pw = pointwise_conv(d, B, 2 * F, 2 * F, 2);
+  const Conv2dDims rec_dw = depthwise_conv(d, B, 2 * F);
+  const Conv2dDims rec_pw = pointwise_conv(d, B, 2 * F, 2 * F, 2);
   const Conv2dDims att_dw = depthwise_conv(d, B, F), att_pw = pointwise_conv(d, B, F, F, 1);
   for (int64_t t = 0; t < Tn; ++t) {
     T* pt = pre.data() + t * B * 2 * S;
@@ -220,7 +221,8 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
   Scratch<T> dgate(TB * 2 * F), hm(TB * F, true);
   Scratch<T> dh(B * S, true), dc(B * S, true), ds(B * S), dhh(B * 2 * S);
   const Scratch<T> zeros(c0 ? 0 : B * S, true);
-  const Conv2dDims rec_dw = depthwise_conv(d, B, 2 * F), rec_pw = pointwise_conv(d, B, 2 * F, 2 * F, 2);
+  const Conv2dDims rec_dw = depthwise_conv(d, B, 2 * F);
+  const Conv2dDims rec_pw = pointwise_conv(d, B, 2 * F, 2 * F, 2);
   const Conv2dDims att_dw = depthwise_conv(d, B, F), att_pw = pointwise_conv(d, B, F, F, 1);
   const bool want_dw_h = dparams[2] != nullptr;
   for (int64_t t = Tn - 1; t >= 0; --t) {
@@ -323,7 +325,8 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
     for (int64_t s = 0; s < TB; ++s)
       for (int64_t k = 0; k < 2 * F; ++k) dparams[7][k] += dgate[s * 2 * F + k];
   if (dparams[6])
-    gemm<T>(true, false, 2 * F, F, TB, T(1), dgate.data(), 2 * F, hm.data(), F, T(1), dparams[6], F);
+    gemm<T>(true, false, 2 * F, F, TB, T(1), dgate.data(), 2 * F, hm.data(), F, T(1), dparams[6],
+            F);
   if (dparams[5]) {
     Scratch<T> xm(TB * Cin);
     time_major_means(d, x, Cin, xm.data());
