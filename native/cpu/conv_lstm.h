@@ -81,34 +81,28 @@ void weight_grads(const ConvLstmDims& d, const T* x, const T* mask, const T* h0,
 }  // namespace conv_lstm_gates
 
 // The cells (conv_lstm_plain.cpp, conv_lstm_input_attention.cpp,
-// conv_lstm_self_attention_memory.cpp), same arguments.
-namespace conv_lstm_plain {
-template <typename T>
-void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-             const T* h0, const T* c0, T* y, T* c_n, T* saved);
-template <typename T>
-void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-              const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
-              T* const* dparams, T* dh0, T* dc0);
-}  // namespace conv_lstm_plain
-namespace conv_lstm_input_attention {
-template <typename T>
-void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-             const T* h0, const T* c0, T* y, T* c_n, T* saved);
-template <typename T>
-void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-              const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
-              T* const* dparams, T* dh0, T* dc0);
-}  // namespace conv_lstm_input_attention
-namespace conv_lstm_self_attention_memory {
-template <typename T>
-void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-             const T* h0, const T* c0, T* y, T* c_n, T* saved);
-template <typename T>
-void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-              const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
-              T* const* dparams, T* dh0, T* dc0);
-}  // namespace conv_lstm_self_attention_memory
+// conv_lstm_self_attention_memory.cpp): one namespace each with forward and backward, same
+// arguments as conv_lstm_forward/backward; each cell's file instantiates them with
+// VIGIL_CONV_LSTM_CELL_INSTANTIATE(float) and (double) inside its namespace.
+#define VIGIL_CONV_LSTM_CELL_DECLARE(cell)                                                      \
+  namespace cell {                                                                              \
+  template <typename T>                                                                         \
+  void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,        \
+               const T* h0, const T* c0, T* y, T* c_n, T* saved);                               \
+  template <typename T>                                                                         \
+  void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,       \
+                const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,       \
+                T* const* dparams, T* dh0, T* dc0);                                             \
+  }
+#define VIGIL_CONV_LSTM_CELL_INSTANTIATE(T)                                                     \
+  template void forward<T>(const ConvLstmDims&, const T*, const T* const*, const T*, const T*, \
+                           const T*, T*, T*, T*);                                              \
+  template void backward<T>(const ConvLstmDims&, const T*, const T* const*, const T*,          \
+                            const T*, const T*, const T*, const T*, const T*, T*, T* const*,   \
+                            T*, T*);
+VIGIL_CONV_LSTM_CELL_DECLARE(conv_lstm_plain)
+VIGIL_CONV_LSTM_CELL_DECLARE(conv_lstm_input_attention)
+VIGIL_CONV_LSTM_CELL_DECLARE(conv_lstm_self_attention_memory)
 
 // The recurrent activation sigma and its derivative from its output s (hard: slope 0.2 where
 // not clipped, i.e. 0 < s < 1).

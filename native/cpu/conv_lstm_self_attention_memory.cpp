@@ -312,14 +312,7 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
                                 dparams[1], dparams[2]);
 }
 
-#define VIGIL_INSTANTIATE(T)                                                                    \
-  template void forward<T>(const ConvLstmDims&, const T*, const T* const*, const T*, const T*, \
-                           const T*, T*, T*, T*);                                              \
-  template void backward<T>(const ConvLstmDims&, const T*, const T* const*, const T*,          \
-                            const T*, const T*, const T*, const T*, const T*, T*, T* const*,   \
-                            T*, T*);
-VIGIL_INSTANTIATE(float)
-VIGIL_INSTANTIATE(double)
-#undef VIGIL_INSTANTIATE
+VIGIL_CONV_LSTM_CELL_INSTANTIATE(float)
+VIGIL_CONV_LSTM_CELL_INSTANTIATE(double)
 
 }  // namespace vigil::cpu::conv_lstm_self_attention_memory
