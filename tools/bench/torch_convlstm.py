@@ -25,8 +25,10 @@ CELLS = {
     "plain_5": ("plain", 5),
     "attn_13": ("input-attention", 13),
     "attn_5": ("input-attention", 5),
+    "sam_5": ("self-attention-memory", 5),
 }
 B, T, C, K = 64, 4, 64, 3
+A = C // 2  # the self-attention memory's query/key channels (the layer's default F/2)
 
 
 def step_of(leaves, run, gy):
@@ -52,19 +54,43 @@ def hard_sigmoid(z):
     return torch.clamp(0.2 * z + 0.5, 0.0, 1.0)
 
 
-def plain_layer(x, w_x, w_h, bias):
+def plain_layer(x, w_x, w_h, bias, memory=None):
+    """The plain cell; `memory(h, state)` -> (h, state), if given, follows each step (the
+    self-attention memory's module) and its h is what the next step reads."""
     b, t, cin, h, w = x.shape
     f = w_h.shape[1]
     xin = F.conv2d(x.transpose(0, 1).reshape(t * b, cin, h, w), w_x, bias, padding=1).view(t, b, 4 * f, h, w)
     hs, c = x.new_zeros((b, f, h, w)), x.new_zeros((b, f, h, w))
+    m = x.new_zeros((b, f, h, w))
     ys = []
     for s in range(t):
         z = xin[s] + F.conv2d(hs, w_h, padding=1) if s else xin[s]
         zi, zf, zg, zo = z.chunk(4, 1)
         c = hard_sigmoid(zf) * c + hard_sigmoid(zi) * torch.tanh(zg)
         hs = hard_sigmoid(zo) * torch.tanh(c)
+        if memory is not None:
+            hs, m = memory(hs, m)
         ys.append(hs)
     return torch.stack(ys, 1)
+
+
+def sam_layer(x, w_x, w_h, bias, w_qkv, b_qkv, w_kv_m, b_kv_m, w_z, b_z, w_mem, b_mem):
+    """SA-ConvLSTM as ops.h states it: the plain step, then the memory module over N = H*W."""
+    b, _, _, h, w = x.shape
+    f, n = w_h.shape[1], h * w
+
+    def memory(hp, m):
+        q, k, v = F.conv2d(hp, w_qkv, b_qkv).view(b, 2 * A + f, n).split([A, A, f], 1)
+        km, vm = F.conv2d(m, w_kv_m, b_kv_m).view(b, A + f, n).split([A, f], 1)
+        qt = q.transpose(1, 2)
+        zh = v @ torch.softmax(qt @ k, -1).transpose(1, 2)
+        zm = vm @ torch.softmax(qt @ km, -1).transpose(1, 2)
+        zz = F.conv2d(torch.cat([zh, zm], 1).view(b, 2 * f, h, w), w_z, b_z)
+        gi, gg, go = F.conv2d(torch.cat([zz, hp], 1), w_mem, b_mem).chunk(3, 1)
+        gate = torch.sigmoid(gi)
+        m = (1 - gate) * m + gate * torch.tanh(gg)
+        return torch.sigmoid(go) * m, m
+    return plain_layer(x, w_x, w_h, bias, memory)
 
 
 def attention_layer(x, dw_x, pw_x, dw_h, pw_h, bias, gw_x, gw_h, gate_bias):
@@ -96,9 +122,13 @@ def attention_layer(x, dw_x, pw_x, dw_h, pw_h, bias, gw_x, gw_h, gate_bias):
 def cell_step(kind, hw):
     x = uniform((B, T, C, hw, hw), "cpu").requires_grad_()
     gy = uniform((B, T, C, hw, hw), "cpu")
+    plain = [(4 * C, C, K, K), (4 * C, C, K, K), (4 * C,)]
     if kind == "plain":
-        shapes = [(4 * C, C, K, K), (4 * C, C, K, K), (4 * C,)]
-        layer = plain_layer
+        shapes, layer = plain, plain_layer
+    elif kind == "self-attention-memory":
+        shapes = plain + [(2 * A + C, C, 1, 1), (2 * A + C,), (A + C, C, 1, 1), (A + C,), (2 * C, 2 * C, 1, 1),
+                          (2 * C,), (3 * C, 3 * C, 1, 1), (3 * C,)]
+        layer = sam_layer
     else:
         shapes = [(2 * C, 1, K, K), (2 * C, C, 1, 1), (3 * C, 1, K, K), (3 * C, C, 1, 1), (2 * C,),
                   (2 * C, C), (2 * C, C), (2 * C,)]
