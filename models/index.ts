@@ -5,9 +5,10 @@ import { aladKind } from './alad';
 import { dcVaeKind } from './dc_vae';
 import { lstmAeKind } from './lstm_ae';
 import { staeadKind } from './staead';
+import { saDvcraeKind } from './sa_dvcrae';
 
-export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind];
+export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind];
 for (const k of MODEL_KINDS) registerModelKind(k);
 
 export { modelKind, modelKinds, type AnomalyModel, type ModelKind } from '../lib/model';
-export { lstmAeKind, dcVaeKind, aladKind, staeadKind };
+export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind };

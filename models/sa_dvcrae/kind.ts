@@ -1,0 +1,32 @@
+// Sa-DVCRAE as a model kind: what `--model sa-dvcrae` builds and its named configs ('default':
+// small, for a CPU, a decoder over all T frames and a linear output; 'seed': the seed's sizes,
+// input and oddities). Overrides may name a config ({ preset: 'seed' }, `--config seed`) that the
+// other keys then modify; `window` (the CLI's --window) sets a single correlation window length.
+// Training is lib/train's fit on the model's loss (Adam at --lr).
+import type { ModelKind } from '../../lib/model';
+import { defaultSaDvcraeConfig, saDvcraeSide, SaDvcrae, seedSaDvcraeConfig, type SaDvcraeConfig } from './model';
+
+export const SA_DVCRAE_NAMED_CONFIGS: Record<string, (inputs: number) => SaDvcraeConfig> = {
+  default: defaultSaDvcraeConfig,
+  seed: seedSaDvcraeConfig,
+};
+
+export type SaDvcraeOverrides = Partial<SaDvcraeConfig> & { preset?: string; window?: number };
+
+export const saDvcraeKind: ModelKind<SaDvcraeConfig, SaDvcrae> = {
+  kind: 'sa-dvcrae',
+  summary: 'self-attention ConvLSTM variational autoencoder over series of sensor correlation matrices (Sa-DVCRAE, seed 000)',
+  inputKind: 'matrix-series',
+  defaultConfig: (inputs, overrides: SaDvcraeOverrides = {}) => {
+    const { preset = 'default', window, ...rest } = overrides;
+    const base = SA_DVCRAE_NAMED_CONFIGS[preset];
+    if (!base) throw new Error(`sa-dvcrae: unknown preset "${preset}" (known: ${Object.keys(SA_DVCRAE_NAMED_CONFIGS).join(', ')})`);
+    const config = { ...base(inputs), ...rest, inputs };
+    if (window !== undefined) config.scales = [window];
+    // padTo follows the channel count and the layer counts unless given.
+    if (rest.padTo === undefined) config.padTo = saDvcraeSide(inputs, config.encoder.length, config.decoderStrides);
+    return config;
+  },
+  create: (config, gen) => new SaDvcrae(config, gen),
+  namedConfigs: Object.keys(SA_DVCRAE_NAMED_CONFIGS),
+};

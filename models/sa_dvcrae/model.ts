@@ -1,0 +1,385 @@
+// Sa-DVCRAE (Macas et al.; seed 000's title): a variational autoencoder over a series of sensor
+// correlation matrices (lib/data/correlation.ts) whose encoder and decoder are TimeDistributed
+// 2-D convolutions and self-attention-memory ConvLSTM layers, layer by layer the seed's
+// ConvLSTMVae_Attention (Sa-DVCRAE DoModels_ML.py; reference/seed-models.md section 0.3):
+//   encoder  TD Conv2D enc[i] 3x3 s2 'same' -> ReLU -> Dropout p          (seed 32, 64, 128)
+//            SA-ConvLSTM encLstm[i], every step returned, input dropout p  (seed 128, 64)
+//            Flatten [T, F, P/8, P/8] -> Dense z_mean, Dense z_log_var (linear, latent each)
+//            z = z_mean + exp(z_log_var / 2) eps in training (reparam_sample); z_mean in eval
+//   decoder  Dense hidden tanh -> Dense D (P/s)^2 Cd tanh -> reshape [D, Cd, P/s, P/s]
+//            (s = the product of the decoder strides: the seed's 1, 2, 2 -> P/4; Cd seed 128)
+//            SA-ConvLSTM decLstm[i], every step returned, input dropout p   (seed 64)
+//            TD Conv2DTranspose dec[i] 3x3 stride decoderStrides[i] 'same' -> ReLU -> Dropout p
+//                                                                           (seed 128 s1, 64 s2, 32 s2)
+//            TD Conv2DTranspose S 3x3 s1 'same' -> output activation -> optional Dropout p
+// D, the decoded frames: the seed's 1 (decoderSteps 'one': that frame is broadcast against the
+// T input frames in the loss and the residual) or T ('all': one frame per input matrix).
+// Output: the seed's ReLU ('relu') or linear, and the seed's dropout on the reconstruction
+// (outputDropout, training only). The SA cell is lib/nn's 'self-attention-memory' (SA-ConvLSTM
+// as Lin et al. AAAI-20 write it, A = attentionChannels query/key channels), not the seed's
+// SaConvLSTM2DCell variant (docs/models/sa-dvcrae.md says why).
+// A sample is [B, T, S, P, P] (T matrices, S window lengths as channels, P x P zero-padded, NCHW
+// per step); TimeDistributed folds [B, T] into the batch. Init as Keras: glorot-uniform conv and
+// dense kernels, zero biases; the ConvLSTM layers bring their own (lib/nn/conv_lstm.ts).
+//
+// Loss (DoVaeSupplementary.py VAE_TD.train_step, loss 'seed'): with x^ broadcast over T,
+//   rec = mean_{b, w} sum_{t, h} mean_s (x - x^)^2 = SSE / (B P S),  kl = sum_{b, j} KL_bj / B,
+//   loss = rec + kl  (per sample SSE / (P S) + KL: the KL weighs P times a per-sample SSE);
+// loss 'element': mean_{all elements} (x - x^)^2 + kl / (T S P P), i.e. (SSE + KL) / N per sample.
+// Score (eval: z = z_mean, no dropout) and attribution: score.ts over the residual X - X^.
+import { matrixSeriesContext, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
+import { matricesOfWindows } from '../../lib/data/matrix_windows';
+import type { InputSpec } from '../../lib/data/representation';
+import type { AnomalyModel } from '../../lib/model';
+import { Conv2d, ConvLSTM2d, ConvTranspose2d, Dropout, Linear, Module } from '../../lib/nn';
+import { glorotUniform } from '../../lib/nn/init';
+import type { GraphBuilder } from '../../lib/onnx/graph/builder';
+import { add, klNormal, mul, relu, reparamSample, reshape, square, sub, sum, tanh } from '../../lib/ops';
+import { Generator } from '../../lib/random';
+import { Tensor } from '../../lib/tensor';
+import type { StudentTOptions } from '../../lib/data/correlation_student_t';
+import { matricesOnnx, type StaeadConfig } from '../staead/model';
+import { residualRowNorms, residualScores, residualScoresOnnx, type MatrixScore } from './score';
+
+export interface SaDvcraeConfig {
+  /** Sensors (channels of the rows). */
+  inputs: number;
+  /** Matrices per sample T (seed: 4). */
+  steps: number;
+  /** Rows between the end rows of consecutive matrices (seed: 1, a matrix every row). */
+  gap: number;
+  /** Window lengths of the matrices, one input channel each (seed: one, w + 1 = 181 rows). */
+  scales: number[];
+  /** What a matrix holds (seed: the inner product / w, the MSCRED signature matrix). */
+  measure: CorrelationMeasure;
+  /** The Student-t fit's settings (measure 'student-t' only). */
+  studentT?: StudentTOptions;
+  /** Side of the zero-padded matrices: >= inputs, a multiple of 2^encoder.length and of the decoder strides' product. */
+  padTo: number;
+  /** Filters of the TD Conv2D layers, 3x3 stride 2, ReLU + dropout (seed: 32, 64, 128). */
+  encoder: number[];
+  /** Filters of the encoder's SA-ConvLSTM layers (seed: 128, 64). */
+  encoderLstm: number[];
+  /** Latent size (the seed's free latent_dim; 100 as 3Da-CVAE's notebook). */
+  latent: number;
+  /** Units of the decoder's first Dense, tanh (seed: 128). */
+  hidden: number;
+  /** Channels of the decoder's reshaped Dense output (seed: 128). */
+  decoderChannels: number;
+  /** Filters of the decoder's SA-ConvLSTM layers (seed: 64). */
+  decoderLstm: number[];
+  /** Filters of the TD Conv2DTranspose layers before the output layer, ReLU + dropout (seed: 128, 64, 32). */
+  decoder: number[];
+  /** Their strides (seed: 1, 2, 2): the decoder starts from P / their product (seed: P/4). */
+  decoderStrides: number[];
+  /** Frames the decoder outputs: 'one' (the seed: broadcast over the T inputs) or 'all' (T). */
+  decoderSteps: 'one' | 'all';
+  /** Output activation: the seed's 'relu' or 'linear' (correlations can be negative). */
+  output: 'relu' | 'linear';
+  /** Dropout on the reconstruction itself in training (the seed: true). */
+  outputDropout: boolean;
+  /** Query/key channels of every SA-ConvLSTM (null: lib/nn's default F/2). */
+  attentionChannels: number | null;
+  /** Square kernel of every conv (seed: 3). */
+  kernel: number;
+  /** Dropout after every TD conv and on every SA-ConvLSTM's input (seed: 0.3). */
+  dropout: number;
+  /** 'seed': SSE / (B P S) + KL / B; 'element': MSE + KL / (B T S P P). */
+  loss: 'seed' | 'element';
+  /** A sample's score: its last matrix's residual norm or the mean over its T matrices. */
+  score: MatrixScore;
+}
+
+/** The side P for n sensors: a multiple of 2^levels (the encoder) and of the decoder strides' product. */
+export function saDvcraeSide(n: number, encoderLevels: number, decoderStrides: number[]): number {
+  const up = decoderStrides.reduce((a, b) => a * b, 1);
+  const m = 2 ** encoderLevels;
+  const lcm = (a: number, b: number): number => (a * b) / gcd(a, b);
+  const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+  const step = lcm(m, up);
+  return Math.ceil(n / step) * step;
+}
+
+/**
+ * The seed's network: T 4 inner-product matrices one row apart over w + 1 = 181 rows (the seed's
+ * data file name says w = 180; it reads w + 1 samples), padded to a multiple of 8 (40 stays 40),
+ * filters 32, 64, 128 | 128, 64 | latent 100 | 128, 128 | 64 | 128, 64, 32 (strides 1, 2, 2),
+ * one decoded frame, ReLU output with dropout on it, the seed's loss, the window's mean score
+ * (the seed scores whole windows).
+ */
+export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
+  return {
+    inputs, steps: 4, gap: 1, scales: [181], measure: 'inner-product', padTo: saDvcraeSide(inputs, 3, [1, 2, 2]),
+    encoder: [32, 64, 128], encoderLstm: [128, 64], latent: 100, hidden: 128, decoderChannels: 128, decoderLstm: [64],
+    decoder: [128, 64, 32], decoderStrides: [1, 2, 2], decoderSteps: 'one', output: 'relu', outputDropout: true,
+    attentionChannels: null, kernel: 3, dropout: 0.3, loss: 'seed', score: 'mean',
+  };
+}
+
+/**
+ * The default: the seed's layout at a size that trains in a minute or two on 2 cores for a
+ * handful of sensors (filters 8, 16, 16 | 16, 8 | latent 8 | 32, 16 | 8 | 16, 8, 8), Pearson
+ * matrices over 30 rows, T 4 of them 10 rows apart; a decoder that reconstructs all T frames, a
+ * linear output without dropout; the seed's loss; the last matrix's score.
+ */
+export function defaultSaDvcraeConfig(inputs: number): SaDvcraeConfig {
+  return {
+    inputs, steps: 4, gap: 10, scales: [30], measure: 'pearson', padTo: saDvcraeSide(inputs, 3, [1, 2, 2]),
+    encoder: [8, 16, 16], encoderLstm: [16, 8], latent: 8, hidden: 32, decoderChannels: 16, decoderLstm: [8],
+    decoder: [16, 8, 8], decoderStrides: [1, 2, 2], decoderSteps: 'all', output: 'linear', outputDropout: false,
+    attentionChannels: null, kernel: 3, dropout: 0.3, loss: 'seed', score: 'last',
+  };
+}
+
+/** Checks a config; errors name the field and its value. */
+export function checkSaDvcraeConfig(c: SaDvcraeConfig): void {
+  const err = (m: string) => new Error(`sa-dvcrae: ${m}`);
+  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  for (const name of ['inputs', 'steps', 'gap', 'padTo', 'kernel', 'latent', 'hidden', 'decoderChannels'] as const)
+    if (!posInt(c[name])) throw err(`${name} must be a positive integer, got ${JSON.stringify(c[name])}`);
+  for (const [name, min] of [['scales', 1], ['encoder', 1], ['encoderLstm', 1], ['decoderLstm', 0], ['decoder', 0], ['decoderStrides', 0]] as const) {
+    const v = c[name];
+    if (!Array.isArray(v) || v.length < min || !v.every(posInt)) throw err(`${name} must be a list of at least ${min} positive integers, got ${JSON.stringify(v)}`);
+  }
+  if (c.decoderStrides.length !== c.decoder.length)
+    throw err(`decoderStrides has ${c.decoderStrides.length} entries for ${c.decoder.length} decoder layers`);
+  const side = saDvcraeSide(c.inputs, c.encoder.length, c.decoderStrides);
+  const up = c.decoderStrides.reduce((a, b) => a * b, 1);
+  if (c.padTo < c.inputs || c.padTo % 2 ** c.encoder.length || c.padTo % up)
+    throw err(`padTo ${c.padTo} must be >= the ${c.inputs} inputs and a multiple of ${2 ** c.encoder.length} (2^${c.encoder.length} stride-2 encoder layers) and of ${up} (the decoder strides' product); e.g. ${side}`);
+  if (c.decoderSteps !== 'one' && c.decoderSteps !== 'all') throw err(`decoderSteps must be 'one' or 'all', got ${JSON.stringify(c.decoderSteps)}`);
+  if (c.output !== 'relu' && c.output !== 'linear') throw err(`output must be 'relu' or 'linear', got ${JSON.stringify(c.output)}`);
+  if (typeof c.outputDropout !== 'boolean') throw err(`outputDropout must be true or false, got ${JSON.stringify(c.outputDropout)}`);
+  if (c.attentionChannels !== null && !posInt(c.attentionChannels)) throw err(`attentionChannels must be a positive integer or null, got ${JSON.stringify(c.attentionChannels)}`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw err(`dropout must be in [0, 1), got ${c.dropout}`);
+  if (c.loss !== 'seed' && c.loss !== 'element') throw err(`loss must be 'seed' or 'element', got ${JSON.stringify(c.loss)}`);
+  if (c.score !== 'last' && c.score !== 'mean') throw err(`score must be 'last' or 'mean', got ${JSON.stringify(c.score)}`);
+}
+
+/** The input spec of a config (lib/data's MatrixSeriesSpec). */
+export function saDvcraeInput(c: SaDvcraeConfig): MatrixSeriesSpec {
+  return { steps: c.steps, gap: c.gap, scales: [...c.scales], measure: c.measure, padTo: c.padTo, ...(c.studentT ? { studentT: c.studentT } : {}) };
+}
+
+/** Keras's init: glorot-uniform kernel over the given fans, zero bias. */
+function kerasInit<L extends Conv2d | ConvTranspose2d | Linear>(layer: L, fanIn: number, fanOut: number, gen: Generator): L {
+  const w = glorotUniform([...layer.weight.shape], fanIn, fanOut, gen);
+  layer.weight.assign(w.toArray());
+  w.dispose();
+  layer.bias?.assign(new Float32Array(layer.bias.size));
+  return layer;
+}
+
+/** One forward's tensors: the reconstruction [B, D, S, P, P] and the latent distribution [B, latent]. */
+export interface SaDvcraeOutput {
+  recon: Tensor;
+  zMean: Tensor;
+  zLogVar: Tensor;
+}
+
+/** How z is formed: a fresh reparameterised draw, or z = z_mean. */
+export type Latent = 'sample' | 'mean';
+
+export class SaDvcrae extends Module implements AnomalyModel {
+  readonly input: InputSpec;
+  readonly window: number;
+  /** Stream of the dropout masks and reparameterised draws (checkpointed with the model by fit). */
+  readonly gen: Generator;
+  private readonly enc: Conv2d[] = [];
+  private readonly encLstm: ConvLSTM2d[] = [];
+  private readonly zMeanLayer: Linear;
+  private readonly zLogVarLayer: Linear;
+  private readonly dense1: Linear;
+  private readonly dense2: Linear;
+  private readonly decLstm: ConvLSTM2d[] = [];
+  private readonly dec: ConvTranspose2d[] = [];
+  private readonly drop: Dropout;
+
+  constructor(readonly config: SaDvcraeConfig, gen?: Generator) {
+    super();
+    const c = config;
+    checkSaDvcraeConfig(c);
+    this.gen = gen ?? new Generator(0);
+    const g = this.gen;
+    this.input = { kind: 'matrix-series', ...saDvcraeInput(c) };
+    this.window = matrixSeriesContext(c);
+    this.drop = this.registerModule('drop', new Dropout(c.dropout, g));
+    const K = c.kernel, S = c.scales.length;
+    const lstm = (cin: number, f: number, steps: number) => new ConvLSTM2d(cin, f, {
+      cell: 'self-attention-memory', kernelSize: K, dropout: c.dropout, steps, generator: g,
+      ...(c.attentionChannels !== null ? { attentionChannels: c.attentionChannels } : {}),
+    });
+    let ch = S;
+    c.encoder.forEach((f, i) => {
+      this.enc.push(this.registerModule(`enc${i}`, kerasInit(new Conv2d(ch, f, K, { stride: 2, padding: 'same', generator: g }), ch * K * K, f * K * K, g)));
+      ch = f;
+    });
+    c.encoderLstm.forEach((f, i) => {
+      this.encLstm.push(this.registerModule(`enc_lstm${i}`, lstm(ch, f, c.steps)));
+      ch = f;
+    });
+    const flat = c.steps * ch * this.bottleneck ** 2;
+    const dense = (name: string, i: number, o: number) => this.registerModule(name, kerasInit(new Linear(i, o, { generator: g }), i, o, g));
+    this.zMeanLayer = dense('z_mean', flat, c.latent);
+    this.zLogVarLayer = dense('z_log_var', flat, c.latent);
+    this.dense1 = dense('dec_dense0', c.latent, c.hidden);
+    this.dense2 = dense('dec_dense1', c.hidden, this.decodedSteps * c.decoderChannels * this.decoderStart ** 2);
+    ch = c.decoderChannels;
+    c.decoderLstm.forEach((f, i) => {
+      this.decLstm.push(this.registerModule(`dec_lstm${i}`, lstm(ch, f, this.decodedSteps)));
+      ch = f;
+    });
+    [...c.decoder, S].forEach((f, i) => {
+      const stride = c.decoderStrides[i] ?? 1;
+      this.dec.push(this.registerModule(`dec${i}`, kerasInit(new ConvTranspose2d(ch, f, K, { stride, padding: 'same', generator: g }), f * K * K, ch * K * K, g)));
+      ch = f;
+    });
+  }
+
+  /** Side of the encoder's last maps: P / 2^encoder.length (seed: 5 at P 40). */
+  get bottleneck(): number {
+    return this.config.padTo / 2 ** this.config.encoder.length;
+  }
+
+  /** Side of the decoder's first maps: P / the decoder strides' product (seed: 10 at P 40). */
+  get decoderStart(): number {
+    return this.config.padTo / this.config.decoderStrides.reduce((a, b) => a * b, 1);
+  }
+
+  /** Frames the decoder outputs: 1 (decoderSteps 'one') or T. */
+  get decodedSteps(): number {
+    return this.config.decoderSteps === 'one' ? 1 : this.config.steps;
+  }
+
+  /** Shape of one sample: [T, S, P, P]. */
+  get sampleShape(): number[] {
+    const c = this.config;
+    return [c.steps, c.scales.length, c.padTo, c.padTo];
+  }
+
+  /** The matrix series of x: x itself when [B, T, S, P, P]; windows of scaled rows [B, context, inputs] become their matrices. */
+  matrices(x: Tensor): Tensor {
+    const c = this.config, want = this.sampleShape;
+    if (x.ndim === 5 && want.every((d, i) => x.shape[i + 1] === d)) return x;
+    if (x.ndim === 3 && x.shape[1] === this.window && x.shape[2] === c.inputs)
+      return Tensor.fromArray(matricesOfWindows(Float32Array.from(x.toArray()), x.shape[0], c.inputs, saDvcraeInput(c)), [x.shape[0], ...want]);
+    throw new Error(`sa-dvcrae: input must be matrix series [batch, ${want.join(', ')}] or windows of rows [batch, ${this.window}, ${c.inputs}], got [${x.shape.join(',')}]`);
+  }
+
+  /**
+   * Matrix series (or windows of rows) -> reconstruction [B, D, S, P, P] and the latent
+   * distribution; z is drawn in training and z_mean in eval unless `latent` says. `tap` sees
+   * every layer's output (enc0.., enc_lstm0.., z_mean, dec_dense1 (reshaped), dec_lstm0.., dec0..).
+   */
+  run(x: Tensor, latent: Latent = this.training ? 'sample' : 'mean', tap?: (layer: string, y: Tensor) => void): SaDvcraeOutput {
+    const c = this.config;
+    const m = this.matrices(x);
+    const [B, T] = m.shape;
+    const D = this.decodedSteps;
+    let h = reshape(m, [B * T, ...m.shape.slice(2)]);  // TimeDistributed: [B, T] folded into the batch
+    this.enc.forEach((conv, i) => {
+      h = this.drop.forward(relu(conv.forward(h)));
+      tap?.(`enc${i}`, reshape(h, [B, T, ...h.shape.slice(1)]));
+    });
+    let seq = reshape(h, [B, T, ...h.shape.slice(1)]);
+    this.encLstm.forEach((l, i) => {
+      seq = l.forward(seq).output;
+      tap?.(`enc_lstm${i}`, seq);
+    });
+    const flat = reshape(seq, [B, seq.size / B]);
+    const zMean = this.zMeanLayer.forward(flat), zLogVar = this.zLogVarLayer.forward(flat);
+    tap?.('z_mean', zMean);
+    const z = latent === 'sample' ? reparamSample(zMean, zLogVar, this.gen) : zMean;
+    const s = this.decoderStart;
+    seq = reshape(tanh(this.dense2.forward(tanh(this.dense1.forward(z)))), [B, D, c.decoderChannels, s, s]);
+    tap?.('dec_dense1', seq);
+    this.decLstm.forEach((l, i) => {
+      seq = l.forward(seq).output;
+      tap?.(`dec_lstm${i}`, seq);
+    });
+    h = reshape(seq, [B * D, ...seq.shape.slice(2)]);
+    const last = this.dec.length - 1;
+    this.dec.forEach((d, i) => {
+      h = d.forward(h);
+      if (i < last) h = this.drop.forward(relu(h));
+      else {
+        if (c.output === 'relu') h = relu(h);
+        if (c.outputDropout) h = this.drop.forward(h);
+      }
+      tap?.(`dec${i}`, reshape(h, [B, D, ...h.shape.slice(1)]));
+    });
+    return { recon: reshape(h, [B, D, ...h.shape.slice(1)]), zMean, zLogVar };
+  }
+
+  /** The reconstruction [B, D, S, P, P] (D = 1 for decoderSteps 'one'). */
+  forward(x: Tensor, tap?: (layer: string, y: Tensor) => void): Tensor {
+    return this.run(x, undefined, tap).recon;
+  }
+
+  /** The loss (config.loss) of a batch and its two terms. */
+  loss(x: Tensor, latent?: Latent): { loss: Tensor; terms: { rec: number; kl: number } } {
+    const c = this.config;
+    const m = this.matrices(x);
+    const out = this.run(m, latent);
+    const [B, T, S, P] = m.shape;
+    const sse = sum(square(sub(m, out.recon)));  // x^ broadcast over T when D = 1
+    const klSum = klNormal(out.zMean, out.zLogVar, { reduction: 'sum' });
+    const [rec, kl] = c.loss === 'seed'
+      ? [mul(sse, 1 / (B * P * S)), mul(klSum, 1 / B)]
+      : [mul(sse, 1 / (B * T * S * P * P)), mul(klSum, 1 / (B * T * S * P * P))];
+    return { loss: add(rec, kl), terms: { rec: rec.item(), kl: kl.item() } };
+  }
+
+  /** The residual X - X^ of every matrix [B, T, S, P, P] (eval: z = z_mean). */
+  residual(x: Tensor): Tensor {
+    const m = this.matrices(x);
+    return sub(m, this.run(m).recon);  // x^ broadcast over T when D = 1
+  }
+
+  /** Per sample: the Frobenius norm of its last matrix's residual (or the mean over its matrices). [B] */
+  scores(x: Tensor): Tensor {
+    return residualScores(this.residual(x), this.config.score);
+  }
+
+  /** Per sample and sensor: the residual's row norm over the real columns of the same matrices. [B, inputs] */
+  channelErrors(x: Tensor): Tensor {
+    return residualRowNorms(this.residual(x), this.config.score, this.config.inputs);
+  }
+
+  /**
+   * ONNX inference graph reading windows of scaled rows x [batch, context, inputs]: the matrices
+   * built in the graph (STAEAD's matricesOnnx: inner product or Pearson), the network unrolled
+   * over T (and D) with z = z_mean (the sampling replaced by the mean, as the eval path), and
+   * outputs `scores` [batch], `channel_errors` [batch, inputs], `reconstruction` [batch, D, S, P, P].
+   */
+  toOnnx(g: GraphBuilder, x: string): string[] {
+    const c = this.config;
+    // matricesOnnx reads only the matrix-series fields and inputs, which both configs share.
+    const m = matricesOnnx(g, x, c as unknown as StaeadConfig);
+    const [T, S, P, D, s, b] = [c.steps, c.scales.length, c.padTo, this.decodedSteps, this.decoderStart, this.bottleneck];
+    const shapeOf = (dims: number[]) => g.int64Const(dims);
+    let h = g.op('Reshape', [m, shapeOf([-1, S, P, P])], {}, 'td/fold');
+    this.enc.forEach((conv, i) => (h = g.op('Relu', [conv.toOnnx(g, h, `enc${i}`)], {}, `enc${i}/Relu`)));
+    let seq = g.op('Reshape', [h, shapeOf([-1, T, c.encoder.at(-1)!, b, b])], {}, 'td/unfold');
+    this.encLstm.forEach((l, i) => (seq = l.toOnnx(g, seq, `enc_lstm${i}`)));
+    const flat = g.op('Reshape', [seq, shapeOf([-1, T * c.encoderLstm.at(-1)! * b * b])], {}, 'flatten');
+    const z = this.zMeanLayer.toOnnx(g, flat, 'z_mean');
+    const d1 = g.op('Tanh', [this.dense1.toOnnx(g, z, 'dec_dense0')], {}, 'dec_dense0/Tanh');
+    const d2 = g.op('Tanh', [this.dense2.toOnnx(g, d1, 'dec_dense1')], {}, 'dec_dense1/Tanh');
+    seq = g.op('Reshape', [d2, shapeOf([-1, D, c.decoderChannels, s, s])], {}, 'dec/reshape');
+    this.decLstm.forEach((l, i) => (seq = l.toOnnx(g, seq, `dec_lstm${i}`)));
+    h = g.op('Reshape', [seq, shapeOf([-1, c.decoderLstm.at(-1) ?? c.decoderChannels, s, s])], {}, 'td/fold2');
+    const last = this.dec.length - 1;
+    this.dec.forEach((d, i) => {
+      h = d.toOnnx(g, h, `dec${i}`);
+      if (i < last || c.output === 'relu') h = g.op('Relu', [h], {}, `dec${i}/Relu`);
+    });
+    const recon = g.op('Reshape', [h, shapeOf([-1, D, S, P, P])], {}, 'td/unfold2');
+    const r = g.op('Sub', [m, recon], {}, 'residual/Sub');  // broadcasts the one frame over T when D = 1
+    const [scores, errors] = residualScoresOnnx(g, r, T, P, c.inputs, c.score);
+    g.output('scores', scores, ['batch']);
+    g.output('channel_errors', errors, ['batch', c.inputs]);
+    g.output('reconstruction', recon, ['batch', D, S, P, P]);
+    return ['scores', 'channel_errors', 'reconstruction'];
+  }
+}
