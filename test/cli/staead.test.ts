@@ -4,7 +4,7 @@
 // preset (its sizes shrunk by the JSON file) trains as the seed (AMSGrad, per-tensor clipnorm,
 // cyclic rate).
 import { strict as assert } from 'node:assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { dataFlags, useCliDir, writeTrainTest } from '../helpers/cli';
@@ -57,8 +57,29 @@ describe('vigil CLI with staead', function () {
     assert.match(bad.err, /named configs: default, seed/);
   });
 
-  // `vigil detect` runs on the Detector, which cuts windows of rows only; tools/cli/detect.ts
-  // routes only 'rows' models around it to lib/pipeline's scoreSeries, so a matrix-series bundle
-  // is refused there ("reads matrix-series") until detect routes every non-window input the same way.
-  it('detect -> scores CSV (pending: tools/cli/detect.ts routes only tabular-row models around the Detector)');
+  // `vigil detect` scores a matrix-series bundle through lib/pipeline (the Detector cuts windows
+  // of rows only): one CSV row per input row, scores from the first full context on, flags at
+  // the bundle's threshold and the blamed channels.
+  it('detect -> scores CSV with flags and channels; --backend onnxruntime is refused naming the input', () => {
+    let r = work.run(['train', '--model', 'staead', ...dataFlags('train.csv'), '--window', '20', '--epochs', '1', '--out', 'd.vigil']);
+    assert.equal(r.code, 0, r.err);
+    r = work.run(['detect', '--model', 'd.vigil', ...dataFlags('test.csv'), '--out', 'scores.csv']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /vigil detect: 400 rows scored, \d+ flagged at threshold [\d.e+-]+ \([\w-]+\); wrote scores\.csv/);
+    const lines = readFileSync(join(work.path, 'scores.csv'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 401);
+    assert.equal(lines[0], 'row,time,score,flag,top_channels');
+    const cells = lines.slice(1).map((l) => l.split(','));
+    const scored = cells.filter((c) => c[2] !== '');
+    const columns = readFileSync(join(work.path, 'test.csv'), 'utf8').split('\n')[0].split(',');
+    assert.equal(scored.length, 400 - 49, 'every row from the first full context (50 rows) on is scored');
+    for (const c of scored) {
+      assert.ok(Number.isFinite(Number(c[2])) && (c[3] === '0' || c[3] === '1'), `a score and a 0/1 flag: ${c.join(',')}`);
+      const named = c[4].split(';');
+      assert.ok(named.length >= 1 && named.length <= 3 && named.every((n) => columns.includes(n)), `blamed channels of the data: ${c[4]}`);
+    }
+    r = work.run(['detect', '--model', 'd.vigil', ...dataFlags('test.csv'), '--out', 'x.csv', '--backend', 'onnxruntime']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /a model of matrix-series input \(staead\) is scored natively only here/);
+  });
 });

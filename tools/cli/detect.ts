@@ -3,9 +3,10 @@
 // first window-1 rows, which have no full window), the 0/1 flag at the bundle's threshold, and
 // the channels with the largest error. It runs on the Detector (lib/detect/detector.ts), so a
 // service or a stream on the same bundle decides the same; a bundle with per-channel alphas
-// flags by them. A model of tabular rows (input kind 'rows', which the Detector does not cut)
-// is scored by lib/pipeline's scoreSeries at the bundle's threshold, its data read as its bundle
-// says (the encoder; with a protocol, the test part; --protocol none scores every row of a file).
+// flags by them. A model whose input is not windows of rows (tabular rows, or matrix series),
+// which the Detector does not cut, is scored by lib/pipeline's scoreSeries at the bundle's
+// threshold, its data read as its bundle says (for rows: the encoder; with a protocol, the test
+// part; --protocol none scores every row of a file).
 
 import { rankChannels } from '../../lib/eval/attribution';
 import { Detector } from '../../lib/detect/detector';
@@ -37,7 +38,7 @@ export async function detect(argv: string[]): Promise<void> {
   const t = loaded.info.threshold;
   if (t.params.provisional)
     console.log(`  note: ${f.model}'s threshold is provisional (the largest validation score; ${t.params.reason}): fit one with vigil calibrate --model ${f.model} --method ...`);
-  if (inputOf(loaded.model).kind === 'rows') return detectRows(loaded, f, argv);
+  if (inputOf(loaded.model).kind !== 'windows') return detectByPipeline(loaded, f, argv);
   const det = await Detector.create(loaded, { backend: f.backend }, true);
   try {
     const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;
@@ -52,10 +53,11 @@ export async function detect(argv: string[]): Promise<void> {
   }
 }
 
-/** Tabular rows: the model's own scores (no per-channel errors) at the bundle's threshold. */
-async function detectRows(det: LoadedDetector, f: { out?: string; top: number; backend: string } & Parameters<typeof loadFor>[1], argv: string[]): Promise<void> {
+/** Input other than windows: the model's own scores (and per-channel errors where it has them)
+ * at the bundle's threshold, through lib/pipeline. */
+async function detectByPipeline(det: LoadedDetector, f: { out?: string; top: number; backend: string } & Parameters<typeof loadFor>[1], argv: string[]): Promise<void> {
   try {
-    if (f.backend !== 'native') throw new UsageError(`--backend ${f.backend}: a model of tabular rows (${det.kind}) is scored natively only here (vigil export writes its scoring graph for onnxruntime)`);
+    if (f.backend !== 'native') throw new UsageError(`--backend ${f.backend}: a model of ${inputOf(det.model).kind} input (${det.kind}) is scored natively only here (vigil export writes its scoring graph for onnxruntime)`);
     const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;
     const { scores, channelErrors } = scoreSeries(det, series);
     const flagged = writeScores(f.out!, series, scores, applyThreshold(scores, det.info.threshold), channelErrors, f.top);
