@@ -89,7 +89,7 @@ export class EpochBook {
     const stoppedEarly = this.patienceSpent() && s.epoch < this.o.epochs;
     if (stoppedEarly)
       this.progress?.line(`early stop after epoch ${s.epoch}: no improvement for ${this.o.patience} epochs; best epoch ${s.bestEpoch} (${s.bestLoss.toFixed(4)})`);
-    return { history: s.history, bestEpoch: s.bestEpoch, bestLoss: s.bestLoss, stoppedEarly, resumedFrom: this.resumedFrom, seconds: (Date.now() - this.started) / 1000 };
+    return { history: s.history, bestEpoch: s.bestEpoch, bestLoss: s.bestLoss, watched: 'validation score', stoppedEarly, resumedFrom: this.resumedFrom, seconds: (Date.now() - this.started) / 1000 };
   }
 
   private patienceSpent(): boolean {

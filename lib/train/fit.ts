@@ -114,7 +114,11 @@ export interface FitOptions<M extends Trainable = Trainable> {
 export interface FitResult {
   history: EpochRecord[];
   bestEpoch: number;
+  /** The best value of `watched` (the last epoch's training loss when nothing was watched). */
   bestLoss: number;
+  /** What picked the best epoch when there was validation data: fit's validation loss, or the
+   * caller's validation score (fitAdversarial). */
+  watched: 'validation loss' | 'validation score';
   /** Early stopping ended the run before `epochs`. */
   stoppedEarly: boolean;
   /** The checkpoint's epoch this run continued from, null for a fresh run. */
@@ -359,7 +363,7 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
     if (ownOptimizer) optimizer.dispose();
     model.train(wasTraining);
   }
-  return { history: state.history, bestEpoch: state.bestEpoch, bestLoss: state.bestLoss, stoppedEarly, resumedFrom, seconds: (Date.now() - started) / 1000 };
+  return { history: state.history, bestEpoch: state.bestEpoch, bestLoss: state.bestLoss, watched: 'validation loss', stoppedEarly, resumedFrom, seconds: (Date.now() - started) / 1000 };
 }
 
 /** Mean loss (and terms) over a split in eval mode without gradients, batch by batch, on the model's device. */

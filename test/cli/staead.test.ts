@@ -20,6 +20,7 @@ describe('vigil CLI with staead', function () {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /vigil train: staead, \d+ parameters; 700 rows x 4 channels/);
     assert.match(r.out, /\d+ training windows \(length 50, stride 1\)/); // 3 gaps of 10 + the window of 20
+    assert.match(r.out, /saved m\.vigil: best validation loss [\d.]+ \(epoch \d+\)/, 'its own fit runs lib/train\'s, which watches the loss');
     let b = loadBundle(join(work.path, 'm.vigil'));
     assert.equal(b.kind, 'staead');
     assert.deepEqual(b.config.scales, [20]);

@@ -115,7 +115,7 @@ export async function train(argv: string[]): Promise<void> {
     // fitDetector has written the bundle (before the threshold fit, and again after it).
     const { errorScale, threshold, validationScores, result } = fitted.fitted;
     if (errorScale) console.log(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
-    console.log(`saved ${f.out}: ${watched(result, !!kind.fit)}; threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
+    console.log(`saved ${f.out}: ${watched(result)}; threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
   } finally {
     fitted.model.dispose();
   }
@@ -135,14 +135,15 @@ function dataArgs(argv: string[]): string {
 }
 
 /**
- * What decided the kept epoch: the validation loss (lib/train's fit), a kind's own loop's
- * validation score, or nothing (every epoch counts as improving: the last is kept).
+ * What decided the kept epoch: what the training loop watched (r.watched: lib/train's fit, the
+ * validation loss; fitAdversarial, the caller's validation score), or nothing (every epoch
+ * counts as improving: the last is kept).
  */
-function watched(r: FitResult, ownLoop: boolean): string {
+function watched(r: FitResult): string {
   const best = r.history.find((h) => h.epoch === r.bestEpoch);
   if (best?.validationLoss == null)
     return `no validation criterion watched (no early stopping): the last epoch (${r.bestEpoch}) is kept, its training losses summing to ${r.bestLoss.toFixed(5)}`;
-  return `best validation ${ownLoop ? 'score' : 'loss'} ${r.bestLoss.toFixed(5)} (epoch ${r.bestEpoch})`;
+  return `best ${r.watched} ${r.bestLoss.toFixed(5)} (epoch ${r.bestEpoch})`;
 }
 
 /** --config: a named config of the model kind, or a JSON file of overrides. */
