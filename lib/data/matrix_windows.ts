@@ -1,7 +1,8 @@
-// The matrix series of windows of scaled rows: what a matrix-series model does with the windows
-// of rows an exported detector and `vigil export --verify` hand it (host code, inference only).
-// Each window of `matrixSeriesContext(spec)` rows becomes the one sample that ends at its last
-// row, exactly as MatrixSeries builds it from a whole series.
+// The matrix series a matrix-series model reads, from what it is handed: matrix series
+// [B, T, S, P, P] as they are, or windows of scaled rows [B, context, C] (what an exported
+// detector and `vigil export --verify` hand it), each window becoming the one sample that ends at
+// its last row exactly as MatrixSeries builds it from a whole series (host code, inference only).
+import { Tensor } from '../tensor';
 import { MatrixSeries, matrixSeriesContext, matrixSide, type MatrixSeriesSpec } from './correlation';
 
 /** Windows [B, context, C] (row-major) -> their matrix series [B, steps, scales, P, P] (row-major). */
@@ -17,4 +18,17 @@ export function matricesOfWindows(rows: Float32Array, batch: number, channels: n
     out.set(m.batch([0]), b * size);
   }
   return out;
+}
+
+/**
+ * x itself when it is matrix series [B, steps, scales, P, P] of `spec`; the matrix series of x
+ * when it is windows of rows [B, context, channels]; else an error naming `who` and both shapes.
+ */
+export function matrixSeriesOf(x: Tensor, channels: number, spec: MatrixSeriesSpec, who: string): Tensor {
+  const P = matrixSide(spec, channels), L = matrixSeriesContext(spec);
+  const want = [spec.steps, spec.scales.length, P, P];
+  if (x.ndim === 5 && want.every((d, i) => x.shape[i + 1] === d)) return x;
+  if (x.ndim === 3 && x.shape[1] === L && x.shape[2] === channels)
+    return Tensor.fromArray(matricesOfWindows(Float32Array.from(x.toArray()), x.shape[0], channels, spec), [x.shape[0], ...want]);
+  throw new Error(`${who}: input must be matrix series [batch, ${want.join(', ')}] or windows of rows [batch, ${L}, ${channels}], got [${x.shape.join(',')}]`);
 }

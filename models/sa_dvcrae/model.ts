@@ -28,7 +28,7 @@
 // loss 'element': mean_{all elements} (x - x^)^2 + kl / (T S P P), i.e. (SSE + KL) / N per sample.
 // Score (eval: z = z_mean, no dropout) and attribution: score.ts over the residual X - X^.
 import { matrixSeriesContext, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
-import { matricesOfWindows } from '../../lib/data/matrix_windows';
+import { matrixSeriesOf } from '../../lib/data/matrix_windows';
 import type { InputSpec } from '../../lib/data/representation';
 import type { AnomalyModel } from '../../lib/model';
 import { Conv2d, ConvLSTM2d, ConvTranspose2d, Dropout, Linear, Module } from '../../lib/nn';
@@ -37,25 +37,17 @@ import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 import { add, klNormal, mul, relu, reparamSample, reshape, square, sub, sum, tanh } from '../../lib/ops';
 import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
-import type { StudentTOptions } from '../../lib/data/correlation_student_t';
 import { matricesOnnx, type StaeadConfig } from '../staead/model';
 import { residualRowNorms, residualScores, residualScoresOnnx, type MatrixScore } from './score';
 
-export interface SaDvcraeConfig {
+/**
+ * The input fields are lib/data's MatrixSeriesSpec (seed: T 4 matrices, gap 1, one window of
+ * w + 1 = 181 rows, the inner product); padTo must be >= inputs and a multiple of
+ * 2^encoder.length and of the decoder strides' product.
+ */
+export interface SaDvcraeConfig extends Required<Pick<MatrixSeriesSpec, 'steps' | 'gap' | 'scales' | 'measure' | 'padTo'>>, Pick<MatrixSeriesSpec, 'studentT'> {
   /** Sensors (channels of the rows). */
   inputs: number;
-  /** Matrices per sample T (seed: 4). */
-  steps: number;
-  /** Rows between the end rows of consecutive matrices (seed: 1, a matrix every row). */
-  gap: number;
-  /** Window lengths of the matrices, one input channel each (seed: one, w + 1 = 181 rows). */
-  scales: number[];
-  /** What a matrix holds (seed: the inner product / w, the MSCRED signature matrix). */
-  measure: CorrelationMeasure;
-  /** The Student-t fit's settings (measure 'student-t' only). */
-  studentT?: StudentTOptions;
-  /** Side of the zero-padded matrices: >= inputs, a multiple of 2^encoder.length and of the decoder strides' product. */
-  padTo: number;
   /** Filters of the TD Conv2D layers, 3x3 stride 2, ReLU + dropout (seed: 32, 64, 128). */
   encoder: number[];
   /** Filters of the encoder's SA-ConvLSTM layers (seed: 128, 64). */
@@ -124,10 +116,9 @@ export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
  */
 export function defaultSaDvcraeConfig(inputs: number): SaDvcraeConfig {
   return {
-    inputs, steps: 4, gap: 10, scales: [30], measure: 'pearson', padTo: saDvcraeSide(inputs, 3, [1, 2, 2]),
-    encoder: [8, 16, 16], encoderLstm: [16, 8], latent: 8, hidden: 32, decoderChannels: 16, decoderLstm: [8],
-    decoder: [16, 8, 8], decoderStrides: [1, 2, 2], decoderSteps: 'all', output: 'linear', outputDropout: false,
-    attentionChannels: null, kernel: 3, dropout: 0.3, loss: 'seed', score: 'last',
+    ...seedSaDvcraeConfig(inputs), gap: 10, scales: [30], measure: 'pearson',
+    encoder: [8, 16, 16], encoderLstm: [16, 8], latent: 8, hidden: 32, decoderChannels: 16, decoderLstm: [8], decoder: [16, 8, 8],
+    decoderSteps: 'all', output: 'linear', outputDropout: false, score: 'last',
   };
 }
 
@@ -259,11 +250,7 @@ export class SaDvcrae extends Module implements AnomalyModel {
 
   /** The matrix series of x: x itself when [B, T, S, P, P]; windows of scaled rows [B, context, inputs] become their matrices. */
   matrices(x: Tensor): Tensor {
-    const c = this.config, want = this.sampleShape;
-    if (x.ndim === 5 && want.every((d, i) => x.shape[i + 1] === d)) return x;
-    if (x.ndim === 3 && x.shape[1] === this.window && x.shape[2] === c.inputs)
-      return Tensor.fromArray(matricesOfWindows(Float32Array.from(x.toArray()), x.shape[0], c.inputs, saDvcraeInput(c)), [x.shape[0], ...want]);
-    throw new Error(`sa-dvcrae: input must be matrix series [batch, ${want.join(', ')}] or windows of rows [batch, ${this.window}, ${c.inputs}], got [${x.shape.join(',')}]`);
+    return matrixSeriesOf(x, this.config.inputs, saDvcraeInput(this.config), 'sa-dvcrae');
   }
 
   /**
