@@ -4,8 +4,8 @@
 // PyTorch peer's BLAS and matmul GFLOP/s (peer.ts), and withholds every PyTorch ratio at a thread
 // count where the peer looks crippled (peer_check.ts). Each figure is the median of --runs
 // alternating runs with min and max; the header carries date, CPU, threads, versions, BLAS and
-// the machine's load before and after. Suites: ops, lstm-ae, dc-vae, inference, convlstm, alad (= all),
-// gpu.
+// the machine's load before and after. Suites: ops, lstm-ae, dc-vae, inference, convlstm, alad,
+// staead (= all), gpu.
 import { cpus, loadavg } from 'node:os';
 
 import { fmaPeakGflops, fmaPeakSource } from './fma_peak';
@@ -28,8 +28,9 @@ const SUITES: Record<CpuSuite, (ctx: SuiteContext) => Promise<BenchTable[]>> = {
   inference: (ctx) => (require('./inference') as typeof import('./inference')).benchInference(ctx),
   convlstm: async (ctx) => [await (require('./convlstm') as typeof import('./convlstm')).benchConvLstm(ctx)],
   alad: (ctx) => (require('./alad') as typeof import('./alad')).benchAlad(ctx),
+  staead: async (ctx) => [await (require('./staead') as typeof import('./staead')).benchStaead(ctx)],
 };
-const TORCH_SUITES: SuiteName[] = ['ops', 'lstm-ae', 'dc-vae', 'convlstm', 'alad'];
+const TORCH_SUITES: SuiteName[] = ['ops', 'lstm-ae', 'dc-vae', 'convlstm', 'alad', 'staead'];
 
 function load(): string {
   return loadavg().map((x) => x.toFixed(2)).join(' / ');
