@@ -21,6 +21,12 @@ export interface AnomalyModel extends Module {
    * rows, a series of correlation matrices, single rows). Absent: windows of `window` rows.
    */
   readonly input?: InputSpec;
+  /**
+   * true when channelErrors/scores also take windows of `window` scaled rows [batch, window,
+   * channels] and build the model's input from them (a matrix-series model that computes its
+   * matrices itself): such a model runs on the Detector and its streams like a windows model.
+   */
+  readonly readsRowWindows?: boolean;
   /** Training loss of a batch of samples, optionally with named terms to log (see lib/train/fit). */
   loss(x: Tensor): Tensor | { loss: Tensor; terms?: Record<string, number> };
   /**
@@ -121,6 +127,11 @@ export function modelKind(kind: string): ModelKind {
 export function checkScores(kind: string, model: AnomalyModel): void {
   if (typeof model.channelErrors !== 'function' && typeof model.scores !== 'function')
     throw new Error(`model kind ${kind}: its model has neither channelErrors nor scores`);
+}
+
+/** Whether the model can be fed windows of `window` scaled rows (the Detector's input). */
+export function takesRowWindows(model: AnomalyModel): boolean {
+  return inputOf(model).kind === 'windows' || model.readsRowWindows === true;
 }
 
 /** The input a model reads: its own spec, or windows of its `window` rows. */

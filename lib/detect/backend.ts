@@ -71,7 +71,7 @@ export class NativeBackend implements Backend {
 
   runSync(x: Float32Array, P: number, out: WindowOut): void {
     const { T, F } = this.shape;
-    if (this.plan && out.errors && !out.mu) {
+    if (this.plan && out.errors && !out.mu && !out.scores) {
       this.plan.run(x, P, true, out.errors);
       return;
     }
@@ -85,7 +85,10 @@ export class NativeBackend implements Backend {
           const g = m.lastStep(t);
           native.read(g.mu.native, out.mu);
           native.read(g.sigma.native, out.sigma!);
-        } else native.read(this.model.channelErrors!(t).native, out.errors!);
+        } else {
+          native.read(this.model.channelErrors!(t).native, out.errors!);
+          if (out.scores) native.read(this.model.scores!(t).native, out.scores);
+        }
       }),
     );
   }
@@ -95,7 +98,7 @@ export class NativeBackend implements Backend {
   }
 
   runSeriesSync(rows: Float32Array, P: number, out: WindowOut): boolean {
-    if (!this.plan || !out.errors || out.mu) return false;
+    if (!this.plan || !out.errors || out.mu || out.scores) return false;
     this.plan.runSeries(rows, P, true, out.errors);
     return true;
   }

@@ -5,6 +5,8 @@
 //   per-channel errorScale (1 without one; error_scale.ts scaledScore); the score is their
 //   mean (summed in float64, stored as float32) or, for models that say so, their max; flag when
 //   score > threshold.
+// - own scores (a model with scores(), STAEAD's residual norm): the model's score as it is, its
+//   channel errors for attribution, unscaled (as score.ts scoreWindows).
 // - alpha rule (DC-VAE with an "alpha" section): the model's Gaussian (mu, sigma) at each
 //   window's last step; channel error |x - mu| / sigma, score their max, flag and per-channel
 //   flags by lib/calibrate/alpha.ts alphaFlags.
@@ -16,6 +18,8 @@ import { checkErrorScale, scaledScore } from '../calibrate/error_scale';
 /** What a backend writes for n windows (each [n, F]). */
 export interface WindowOut {
   errors?: Float32Array;
+  /** [n]: the model's own scores (models with scores()); errors then only attribute. */
+  scores?: Float32Array;
   mu?: Float32Array;
   sigma?: Float32Array;
 }
@@ -80,6 +84,8 @@ export class DecisionRule {
     readonly threshold: number,
     readonly alphas: Alphas | null,
     errorScale?: ArrayLike<number> | null,
+    /** The model scores windows itself (scores()); the errorScale is then not used. */
+    readonly ownScores = false,
   ) {
     this.F = columns.length;
     this.T = window;
@@ -92,7 +98,8 @@ export class DecisionRule {
   /** Output buffers for P windows. */
   outputs(P: number): WindowOut {
     const n = P * this.F;
-    return this.alphas ? { mu: new Float32Array(n), sigma: new Float32Array(n) } : { errors: new Float32Array(n) };
+    if (this.alphas) return { mu: new Float32Array(n), sigma: new Float32Array(n) };
+    return this.ownScores ? { errors: new Float32Array(n), scores: new Float32Array(P) } : { errors: new Float32Array(n) };
   }
 
   /**
@@ -106,7 +113,10 @@ export class DecisionRule {
       const e = out.errors!;
       const useMax = this.reduction === 'max';
       for (let i = 0; i < n; i++) {
-        dst.scores[at + i] = scaledScore(e, i * F, F, useMax, this.errorScale, errs, (at + i) * F);
+        if (out.scores) {
+          dst.scores[at + i] = out.scores[i];
+          errs.set(e.subarray(i * F, (i + 1) * F), (at + i) * F);
+        } else dst.scores[at + i] = scaledScore(e, i * F, F, useMax, this.errorScale, errs, (at + i) * F);
         dst.flags[at + i] = dst.scores[at + i] > this.threshold ? 1 : 0;
       }
       return;

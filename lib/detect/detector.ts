@@ -27,6 +27,7 @@ import { Scaler } from '../data/scaler';
 import { checkSchema } from '../data/schema';
 import type { Series } from '../data/series';
 import { Windows } from '../data/windows';
+import { inputOf, takesRowWindows } from '../model';
 import { alphasFromJSON, type Alphas, type AlphasJSON } from '../calibrate/alpha';
 import { createBackend, NativeBackend, type Backend, type BackendName } from './backend';
 import { DecisionRule, type RowResult, type SeriesScores, type WindowOut } from './decide';
@@ -83,9 +84,9 @@ export class Detector {
     this.columns = Object.freeze([...info.schema.columns]);
     this.window = info.windows.length;
     // Batches and streams cut windows of rows; other inputs (matrix series, single rows) are
-    // scored by lib/pipeline's scoreSeries until the Detector builds them too.
-    if (loaded.model.input && loaded.model.input.kind !== 'windows')
-      throw new Error(`Detector: ${loaded.kind} reads ${loaded.model.input.kind}, and the Detector scores windows of rows only; use pipeline.scoreSeries`);
+    // scored by lib/pipeline's scoreSeries, unless the model builds them from windows of rows.
+    if (!takesRowWindows(loaded.model))
+      throw new Error(`Detector: ${loaded.kind} reads ${inputOf(loaded.model).kind}, and the Detector scores windows of rows only; use pipeline.scoreSeries`);
     if (typeof loaded.model.channelErrors !== 'function')
       throw new Error(`Detector: ${loaded.kind} scores without per-channel errors, which the Detector's decisions need; use pipeline.scoreSeries`);
     if (loaded.model.window !== undefined && loaded.model.window !== this.window)
@@ -96,7 +97,8 @@ export class Detector {
     const alphaJson = (info as DetectorInfo & { alpha?: AlphasJSON }).alpha;
     this.alphas = rule === 'auto' && alphaJson ? alphasFromJSON(alphaJson) : null;
     this.scaler = Scaler.fromJSON(info.scaler);
-    this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold.value, this.alphas, info.errorScale);
+    this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold.value, this.alphas, info.errorScale,
+      typeof loaded.model.scores === 'function');
     this.chunk = opts.chunkWindows ?? DEFAULT_CHUNK;
     if (!(Number.isInteger(this.chunk) && this.chunk >= 1)) throw new Error(`chunkWindows must be a positive integer, got ${opts.chunkWindows}`);
   }

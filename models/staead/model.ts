@@ -170,6 +170,7 @@ function kerasInit(layer: Conv2d | ConvTranspose2d, cin: number, cout: number, K
 
 export class Staead extends Module implements AnomalyModel {
   readonly input: InputSpec;
+  readonly readsRowWindows: boolean;
   readonly window: number;
   private readonly enc: Conv2d[] = [];
   private readonly lstm: ConvLSTM2d[] = [];
@@ -180,6 +181,7 @@ export class Staead extends Module implements AnomalyModel {
     const c = config;
     checkStaeadConfig(c);
     this.input = { kind: 'matrix-series', ...staeadInput(c) };
+    this.readsRowWindows = true;  // matrices(): windows of rows become their matrix series
     this.window = matrixSeriesContext(c);
     const K = c.kernel, S = c.scales.length;
     let ch = S;

@@ -1,7 +1,8 @@
 // STAEAD through lib's pipeline: fit a detector (default config, scaled rows -> Pearson matrix
 // series), save and reload it (same scores), stream = batch (rows pushed one at a time through
 // lib/data's MatrixSeriesStream score as the batch does), calibrate by the seed's max-scale rule
-// and by POT, evaluate; and the max-scale rule itself on hand-made scores.
+// and by POT, evaluate; the Detector and its stream on the same bundle; and the max-scale rule
+// itself on hand-made scores.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { MatrixSeriesStream } from '../../lib/data/correlation_stream';
 import { Scaler } from '../../lib/data/scaler';
 import type { Series } from '../../lib/data/series';
 import { syntheticSeries } from '../../lib/data/synthetic';
+import { Detector } from '../../lib/detect/detector';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { calibrateDetector, saveCalibration } from '../../lib/pipeline/calibrate';
 import { evaluateDetector } from '../../lib/pipeline/evaluate';
@@ -71,6 +73,27 @@ describe('staead: through the pipeline', function () {
       });
       assert.equal(emitted, test.rows - context + 1);
       assert.ok(worst < 1e-5, `stream vs batch: relative difference ${worst}`);
+
+      // The Detector (the model builds its matrices from windows of rows): its batch scores, and
+      // its stream's decisions row by row, equal the pipeline's; blamed channels are the data's.
+      const d = await Detector.load(path);
+      try {
+        const viaDetector = await d.scoreSeries(test);
+        const st = d.stream();
+        let far = 0;
+        for (let r = 0; r < test.rows; r++) {
+          const res = st.pushSync(test.data.subarray(r * 4, r * 4 + 4));
+          assert.equal(res.ready, r >= context - 1, `row ${r}`);
+          if (!res.ready) continue;
+          const want = batch.scores[r];
+          far = Math.max(far, Math.abs(viaDetector.scores[r] - want) / (1 + Math.abs(want)), Math.abs(res.score - want) / (1 + Math.abs(want)));
+          assert.equal(res.flag, viaDetector.flags[r] === 1, `row ${r}: the stream's flag is the batch's`);
+          assert.ok(res.topChannels.length > 0 && res.topChannels.every((c) => COLUMNS.includes(c.name)));
+        }
+        assert.ok(far < 1e-5, `Detector batch and stream vs pipeline: relative difference ${far}`);
+      } finally {
+        await d.dispose();
+      }
 
       // The seed's rule with a given c on normal calibration rows: c x their largest score.
       const calib = rows(300, false, 8, 1100);

@@ -3,17 +3,17 @@
 // first window-1 rows, which have no full window), the 0/1 flag at the bundle's threshold, and
 // the channels with the largest error. It runs on the Detector (lib/detect/detector.ts), so a
 // service or a stream on the same bundle decides the same; a bundle with per-channel alphas
-// flags by them. A model whose input is not windows of rows (tabular rows, or matrix series),
-// which the Detector does not cut, is scored by lib/pipeline's scoreSeries at the bundle's
-// threshold, its data read as its bundle says (for rows: the encoder; with a protocol, the test
-// part; --protocol none scores every row of a file).
+// flags by them. A model that cannot be fed windows of rows (tabular rows; matrix series whose
+// model does not build its matrices from row windows) is scored by lib/pipeline's scoreSeries
+// at the bundle's threshold, its data read as its bundle says (for rows: the encoder; with a
+// protocol, the test part; --protocol none scores every row of a file).
 
 import { rankChannels } from '../../lib/eval/attribution';
 import { Detector } from '../../lib/detect/detector';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import { loadDetector, type LoadedDetector } from '../../lib/detect/detector_bundle';
 import { applyThreshold } from '../../lib/eval/threshold';
-import { inputOf } from '../../lib/model';
+import { inputOf, takesRowWindows } from '../../lib/model';
 import { checkScorable, scoreSeries } from '../../lib/pipeline/score';
 import type { Series } from '../../lib/data/series';
 import { helpText, parseFlags, UsageError } from './args';
@@ -38,7 +38,7 @@ export async function detect(argv: string[]): Promise<void> {
   const t = loaded.info.threshold;
   if (t.params.provisional)
     console.log(`  note: ${f.model}'s threshold is provisional (the largest validation score; ${t.params.reason}): fit one with vigil calibrate --model ${f.model} --method ...`);
-  if (inputOf(loaded.model).kind !== 'windows') return detectByPipeline(loaded, f, argv);
+  if (!takesRowWindows(loaded.model)) return detectByPipeline(loaded, f, argv);
   const det = await Detector.create(loaded, { backend: f.backend }, true);
   try {
     const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;

@@ -34,6 +34,7 @@ export class OnnxBackend implements Backend {
     };
     if (!out.mu) {
       out.errors!.set(need('channel_errors', P * F));
+      if (out.scores) out.scores.set(need('scores', P));
       return;
     }
     // The last step of the per-step Gaussian; sigma = exp(log_var / 2) as the native lastStep.
