@@ -75,8 +75,10 @@ inline T dot_row(const T* __restrict g, const T* __restrict x, int64_t n, int64_
 // is first copied into a zero-padded plane, so every tap reads whole rows without bounds
 // checks, and (f32, AVX2) each output vector of 8 columns sums all KH*KW taps in a register
 // before one store (the row-at-a-time loops below load and store the output once per tap).
+constexpr int64_t kMaxTaps = 64;  // kernels up to 8x8 take this path
 inline bool same_stride1(const Conv2dDims& d) {
-  return d.sh == 1 && d.sw == 1 && d.dil_h == 1 && d.dil_w == 1 && d.Ho == d.H && d.Wo == d.W;
+  return d.sh == 1 && d.sw == 1 && d.dil_h == 1 && d.dil_w == 1 && d.Ho == d.H && d.Wo == d.W &&
+         d.KH * d.KW <= kMaxTaps;
 }
 
 template <typename T>
@@ -93,11 +95,11 @@ struct PaddedPlane {
   }
 };
 
-// The kernel taps in reading order: k(a, b) = w[a*KW + b], or w flipped in both axes.
+// The kernel taps in reading order into k [KH*KW]: k(a, b) = w[a*KW + b], or w flipped in both
+// axes. Returns k (a stack array of the caller: one per channel, no allocation).
 template <typename T>
-std::vector<T> taps(const Conv2dDims& d, const T* w, bool flip) {
+const T* taps(const Conv2dDims& d, const T* w, bool flip, T* k) {
   const int64_t KK = d.KH * d.KW;
-  std::vector<T> k(KK);
   for (int64_t t = 0; t < KK; ++t) k[t] = flip ? w[KK - 1 - t] : w[t];
   return k;
 }
@@ -195,9 +197,10 @@ void forward(const Conv2dDims& d, const T* x, const T* w, T* y) {
   const int64_t P = d.Ho * d.Wo, HW = d.H * d.W, KK = d.KH * d.KW;
   if (same_stride1(d)) {
     PaddedPlane<T> p(d, d.pad_t, d.pad_l);
+    T k[kMaxTaps];
     for (int64_t o = 0; o < d.Cout; ++o) {
       if (o % d.cog() == 0) p.load(d, x + (o / d.cog()) * HW);
-      correlate(d, p, taps(d, w + o * KK, false).data(), y + o * P);
+      correlate(d, p, taps(d, w + o * KK, false, k), y + o * P);
     }
     return;
   }
@@ -225,12 +228,13 @@ void backward(const Conv2dDims& d, const T* x, const T* w, const T* dy, T* dx, T
     // dy padded by (KH-1-pad_t, KW-1-pad_l) with the flipped kernel.
     // dw[o][ki][kj] += sum_{i,j} dy[o][i][j] xpad[i + ki][j + kj].
     PaddedPlane<T> gp(d, d.KH - 1 - d.pad_t, d.KW - 1 - d.pad_l), xp(d, d.pad_t, d.pad_l);
+    T k[kMaxTaps];
     for (int64_t o = 0; o < d.Cout; ++o) {
       const int64_t c = o / d.cog();
       const T* g = dy + o * P;
       if (dx) {
         gp.load(d, g);
-        correlate(d, gp, taps(d, w + o * KK, true).data(), dx + c * HW);
+        correlate(d, gp, taps(d, w + o * KK, true, k), dx + c * HW);
       }
       if (!dw) continue;
       if (o % d.cog() == 0) xp.load(d, x + c * HW);
