@@ -78,6 +78,8 @@ export interface SaDvcraeConfig extends Required<Pick<MatrixSeriesSpec, 'steps' 
   dropout: number;
   /** 'seed': SSE / (B P S) + KL / B; 'element': MSE + KL / (B T S P P). */
   loss: 'seed' | 'element';
+  /** Weight of the KL term (the seed: 1; below 1 against posterior collapse, a beta-VAE's beta). */
+  klWeight: number;
   /** A sample's score: its last matrix's residual norm or the mean over its T matrices. */
   score: MatrixScore;
 }
@@ -104,7 +106,7 @@ export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
     inputs, steps: 4, gap: 1, scales: [181], measure: 'inner-product', padTo: saDvcraeSide(inputs, 3, [1, 2, 2]),
     encoder: [32, 64, 128], encoderLstm: [128, 64], latent: 100, hidden: 128, decoderChannels: 128, decoderLstm: [64],
     decoder: [128, 64, 32], decoderStrides: [1, 2, 2], decoderSteps: 'one', output: 'relu', outputDropout: true,
-    attentionChannels: null, kernel: 3, dropout: 0.3, loss: 'seed', score: 'mean',
+    attentionChannels: null, kernel: 3, dropout: 0.3, loss: 'seed', klWeight: 1, score: 'mean',
   };
 }
 
@@ -112,13 +114,15 @@ export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
  * The default: the seed's layout at a size that trains in a minute or two on 2 cores for a
  * handful of sensors (filters 8, 16, 16 | 16, 8 | latent 8 | 32, 16 | 8 | 16, 8, 8), Pearson
  * matrices over 30 rows, T 4 of them 10 rows apart; a decoder that reconstructs all T frames, a
- * linear output without dropout; the seed's loss; the last matrix's score.
+ * linear output without dropout; the seed's loss with the KL at weight 0.01 and dropout 0.1 (at
+ * the seed's 1 and 0.3 these small layers let the posterior collapse: KL -> 0, z unused, the
+ * reconstruction one constant series; docs/models/sa-dvcrae.md); the last matrix's score.
  */
 export function defaultSaDvcraeConfig(inputs: number): SaDvcraeConfig {
   return {
     ...seedSaDvcraeConfig(inputs), gap: 10, scales: [30], measure: 'pearson',
     encoder: [8, 16, 16], encoderLstm: [16, 8], latent: 8, hidden: 32, decoderChannels: 16, decoderLstm: [8], decoder: [16, 8, 8],
-    decoderSteps: 'all', output: 'linear', outputDropout: false, score: 'last',
+    decoderSteps: 'all', output: 'linear', outputDropout: false, dropout: 0.1, klWeight: 0.01, score: 'last',
   };
 }
 
@@ -144,6 +148,7 @@ export function checkSaDvcraeConfig(c: SaDvcraeConfig): void {
   if (c.attentionChannels !== null && !posInt(c.attentionChannels)) throw err(`attentionChannels must be a positive integer or null, got ${JSON.stringify(c.attentionChannels)}`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw err(`dropout must be in [0, 1), got ${c.dropout}`);
   if (c.loss !== 'seed' && c.loss !== 'element') throw err(`loss must be 'seed' or 'element', got ${JSON.stringify(c.loss)}`);
+  if (!(typeof c.klWeight === 'number' && c.klWeight >= 0 && Number.isFinite(c.klWeight))) throw err(`klWeight must be a finite number >= 0, got ${JSON.stringify(c.klWeight)}`);
   if (c.score !== 'last' && c.score !== 'mean') throw err(`score must be 'last' or 'mean', got ${JSON.stringify(c.score)}`);
 }
 
@@ -303,7 +308,7 @@ export class SaDvcrae extends Module implements AnomalyModel {
     return this.run(x, undefined, tap).recon;
   }
 
-  /** The loss (config.loss) of a batch and its two terms. */
+  /** The loss (config.loss: rec + klWeight kl) of a batch and its two terms (kl unweighted). */
   loss(x: Tensor, latent?: Latent): { loss: Tensor; terms: { rec: number; kl: number } } {
     const c = this.config;
     const m = this.matrices(x);
@@ -314,7 +319,7 @@ export class SaDvcrae extends Module implements AnomalyModel {
     const [rec, kl] = c.loss === 'seed'
       ? [mul(sse, 1 / (B * P * S)), mul(klSum, 1 / B)]
       : [mul(sse, 1 / (B * T * S * P * P)), mul(klSum, 1 / (B * T * S * P * P))];
-    return { loss: add(rec, kl), terms: { rec: rec.item(), kl: kl.item() } };
+    return { loss: c.klWeight === 1 ? add(rec, kl) : add(rec, mul(kl, c.klWeight)), terms: { rec: rec.item(), kl: kl.item() } };
   }
 
   /** The residual X - X^ of every matrix [B, T, S, P, P] (eval: z = z_mean). */

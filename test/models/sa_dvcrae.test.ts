@@ -16,7 +16,7 @@ import { verifyOnnx } from '../../lib/onnx/export/verify';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 import { SaDvcrae, saDvcraeKind, type SaDvcraeConfig } from '../../models/sa_dvcrae';
-import { assertParity, recordParity, runOnnx } from '../onnx/helpers';
+import { assertParity, randomizeState, recordParity, runOnnx } from '../onnx/helpers';
 
 const C = 5;
 
@@ -79,15 +79,16 @@ describe('sa-dvcrae: the network', function () {
     assert.deepEqual(saDvcraeKind.defaultConfig(4, { window: 50 } as Partial<SaDvcraeConfig>).scales, [50]);
     assert.deepEqual(saDvcraeKind.namedConfigs, ['default', 'seed']);
     const d = saDvcraeKind.defaultConfig(4);
-    assert.deepEqual({ d: d.decoderSteps, o: d.output, od: d.outputDropout }, { d: 'all', o: 'linear', od: false });
+    assert.deepEqual({ d: d.decoderSteps, o: d.output, od: d.outputDropout, p: d.dropout, w: d.klWeight }, { d: 'all', o: 'linear', od: false, p: 0.1, w: 0.01 });
     const s = saDvcraeKind.defaultConfig(4, { preset: 'seed' });
-    assert.deepEqual({ d: s.decoderSteps, o: s.output, od: s.outputDropout, loss: s.loss }, { d: 'one', o: 'relu', od: true, loss: 'seed' });
+    assert.deepEqual({ d: s.decoderSteps, o: s.output, od: s.outputDropout, loss: s.loss, p: s.dropout, w: s.klWeight }, { d: 'one', o: 'relu', od: true, loss: 'seed', p: 0.3, w: 1 });
     assert.throws(() => saDvcraeKind.defaultConfig(4, { preset: 'paper' } as Partial<SaDvcraeConfig>), /unknown preset "paper" \(known: default, seed\)/);
     assert.throws(() => new SaDvcrae({ ...small(), padTo: 12 }), /padTo 12 must be >= the 5 inputs and a multiple of 8/);
     assert.throws(() => new SaDvcrae({ ...small(), decoderStrides: [1, 2] }), /decoderStrides has 2 entries for 3 decoder layers/);
     assert.throws(() => new SaDvcrae({ ...small(), encoderLstm: [] }), /encoderLstm must be a list of at least 1/);
     assert.throws(() => new SaDvcrae({ ...small(), output: 'tanh' as 'relu' }), /output must be 'relu' or 'linear'/);
     assert.throws(() => new SaDvcrae({ ...small(), loss: 'sum' as 'seed' }), /loss must be 'seed' or 'element'/);
+    assert.throws(() => new SaDvcrae({ ...small(), klWeight: -1 }), /klWeight must be a finite number >= 0/);
     const m = new SaDvcrae(small());
     try {
       assert.equal(m.window, 2 * 3 + 8);
@@ -98,10 +99,14 @@ describe('sa-dvcrae: the network', function () {
     }
   });
 
-  it("the loss: 'seed' = SSE / (B P S) + KL / B with one frame broadcast over T; 'element' = (SSE + KL) / (B T S P P)", () => {
-    for (const [decoderSteps, loss] of [['one', 'seed'], ['all', 'seed'], ['one', 'element']] as const) {
-      const m = new SaDvcrae(small({ decoderSteps, loss, scales: [6, 8] }), new Generator(3));
+  it("the loss: 'seed' = SSE / (B P S) + w KL / B with one frame broadcast over T; 'element' = (SSE + w KL) / (B T S P P)", () => {
+    for (const [decoderSteps, loss, klWeight] of [['one', 'seed', 1], ['all', 'seed', 0.01], ['one', 'element', 0.5]] as const) {
+      const m = new SaDvcrae(small({ decoderSteps, loss, klWeight, scales: [6, 8] }), new Generator(3));
       try {
+        randomizeState(m, 30, 0.3);
+        const sd = m.stateDict();  // a latent far from N(0, 1), so that the KL term counts
+        sd.get('z_mean.bias')!.assign([0.8, -0.4, 0.3, 1.1]);
+        sd.get('z_log_var.bias')!.assign([-0.7, 0.5, -1.2, 0.2]);
         m.eval();
         const B = 3, T = 3, S = 2, P = 8, N = S * P * P;
         const x = batchOf(m, [0, 9, 30]);
@@ -116,9 +121,14 @@ describe('sa-dvcrae: the network', function () {
             for (let k = 0; k < N; k++) sse += (x[(b * T + t) * N + k] - recon[(b * D + (D === 1 ? 0 : t)) * N + k]) ** 2;
         let kl = 0;
         for (let i = 0; i < zm.length; i++) kl += -0.5 * (1 + zl[i] - zm[i] ** 2 - Math.exp(zl[i]));
-        const want = loss === 'seed' ? sse / (B * P * S) + kl / B : (sse + kl) / (B * T * N);
-        const got = noGrad(() => tidy(() => m.loss(xt(), 'mean').loss.item()));
-        assert.ok(Math.abs(got - want) < 1e-5 * want, `${decoderSteps} ${loss}: ${got} vs ${want}`);
+        const [rec, klTerm] = loss === 'seed' ? [sse / (B * P * S), kl / B] : [sse / (B * T * N), kl / (B * T * N)];
+        const got = noGrad(() => tidy(() => {
+          const l = m.loss(xt(), 'mean');
+          return { loss: l.loss.item(), ...l.terms };
+        }));
+        assert.ok(klTerm > 1e-3 * rec, `the KL term counts: kl ${klTerm}, rec ${rec}`);
+        assert.ok(Math.abs(got.loss - (rec + klWeight * klTerm)) < 1e-5 * got.loss, `${decoderSteps} ${loss}: ${got.loss} vs ${rec + klWeight * klTerm}`);
+        assert.ok(Math.abs(got.rec - rec) < 1e-5 * rec && Math.abs(got.kl - klTerm) < 1e-5 * klTerm, 'the terms, the KL unweighted');
       } finally {
         m.dispose();
       }
@@ -234,11 +244,13 @@ describe('sa-dvcrae: ONNX (matrices in the graph, z = z_mean) equals the native 
     it(name, async () => {
       const m = new SaDvcrae(small(o), new Generator(8));
       try {
+        randomizeState(m, 80, 0.3); // weights away from Keras's small init, so that every output is far from 0
         m.eval();
         const B = 3, L = m.window;
         const x = Float32Array.from(new Generator(9).normal([B * L * C]).toArray());
         const out = await runOnnx(exportModelOnnx(m), x, B);
         const t = () => Tensor.fromArray(x, [B, L, C]);
+        assert.ok(host(() => m.forward(t())).some((v) => Math.abs(v) > 0.05), 'a reconstruction far from 0');
         for (const [output, want] of [['scores', host(() => m.scores(t()))], ['channel_errors', host(() => m.channelErrors(t()))], ['reconstruction', host(() => m.forward(t()))]] as const)
           recordParity(`sa-dvcrae ${name} ${output}`, assertParity(out[output], want, output));
         const v = await verifyOnnx(m, exportModelOnnx(m), x, B);
