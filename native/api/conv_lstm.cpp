@@ -1,10 +1,12 @@
-// conv_lstm: C ABI entry points (validation, then the CPU kernels of cpu/conv_lstm*.cpp; no
-// CUDA kernel yet, so device tensors are refused by name).
+// conv_lstm: C ABI entry points (validation, then dispatch by device: the CPU kernels of
+// cpu/conv_lstm*.cpp or the CUDA kernels of cuda/conv_lstm*.cu, every cell on both).
 #include <string>
 
 #include "api/expect.h"
 #include "core/check.h"
+#include "core/dispatch.h"
 #include "cpu/conv_lstm.h"
+#include "cuda/conv_lstm.h"
 
 using namespace vigil;
 
@@ -174,7 +176,6 @@ extern "C" vigil_status vigil_conv_lstm_forward(const vigil_conv_lstm_options* o
         {"params[6]", p[6]}, {"params[7]", p[7]}, {"params[8]", p[8]}, {"params[9]", p[9]},
         {"params[10]", p[10]}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::ConvLstmDims d;
     VIGIL_CHECK(read_dims(op, opt, x, params, n_params, x_mask, all, p, &d));
     if (!y) return fail(VIGIL_ERR_ARG, op, "y is required", all);
@@ -184,13 +185,14 @@ extern "C" vigil_status vigil_conv_lstm_forward(const vigil_conv_lstm_options* o
                                 {"y", y, {B, d.T, F, H, W}}, {"c_n", c_n, {B, CF, H, W}}},
                                all));
     VIGIL_CHECK(check_saved(op, d, saved, all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, S, {
       const S* ps[kMaxParams];
       for (int k = 0; k < kMaxParams; ++k) ps[k] = data<S>(p[k]);
-      cpu::conv_lstm_forward<S>(d, data<S>(x), ps, data<S>(x_mask), data<S>(h0), data<S>(c0),
-                                data<S>(y), data<S>(c_n), data<S>(saved));
+      s = VIGIL_DISPATCH(op, x->device, conv_lstm_forward<S>, d, data<S>(x), ps, data<S>(x_mask),
+                         data<S>(h0), data<S>(c0), data<S>(y), data<S>(c_n), data<S>(saved));
     });
-    return VIGIL_OK;
+    return s;
   });
 }
 
@@ -214,7 +216,6 @@ extern "C" vigil_status vigil_conv_lstm_backward(const vigil_conv_lstm_options* 
         {"params[10]", p[10]}, {"dparams[8]", dp[8]}, {"dparams[9]", dp[9]},
         {"dparams[10]", dp[10]}};
     VIGIL_CHECK(check_same(op, all));
-    VIGIL_CHECK(require_cpu(op, all));
     cpu::ConvLstmDims d;
     VIGIL_CHECK(read_dims(op, opt, x, params, n_params, x_mask, all, p, &d));
     if (!y || !saved || !dy)
@@ -237,6 +238,7 @@ extern "C" vigil_status vigil_conv_lstm_backward(const vigil_conv_lstm_options* 
                         std::to_string(k) + "] (and that param be given)",
                     all);
     VIGIL_CHECK(check_saved(op, d, saved, all));
+    vigil_status s = VIGIL_OK;
     VIGIL_FLOAT_SWITCH(x->dtype, S, {
       const S* ps[kMaxParams];
       S* dps[kMaxParams];
@@ -244,10 +246,10 @@ extern "C" vigil_status vigil_conv_lstm_backward(const vigil_conv_lstm_options* 
         ps[k] = data<S>(p[k]);
         dps[k] = data<S>(dp[k]);
       }
-      cpu::conv_lstm_backward<S>(d, data<S>(x), ps, data<S>(x_mask), data<S>(h0), data<S>(c0),
-                                 data<S>(y), data<S>(saved), data<S>(dy), data<S>(dx), dps,
-                                 data<S>(dh0), data<S>(dc0));
+      s = VIGIL_DISPATCH(op, x->device, conv_lstm_backward<S>, d, data<S>(x), ps,
+                         data<S>(x_mask), data<S>(h0), data<S>(c0), data<S>(y), data<S>(saved),
+                         data<S>(dy), data<S>(dx), dps, data<S>(dh0), data<S>(dc0));
     });
-    return VIGIL_OK;
+    return s;
   });
 }

@@ -18,12 +18,14 @@
 #include <ctime>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "cpu/ref/causal_conv1d.h"
 #include "cpu/ref/conv2d.h"
+#include "cpu/ref/conv_lstm.h"
 #include "cpu/ref/conv_transpose2d.h"
 #include "cpu/ref/lstm.h"
 #include "cpu/ref/matmul.h"
@@ -685,6 +687,154 @@ void optimisers() {
   }
 }
 
+// conv_lstm, every cell: forward (training and inference) on both devices, y, c_n and the saved
+// buffer compared (the layout is shared: either device's backward reads the other's), PLAIN and
+// SELF_ATTENTION_MEMORY also against the reference loops; then the backward on both devices from the
+// CPU's y and saved (so the hard sigmoid's clip points and the attention's argmax are the same
+// on both), every gradient accumulating into random values, and once with only the recurrent
+// weights' gradient and dh0. Masks: none, 1 and 4 groups; even and non-square kernels; with and
+// without h0/c0 and biases. f32: the CPU's vectorised tanh/sigmoid/exp (~2 ulp) and f32 conv
+// sums against the device's double sums, compounded over the steps (tolerances by analogy with
+// lstm, not measured on a GPU yet).
+template <typename T>
+void conv_lstm() {
+  struct Dims {
+    int cell;
+    int64_t B, steps, Cin, F, H, W, KH, KW, masks;
+    int hard;
+    bool bias, state;
+    int64_t A = 0;  // SELF_ATTENTION_MEMORY's query/key channels
+  };
+  const int kPlain = VIGIL_CONV_LSTM_PLAIN, kAttn = VIGIL_CONV_LSTM_INPUT_ATTENTION;
+  const int kSam = VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY;
+  for (const Dims& c : {Dims{kPlain, 2, 3, 3, 4, 5, 6, 3, 3, 1, 1, true, true},
+                        Dims{kPlain, 3, 2, 2, 3, 4, 4, 2, 2, 4, 0, false, false},
+                        Dims{kPlain, 2, 3, 2, 5, 6, 5, 3, 2, 4, 1, true, true},
+                        Dims{kPlain, 1, 1, 1, 1, 1, 1, 3, 3, 0, 1, true, true},
+                        Dims{kAttn, 2, 3, 3, 4, 5, 6, 3, 3, 1, 1, true, true},
+                        Dims{kAttn, 3, 2, 2, 3, 4, 4, 2, 2, 4, 0, false, false},
+                        Dims{kAttn, 2, 4, 5, 6, 7, 7, 3, 3, 0, 1, true, true},
+                        Dims{kAttn, 1, 2, 1, 1, 1, 1, 3, 3, 4, 0, true, true},
+                        Dims{kSam, 2, 3, 3, 4, 4, 5, 3, 3, 1, 1, true, true, 2},
+                        Dims{kSam, 3, 2, 2, 3, 3, 3, 2, 2, 4, 0, false, false, 1},
+                        Dims{kSam, 2, 2, 2, 5, 7, 6, 3, 3, 0, 1, true, true, 3}}) {
+    const int64_t B = c.B, Tn = c.steps, Cin = c.Cin, F = c.F, H = c.H, W = c.W;
+    const int64_t KH = c.KH, KW = c.KW, A = c.A;
+    const int64_t CF = c.cell == kSam ? 2 * F : F;  // c0, c_n, dc0 channels ([c; M] for SAM)
+    const vigil_conv_lstm_options opt{c.cell, c.hard};
+    std::vector<std::vector<int64_t>> shapes;  // params in ops.h order; optional = biases
+    std::vector<bool> optional;
+    if (c.cell == kPlain) {
+      shapes = {{4 * F, Cin, KH, KW}, {4 * F, F, KH, KW}, {4 * F}};
+      optional = {false, false, true};
+    } else if (c.cell == kSam) {
+      shapes = {{4 * F, Cin, KH, KW}, {4 * F, F, KH, KW}, {4 * F}, {2 * A + F, F, 1, 1},
+                {2 * A + F}, {A + F, F, 1, 1}, {A + F}, {2 * F, 2 * F, 1, 1}, {2 * F},
+                {3 * F, 3 * F, 1, 1}, {3 * F}};
+      optional = {false, false, true, false, true, false, true, false, true, false, true};
+    } else {
+      shapes = {{2 * Cin, 1, KH, KW}, {2 * F, Cin, 1, 1}, {3 * F, 1, KH, KW}, {3 * F, F, 1, 1},
+                {2 * F},          {2 * F, Cin},       {2 * F, F},          {2 * F}};
+      optional = {false, false, false, false, true, false, false, true};
+    }
+    const int np = static_cast<int>(shapes.size());
+    std::vector<std::unique_ptr<Tens<T>>> ps, dps;
+    for (int k = 0; k < np; ++k) {
+      const bool present = !optional[k] || c.bias;
+      ps.push_back(present ? std::make_unique<Tens<T>>(shapes[k], kRandom, -0.5, 0.5) : nullptr);
+      dps.push_back(present ? std::make_unique<Tens<T>>(shapes[k], kRandom) : nullptr);
+    }
+    auto pv = [&](Sel P, const std::vector<std::unique_ptr<Tens<T>>>& v) {
+      std::vector<vt> r;
+      for (const auto& t : v) r.push_back(P(t.get()));
+      return r;
+    };
+    Tens<T> x({B, Tn, Cin, H, W}, kRandom), h0({B, F, H, W}, kRandom), c0({B, CF, H, W}, kRandom);
+    Tens<T> mask({c.masks ? c.masks : 1, B, Cin, H, W}, kRandom, 0, 1);
+    for (T& v : mask.h) v = v >= T(0.3) ? T(1 / 0.7) : T(0);  // dropout p = 0.3, scaled
+    HCHECK_OK(vigil_copy_from_host(&mask.d, mask.h.data(), mask.bytes));
+    const int64_t ns = vigil_conv_lstm_saved_size(&opt, B, Tn, F, H, W);
+    Tens<T> y({B, Tn, F, H, W}, kPoison), cn({B, CF, H, W}, kPoison), saved({ns}, kPoison);
+    Tens<T> yi({B, Tn, F, H, W}, kPoison), cni({B, CF, H, W}, kPoison);
+    Tens<T>* mk = c.masks ? &mask : nullptr;
+    Tens<T>* st0 = c.state ? &h0 : nullptr;
+    Tens<T>* sc0 = c.state ? &c0 : nullptr;
+    Tens<T>* none = nullptr;
+    const std::string w = std::string("conv_lstm ") +
+                          (c.cell == kPlain ? "plain" : c.cell == kAttn ? "input-attention"
+                                                                         : "self-attention-memory A" + std::to_string(A)) +
+                          " B" + std::to_string(B) + " T" + std::to_string(Tn) + " Cin" +
+                          std::to_string(Cin) + " F" + std::to_string(F) + " " + std::to_string(H) +
+                          "x" + std::to_string(W) + " k" + std::to_string(KH) + "x" +
+                          std::to_string(KW) + " masks " + std::to_string(c.masks) +
+                          (c.hard ? " hard" : " sigmoid") + (c.bias ? "" : " no bias") +
+                          (c.state ? " h0 c0" : "");
+    both(w + " forward", [&](Sel P) {
+      const std::vector<vt> p = pv(P, ps);
+      return vigil_conv_lstm_forward(&opt, P(x), p.data(), np, P(mk), P(st0), P(sc0), P(y),
+                                     P(cn), P(saved));
+    });
+    const Tol tl = tol<T>(1e-4, 2e-5);
+    agree(w + " y", y, tl);
+    agree(w + " c_n", cn, tl);
+    agree(w + " saved", saved, tl);
+    both(w + " forward (inference)", [&](Sel P) {
+      const std::vector<vt> p = pv(P, ps);
+      return vigil_conv_lstm_forward(&opt, P(x), p.data(), np, P(mk), P(st0), P(sc0), P(yi),
+                                     P(cni), P(none));
+    });
+    agree(w + " y (inference)", yi, tl);
+    agree(w + " c_n (inference)", cni, tl);
+    if (c.cell != kAttn) {
+      const vigil::cpu::ConvLstmDims d{B, Tn, Cin, H, W, F, KH, KW, c.masks, c.cell, c.hard != 0, A};
+      std::vector<double> ry(y.h.size()), rc(cn.h.size());
+      auto host = [](Tens<T>* t) { return t ? t->h.data() : nullptr; };
+      if (c.cell == kPlain) {
+        vigil::ref::conv_lstm_plain_forward(d, x.h.data(), ps[0]->h.data(), ps[1]->h.data(),
+                                            host(ps[2].get()), host(mk), host(st0), host(sc0),
+                                            ry.data(), rc.data());
+      } else {
+        std::vector<const T*> hp;
+        for (const auto& t : ps) hp.push_back(t ? t->h.data() : nullptr);
+        vigil::ref::conv_lstm_sam_forward(d, x.h.data(), hp.data(), host(mk), host(st0),
+                                          host(sc0), ry.data(), rc.data());
+      }
+      agree_ref(w + " y (cuda vs ref)", y, ry, tl);
+      agree_ref(w + " c_n (cuda vs ref)", cn, rc, tl);
+    }
+    // backward from the CPU's y and saved on both devices
+    for (Tens<T>* t : {&y, &saved}) HCHECK_OK(vigil_copy_from_host(&t->d, t->h.data(), t->bytes));
+    Tens<T> dy({B, Tn, F, H, W}, kRandom), dx({B, Tn, Cin, H, W}, kRandom);
+    Tens<T> dh0({B, F, H, W}, kRandom), dc0({B, CF, H, W}, kRandom);
+    Tens<T>* gh0 = c.state ? &dh0 : nullptr;
+    Tens<T>* gc0 = c.state ? &dc0 : nullptr;
+    both(w + " backward", [&](Sel P) {
+      const std::vector<vt> p = pv(P, ps), dp = pv(P, dps);
+      return vigil_conv_lstm_backward(&opt, P(x), p.data(), np, P(mk), P(st0), P(sc0), P(y),
+                                      P(saved), P(dy), P(dx), dp.data(), P(gh0), P(gc0));
+    });
+    const Tol gl = tol<T>(1e-3, 1e-4);
+    agree(w + " dx", dx, gl);
+    for (int k = 0; k < np; ++k)
+      if (dps[k]) agree(w + " dparams[" + std::to_string(k) + "]", *dps[k], gl);
+    if (c.state) {
+      agree(w + " dh0", dh0, gl);
+      agree(w + " dc0", dc0, gl);
+    }
+    // one gradient of the recurrent weights (w_h / dw_h) and dh0 alone: the rest NULL
+    const int rec = c.cell == kAttn ? 2 : 1;
+    both(w + " backward (recurrent weights, dh0 only)", [&](Sel P) {
+      const std::vector<vt> p = pv(P, ps);
+      std::vector<vt> dp(np, nullptr);
+      dp[rec] = P(dps[rec].get());
+      return vigil_conv_lstm_backward(&opt, P(x), p.data(), np, P(mk), P(st0), P(sc0), P(y),
+                                      P(saved), P(dy), P(none), dp.data(), P(gh0), P(none));
+    });
+    agree(w + " dparams[" + std::to_string(rec) + "] (alone)", *dps[rec], gl);
+    if (c.state) agree(w + " dh0 (alone)", dh0, gl);
+  }
+}
+
 // Each case names the ops of ops.def it runs; cuda_parity_covers_every_op holds the list to the table.
 struct Case {
   const char* name;
@@ -709,6 +859,7 @@ const std::vector<Case>& cases() {
       BOTH_TYPES(lstm, "lstm"),
       BOTH_TYPES(causal_conv1d, "causal_conv1d"),
       BOTH_TYPES(conv2d_family, "conv2d", "conv_transpose2d"),
+      BOTH_TYPES(conv_lstm, "conv_lstm"),
       BOTH_TYPES(batch_norm, "batch_norm"),
       BOTH_TYPES(losses, "mse", "gaussian_nll", "kl_normal", "bce_with_logits"),
       BOTH_TYPES(optimisers, "adam_step", "sgd_step", "sum_squares", "scale_inplace"),
