@@ -178,6 +178,8 @@ export type Latent = 'sample' | 'mean';
 
 export class SaDvcrae extends Module implements AnomalyModel {
   readonly input: InputSpec;
+  /** matrices(): windows of rows become their matrix series, so the Detector and its streams serve it. */
+  readonly readsRowWindows = true;
   readonly window: number;
   /** Stream of the dropout masks and reparameterised draws (checkpointed with the model by fit). */
   readonly gen: Generator;

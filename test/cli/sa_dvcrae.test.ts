@@ -1,9 +1,9 @@
 // Sa-DVCRAE through the `vigil` CLI on the generated 4-channel CSV files: train (default config,
 // --window), calibrate (quantile), evaluate, export --verify (the matrices built in the ONNX
-// graph, onnxruntime against the native engine), detect; --config with the seed preset (its
+// graph, onnxruntime against the native engine), detect natively and on onnxruntime; --config with the seed preset (its
 // sizes shrunk by the JSON file) keeps the seed's oddities (one decoded frame, ReLU output).
 import { strict as assert } from 'node:assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { dataFlags, useCliDir, writeTrainTest } from '../helpers/cli';
@@ -40,9 +40,22 @@ describe('vigil CLI with sa-dvcrae', function () {
     assert.match(r.out, /verified: onnxruntime CPU vs native/);
     assert.ok(existsSync(join(work.path, 'm.onnx')));
 
+    // detect on the Detector (the model builds its matrices from windows of rows), natively and on
+    // onnxruntime (the exported graph, matrices built in it): the same scores within 1e-4.
     r = work.run(['detect', '--model', 'm.vigil', ...dataFlags('test.csv'), '--out', 's.csv']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /400 rows scored/);
+    r = work.run(['detect', '--model', 'm.vigil', ...dataFlags('test.csv'), '--out', 'ort.csv', '--backend', 'onnxruntime']);
+    assert.equal(r.code, 0, r.err);
+    const read = (f: string) => readFileSync(join(work.path, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const native = read('s.csv'), ort = read('ort.csv');
+    assert.equal(native.length, 400);
+    assert.equal(native.filter((c) => c[2] !== '').length, 400 - 49, 'scores from the first full context (50 rows) on');
+    native.forEach((c, i) => {
+      if (c[2] === '') return assert.equal(ort[i][2], '', `row ${i}: no score`);
+      const a = Number(c[2]), b = Number(ort[i][2]);
+      assert.ok(Math.abs(a - b) <= 1e-4 * (1 + Math.abs(a)), `row ${i}: native ${a}, onnxruntime ${b}`);
+    });
   });
 
   it("--config: the seed preset with sizes from a JSON file keeps the seed's one frame and ReLU output; an unknown name lists the named configs", () => {
