@@ -28,8 +28,9 @@
 // `vigil export --verify` hand it): it builds their matrices with lib/data's MatrixSeries first
 // (host code, inference only). Its ONNX graph does the same in the graph (inner product and
 // Pearson; a Student-t fit has no graph).
-import { MatrixSeries, matrixSeriesContext, measureOf, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
+import { matrixSeriesContext, measureOf, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
 import { CONSTANT_REL_STD } from '../../lib/data/correlation_window';
+import { matrixSeriesOf } from '../../lib/data/matrix_windows';
 import type { InputSpec } from '../../lib/data/representation';
 import { Conv2d, ConvLSTM2d, ConvTranspose2d, Module } from '../../lib/nn';
 import { glorotUniform } from '../../lib/nn/init';
@@ -215,22 +216,9 @@ export class Staead extends Module implements AnomalyModel {
    * [B, context, inputs] become their matrices (lib/data's MatrixSeries, on the host: inference only).
    */
   matrices(x: Tensor): Tensor {
-    const c = this.config, want = this.sampleShape;
-    if (x.ndim === 5 && want.every((d, i) => x.shape[i + 1] === d)) return x;
-    if (x.ndim === 3 && x.shape[1] === this.window && x.shape[2] === c.inputs) {
-      const B = x.shape[0], L = this.window, C = c.inputs;
-      const rows = Float32Array.from(x.toArray());
-      const size = want.reduce((a, b) => a * b, 1);
-      const out = new Float32Array(B * size);
-      const columns = Array.from({ length: C }, (_, i) => `c${i}`);
-      for (let b = 0; b < B; b++) {
-        const m = new MatrixSeries({ columns, data: rows.subarray(b * L * C, (b + 1) * L * C), rows: L }, staeadInput(c));
-        out.set(m.batch([0]), b * size);
-      }
-      return Tensor.fromArray(out, [B, ...want]);
-    }
-    throw new Error(`staead: input must be matrix series [batch, ${want.join(', ')}] or windows of rows [batch, ${this.window}, ${c.inputs}], got [${x.shape.join(',')}]`);
+    return matrixSeriesOf(x, this.config.inputs, staeadInput(this.config), 'staead');
   }
+
 
   /**
    * Matrix series [B, T, S, P, P] (or windows of rows) -> reconstruction [B, T, S, P, P].
