@@ -58,32 +58,28 @@ vigil_status weight_grads(const ConvLstmDims& d, const T* x, const T* mask, cons
                           T* dwh, T* dbias);
 }  // namespace conv_lstm_gates
 
-namespace conv_lstm_plain {
-template <typename T>
-vigil_status forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-                     const T* h0, const T* c0, T* y, T* c_n, T* saved);
-template <typename T>
-vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-                      const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
-                      T* const* dparams, T* dh0, T* dc0);
-}  // namespace conv_lstm_plain
-namespace conv_lstm_input_attention {
-template <typename T>
-vigil_status forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-                     const T* h0, const T* c0, T* y, T* c_n, T* saved);
-template <typename T>
-vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-                      const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
-                      T* const* dparams, T* dh0, T* dc0);
-}  // namespace conv_lstm_input_attention
-namespace conv_lstm_self_attention_memory {
-template <typename T>
-vigil_status forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-                     const T* h0, const T* c0, T* y, T* c_n, T* saved);
-template <typename T>
-vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask,
-                      const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
-                      T* const* dparams, T* dh0, T* dc0);
-}  // namespace conv_lstm_self_attention_memory
+// The cells (conv_lstm_plain.cu, conv_lstm_input_attention.cu,
+// conv_lstm_self_attention_memory.cu), as cpu/conv_lstm.h declares them but returning a status;
+// each cell's file instantiates its pair with VIGIL_CUDA_CONV_LSTM_CELL_INSTANTIATE(float) and
+// (double) inside its namespace.
+#define VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(cell)                                                  \
+  namespace cell {                                                                              \
+  template <typename T>                                                                         \
+  vigil_status forward(const ConvLstmDims& d, const T* x, const T* const* params, const T* mask, \
+                       const T* h0, const T* c0, T* y, T* c_n, T* saved);                       \
+  template <typename T>                                                                         \
+  vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params,              \
+                        const T* mask, const T* h0, const T* c0, const T* y, const T* saved,    \
+                        const T* dy, T* dx, T* const* dparams, T* dh0, T* dc0);                 \
+  }
+#define VIGIL_CUDA_CONV_LSTM_CELL_INSTANTIATE(T)                                                \
+  template vigil_status forward<T>(const ConvLstmDims&, const T*, const T* const*, const T*,   \
+                                   const T*, const T*, T*, T*, T*);                             \
+  template vigil_status backward<T>(const ConvLstmDims&, const T*, const T* const*, const T*,  \
+                                    const T*, const T*, const T*, const T*, const T*, T*,       \
+                                    T* const*, T*, T*);
+VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(conv_lstm_plain)
+VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(conv_lstm_input_attention)
+VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(conv_lstm_self_attention_memory)
 
 }  // namespace vigil::cuda

@@ -444,14 +444,7 @@ vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params,
   return VIGIL_OK;
 }
 
-#define VIGIL_INSTANTIATE(T)                                                                    \
-  template vigil_status forward<T>(const ConvLstmDims&, const T*, const T* const*, const T*,   \
-                                   const T*, const T*, T*, T*, T*);                             \
-  template vigil_status backward<T>(const ConvLstmDims&, const T*, const T* const*, const T*,  \
-                                    const T*, const T*, const T*, const T*, const T*, T*,       \
-                                    T* const*, T*, T*);
-VIGIL_INSTANTIATE(float)
-VIGIL_INSTANTIATE(double)
-#undef VIGIL_INSTANTIATE
+VIGIL_CUDA_CONV_LSTM_CELL_INSTANTIATE(float)
+VIGIL_CUDA_CONV_LSTM_CELL_INSTANTIATE(double)
 
 }  // namespace vigil::cuda::conv_lstm_input_attention

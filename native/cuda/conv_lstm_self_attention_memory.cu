@@ -320,14 +320,7 @@ vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params,
                                        dparams[1], dparams[2]);
 }
 
-#define VIGIL_INSTANTIATE(T)                                                                    \
-  template vigil_status forward<T>(const ConvLstmDims&, const T*, const T* const*, const T*,   \
-                                   const T*, const T*, T*, T*, T*);                             \
-  template vigil_status backward<T>(const ConvLstmDims&, const T*, const T* const*, const T*,  \
-                                    const T*, const T*, const T*, const T*, const T*, T*,       \
-                                    T* const*, T*, T*);
-VIGIL_INSTANTIATE(float)
-VIGIL_INSTANTIATE(double)
-#undef VIGIL_INSTANTIATE
+VIGIL_CUDA_CONV_LSTM_CELL_INSTANTIATE(float)
+VIGIL_CUDA_CONV_LSTM_CELL_INSTANTIATE(double)
 
 }  // namespace vigil::cuda::conv_lstm_self_attention_memory
