@@ -7,9 +7,9 @@
 import { strict as assert } from 'node:assert';
 
 import '../../models';
+import { plantSeries } from '../helpers/plant_series';
 import { noGrad } from '../../lib/autograd/grad_mode';
 import { MatrixSeries } from '../../lib/data/correlation';
-import { syntheticSeries } from '../../lib/data/synthetic';
 import { Adam } from '../../lib/optim';
 import { exportModelOnnx } from '../../lib/onnx/export/export';
 import { verifyOnnx } from '../../lib/onnx/export/verify';
@@ -21,10 +21,7 @@ import { assertParity, randomizeState, recordParity, runOnnx } from '../onnx/hel
 const C = 5;
 
 /** Rows of a plant-like synthetic series, [rows, C]. */
-function series(rows: number, seed: number) {
-  const s = syntheticSeries(rows, C, { plantSeed: 2, noiseSeed: seed });
-  return { columns: Array.from({ length: C }, (_, i) => `s${i}`), data: s.data, rows };
-}
+const series = (rows: number, seed: number) => plantSeries(Array.from({ length: C }, (_, i) => `s${i}`), rows, { plantSeed: 2, seed });
 
 /** A tiny network over 5 sensors padded to 8: bottleneck 1 x 1, decoder from 2 x 2. */
 function small(overrides: Partial<SaDvcraeConfig> = {}): SaDvcraeConfig {

@@ -9,19 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import '../../models';
-import type { Series } from '../../lib/data/series';
-import { syntheticSeries } from '../../lib/data/synthetic';
-import { Detector } from '../../lib/detect/detector';
+import { assertDetectorMatchesPipeline } from '../helpers/detector_parity';
+import { plantSeries } from '../helpers/plant_series';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { fitDetector, saveFitted } from '../../lib/pipeline/fit';
 import { scoreSeries } from '../../lib/pipeline/score';
 
 const COLUMNS = ['a', 'b', 'c', 'd'];
 
-function rows(n: number, faults: boolean, seed: number, start = 0): Series {
-  const s = syntheticSeries(n, COLUMNS.length, { plantSeed: 3, noiseSeed: seed, faults, start });
-  return { columns: [...COLUMNS], data: s.data, rows: n, labels: s.labels, source: 'synthetic' };
-}
+const rows = (n: number, faults: boolean, seed: number, start = 0) => plantSeries(COLUMNS, n, { plantSeed: 3, seed, faults, start });
 
 describe('sa-dvcrae: through the pipeline', function () {
   this.timeout(60000);
@@ -46,23 +42,7 @@ describe('sa-dvcrae: through the pipeline', function () {
         const batch = scoreSeries(det, test);
         assert.deepEqual(batch.scores, before.scores, 'the reloaded bundle scores as the fitted model did');
         for (let r = 0; r < test.rows; r++) assert.equal(Number.isNaN(batch.scores[r]), r < context - 1, `row ${r}`);
-        const d = await Detector.load(path);
-        try {
-          const viaDetector = await d.scoreSeries(test);
-          const st = d.stream();
-          let far = 0;
-          for (let r = 0; r < test.rows; r++) {
-            const res = st.pushSync(test.data.subarray(r * 4, r * 4 + 4));
-            assert.equal(res.ready, r >= context - 1, `row ${r}`);
-            if (!res.ready) continue;
-            const want = batch.scores[r];
-            far = Math.max(far, Math.abs(viaDetector.scores[r] - want) / (1 + Math.abs(want)), Math.abs(res.score - want) / (1 + Math.abs(want)));
-            assert.ok(res.topChannels.length > 0 && res.topChannels.every((c) => COLUMNS.includes(c.name)));
-          }
-          assert.ok(far < 1e-5, `Detector batch and stream vs pipeline: relative difference ${far}`);
-        } finally {
-          await d.dispose();
-        }
+        await assertDetectorMatchesPipeline(path, test, batch.scores, context);
       } finally {
         det.model.dispose();
       }

@@ -7,9 +7,9 @@
 import { strict as assert } from 'node:assert';
 
 import '../../models';
+import { plantSeries } from '../helpers/plant_series';
 import { noGrad } from '../../lib/autograd/grad_mode';
 import { MatrixSeries } from '../../lib/data/correlation';
-import { syntheticSeries } from '../../lib/data/synthetic';
 import { Adam, clipGradNormPerTensor, setLr } from '../../lib/optim';
 import { exportModelOnnx } from '../../lib/onnx/export/export';
 import { verifyOnnx } from '../../lib/onnx/export/verify';
@@ -22,10 +22,7 @@ import { assertParity, recordParity, runOnnx } from '../onnx/helpers';
 const C = 5;
 
 /** Rows of a plant-like synthetic series, [rows, C]. */
-function series(rows: number, seed: number) {
-  const s = syntheticSeries(rows, C, { plantSeed: 2, noiseSeed: seed });
-  return { columns: Array.from({ length: C }, (_, i) => `s${i}`), data: s.data, rows };
-}
+const series = (rows: number, seed: number) => plantSeries(Array.from({ length: C }, (_, i) => `s${i}`), rows, { plantSeed: 2, seed });
 
 function small(overrides: Partial<StaeadConfig> = {}): StaeadConfig {
   return staeadKind.defaultConfig(C, { steps: 3, gap: 3, scales: [8], encoder: [6, 4], attention: [4], recurrent: [4], decoder: [6], ...overrides });

@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import '../../models';
+import { assertDetectorMatchesPipeline } from '../helpers/detector_parity';
+import { plantSeries } from '../helpers/plant_series';
 import { noGrad } from '../../lib/autograd/grad_mode';
 import { MatrixSeriesStream } from '../../lib/data/correlation_stream';
 import { Scaler } from '../../lib/data/scaler';
-import type { Series } from '../../lib/data/series';
-import { syntheticSeries } from '../../lib/data/synthetic';
-import { Detector } from '../../lib/detect/detector';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { calibrateDetector, saveCalibration } from '../../lib/pipeline/calibrate';
 import { evaluateDetector } from '../../lib/pipeline/evaluate';
@@ -25,10 +24,7 @@ import { maxScaleThreshold, seedSearch, type Staead } from '../../models/staead'
 
 const COLUMNS = ['a', 'b', 'c', 'd'];
 
-function rows(n: number, faults: boolean, seed: number, start = 0): Series {
-  const s = syntheticSeries(n, COLUMNS.length, { plantSeed: 3, noiseSeed: seed, faults, start });
-  return { columns: [...COLUMNS], data: s.data, rows: n, labels: s.labels, source: 'synthetic' };
-}
+const rows = (n: number, faults: boolean, seed: number, start = 0) => plantSeries(COLUMNS, n, { plantSeed: 3, seed, faults, start });
 
 describe('staead: through the pipeline', function () {
   this.timeout(60000);
@@ -76,24 +72,7 @@ describe('staead: through the pipeline', function () {
 
       // The Detector (the model builds its matrices from windows of rows): its batch scores, and
       // its stream's decisions row by row, equal the pipeline's; blamed channels are the data's.
-      const d = await Detector.load(path);
-      try {
-        const viaDetector = await d.scoreSeries(test);
-        const st = d.stream();
-        let far = 0;
-        for (let r = 0; r < test.rows; r++) {
-          const res = st.pushSync(test.data.subarray(r * 4, r * 4 + 4));
-          assert.equal(res.ready, r >= context - 1, `row ${r}`);
-          if (!res.ready) continue;
-          const want = batch.scores[r];
-          far = Math.max(far, Math.abs(viaDetector.scores[r] - want) / (1 + Math.abs(want)), Math.abs(res.score - want) / (1 + Math.abs(want)));
-          assert.equal(res.flag, viaDetector.flags[r] === 1, `row ${r}: the stream's flag is the batch's`);
-          assert.ok(res.topChannels.length > 0 && res.topChannels.every((c) => COLUMNS.includes(c.name)));
-        }
-        assert.ok(far < 1e-5, `Detector batch and stream vs pipeline: relative difference ${far}`);
-      } finally {
-        await d.dispose();
-      }
+      await assertDetectorMatchesPipeline(path, test, batch.scores, context);
 
       // The seed's rule with a given c on normal calibration rows: c x their largest score.
       const calib = rows(300, false, 8, 1100);
