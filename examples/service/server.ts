@@ -5,9 +5,9 @@
 //   GET  /healthz  {"status":"ok", ...}
 // Run: npx tsx examples/service/server.ts --model model.vigil [--port 8080] [--host 127.0.0.1]
 //      [--backend native|onnxruntime] [--state streams.json]   (or VIGIL_MODEL, PORT, ...)
-// With --state, open streams are saved there on SIGINT/SIGTERM and restored at start, so a
-// restart keeps every stream's window. See README.md for the request and answer formats.
-import { readFileSync, writeFileSync } from 'node:fs';
+// With --state, open streams are saved there (atomically) every --state-every seconds and on
+// SIGINT/SIGTERM, and restored at start, so a restart keeps every stream's window. See README.md
+// for the request and answer formats.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 import '../../models'; // registers the model kinds a bundle may name
@@ -17,6 +17,7 @@ import { Detector, type DetectorOptions } from '../../lib/detect/detector';
 import { RowError, type RowInput, type RowPolicy, type TimestampInput } from '../../lib/detect/rows';
 import type { DetectorStream, StreamState } from '../../lib/detect/stream';
 import { Metrics } from './metrics';
+import { parseStateOnError, readStates, refused, writeStates, type SavedStates } from './state';
 
 export interface ServiceOptions extends RowPolicy {
   /** Largest request body in bytes (default 1 MiB): larger ones get 413. */
@@ -28,7 +29,7 @@ export interface ServiceOptions extends RowPolicy {
   /** Channels named per decision (default 3). */
   top?: number;
   /** Stream states to resume (as saved by saveStates). */
-  states?: Record<string, StreamState>;
+  states?: SavedStates;
 }
 
 export interface Service {
@@ -69,21 +70,59 @@ function rowsOf(body: unknown, maxRows: number): { rows: RowInput[]; timestamps?
   return { rows: rows as RowInput[], timestamps: timestamps as TimestampInput[] | undefined };
 }
 
+/** Bytes of an oversized body read and dropped before the connection is closed instead. */
+const DRAIN_LIMIT = 64 << 20;
+
+/**
+ * The body as text. Over `max` bytes: rejected with 413 as soon as that is known, the rest read and
+ * dropped (so the client reads the answer instead of a reset), up to DRAIN_LIMIT. A client that
+ * goes away mid-body rejects with ClientGone (nobody to answer).
+ */
 function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
+    const tooBig = () => new HttpError(413, `request body over ${max} bytes`);
+    if (Number(req.headers['content-length']) > max) {
+      reject(tooBig());
+      drain(req);
+      return;
+    }
     let size = 0;
     const chunks: Buffer[] = [];
-    let tooBig = declared > max;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > max) tooBig = true;
-      if (!tooBig) chunks.push(c);
-      else if (size > 16 * max) req.destroy(); // a client that keeps sending: drop it
-    });
-    req.on('end', () => (tooBig ? reject(new HttpError(413, `request body over ${max} bytes`)) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
+      if (size <= max) return void chunks.push(c);
+      req.off('data', onData);
+      reject(tooBig());
+      drain(req, size);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('aborted', () => reject(new ClientGone()));
+    req.on('error', (e) => reject(req.destroyed && !req.complete ? new ClientGone() : e));
   });
+}
+
+/** Reads and drops the rest of a body, closing the connection past DRAIN_LIMIT bytes. */
+function drain(req: IncomingMessage, seen = 0): void {
+  req.on('data', (c: Buffer) => {
+    seen += c.length;
+    if (seen > DRAIN_LIMIT) req.destroy();
+  });
+  req.on('error', () => undefined);
+  req.resume();
+}
+
+/** The client closed the connection before its request was read: no answer is possible. */
+class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection before the body was read');
+  }
+}
+
+/** JSON media types: application/json and any application/*+json, parameters ignored. */
+function isJson(contentType: string | undefined): boolean {
+  const t = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return t === 'application/json' || /^application\/[\w.-]+\+json$/.test(t);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
@@ -91,6 +130,9 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
   res.writeHead(status, { 'content-type': type === 'application/json' ? 'application/json; charset=utf-8' : type, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
+
+/** The status recorded for a request whose client went away before it could be answered. */
+const ABORTED = -1;
 
 export function createService(det: Detector, opts: ServiceOptions = {}): Service {
   const maxBody = opts.maxBodyBytes ?? 1 << 20;
@@ -101,7 +143,13 @@ export function createService(det: Detector, opts: ServiceOptions = {}): Service
   const metrics = new Metrics();
   metrics.info.set({ kind: det.kind, backend: det.backendName, rule: det.rule, window: String(det.window) }, 1);
   const streams = new Map<string, DetectorStream>();
-  for (const [id, state] of Object.entries(opts.states ?? {})) streams.set(id, det.stream({ restore: state }));
+  for (const [id, state] of Object.entries(opts.states ?? {})) {
+    try {
+      streams.set(id, det.stream({ restore: state }));
+    } catch (e) {
+      throw new Error(`stream "${id}": ${(e as Error).message}`);
+    }
+  }
   metrics.streams.set({}, streams.size);
 
   const count = (endpoint: string, results: RowResult[]) => {
@@ -161,6 +209,10 @@ export function createService(det: Detector, opts: ServiceOptions = {}): Service
       send(res, 200, metrics.text(), 'text/plain; version=0.0.4; charset=utf-8');
       return [endpoint, 200];
     }
+    if (!isJson(req.headers['content-type'])) {
+      drain(req);
+      throw new HttpError(415, `${path} takes a JSON body (content-type: application/json), not ${req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'a body without a content-type'}`);
+    }
     const text = await readBody(req, maxBody);
     let body: unknown;
     try {
@@ -178,6 +230,8 @@ export function createService(det: Detector, opts: ServiceOptions = {}): Service
     const url = new URL(req.url ?? '/', 'http://localhost');
     route(req, res, url)
       .catch((e: Error): [string, number] => {
+        // A client gone mid-body is neither an answer nor our failure: counted as code "aborted".
+        if (e instanceof ClientGone) return [url.pathname.slice(1) || 'other', ABORTED];
         // Bad rows (RowError and the schema's DataError family) are the client's; anything else is ours.
         const status = e instanceof HttpError ? e.status : e instanceof RowError || e.name === 'SchemaError' || e.name === 'DataError' ? 400 : 500;
         if (!res.headersSent) send(res, status, { error: status === 500 ? `internal error: ${e.message}` : e.message, ...(e instanceof HttpError ? e.extra : {}) });
@@ -185,8 +239,8 @@ export function createService(det: Detector, opts: ServiceOptions = {}): Service
       })
       .then(([endpoint, status]) => {
         const known = ['score', 'stream', 'metrics', 'healthz'].includes(endpoint) ? endpoint : 'other';
-        metrics.requests.add({ endpoint: known, code: String(status) });
-        if (known === 'score' || known === 'stream') metrics.latency.observe({ endpoint: known }, Number(process.hrtime.bigint() - t0) / 1e9);
+        metrics.requests.add({ endpoint: known, code: status === ABORTED ? 'aborted' : String(status) });
+        if (status !== ABORTED && (known === 'score' || known === 'stream')) metrics.latency.observe({ endpoint: known }, Number(process.hrtime.bigint() - t0) / 1e9);
       });
   });
   server.requestTimeout = 60_000;
@@ -206,31 +260,42 @@ function flag(argv: string[], name: string, env: string, dflt?: string): string 
   return i >= 0 ? argv[i + 1] : process.env[env] ?? dflt;
 }
 
+const USAGE = 'usage: server.ts --model model.vigil [--port 8080] [--host 127.0.0.1] [--backend native|onnxruntime] [--threads N] [--state file.json [--state-every 30] [--state-on-error refuse|reset]]';
+
 export async function main(argv: string[]): Promise<void> {
   const model = flag(argv, 'model', 'VIGIL_MODEL');
-  if (!model) throw new Error('usage: server.ts --model model.vigil [--port 8080] [--host 127.0.0.1] [--backend native|onnxruntime] [--threads N] [--state file.json]');
+  if (!model) throw new Error(USAGE);
   const port = Number(flag(argv, 'port', 'PORT', '8080'));
   const host = flag(argv, 'host', 'HOST', '127.0.0.1')!;
   const backend = flag(argv, 'backend', 'VIGIL_BACKEND', 'native') as DetectorOptions['backend'];
   const threads = flag(argv, 'threads', 'VIGIL_THREADS');
   const statePath = flag(argv, 'state', 'VIGIL_STATE');
+  const stateEvery = Number(flag(argv, 'state-every', 'VIGIL_STATE_EVERY', '30'));
+  if (!(stateEvery >= 0)) throw new Error(`--state-every must be a number of seconds >= 0 (0: only at exit), not "${flag(argv, 'state-every', 'VIGIL_STATE_EVERY')}"`);
+  const onError = parseStateOnError(flag(argv, 'state-on-error', 'VIGIL_STATE_ON_ERROR'));
   const det = await Detector.load(model, { backend, threads: threads ? Number(threads) : undefined });
-  let states: Record<string, StreamState> | undefined;
-  if (statePath) {
-    try {
-      states = JSON.parse(readFileSync(statePath, 'utf8'));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`--state ${statePath}: ${(e as Error).message}`);
-    }
+  const states: SavedStates | undefined = statePath ? readStates(statePath, onError) : undefined;
+  let svc: Service;
+  try {
+    svc = createService(det, { states });
+  } catch (e) {
+    // A state file that parses but does not fit this model (another bundle's, edited by hand).
+    if (!statePath || !states) throw e;
+    refused(statePath, (e as Error).message, onError);
+    svc = createService(det);
   }
-  const svc = createService(det, { states });
   svc.server.listen(port, host, () => {
     const a = svc.server.address();
     const where = typeof a === 'object' && a ? `http://${a.address}:${a.port}` : String(a);
     console.log(`vigil service: ${det.kind} (${det.backendName}, ${det.rule} rule, window ${det.window}) listening on ${where}`);
   });
+  // Periodic saves bound what a crash (kill -9, power loss) loses to the last interval.
+  const save = () => statePath && writeStates(statePath, svc.saveStates());
+  const timer = statePath && stateEvery > 0 ? setInterval(save, stateEvery * 1000) : undefined;
+  timer?.unref();
   const stop = () => {
-    if (statePath) writeFileSync(statePath, JSON.stringify(svc.saveStates()));
+    if (timer) clearInterval(timer);
+    save();
     svc.server.close(() => void det.dispose().then(() => process.exit(0)));
     setTimeout(() => process.exit(0), 2000).unref();
   };

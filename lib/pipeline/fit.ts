@@ -135,7 +135,7 @@ async function trainModel(kind: string | ModelKind, train: Series, validation: S
     const fitOptions: FitOptions<AnomalyModel> = {
       epochs: o.epochs, batchSize: o.batchSize, validationBatchSize: 256, lr: o.lr, patience: o.patience, minDelta: o.minDelta,
       ...(o.clipGradNorm && o.clipGradNorm > 0 ? { clipGradNorm: o.clipGradNorm } : {}),
-      generator: gen, checkpoint: o.checkpoint, resume: o.resume ? true : undefined, log: o.log,
+      generator: gen, checkpoint: o.checkpoint, resume: o.resume ? 'if-exists' : undefined, log: o.log,
       ...(o.progress !== undefined ? { progress: o.progress } : {}),
       ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
       ...(o.signal ? { signal: o.signal } : {}),

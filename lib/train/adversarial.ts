@@ -10,7 +10,6 @@
 // Around the steps it is fit's loop: progress, the JSONL log, onEpoch, an AbortSignal between
 // batches, early stopping on a validation score the caller supplies, checkpoints holding every
 // optimiser, the averages and the random streams, so `resume` continues bit for bit.
-import { existsSync } from 'node:fs';
 
 import type { Module, TensorData } from '../nn/module';
 import { Adam, AdamOptions } from '../optim/adam';
@@ -19,6 +18,7 @@ import { Optimizer } from '../optim/optimizer';
 import { Generator } from '../random';
 import { requireDevice, Tensor, tidy, type Device, type DType } from '../tensor';
 import { loadAdversarialCheckpoint, saveAdversarialCheckpoint } from './adversarial_checkpoint';
+import { resumesFrom } from './checkpoint';
 import type { FitData } from './data';
 import { Ema } from './ema';
 import { EpochBook, type EpochFields } from './epoch_book';
@@ -200,7 +200,7 @@ export async function fitAdversarial<M extends Trainable>(model: M, data: FitDat
   const keepBest = !!setup.validate && (opts.restoreBest ?? true);
   let best: Snapshot | null = null;
   try {
-    if (target && opts.resume && (opts.resume === true || existsSync(target.path))) {
+    if (target && resumesFrom(target.path, opts.resume, (l) => book.progress?.line(l))) {
       const ck = loadAdversarialCheckpoint(target.path);
       book.resume(target.path, ck.training);
       model.loadStateDict(ck.model);

@@ -3,6 +3,8 @@
 // under "optim/<param index>/<buffer>", and whose "training" and "optimizer" sections hold the
 // rest of the run's state: epoch, best loss, early-stopping count, random streams, log position
 // and the per-epoch history. A loader that wants only the model takes checkpointModelState().
+import { existsSync } from 'node:fs';
+
 import { loadBundle, LoadedBundle, saveBundle } from '../io/bundle';
 import { SafeTensor } from '../io/safetensors';
 import type { Module } from '../nn/module';
@@ -88,6 +90,18 @@ export function saveCheckpoint(path: string, c: CheckpointParts): void {
     },
     tensors,
   });
+}
+
+/**
+ * Whether a run resumes from `path`: `resume` true requires the checkpoint; 'if-exists' (the
+ * CLI's --resume) starts from scratch when a crash came before the first one was written, and
+ * says so through `say`.
+ */
+export function resumesFrom(path: string, resume: boolean | 'if-exists' | undefined, say?: (line: string) => void): boolean {
+  if (!resume) return false;
+  if (resume === true || existsSync(path)) return true;
+  say?.(`no checkpoint at ${path} yet (the run ended before its first one): starting from scratch`);
+  return false;
 }
 
 export function loadCheckpoint(path: string): LoadedCheckpoint {

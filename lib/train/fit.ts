@@ -8,7 +8,6 @@
 // reads), so a resumed run continues exactly as an uninterrupted one would have.
 // Per step: zeroGrad, loss, backward, optional gradient clipping (global or per tensor), the
 // schedule hook (every group's lr = schedule.lrAt(iteration)), optimiser step.
-import { existsSync } from 'node:fs';
 
 import { noGrad } from '../autograd/grad_mode';
 import type { Module, TensorData } from '../nn/module';
@@ -19,7 +18,7 @@ import { Optimizer } from '../optim/optimizer';
 import { LrSchedule, setLr } from '../optim/schedule';
 import { Generator } from '../random';
 import { Device, requireDevice, Tensor, tidy } from '../tensor';
-import { EpochRecord, loadCheckpoint, saveCheckpoint, TrainingState } from './checkpoint';
+import { EpochRecord, loadCheckpoint, resumesFrom, saveCheckpoint, TrainingState } from './checkpoint';
 import type { FitData, Split } from './data';
 import { LossLog } from './loss_log';
 import { Progress } from './progress';
@@ -279,7 +278,7 @@ export async function fit<M extends Trainable>(model: M, data: FitData, opts: Fi
   let stoppedEarly = false;
   try {
     let log: LossLog | null = null;
-    if (target && opts.resume && (opts.resume === true || existsSync(target.path))) {
+    if (target && resumesFrom(target.path, opts.resume, (l) => progress?.line(l))) {
       const ck = loadCheckpoint(target.path);
       checkSettings(target.path, ck.training.settings, settings);
       if (ck.training.bestEpoch !== ck.training.epoch) throw new Error(`resume from ${target.path}: inconsistent training state (best epoch is not the saved one)`);

@@ -4,7 +4,7 @@
 // routes and wrong methods get clear 4xx answers; the load test runs bounded and reports.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -137,6 +137,43 @@ describe('example service', function () {
     const m = await call('/metrics');
     assert.match(m.text, /^vigil_requests_total\{endpoint="score",code="400"\} [1-9]\d*$/m);
     assert.match(m.text, /^vigil_requests_total\{endpoint="score",code="413"\} 1$/m);
+  });
+
+  it('edges: a non-JSON content-type gets 415, a 20 MiB body a 413 answer (not a reset), a client gone mid-body is not a 500', async () => {
+    let r = await fetch(base + '/score', { method: 'POST', body: JSON.stringify({ rows }), headers: { 'content-type': 'text/plain' } });
+    assert.equal(r.status, 415);
+    assert.match((await r.json()).error, /takes a JSON body \(content-type: application\/json\), not "text\/plain"/);
+    r = await fetch(base + '/score', { method: 'POST', body: JSON.stringify({ rows }), headers: { 'content-type': 'application/vnd.api+json; charset=utf-8' } });
+    assert.equal(r.status, 200);
+    // Declared length over the limit, and a chunked body that grows past it.
+    const big = 'x'.repeat(20 << 20);
+    r = await fetch(base + '/score', { method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 413);
+    assert.match((await r.json()).error, /over 65536 bytes/);
+    const chunked = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 20; i++) c.enqueue(new TextEncoder().encode('y'.repeat(1 << 20)));
+        c.close();
+      },
+    });
+    r = await fetch(base + '/score', { method: 'POST', body: chunked, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    assert.equal(r.status, 413);
+    // A client that announces 1,000 bytes, sends 10 and hangs up.
+    const port = new URL(base).port;
+    await new Promise<void>((resolve, reject) => {
+      const sock = connect(Number(port), '127.0.0.1', () => {
+        sock.write('POST /score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n[[1, 2, 3,');
+        setTimeout(() => sock.destroy(), 50);
+      });
+      sock.on('close', () => resolve());
+      sock.on('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const m = await call('/metrics');
+    assert.match(m.text, /^vigil_requests_total\{endpoint="score",code="aborted"\} 1$/m);
+    assert.doesNotMatch(m.text, /code="500"/);
+    assert.match(m.text, /^vigil_requests_total\{endpoint="score",code="415"\} 1$/m);
+    assert.match(m.text, /^vigil_requests_total\{endpoint="score",code="413"\} [3-9]$/m);
   });
 
   it('the load test runs bounded over loopback and reports rows/s and p50/p99', async () => {
