@@ -6,15 +6,15 @@ import { strict as assert } from 'node:assert';
 import { CPU_SUITES, DEFAULT_RUNS, parseOptions } from '../../tools/bench/options';
 
 describe('bench options', () => {
-  it('all = ops, lstm-ae, dc-vae, inference, convlstm, alad, staead (gpu only when named), five runs, 1 and 2 threads', () => {
+  it('all = ops, lstm-ae, dc-vae, inference, convlstm, alad, staead, sa-dvcrae (gpu only when named), five runs, 1 and 2 threads', () => {
     const o = parseOptions(['all']);
-    assert.deepEqual(o.suites, ['ops', 'lstm-ae', 'dc-vae', 'inference', 'convlstm', 'alad', 'staead']);
+    assert.deepEqual(o.suites, ['ops', 'lstm-ae', 'dc-vae', 'inference', 'convlstm', 'alad', 'staead', 'sa-dvcrae']);
     assert.deepEqual([...CPU_SUITES], o.suites);
     assert.equal(o.runs, DEFAULT_RUNS);
     assert.equal(DEFAULT_RUNS, 5);
     assert.deepEqual(o.threads, [1, 2]);
     assert.equal(o.allowWeakPeer, false);
-    assert.deepEqual(parseOptions(['all', 'gpu', 'ops']).suites, ['ops', 'lstm-ae', 'dc-vae', 'inference', 'convlstm', 'alad', 'staead', 'gpu']);
+    assert.deepEqual(parseOptions(['all', 'gpu', 'ops']).suites, ['ops', 'lstm-ae', 'dc-vae', 'inference', 'convlstm', 'alad', 'staead', 'sa-dvcrae', 'gpu']);
   });
 
   it('reads --runs, --quick, --json, --threads, --allow-weak-peer and --help', () => {

@@ -5,7 +5,7 @@
 // count where the peer looks crippled (peer_check.ts). Each figure is the median of --runs
 // alternating runs with min and max; the header carries date, CPU, threads, versions, BLAS and
 // the machine's load before and after. Suites: ops, lstm-ae, dc-vae, inference, convlstm, alad,
-// staead (= all), gpu.
+// staead, sa-dvcrae (= all), gpu.
 import { cpus, loadavg } from 'node:os';
 
 import { fmaPeakGflops, fmaPeakSource } from './fma_peak';
@@ -29,8 +29,9 @@ const SUITES: Record<CpuSuite, (ctx: SuiteContext) => Promise<BenchTable[]>> = {
   convlstm: async (ctx) => [await (require('./convlstm') as typeof import('./convlstm')).benchConvLstm(ctx)],
   alad: (ctx) => (require('./alad') as typeof import('./alad')).benchAlad(ctx),
   staead: async (ctx) => [await (require('./staead') as typeof import('./staead')).benchStaead(ctx)],
+  'sa-dvcrae': async (ctx) => [await (require('./sa_dvcrae') as typeof import('./sa_dvcrae')).benchSaDvcrae(ctx)],
 };
-const TORCH_SUITES: SuiteName[] = ['ops', 'lstm-ae', 'dc-vae', 'convlstm', 'alad', 'staead'];
+const TORCH_SUITES: SuiteName[] = ['ops', 'lstm-ae', 'dc-vae', 'convlstm', 'alad', 'staead', 'sa-dvcrae'];
 
 function load(): string {
   return loadavg().map((x) => x.toFixed(2)).join(' / ');

@@ -2,7 +2,7 @@
 // [--json] [--threads 1,2] [--allow-weak-peer] [--help]`. Pure parsing, no benchmark code.
 
 /** The CPU suites `all` runs, in order; `gpu` runs only when named. */
-export const CPU_SUITES = ['ops', 'lstm-ae', 'dc-vae', 'inference', 'convlstm', 'alad', 'staead'] as const;
+export const CPU_SUITES = ['ops', 'lstm-ae', 'dc-vae', 'inference', 'convlstm', 'alad', 'staead', 'sa-dvcrae'] as const;
 export const ALL_SUITES = [...CPU_SUITES, 'gpu'] as const;
 export type SuiteName = (typeof ALL_SUITES)[number];
 

@@ -8,31 +8,29 @@
 // with the config's AMSGrad, per-tensor clipnorm 1 and, for `seed`, the cyclic rate) against
 // PyTorch eager; scoring windows/s (eval mode, the model's score: the last matrix's residual
 // Frobenius norm) against eager and traced + frozen. A window is one sample: T = 4 matrices.
-// Both sides read the SAME precomputed Pearson matrices (built here from seeded rows with
-// lib/data's MatrixSeries and handed to the peer): building matrices is timed on neither side.
+// Both sides read the SAME precomputed Pearson matrices (matrix_peer.benchMatrices: seeded rows
+// through lib/data's MatrixSeries, handed to the peer): building matrices is timed on neither side.
 // (The `seed` config reads Student-t matrices; the measure changes only this untimed input.)
 //
 // Equality check, once per peer start: the engine's freshly initialised weights (Generator(0)),
 // both batches, its eval-mode loss on the training batch and scores on the scoring batch go to
 // the peer through a temporary directory; the peer loads the weights by name into its timed
 // forward and into the fixture's reference forward (float64) and reports both losses and the
-// largest relative score differences. The suite fails unless both losses are within 1e-4 of
-// the engine's and every score within 1e-4 relative (max(1, |s|)). Both sides then train from
-// those same weights. Dropout masks are random on both sides, so the model check is in eval
+// largest relative score differences. The suite fails (matrix_peer.checkMatrixPeer) unless
+// both losses and every score are within 1e-4 of the engine's, relative to max(1, |.|). Both
+// sides then train from those same weights. Dropout masks are random on both sides, so the model check is in eval
 // mode; the peer also checks its masked ConvLSTM layers against the fixture's reference cells
 // with the same masks (max |diff| <= 1e-4, float64).
 // Runs alternate with the peer's; each run = median of `reps` steps after `warmup`.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 
 import { noGrad } from '../../lib/autograd/grad_mode';
-import { MatrixSeries } from '../../lib/data/correlation';
 import { Adam, clipGradNormPerTensor, CyclicLR, setLr } from '../../lib/optim';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 import { staeadKind, type Staead, type StaeadConfig, type StaeadOverrides } from '../../models/staead';
-import { lcgTensor, medianMs } from './common';
+import { medianMs } from './common';
+import { benchMatrices, checkMatrixPeer, writePeerInputs } from './matrix_peer';
 import { alternateWithTorch, peerColumn, withheldAt, type SuiteContext } from './context';
 import { perSecond } from './stats';
 import type { BenchTable, TableRow } from './table';
@@ -51,6 +49,8 @@ const SIZES: Size[] = [
 ];
 const LR = 1e-3;  // the default config's constant rate (--lr); `seed` sets it per step by its cycle
 const TOLERANCE = 1e-4;
+/** The masked paths the eval-mode check does not reach: the peer's ConvLSTM layers against the fixture's cells. */
+const DROPOUT_CHECK = { key: 'check_dropout_diff', label: "train-mode ConvLSTM layers with the same dropout masks vs the fixture's cells: max |diff|" };
 
 function configOf(s: Size): StaeadConfig {
   const overrides: StaeadOverrides = { preset: s.preset };
@@ -62,45 +62,6 @@ function shapeLabel(s: Size, c: StaeadConfig): string {
   return `\`${s.key}\` config, ${s.sensors} sensors, [B, ${c.steps}, ${c.scales.length}, ${P}, ${P}], filters ${[c.encoder, c.attention, c.recurrent, c.decoder].map((l) => l.join(',')).join(' / ')}`;
 }
 
-/**
- * n samples [n, T, S, P, P] of Pearson matrices of seeded rows (LCG uniforms plus one shared
- * factor per row with per-sensor loadings, so the correlations are not all near 0), at the
- * config's steps, gap, scales and padding; end rows `seed`-dependent and 3 rows apart.
- */
-function matrices(c: StaeadConfig, n: number, seed: number): Float32Array {
-  const spec = { steps: c.steps, gap: c.gap, scales: [...c.scales], measure: 'pearson' as const, padTo: c.padTo };
-  const context = (c.steps - 1) * c.gap + Math.max(...c.scales);
-  const rows = context + 3 * n, C = c.inputs;
-  const u = lcgTensor([rows, C + 1], seed);
-  const raw = Float32Array.from(u.toArray());
-  u.dispose();
-  const data = new Float32Array(rows * C);
-  for (let r = 0; r < rows; r++)
-    for (let j = 0; j < C; j++) data[r * C + j] = raw[r * (C + 1) + j] + ((j % 5) - 2) * 0.4 * raw[r * (C + 1) + C];
-  const series = new MatrixSeries({ columns: Array.from({ length: C }, (_, j) => `s${j}`), data, rows }, spec, 3);
-  return series.batch(Int32Array.from({ length: n }, (_, i) => i));
-}
-
-/** Writes the peer's inputs to a fresh temporary directory: manifest.json + data.f32 (little-endian float32). */
-function writePeerInputs(model: Staead, c: StaeadConfig, tensors: [string, Float32Array, number[]][], extra: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-staead-'));
-  const all: [string, Float32Array, number[]][] = [
-    ...model.namedParameters().map(([k, p]) => [`p.${k}`, Float32Array.from(p.toArray()), [...p.shape]] as [string, Float32Array, number[]]),
-    ...tensors,
-  ];
-  let offset = 0;
-  const index = all.map(([name, , shape]) => {
-    const entry = [name, shape, offset];
-    offset += shape.reduce((a, b) => a * b, 1);
-    return entry;
-  });
-  const data = new Float32Array(offset);
-  all.forEach(([, v], i) => data.set(v, index[i][2] as number));
-  writeFileSync(join(dir, 'data.f32'), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ config: c, tensors: index, lr: LR, ...extra }));
-  return dir;
-}
-
 interface StaeadRun {
   train_ms: number;
   score_ms: number;
@@ -110,13 +71,13 @@ interface StaeadRun {
 function vigilSide(s: Size, c: StaeadConfig, warmup: number, reps: number): { run: () => StaeadRun; dir: string; free: () => void } {
   const model = staeadKind.create(c, new Generator(0)) as Staead;
   const sample = model.sampleShape;
-  const xData = matrices(c, s.batch, 1), xsData = matrices(c, s.scoreBatch, 2);
+  const xData = benchMatrices(c, s.batch, 1), xsData = benchMatrices(c, s.scoreBatch, 2);
   const x = Tensor.fromArray(xData, [s.batch, ...sample]), xs = Tensor.fromArray(xsData, [s.scoreBatch, ...sample]);
   model.eval();
   const vigilLoss = tidy(() => noGrad(() => model.loss(x).item()));
   const vigilScores = tidy(() => noGrad(() => Float32Array.from(model.scores(xs).toArray())));
-  const dir = writePeerInputs(model, c, [['x', xData, [s.batch, ...sample]], ['xs', xsData, [s.scoreBatch, ...sample]],
-    ['vigil_scores', vigilScores, [s.scoreBatch]]], { vigil_loss: vigilLoss });
+  const dir = writePeerInputs('staead', model, c, [['x', xData, [s.batch, ...sample]], ['xs', xsData, [s.scoreBatch, ...sample]],
+    ['vigil_scores', vigilScores, [s.scoreBatch]]], { vigil_loss: vigilLoss, lr: LR });
   const t = c.training;
   const opt = new Adam(model.parameters(), { lr: LR, amsgrad: t?.amsgrad ?? false });
   const cycle = t?.cyclicLr ? new CyclicLR(t.cyclicLr) : null;
@@ -147,18 +108,6 @@ function vigilSide(s: Size, c: StaeadConfig, warmup: number, reps: number): { ru
   };
 }
 
-/** Throws unless the peer's check (every run reports it) agrees with the engine within TOLERANCE. */
-function checkAgreement(s: Size, answers: Record<string, number>[]): string {
-  const a = answers[0];
-  const dLoss = Math.abs(a.check_loss - a.check_vigil_loss), dRef = Math.abs(a.check_loss_ref - a.check_vigil_loss);
-  const bad = [dLoss, dRef, a.check_score_rel, a.check_score_ref_rel, a.check_dropout_diff].some((d) => !(d <= TOLERANCE));
-  const line = `${s.key}: engine loss ${a.check_vigil_loss.toPrecision(7)}, |diff| ${dLoss.toExponential(1)} (timed peer, f32), ` +
-    `${dRef.toExponential(1)} (fixture port, f64); scores max rel diff ${a.check_score_rel.toExponential(1)} / ${a.check_score_ref_rel.toExponential(1)}; ` +
-    `train-mode ConvLSTM layers with the same dropout masks vs the fixture's cells: max |diff| ${a.check_dropout_diff.toExponential(1)}`;
-  if (bad) throw new Error(`staead: the peer does not compute the engine's model (tolerance ${TOLERANCE}): ${line}`);
-  return line;
-}
-
 export async function benchStaead(ctx: SuiteContext): Promise<BenchTable> {
   const warmup = 1, reps = ctx.quick ? 2 : 5;
   const rows: TableRow[] = [];
@@ -170,7 +119,7 @@ export async function benchStaead(ctx: SuiteContext): Promise<BenchTable> {
       const side = vigilSide(s, c, warmup, reps);
       try {
         const { vigil, peer } = await alternateWithTorch(ctx, threads, 'torch_staead.py', [warmup, reps, side.dir], side.run);
-        checks.add(checkAgreement(s, peer));
+        checks.add(checkMatrixPeer('staead', s.key, peer, TOLERANCE, [DROPOUT_CHECK]));
         const withheld = withheldAt(ctx, threads);
         const label = shapeLabel(s, c);
         rows.push({

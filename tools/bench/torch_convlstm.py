@@ -78,6 +78,7 @@ def sam_layer(x, w_x, w_h, bias, w_qkv, b_qkv, w_kv_m, b_kv_m, w_z, b_z, w_mem, 
     """SA-ConvLSTM as ops.h states it: the plain step, then the memory module over N = H*W."""
     b, _, _, h, w = x.shape
     f, n = w_h.shape[1], h * w
+    A = (w_qkv.shape[0] - f) // 2  # from the weights: Sa-DVCRAE's peer calls this at other sizes
 
     def memory(hp, m):
         q, k, v = F.conv2d(hp, w_qkv, b_qkv).view(b, 2 * A + f, n).split([A, A, f], 1)

@@ -29,15 +29,14 @@ eval-mode loss and scores to DIR; here they are loaded into both forwards and
 tools/bench/staead.ts fails the suite when a loss differs from the engine's by more than 1e-4,
 a score by more than 1e-4 relative or a masked layer by more than 1e-4. The timed runs then train from the same weights.
 Usage: torch_staead.py THREADS WARMUP REPS DIR"""
-import json
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from torch_common import frozen_scorer, median_ms, serve, set_threads
+from torch_matrix import last_matrix_scores, load_inputs
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import conv_lstm_cells as cells  # noqa: E402
@@ -147,23 +146,6 @@ def mse(model, x):
     return F.mse_loss(model(x), x)
 
 
-def last_matrix_scores(model, xs):
-    """The model's score: the Frobenius norm of each sample's last matrix's residual, [B]."""
-    r = (xs - model(xs))[:, -1]
-    return torch.sqrt((r * r).sum(dim=(1, 2, 3)))
-
-
-def load(directory):
-    with open(os.path.join(directory, "manifest.json")) as f:
-        man = json.load(f)
-    raw = np.fromfile(os.path.join(directory, "data.f32"), dtype="<f4")
-    out = {}
-    for name, shape, offset in man["tensors"]:
-        n = int(np.prod(shape)) if shape else 1
-        out[name] = torch.from_numpy(raw[offset:offset + n].copy()).reshape(shape)
-    return man, out
-
-
 def dropout_check(cfg, weights, layers):
     """Max |y - y_ref| of every ConvLSTM layer of the timed forward against the fixture's
     reference cells (tools/fixtures/conv_lstm_cells.py, x_mask = the same 4-gate masks, hard
@@ -210,7 +192,7 @@ def main():
     threads, warmup, reps = map(int, sys.argv[1:4])
     set_threads(threads)
     torch.manual_seed(0)
-    man, t = load(sys.argv[4])
+    man, t = load_inputs(sys.argv[4])
     cfg, tr = man["config"], man["config"]["training"]
     weights = {k[2:]: v for k, v in t.items() if k.startswith("p.")}
     x, xs = t["x"], t["xs"]

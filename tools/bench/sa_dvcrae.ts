@@ -1,0 +1,131 @@
+// Benchmark of Sa-DVCRAE (models/sa_dvcrae) against the fixture port in PyTorch CPU
+// (tools/bench/torch_sa_dvcrae.py: tools/fixtures/sa_dvcrae.py's forward and loss, with the
+// convlstm suite's organised SA-ConvLSTM layer in place of the reference cells) at the same batch
+// and thread count: the `default` config on 43 sensors (BATADAL: 48 x 48 matrices, T = 4, one
+// Pearson window of 30 rows, filters 8, 16, 16 | 16, 8 | latent 8 | 32, 16 | 8 | 16, 8, 8),
+// batch 64 for both rows, with dropout 0 on both sides (the port has none; the config trains at 0.1).
+// Rows: training windows/s (one step as lib/train's fit takes it: the seed's loss with the KL
+// at weight 0.01 and a fresh reparameterised draw, backward, Adam at lr 1e-3, no clipping)
+// against PyTorch eager; scoring windows/s (eval mode, z = z_mean, the model's score: the last
+// matrix's residual Frobenius norm) against eager and traced + frozen. A window is one sample.
+// Both sides read the SAME precomputed Pearson matrices (matrix_peer.benchMatrices): building
+// matrices is timed on neither side.
+//
+// Equality check, once per peer start: the engine's freshly initialised weights (Generator(0)),
+// both batches, its eval-mode loss on the training batch and scores on the scoring batch go to
+// the peer, which loads them by name into the timed forward (float32) and the port's own forward
+// (reference cells, float64); the suite fails (matrix_peer.checkMatrixPeer) unless both losses
+// and every score are within 1e-4 of the engine's, relative to max(1, |.|). Both sides then train
+// from those weights; the draws of z differ (Philox here, torch.randn there), not the work.
+// Runs alternate with the peer's; each run = median of `reps` steps after `warmup`.
+import { rmSync } from 'node:fs';
+
+import { noGrad } from '../../lib/autograd/grad_mode';
+import { Adam } from '../../lib/optim';
+import { Generator } from '../../lib/random';
+import { Tensor, tidy } from '../../lib/tensor';
+import { saDvcraeKind, type SaDvcrae, type SaDvcraeConfig } from '../../models/sa_dvcrae';
+import { medianMs } from './common';
+import { alternateWithTorch, peerColumn, withheldAt, type SuiteContext } from './context';
+import { benchMatrices, checkMatrixPeer, writePeerInputs } from './matrix_peer';
+import { perSecond } from './stats';
+import type { BenchTable, TableRow } from './table';
+
+const SENSORS = 43;  // BATADAL
+const BATCH = 64;    // lib/train's batch, and the scoring batch
+const LR = 1e-3;     // fit's default rate
+const TOLERANCE = 1e-4;
+
+/** The default config at 43 sensors, dropout 0 (the peer's port has no dropout). */
+function benchConfig(): SaDvcraeConfig {
+  return saDvcraeKind.defaultConfig(SENSORS, { dropout: 0 });
+}
+
+function shapeLabel(c: SaDvcraeConfig): string {
+  const P = c.padTo;
+  return `\`default\` config, dropout 0, ${SENSORS} sensors, [B, ${c.steps}, ${c.scales.length}, ${P}, ${P}], filters ${[c.encoder, c.encoderLstm, [c.latent], [c.hidden, c.decoderChannels], c.decoderLstm, c.decoder].map((l) => l.join(',')).join(' / ')}`;
+}
+
+interface SaDvcraeRun {
+  train_ms: number;
+  score_ms: number;
+}
+
+/** Vigil's side: the model, its batches, the check inputs written for the peer. */
+function vigilSide(c: SaDvcraeConfig, warmup: number, reps: number): { run: () => SaDvcraeRun; dir: string; free: () => void } {
+  const model = saDvcraeKind.create(c, new Generator(0)) as SaDvcrae;
+  const sample = model.sampleShape;
+  const xData = benchMatrices(c, BATCH, 1), xsData = benchMatrices(c, BATCH, 2);
+  const x = Tensor.fromArray(xData, [BATCH, ...sample]), xs = Tensor.fromArray(xsData, [BATCH, ...sample]);
+  model.eval();
+  const vigilLoss = tidy(() => noGrad(() => model.loss(x).loss.item()));
+  const vigilScores = tidy(() => noGrad(() => Float32Array.from(model.scores(xs).toArray())));
+  const dir = writePeerInputs('sa-dvcrae', model, c, [['x', xData, [BATCH, ...sample]], ['xs', xsData, [BATCH, ...sample]],
+    ['vigil_scores', vigilScores, [BATCH]]], { vigil_loss: vigilLoss, lr: LR });
+  const opt = new Adam(model.parameters(), { lr: LR });
+  const train = () => tidy(() => {
+    model.train();
+    opt.zeroGrad();
+    const { loss } = model.loss(x);
+    loss.backward();
+    opt.step();
+    loss.item();
+  });
+  const score = () => tidy(() => {
+    model.eval();
+    noGrad(() => void model.scores(xs).toArray());
+  });
+  return {
+    run: () => ({ train_ms: medianMs(train, warmup, reps), score_ms: medianMs(score, warmup, reps) }),
+    dir,
+    free: () => {
+      rmSync(dir, { recursive: true, force: true });
+      [x, xs].forEach((v) => v.dispose());
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+export async function benchSaDvcrae(ctx: SuiteContext): Promise<BenchTable> {
+  const warmup = 1, reps = ctx.quick ? 2 : 5;
+  const rows: TableRow[] = [];
+  const checks = new Set<string>();
+  const c = benchConfig();
+  const label = shapeLabel(c);
+  for (const threads of ctx.threads) {
+    ctx.log(`sa-dvcrae: ${threads} thread(s)`);
+    const side = vigilSide(c, warmup, reps);
+    try {
+      const { vigil, peer } = await alternateWithTorch(ctx, threads, 'torch_sa_dvcrae.py', [warmup, reps, side.dir], side.run);
+      checks.add(checkMatrixPeer('sa-dvcrae', 'default', peer, TOLERANCE));
+      const withheld = withheldAt(ctx, threads);
+      rows.push({
+        name: `training, ${label}, batch ${BATCH}`, threads, withheld,
+        vigil: perSecond(BATCH, vigil.map((r) => r.train_ms)),
+        peers: [perSecond(BATCH, peerColumn(peer, 'train_ms')), vigil.map(() => NaN)],
+      });
+      rows.push({
+        name: `scoring, ${label}, batch ${BATCH}`, threads, withheld,
+        vigil: perSecond(BATCH, vigil.map((r) => r.score_ms)),
+        peers: [perSecond(BATCH, peerColumn(peer, 'score_ms')), perSecond(BATCH, peerColumn(peer, 'score_frozen_ms'))],
+      });
+    } finally {
+      side.free();
+    }
+  }
+  return {
+    title: 'Sa-DVCRAE (`sa-dvcrae`): the `default` config at 43 sensors (BATADAL)',
+    unit: 'windows/s',
+    higherIsBetter: true,
+    peerLabels: ['PyTorch eager', 'PyTorch traced+frozen'],
+    rows,
+    notes: [
+      'A window = one sample of T = 4 matrices [S, P, P]. Both sides read the same precomputed Pearson matrices; matrix building is not timed.',
+      'The peer is the fixture port (tools/fixtures/sa_dvcrae.py) with its SA-ConvLSTM reference cells swapped for the convlstm suite\'s organised layer; its TF-\'same\' convs (F.pad + conv) and cropped transposed convs run as the port writes them.',
+      'Dropout 0 on both sides: the port has no dropout, the `default` config trains at 0.1 (Vigil\'s masks are not timed here).',
+      'Training: the seed\'s loss (SSE / (B P S) + 0.01 KL / B), a fresh reparameterised z per step (Philox in Vigil, torch.randn in the peer), Adam lr 1e-3, no traced column (PyTorch has no frozen mode for training). Scoring: eval mode (z = z_mean), the last matrix\'s residual Frobenius norm; eager under torch.inference_mode, traced+frozen = torch.jit.trace + torch.jit.freeze.',
+      `Equality check (eval mode, the engine's weights in both PyTorch forwards): ${[...checks].join('; ')}.`,
+    ],
+  };
+}

@@ -1,0 +1,130 @@
+"""PyTorch CPU side of tools/bench/sa_dvcrae.ts: Sa-DVCRAE (models/sa_dvcrae/model.ts) as the
+fixture port (tools/fixtures/sa_dvcrae.py) computes it, with the engine's weights and matrices:
+one training step (the port's loss_terms, the seed's loss with the KL weight, z = z_mean +
+exp(z_log_var / 2) eps with eps drawn fresh each step; Adam, lr from the manifest) and one
+scoring pass (eval mode: z = z_mean; the last matrix's residual Frobenius norm per sample),
+eager and traced + frozen (torch_common.frozen_scorer). Serves runs (torch_common.serve): each
+answers {"train_ms", "score_ms", "score_frozen_ms"} plus the check figures below.
+
+The port is imported, not copied: its parameter list (`shapes`), its forward (`run`) and its loss
+(`loss_terms`) are what is timed, with ONE substitution: its SA-ConvLSTM layers. The port builds
+them from the reference cells (conv_lstm_cells.sam_layer: eight padded convs per plain step, one
+per gate and input), written for clarity, which would make a weak peer; the timed forward swaps
+in the convlstm suite's organised layer (torch_convlstm.sam_layer: the input conv over all T*B
+samples at once, one recurrent conv per step, conv2d's own padding) through the port's module
+global `sam_layer`, which its `sam` reads at call time. The rest (TF-'same' stride-2 convs as
+F.pad + conv, the transposed convs cropped from the full ones) runs as the port writes it.
+The port has no dropout (its configs use 0), so the suite runs the engine at dropout 0 too.
+
+The check (once per peer start, reported with every run): the engine writes its freshly
+initialised weights (its stateDict names), the training and scoring batches and its own
+eval-mode loss and scores to DIR; here
+  check_loss          = the timed forward's eval-mode loss on the training batch (float32),
+  check_loss_ref      = the port's own forward's, reference cells, float64,
+  check_score_rel     = max |score - engine score| / max(1, |engine score|), timed forward,
+  check_score_ref_rel = the same for the port's own forward (float64);
+tools/bench/sa_dvcrae.ts fails the suite unless each is within 1e-4 (losses relative to
+max(1, |loss|)). The timed runs then train from the same weights.
+Usage: torch_sa_dvcrae.py THREADS WARMUP REPS DIR"""
+import os
+import sys
+
+import torch
+
+from torch_common import frozen_scorer, median_ms, serve, set_threads
+from torch_convlstm import sam_layer as organised_sam_layer
+from torch_matrix import last_matrix_scores, load_inputs
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+import sa_dvcrae as port  # noqa: E402
+
+REFERENCE_SAM_LAYER = port.sam_layer
+
+
+def timed_sam_layer(x, w_x, w_h, bias, w_qkv, b_qkv, w_kv_m, b_kv_m, w_z, b_z, w_mem, b_mem, x_mask, h0, c0,
+                    hard, record=None):
+    """conv_lstm_cells.sam_layer's signature over the organised layer, for what the port passes
+    (no mask, zero initial state, hard sigmoid); its final state, which the port drops, is None."""
+    if x_mask is not None or h0 is not None or c0 is not None or not hard or record is not None:
+        raise ValueError("timed_sam_layer: only the port's call (no mask, zero state, hard sigmoid, no record)")
+    return organised_sam_layer(x, w_x, w_h, bias, w_qkv, b_qkv, w_kv_m, b_kv_m, w_z, b_z, w_mem, b_mem), None
+
+
+class SaDvcraePeer(torch.nn.Module):
+    """The port's parameters as one module: forward = the eval-mode reconstruction
+    [B, T, S, P, P] (z = z_mean), loss = the port's loss with a given eps."""
+
+    def __init__(self, cfg, weights):
+        super().__init__()
+        self.cfg, self.names = cfg, [n for n, _ in port.shapes(cfg)]
+        missing = [n for n in self.names if n not in weights]
+        if missing:
+            raise KeyError(f"torch_sa_dvcrae: the engine sent no weights named {missing}")
+        self.params = torch.nn.ParameterList([torch.nn.Parameter(weights[n].clone()) for n in self.names])
+
+    def named(self):
+        return dict(zip(self.names, self.params))
+
+    def forward(self, x):
+        return port.run(self.named(), x, self.cfg, None)[0]
+
+    def loss(self, x, eps):
+        return port.loss_terms(self.named(), x, self.cfg, eps)[0]
+
+
+def check(cfg, weights, model, x, xs, vigil_loss, vigil_scores):
+    """The figures of the module docstring; leaves the port on the timed layer."""
+    with torch.no_grad():
+        port.sam_layer = REFERENCE_SAM_LAYER
+        p64 = {n: weights[n].double() for n in model.names}
+        loss_ref = float(port.loss_terms(p64, x.double(), cfg, None)[0])
+        r = (xs.double() - port.run(p64, xs.double(), cfg, None)[0])[:, -1]
+        scores_ref = torch.sqrt((r * r).sum(dim=(1, 2, 3)))
+        port.sam_layer = timed_sam_layer
+        model.eval()
+        loss = float(model.loss(x, None))
+        scores = last_matrix_scores(model, xs)
+    denom = vigil_scores.double().abs().clamp(min=1.0)
+    return {
+        "check_loss": loss, "check_loss_ref": loss_ref, "check_vigil_loss": vigil_loss,
+        "check_score_rel": float(((scores.double() - vigil_scores.double()).abs() / denom).max()),
+        "check_score_ref_rel": float(((scores_ref - vigil_scores.double()).abs() / denom).max()),
+    }
+
+
+def main():
+    threads, warmup, reps = map(int, sys.argv[1:4])
+    set_threads(threads)
+    torch.manual_seed(0)
+    man, t = load_inputs(sys.argv[4])
+    cfg = man["config"]
+    if cfg["dropout"] != 0 or cfg["kernel"] != 3:
+        raise ValueError("torch_sa_dvcrae: the port has no dropout and the organised layer pads for 3x3 kernels")
+    weights = {k[2:]: v for k, v in t.items() if k.startswith("p.")}
+    x, xs = t["x"], t["xs"]
+    model = SaDvcraePeer(cfg, weights)
+    checked = check(cfg, weights, model, x, xs, man["vigil_loss"], t["vigil_scores"])
+    steps = {"score_frozen": frozen_scorer(model, last_matrix_scores, xs)}
+    opt = torch.optim.Adam(model.parameters(), lr=man["lr"])
+    eps_shape = (int(x.shape[0]), cfg["latent"])
+
+    def train():
+        model.train()
+        opt.zero_grad()
+        loss = model.loss(x, torch.randn(eps_shape))
+        loss.backward()
+        opt.step()
+        loss.item()
+
+    def score():
+        model.eval()
+        with torch.inference_mode():
+            last_matrix_scores(model, xs).cpu()
+
+    steps.update({"train": train, "score": score})
+    serve({"threads": torch.get_num_threads(), "torch": torch.__version__, **checked},
+          lambda: {**{f"{name}_ms": median_ms(step, warmup, reps) for name, step in steps.items()}, **checked})
+
+
+if __name__ == "__main__":
+    main()
