@@ -2,9 +2,13 @@
 // small, for a CPU, a decoder over all T frames and a linear output; 'seed': the seed's sizes,
 // input and oddities). Overrides may name a config ({ preset: 'seed' }, `--config seed`) that the
 // other keys then modify; `window` (the CLI's --window) sets a single correlation window length.
-// Training is lib/train's fit on the model's loss (Adam at --lr).
+// Training is lib/train's fit on the model's loss (Adam at --lr); a model scored by the
+// reconstruction probability at decoderVariance 'estimated' then gets its decoder variance from
+// the training residuals (variance.ts) before anything scores with it.
 import type { ModelKind } from '../../lib/model';
+import { fit } from '../../lib/train/fit';
 import { defaultSaDvcraeConfig, saDvcraeSide, SaDvcrae, seedSaDvcraeConfig, type SaDvcraeConfig } from './model';
+import { estimateDecoderVariance } from './variance';
 
 export const SA_DVCRAE_NAMED_CONFIGS: Record<string, (inputs: number) => SaDvcraeConfig> = {
   default: defaultSaDvcraeConfig,
@@ -28,5 +32,10 @@ export const saDvcraeKind: ModelKind<SaDvcraeConfig, SaDvcrae> = {
     return config;
   },
   create: (config, gen) => new SaDvcrae(config, gen),
+  fit: async (model, data, options) => {
+    const result = await fit(model, data, options);
+    if (model.decoderVariance) estimateDecoderVariance(model, data, options.batchSize);
+    return result;
+  },
   namedConfigs: Object.keys(SA_DVCRAE_NAMED_CONFIGS),
 };

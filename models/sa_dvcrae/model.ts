@@ -26,7 +26,9 @@
 //   rec = mean_{b, w} sum_{t, h} mean_s (x - x^)^2 = SSE / (B P S),  kl = sum_{b, j} KL_bj / B,
 //   loss = rec + kl  (per sample SSE / (P S) + KL: the KL weighs P times a per-sample SSE);
 // loss 'element': mean_{all elements} (x - x^)^2 + kl / (T S P P), i.e. (SSE + KL) / N per sample.
-// Score (eval: z = z_mean, no dropout) and attribution: score.ts over the residual X - X^.
+// Score (eval, no dropout), config.scoreBy: 'error', score.ts over the residual X - X^ at
+// z = z_mean; 'probability', -log of An & Cho's reconstruction probability over L draws of z
+// (probability.ts; the variance from variance.ts). Attribution: score.ts's residual rows at z = z_mean.
 import { matrixSeriesContext, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
 import { matrixSeriesOf } from '../../lib/data/matrix_windows';
 import type { InputSpec } from '../../lib/data/representation';
@@ -38,6 +40,8 @@ import { add, klNormal, mul, relu, reparamSample, reshape, square, sub, sum, tan
 import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
 import { matricesOnnx, type StaeadConfig } from '../staead/model';
+import { latentDraws, reconstructionProbabilityScores, scoredGaussian, type DecoderVariance, type ScoreBy } from './probability';
+import { latentSamplesOnnx, probabilityScoresOnnx } from './probability_onnx';
 import { residualRowNorms, residualScores, residualScoresOnnx, type MatrixScore } from './score';
 
 /**
@@ -80,9 +84,20 @@ export interface SaDvcraeConfig extends Required<Pick<MatrixSeriesSpec, 'steps' 
   loss: 'seed' | 'element';
   /** Weight of the KL term (the seed: 1; below 1 against posterior collapse, a beta-VAE's beta). */
   klWeight: number;
-  /** A sample's score: its last matrix's residual norm or the mean over its T matrices. */
+  /** The matrices a sample's score reads: its last one, or all T (the mean of their norms, or -log RP / T). */
   score: MatrixScore;
+  /** The score: the residual's Frobenius norm at z = z_mean ('error'), or -log reconstruction probability ('probability'). */
+  scoreBy: ScoreBy;
+  /** L, the draws of z per sample for 'probability' (more: less Monte Carlo noise, L decoder passes per window). */
+  latentSamples: number;
+  /** Seed of the L fixed standard-normal draws eps_l (the same for every sample: scores are reproducible). */
+  latentSeed: number;
+  /** The decoder's Gaussian variance for 'probability': 1 (the seed's) or per real cell from the training residuals. */
+  decoderVariance: DecoderVariance;
 }
+
+/** What a config written before the reconstruction probability (a bundle, a fixture) scored by. */
+const SCORE_FIELDS_BEFORE = { scoreBy: 'error', latentSamples: 16, latentSeed: 0, decoderVariance: 'unit' } as const;
 
 /** The side P for n sensors: a multiple of 2^levels (the encoder) and of the decoder strides' product. */
 export function saDvcraeSide(n: number, encoderLevels: number, decoderStrides: number[]): number {
@@ -98,8 +113,9 @@ export function saDvcraeSide(n: number, encoderLevels: number, decoderStrides: n
  * The seed's network: T 4 inner-product matrices one row apart over w + 1 = 181 rows (the seed's
  * data file name says w = 180; it reads w + 1 samples), padded to a multiple of 8 (40 stays 40),
  * filters 32, 64, 128 | 128, 64 | latent 100 | 128, 128 | 64 | 128, 64, 32 (strides 1, 2, 2),
- * one decoded frame, ReLU output with dropout on it, the seed's loss, the window's mean score
- * (the seed scores whole windows).
+ * one decoded frame, ReLU output with dropout on it, the seed's loss, the window's score (the
+ * seed scores whole windows) by the reconstruction probability at unit variance (the seed's
+ * intent, section 0.5) over L = 16 draws.
  */
 export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
   return {
@@ -107,6 +123,7 @@ export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
     encoder: [32, 64, 128], encoderLstm: [128, 64], latent: 100, hidden: 128, decoderChannels: 128, decoderLstm: [64],
     decoder: [128, 64, 32], decoderStrides: [1, 2, 2], decoderSteps: 'one', output: 'relu', outputDropout: true,
     attentionChannels: null, kernel: 3, dropout: 0.3, loss: 'seed', klWeight: 1, score: 'mean',
+    scoreBy: 'probability', latentSamples: 16, latentSeed: 0, decoderVariance: 'unit',
   };
 }
 
@@ -116,13 +133,16 @@ export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
  * matrices over 30 rows, T 4 of them 10 rows apart; a decoder that reconstructs all T frames, a
  * linear output without dropout; the seed's loss with the KL at weight 0.01 and dropout 0.1 (at
  * the seed's 1 and 0.3 these small layers let the posterior collapse: KL -> 0, z unused, the
- * reconstruction one constant series; docs/models/sa-dvcrae.md); the last matrix's score.
+ * reconstruction one constant series; docs/models/sa-dvcrae.md); the last matrix's residual
+ * norm as the score (deterministic, one decoder pass; scoreBy 'probability' then uses the
+ * per-cell training variance).
  */
 export function defaultSaDvcraeConfig(inputs: number): SaDvcraeConfig {
   return {
     ...seedSaDvcraeConfig(inputs), gap: 10, scales: [30], measure: 'pearson',
     encoder: [8, 16, 16], encoderLstm: [16, 8], latent: 8, hidden: 32, decoderChannels: 16, decoderLstm: [8], decoder: [16, 8, 8],
     decoderSteps: 'all', output: 'linear', outputDropout: false, dropout: 0.1, klWeight: 0.01, score: 'last',
+    scoreBy: 'error', decoderVariance: 'estimated',
   };
 }
 
@@ -150,6 +170,10 @@ export function checkSaDvcraeConfig(c: SaDvcraeConfig): void {
   if (c.loss !== 'seed' && c.loss !== 'element') throw err(`loss must be 'seed' or 'element', got ${JSON.stringify(c.loss)}`);
   if (!(typeof c.klWeight === 'number' && c.klWeight >= 0 && Number.isFinite(c.klWeight))) throw err(`klWeight must be a finite number >= 0, got ${JSON.stringify(c.klWeight)}`);
   if (c.score !== 'last' && c.score !== 'mean') throw err(`score must be 'last' or 'mean', got ${JSON.stringify(c.score)}`);
+  if (c.scoreBy !== 'error' && c.scoreBy !== 'probability') throw err(`scoreBy must be 'error' or 'probability', got ${JSON.stringify(c.scoreBy)}`);
+  if (!posInt(c.latentSamples)) throw err(`latentSamples must be a positive integer, got ${JSON.stringify(c.latentSamples)}`);
+  if (!(Number.isSafeInteger(c.latentSeed) && c.latentSeed >= 0)) throw err(`latentSeed must be a non-negative integer, got ${JSON.stringify(c.latentSeed)}`);
+  if (c.decoderVariance !== 'unit' && c.decoderVariance !== 'estimated') throw err(`decoderVariance must be 'unit' or 'estimated', got ${JSON.stringify(c.decoderVariance)}`);
 }
 
 /** The input spec of a config (lib/data's MatrixSeriesSpec). */
@@ -192,10 +216,13 @@ export class SaDvcrae extends Module implements AnomalyModel {
   private readonly decLstm: ConvLSTM2d[] = [];
   private readonly dec: ConvTranspose2d[] = [];
   private readonly drop: Dropout;
+  /** Per real cell [T, S, C, C], sigma^2 of the decoder's Gaussian (scoreBy 'probability', decoderVariance 'estimated'; set by fit). */
+  private readonly variance: Tensor | null;
+  readonly config: SaDvcraeConfig;
 
-  constructor(readonly config: SaDvcraeConfig, gen?: Generator) {
+  constructor(config: SaDvcraeConfig, gen?: Generator) {
     super();
-    const c = config;
+    const c = (this.config = { ...SCORE_FIELDS_BEFORE, ...config });
     checkSaDvcraeConfig(c);
     this.gen = gen ?? new Generator(0);
     const g = this.gen;
@@ -232,6 +259,14 @@ export class SaDvcrae extends Module implements AnomalyModel {
       this.dec.push(this.registerModule(`dec${i}`, kerasInit(new ConvTranspose2d(ch, f, K, { stride, padding: 'same', generator: g }), f * K * K, ch * K * K, g)));
       ch = f;
     });
+    // Only a model that needs it holds the buffer, so bundles of the other scores load as before.
+    this.variance = c.scoreBy === 'probability' && c.decoderVariance === 'estimated'
+      ? this.registerBuffer('decoder_variance', Tensor.ones([c.steps, S, c.inputs, c.inputs])) : null;
+  }
+
+  /** sigma^2 per real cell [T, S, C, C] of the decoder's Gaussian; null at unit variance. */
+  get decoderVariance(): Tensor | null {
+    return this.variance;
   }
 
   /** Side of the encoder's last maps: P / 2^encoder.length (seed: 5 at P 40). */
@@ -266,10 +301,14 @@ export class SaDvcrae extends Module implements AnomalyModel {
    * every layer's output (enc0.., enc_lstm0.., z_mean, dec_dense1 (reshaped), dec_lstm0.., dec0..).
    */
   run(x: Tensor, latent: Latent = this.training ? 'sample' : 'mean', tap?: (layer: string, y: Tensor) => void): SaDvcraeOutput {
-    const c = this.config;
-    const m = this.matrices(x);
+    const { zMean, zLogVar } = this.encode(this.matrices(x), tap);
+    const z = latent === 'sample' ? reparamSample(zMean, zLogVar, this.gen) : zMean;
+    return { recon: this.decode(z, tap), zMean, zLogVar };
+  }
+
+  /** Matrix series [B, T, S, P, P] -> the latent distribution q(z|x): z_mean, z_log_var [B, latent]. */
+  encode(m: Tensor, tap?: (layer: string, y: Tensor) => void): { zMean: Tensor; zLogVar: Tensor } {
     const [B, T] = m.shape;
-    const D = this.decodedSteps;
     let h = reshape(m, [B * T, ...m.shape.slice(2)]);  // TimeDistributed: [B, T] folded into the batch
     this.enc.forEach((conv, i) => {
       h = this.drop.forward(relu(conv.forward(h)));
@@ -283,15 +322,20 @@ export class SaDvcrae extends Module implements AnomalyModel {
     const flat = reshape(seq, [B, seq.size / B]);
     const zMean = this.zMeanLayer.forward(flat), zLogVar = this.zLogVarLayer.forward(flat);
     tap?.('z_mean', zMean);
-    const z = latent === 'sample' ? reparamSample(zMean, zLogVar, this.gen) : zMean;
-    const s = this.decoderStart;
-    seq = reshape(tanh(this.dense2.forward(tanh(this.dense1.forward(z)))), [B, D, c.decoderChannels, s, s]);
+    return { zMean, zLogVar };
+  }
+
+  /** Latent codes z [N, latent] -> reconstructions [N, D, S, P, P]. */
+  decode(z: Tensor, tap?: (layer: string, y: Tensor) => void): Tensor {
+    const c = this.config;
+    const N = z.shape[0], D = this.decodedSteps, s = this.decoderStart;
+    let seq = reshape(tanh(this.dense2.forward(tanh(this.dense1.forward(z)))), [N, D, c.decoderChannels, s, s]);
     tap?.('dec_dense1', seq);
     this.decLstm.forEach((l, i) => {
       seq = l.forward(seq).output;
       tap?.(`dec_lstm${i}`, seq);
     });
-    h = reshape(seq, [B * D, ...seq.shape.slice(2)]);
+    let h = reshape(seq, [N * D, ...seq.shape.slice(2)]);
     const last = this.dec.length - 1;
     this.dec.forEach((d, i) => {
       h = d.forward(h);
@@ -300,9 +344,9 @@ export class SaDvcrae extends Module implements AnomalyModel {
         if (c.output === 'relu') h = relu(h);
         if (c.outputDropout) h = this.drop.forward(h);
       }
-      tap?.(`dec${i}`, reshape(h, [B, D, ...h.shape.slice(1)]));
+      tap?.(`dec${i}`, reshape(h, [N, D, ...h.shape.slice(1)]));
     });
-    return { recon: reshape(h, [B, D, ...h.shape.slice(1)]), zMean, zLogVar };
+    return reshape(h, [N, D, ...h.shape.slice(1)]);
   }
 
   /** The reconstruction [B, D, S, P, P] (D = 1 for decoderSteps 'one'). */
@@ -330,8 +374,12 @@ export class SaDvcrae extends Module implements AnomalyModel {
     return sub(m, this.run(m).recon);  // x^ broadcast over T when D = 1
   }
 
-  /** Per sample: the Frobenius norm of its last matrix's residual (or the mean over its matrices). [B] */
+  /**
+   * Per sample [B]: the Frobenius norm of its last matrix's residual (or the mean over its
+   * matrices), or -log RP of those matrices (scoreBy 'probability', divided by T for 'mean').
+   */
   scores(x: Tensor): Tensor {
+    if (this.config.scoreBy === 'probability') return reconstructionProbabilityScores(this, x);
     return residualScores(this.residual(x), this.config.score);
   }
 
@@ -345,6 +393,9 @@ export class SaDvcrae extends Module implements AnomalyModel {
    * built in the graph (STAEAD's matricesOnnx: inner product or Pearson), the network unrolled
    * over T (and D) with z = z_mean (the sampling replaced by the mean, as the eval path), and
    * outputs `scores` [batch], `channel_errors` [batch, inputs], `reconstruction` [batch, D, S, P, P].
+   * With scoreBy 'probability' the decoder also decodes the L codes z_l from the fixed draws
+   * (a constant) and `scores` is -log RP as natively (probability_onnx.ts); the other outputs
+   * stay at z = z_mean.
    */
   toOnnx(g: GraphBuilder, x: string): string[] {
     const c = this.config;
@@ -357,7 +408,11 @@ export class SaDvcrae extends Module implements AnomalyModel {
     let seq = g.op('Reshape', [h, shapeOf([-1, T, c.encoder.at(-1)!, b, b])], {}, 'td/unfold');
     this.encLstm.forEach((l, i) => (seq = l.toOnnx(g, seq, `enc_lstm${i}`)));
     const flat = g.op('Reshape', [seq, shapeOf([-1, T * c.encoderLstm.at(-1)! * b * b])], {}, 'flatten');
-    const z = this.zMeanLayer.toOnnx(g, flat, 'z_mean');
+    const zMean = this.zMeanLayer.toOnnx(g, flat, 'z_mean');
+    const L = c.latentSamples, rp = c.scoreBy === 'probability';
+    const eps = rp ? latentDraws(c.latentSeed, L, c.latent) : null;
+    const z = eps ? latentSamplesOnnx(g, zMean, this.zLogVarLayer.toOnnx(g, flat, 'z_log_var'), eps.toArray(), L, c.latent) : zMean;
+    eps?.dispose();
     const d1 = g.op('Tanh', [this.dense1.toOnnx(g, z, 'dec_dense0')], {}, 'dec_dense0/Tanh');
     const d2 = g.op('Tanh', [this.dense2.toOnnx(g, d1, 'dec_dense1')], {}, 'dec_dense1/Tanh');
     seq = g.op('Reshape', [d2, shapeOf([-1, D, c.decoderChannels, s, s])], {}, 'dec/reshape');
@@ -368,10 +423,19 @@ export class SaDvcrae extends Module implements AnomalyModel {
       h = d.toOnnx(g, h, `dec${i}`);
       if (i < last || c.output === 'relu') h = g.op('Relu', [h], {}, `dec${i}/Relu`);
     });
-    const recon = g.op('Reshape', [h, shapeOf([-1, D, S, P, P])], {}, 'td/unfold2');
+    let recon = g.op('Reshape', [h, shapeOf([-1, D, S, P, P])], {}, 'td/unfold2');
+    let probability: string | null = null;
+    if (rp) {
+      // The decoder's batch is [z_mean; z_1 .. z_L] per sample: split off the mean path.
+      const split = g.op('Reshape', [recon, shapeOf([-1, L + 1, D, S, P, P])], {}, 'rp/split');
+      const sampled = g.op('Slice', [split, shapeOf([1]), shapeOf([L + 1]), shapeOf([1])], {}, 'rp/sampled');
+      recon = g.op('Reshape', [g.op('Slice', [split, shapeOf([0]), shapeOf([1]), shapeOf([1])], {}, 'rp/mean_path'), shapeOf([-1, D, S, P, P])], {}, 'rp/recon');
+      const { invVar, logNormaliser } = scoredGaussian(this);
+      probability = probabilityScoresOnnx(g, m, sampled, { steps: T, decoded: D, side: P, inputs: c.inputs, scales: S, L, score: c.score, invVar, logNormaliser });
+    }
     const r = g.op('Sub', [m, recon], {}, 'residual/Sub');  // broadcasts the one frame over T when D = 1
-    const [scores, errors] = residualScoresOnnx(g, r, T, P, c.inputs, c.score);
-    g.output('scores', scores, ['batch']);
+    const [norms, errors] = residualScoresOnnx(g, r, T, P, c.inputs, c.score);
+    g.output('scores', probability ?? norms, ['batch']);
     g.output('channel_errors', errors, ['batch', c.inputs]);
     g.output('reconstruction', recon, ['batch', D, S, P, P]);
     return ['scores', 'channel_errors', 'reconstruction'];

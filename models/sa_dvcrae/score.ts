@@ -22,11 +22,15 @@ export function residualScores(r: Tensor, score: MatrixScore): Tensor {
   return mean(sqrt(sum(square(scoredSteps(r, score)), [2, 3, 4])), 1);
 }
 
+/** The real cells (the bottom-right inputs x inputs block, no padding) of the scored matrices: [B, T', S, C, C]. */
+export function realCells(r: Tensor, score: MatrixScore, inputs: number): Tensor {
+  const P = r.shape[4];
+  return slice(slice(scoredSteps(r, score), 3, P - inputs, P), 4, P - inputs, P);
+}
+
 /** Per sample and sensor: the residual's (mean) row norm over the real columns. [B, inputs] */
 export function residualRowNorms(r: Tensor, score: MatrixScore, inputs: number): Tensor {
-  const P = r.shape[4];
-  const real = slice(slice(scoredSteps(r, score), 3, P - inputs, P), 4, P - inputs, P);  // [B, T', S, C, C]
-  return mean(sqrt(sum(square(real), [2, 4])), 1);
+  return mean(sqrt(sum(square(realCells(r, score, inputs)), [2, 4])), 1);
 }
 
 /** The same in an ONNX graph from residual `r` [batch, T, S, P, P]: [scores [batch], channel errors [batch, inputs]]. */
