@@ -20,7 +20,7 @@
 //   strictly after the previous one; a repeated time is an error too, it usually means
 //   duplicated rows), 'nondecreasing' (repeats allowed) or 'any' (not checked).
 import { statSync } from 'node:fs';
-import { DataError } from './errors';
+import { DataError, shown } from './errors';
 import { detectSeparator, fieldBounds, splitFields, splitQuoted, type Separator } from './fields';
 import { lineBatches } from './lines';
 import type { Series } from './series';
@@ -102,7 +102,7 @@ function headerOf(line: string, lineNo: number, opts: CsvOptions, file: string):
     const columns = fields.map((f, k) => f.trim() || `c${k}`);
     const seen = new Map<string, number>();
     columns.forEach((c, k) => {
-      if (seen.has(c)) throw new DataError(`duplicate column name "${c}" (fields ${seen.get(c)! + 1} and ${k + 1})`, { file, row: lineNo, column: c });
+      if (seen.has(c)) throw new DataError(`duplicate column name "${shown(c)}" (fields ${seen.get(c)! + 1} and ${k + 1})`, { file, row: lineNo, column: c });
       seen.set(c, k);
     });
     return { columns, separator, line: lineNo };
@@ -284,7 +284,7 @@ class RowParser {
       const raw = this.text(line, fields, plan.labelSrc[j]);
       const l = parseLabel(raw, this.unknown);
       if (l < 0) {
-        const problem = raw.trim() === '' ? 'empty label cell' : `label "${raw.trim()}" is neither a number nor Normal/Attack`;
+        const problem = raw.trim() === '' ? 'empty label cell' : `label "${shown(raw.trim())}" is neither a number nor Normal/Attack`;
         throw new DataError(problem, this.where(plan.labelNames[j], raw));
       }
       any |= l;
@@ -297,12 +297,12 @@ class RowParser {
     const raw = this.text(line, fields, k);
     const column = this.plan.header.columns[k];
     const t = parseTimestamp(raw, this.format);
-    if (!t) throw new DataError(`timestamp "${raw.trim()}" is not in a known format (${TIMESTAMP_FORMATS_HELP})`, this.where(column, raw));
+    if (!t) throw new DataError(`timestamp "${shown(raw.trim())}" is not in a known format (${TIMESTAMP_FORMATS_HELP})`, this.where(column, raw));
     this.format = t.format;
     const { order } = this;
     if (order !== 'any' && (t.ms < this.prevTime || (t.ms === this.prevTime && order === 'increasing'))) {
       const rule = order === 'increasing' ? "strictly increasing; timestampOrder 'nondecreasing' allows repeats" : 'non-decreasing';
-      throw new DataError(`timestamp "${raw.trim()}" is not after the previous row's "${this.prevTimeText}" (timestamps must be ${rule})`, this.where(column, raw));
+      throw new DataError(`timestamp "${shown(raw.trim())}" is not after the previous row's "${shown(this.prevTimeText)}" (timestamps must be ${rule})`, this.where(column, raw));
     }
     this.prevTime = t.ms;
     this.prevTimeText = raw.trim();

@@ -12,6 +12,27 @@ export interface DataErrorWhere {
   found?: string;
 }
 
+/** Longest piece of input text an error message quotes (a 1 MB header line is not echoed). */
+export const SHOWN_MAX = 80;
+
+/**
+ * Input text as an error message quotes it: control and invisible characters escaped (\n, \t,
+ * \x07, \u200b) so binary garbage cannot reach a terminal raw, and cut to SHOWN_MAX characters
+ * with the full length said.
+ */
+export function shown(text: string, max = SHOWN_MAX): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  // eslint-disable-next-line no-control-regex
+  const esc = cut.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff\ufffd]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return text.length > max ? `${esc}… (${text.length} characters)` : esc;
+}
+
 export class DataError extends Error {
   readonly file?: string;
   readonly row?: number;
@@ -35,7 +56,7 @@ function location(w: DataErrorWhere): string {
   if (w.file !== undefined) parts.push(w.file);
   if (w.row !== undefined) parts.push(`line ${w.row}`);
   let s = parts.join(' ');
-  if (w.column !== undefined) s += `${s ? ', ' : ''}column "${w.column}"`;
+  if (w.column !== undefined) s += `${s ? ', ' : ''}column "${shown(w.column)}"`;
   return s ? `${s}: ` : '';
 }
 

@@ -4,12 +4,16 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
+import { DataError } from './errors';
+
 const CHUNK = 1 << 20;
 
 /**
- * Yields the file's lines in order, in batches (one per chunk read). Line ends (\n or \r\n)
- * and a leading UTF-8 byte-order mark are removed. A last line without a newline is yielded;
- * the empty "line" after a final newline is not. Breaking out of the loop closes the file.
+ * Yields the file's lines in order, in batches (one per chunk read). Line ends (\n, \r\n, or a
+ * lone \r in files whose first chunk has no \n: old Mac exports) and a leading UTF-8
+ * byte-order mark are removed. A last line without a newline is yielded; the empty "line"
+ * after a final newline is not. Breaking out of the loop closes the file. A .gz file that is
+ * not valid gzip is a DataError naming the file.
  */
 export async function* lineBatches(path: string): AsyncGenerator<string[]> {
   const file = createReadStream(path, { highWaterMark: CHUNK });
@@ -22,9 +26,11 @@ export async function* lineBatches(path: string): AsyncGenerator<string[]> {
   stream.setEncoding('utf8'); // decodes characters split across chunk boundaries correctly
   let carry = '';
   let first = true;
+  let end = '\n';
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
-      const lines = (carry + chunk).split('\n');
+      if (first && carry === '' && chunk.indexOf('\n') < 0 && chunk.indexOf('\r') >= 0) end = '\r';
+      const lines = (carry + chunk).split(end);
       carry = lines.pop()!;
       if (first && lines.length > 0) {
         if (lines[0].charCodeAt(0) === 0xfeff) lines[0] = lines[0].slice(1);
@@ -38,6 +44,9 @@ export async function* lineBatches(path: string): AsyncGenerator<string[]> {
       stripCr(last);
       yield last;
     }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new DataError(`not a valid gzip file (${(e as Error).message})`, { file: path });
+    throw e;
   } finally {
     stream.destroy();
     file.destroy();

@@ -1,6 +1,6 @@
 // The input schema saved with a model: feature names in order. Data scored later must have the
 // same columns in the same order; anything else is an error that names the columns.
-import { SchemaError } from './errors';
+import { SchemaError, shown } from './errors';
 import type { Series } from './series';
 
 export interface Schema {
@@ -33,7 +33,7 @@ export function diffSchema(expected: Schema | readonly string[], columns: readon
   return { missing, unexpected, reordered };
 }
 
-const list = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
+const list = (names: string[]) => names.map((n) => `"${shown(n)}"`).join(', ');
 
 /**
  * Throws a SchemaError unless `series` has exactly the schema's columns in its order. The
@@ -47,7 +47,7 @@ export function checkSchema(expected: Schema | readonly string[], series: Series
   if (diff.missing.length) parts.push(`missing ${list(diff.missing)}`);
   if (diff.unexpected.length) parts.push(`unexpected ${list(diff.unexpected)}`);
   if (diff.reordered.length) {
-    const pos = diff.reordered.map((c) => `"${c}" (expected position ${want.indexOf(c) + 1}, found ${series.columns.indexOf(c) + 1})`);
+    const pos = diff.reordered.map((c) => `"${shown(c)}" (expected position ${want.indexOf(c) + 1}, found ${series.columns.indexOf(c) + 1})`);
     parts.push(`reordered ${pos.join(', ')}`);
   }
   // Without missing columns, reading with `include` fixes the rest.

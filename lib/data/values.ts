@@ -1,4 +1,5 @@
 // Cell text -> value for feature and label columns, and the words for what is wrong with a cell.
+import { shown } from './errors';
 
 /** Largest finite float32: anything bigger would turn into Infinity in the Float32Array. */
 export const F32_MAX = 3.4028234663852886e38;
@@ -11,8 +12,13 @@ export function parseFeature(raw: string): number {
   const v = +raw;
   // Fast path: one comparison pair rejects NaN and out-of-range values; 0 needs a second look
   // because Number('') and Number('   ') are 0.
-  if (v >= -F32_MAX && v <= F32_MAX && (v !== 0 || raw.trim() !== '')) return v;
+  if (v >= -F32_MAX && v <= F32_MAX && (v !== 0 || raw.trim() !== '') && !nonDecimal(raw)) return v;
   return NaN;
+}
+
+/** Number() also reads 0x10, 0b11 and 0o17; a data file's cell is decimal, so those are errors. */
+function nonDecimal(raw: string): boolean {
+  return /^\s*0[xXbBoO]/.test(raw);
 }
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
@@ -50,11 +56,13 @@ export function parseDecimal(line: string, b: number, e: number): number {
 export function badValueProblem(raw: string): string {
   const t = raw.trim();
   if (t === '') return 'empty cell';
-  if (/^[+-]?nan$/i.test(t)) return `not a number ("${t}")`;
+  const q = shown(t);
+  if (/^[+-]?nan$/i.test(t)) return `not a number ("${q}")`;
+  if (nonDecimal(t)) return `not a decimal number ("${q}": hexadecimal, binary and octal notations are not read)`;
   const v = +t;
-  if (/^[+-]?(inf|infinity)$/i.test(t) || v === Infinity || v === -Infinity) return `infinite value ("${t}")`;
-  if (v === v) return `value out of float32 range ("${t}")`;
-  return `text in a numeric column ("${t}")`;
+  if (/^[+-]?(inf|infinity)$/i.test(t) || v === Infinity || v === -Infinity) return `infinite value ("${q}")`;
+  if (v === v) return `value out of float32 range ("${q}")`;
+  return `text in a numeric column ("${q}")`;
 }
 
 /** Label values read as "unknown" and counted as normal (BATADAL dataset04's partial ATT_FLAG). */
@@ -67,7 +75,7 @@ export const UNKNOWN_LABELS: readonly number[] = [-999];
  */
 export function parseLabel(raw: string, unknown: readonly number[] = UNKNOWN_LABELS): number {
   const v = +raw;
-  if (v === v && raw.trim() !== '') {
+  if (v === v && raw.trim() !== '' && !nonDecimal(raw)) {
     if (!Number.isFinite(v)) return -1;
     return v === 0 || unknown.includes(v) ? 0 : 1;
   }

@@ -19,6 +19,11 @@ const BAD: [string, string][] = [
   ['+Infinity', 'infinite value ("+Infinity")'],
   ['1e999', 'infinite value ("1e999")'],
   ['1e39', 'value out of float32 range ("1e39")'],
+  ['0x10', 'not a decimal number ("0x10": hexadecimal, binary and octal notations are not read)'],
+  [' 0b11', 'not a decimal number ("0b11": hexadecimal, binary and octal notations are not read)'],
+  ['0o17', 'not a decimal number ("0o17": hexadecimal, binary and octal notations are not read)'],
+  ['\u0007\u0000ab\u001b[2J', 'text in a numeric column ("\\x07\\x00ab\\x1b[2J")'],
+  ['x'.repeat(100000), `text in a numeric column ("${'x'.repeat(80)}… (100000 characters)")`],
 ];
 
 describe('data: bad values', () => {
