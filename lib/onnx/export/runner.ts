@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
+import { refuseExternalData } from './external_data';
 import { decodeOnnx, INPUT, readOnnxMetadata, valueDims } from './metadata';
 import type { Dim } from '../graph/builder';
 
@@ -69,7 +70,9 @@ export class OnnxRunner {
     if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1))
       throw new Error(`OnnxRunner: threads must be a positive integer, got ${opts.threads}`);
     const bytes = typeof model === 'string' ? readFileSync(model) : model;
-    const proto = decodeOnnx(bytes, typeof model === 'string' ? model : 'the model bytes');
+    const source = typeof model === 'string' ? model : 'the model bytes';
+    const proto = decodeOnnx(bytes, source);
+    refuseExternalData(proto, source);
     const inputs = valueDims(proto.graph!.input);
     const x = inputs[INPUT];
     if (!x || x.length !== 3 || typeof x[1] !== 'number' || typeof x[2] !== 'number')
