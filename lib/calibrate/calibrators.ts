@@ -7,7 +7,8 @@
 import { UsageError, withDefaults, type Flags, type FlagSpec } from '../options';
 import { RANGE_BIASES, RANGE_CARDINALITIES, type RangeBias, type RangeCardinality } from '../eval/range_pr';
 import { alphasToJSON, fitAlphasBudget, fitAlphasF1, UPSTREAM_ALPHA_GRID, type Alphas, type GaussianRows } from './alpha';
-import { bestF1, falseAlarmBudget, meanStd, pot, quantileThreshold, rocGmean, type Threshold } from './thresholds';
+import { checkDynamicRule, parseZGrid, type DynamicThresholdRule } from '../eval/dynamic_threshold';
+import { bestF1, falseAlarmBudget, fitDynamicThreshold, meanStd, pot, quantileThreshold, rocGmean, type Threshold } from './thresholds';
 
 /** The rows a calibrator fits on: those of the calibration data that end a sample. */
 export interface CalibrationData {
@@ -90,9 +91,10 @@ function needLabels(name: string, data: CalibrationData): Uint8Array {
   return data.labels;
 }
 
+const RISK = { type: 'number', default: 1e-4, help: "pot, and dynamic's fallback: probability that a normal score exceeds the threshold" } as const;
 registerCalibrator({
   name: 'pot', summary: 'peaks over threshold (GPD tail) on normal scores',
-  options: { risk: { type: 'number', default: 1e-4, help: 'pot: probability that a normal score exceeds the threshold' } },
+  options: { risk: RISK },
   fit: (d, o) => thresholdResult(pot(d.scores, { risk: o.risk }), d.scores.length),
 });
 registerCalibrator({
@@ -118,6 +120,41 @@ registerCalibrator({
 registerCalibrator({
   name: 'roc-gmean', summary: 'the best ROC G-mean on labelled validation data', options: {},
   fit: (d) => thresholdResult(rocGmean(d.scores, needLabels('roc-gmean', d)), d.scores.length),
+});
+
+// Hundman et al.'s settings (their telemanom: windows of 30 batches of 70 values, EWMA over 5%
+// of them, z from 2.5 by 0.5 below 12 (12 included here), p = 0.13).
+const DYNAMIC_OPTIONS = {
+  history: { type: 'number', default: 2100, help: 'dynamic: smoothed scores per window (h); before a window fills, the fallback threshold decides' },
+  span: { type: 'number', default: 105, help: 'dynamic: EWMA span of the score smoothing (1: none)' },
+  'z-grid': { type: 'string', default: Array.from({ length: 20 }, (_, i) => 2.5 + 0.5 * i).join(','), help: 'dynamic: candidate z of mu + z sigma, comma-separated' },
+  'min-decrease': { type: 'number', default: 0.13, help: 'dynamic: pruning: smallest relative fall p between anomalous sequences\' maxima that keeps those above it (0: no pruning)' },
+  risk: RISK,
+} as const;
+const DYNAMIC_FLAG: Record<keyof DynamicThresholdRule, string> = { history: '--history', span: '--span', zGrid: '--z-grid', minDecrease: '--min-decrease', fallback: 'the fallback' };
+
+registerCalibrator({
+  name: 'dynamic',
+  summary: "Hundman et al.'s non-parametric dynamic threshold, label-free, per row from the trailing smoothed scores",
+  options: DYNAMIC_OPTIONS,
+  fit(d, o) {
+    const opts = { history: o.history, span: o.span, zGrid: o['z-grid'], minDecrease: o['min-decrease'], risk: o.risk };
+    try {
+      checkDynamicRule({ ...opts, zGrid: parseZGrid(opts.zGrid), fallback: 0 }, (f) => DYNAMIC_FLAG[f]);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const t = fitDynamicThreshold(d.scores, opts);
+    const p = t.params, n = d.scores.length, grid = String(p.zGrid).split(',');
+    const judged = p.judgedByWindow as number;
+    return {
+      section: 'threshold', value: t,
+      describe: (src) => `dynamic threshold (Hundman et al.): windows of ${p.history} scores smoothed with EWMA span ${p.span}, z ${grid[0]}..${grid[grid.length - 1]}, pruning p ${p.minDecrease}; ` +
+        `fallback ${t.value.toPrecision(5)} (${p.fallback} on ${n} smoothed scores of ${src})`,
+      details: [`on these rows the rule flags ${((p.flaggedFraction as number) * 100).toFixed(3)}% of ${n}, ${judged} of them judged by a full window` +
+        (judged ? '' : ' (fewer rows than --history: the fallback judged all)')],
+    };
+  },
 });
 
 const ALPHA_OPTIONS = {

@@ -4,6 +4,7 @@
 import { fitGpd, gpdTailQuantile } from './gpd';
 import type { Threshold } from '../eval/threshold';
 import { checkScores, mean, quantileSorted, sortedCopy, std, sweepDescending } from '../eval/stats';
+import { checkDynamicRule, dynamicFlags, ewma, parseZGrid, type DynamicThresholdRule } from '../eval/dynamic_threshold';
 
 export { applyThreshold, type Threshold } from '../eval/threshold';
 
@@ -160,6 +161,7 @@ export function refitThreshold(t: Threshold, scores: ArrayLike<number>, labels?:
         ? { alarmsPerDay: p.alarmsPerDay as number, stepSeconds: p.stepSeconds as number }
         : { fraction: p.fraction as number });
     case 'pot': return pot(scores, { initialQuantile: p.initialQuantile as number, risk: p.risk as number });
+    case 'dynamic': return fitDynamicThreshold(scores, { ...dynamicOptionsOf(p), risk: p.risk as number });
     case 'best-f1': return bestF1(scores, needLabels());
     case 'roc-gmean': return rocGmean(scores, needLabels());
   }
@@ -176,4 +178,59 @@ export function defaultThreshold(scores: ArrayLike<number>, risk = 1e-4): Thresh
   const n = scores.length;
   if (n < 50) return quantileThreshold(scores, 0.99);
   return pot(scores, { risk: Math.max(risk, 1 / n), initialQuantile: Math.min(0.98, 1 - 10 / n) });
+}
+
+export interface DynamicThresholdOptions {
+  /** Smoothed scores per window (Hundman's h). */
+  history: number;
+  /** EWMA span of the smoothing. */
+  span: number;
+  /** Candidate z: numbers, or comma-separated in a string. */
+  zGrid: number[] | string;
+  /** Pruning's minimum relative decrease p. */
+  minDecrease: number;
+  /** The fallback's risk (defaultThreshold's; default 1e-4). */
+  risk?: number;
+}
+
+/** The options a stored dynamic threshold was fitted with. */
+function dynamicOptionsOf(p: Threshold['params']): DynamicThresholdOptions {
+  return { history: p.history as number, span: p.span as number, zGrid: String(p.zGrid), minDecrease: p.minDecrease as number };
+}
+
+/**
+ * Hundman et al.'s dynamic thresholding (lib/eval/dynamic_threshold.ts) with the options given:
+ * the rule is label-free and applied at detection time on the scores being judged, so the
+ * calibration scores only give its fallback, the threshold for the first rows of a series
+ * before a window of `history` smoothed scores exists: defaultThreshold (POT, as train fits)
+ * on the smoothed calibration scores. `name` maps an option to what the user calls it in errors.
+ * params also record how the rule does on these (normal) scores: the share of them it flags
+ * and how many were judged by a full window rather than the fallback.
+ */
+export function fitDynamicThreshold(scores: ArrayLike<number>, opts: DynamicThresholdOptions, name?: (field: keyof DynamicThresholdRule) => string): Threshold {
+  nonEmpty('dynamic threshold', scores);
+  for (let i = 0; i < scores.length; i++)
+    if (!(scores[i] >= 0)) throw new Error(`dynamic threshold: the scores must be errors (>= 0), score ${i} is ${scores[i]}`);
+  const zGrid = typeof opts.zGrid === 'string' ? parseZGrid(opts.zGrid) : [...opts.zGrid].sort((a, b) => a - b);
+  const rule: DynamicThresholdRule = { history: opts.history, span: opts.span, zGrid, minDecrease: opts.minDecrease, fallback: 0 };
+  checkDynamicRule(rule, name);
+  const risk = opts.risk ?? 1e-4;
+  let fallback: Threshold;
+  try {
+    fallback = defaultThreshold(ewma(scores, rule.span), risk);
+  } catch (e) {
+    throw new Error(`dynamic threshold: the fallback for the first rows: ${(e as Error).message}`);
+  }
+  rule.fallback = fallback.value;
+  let flagged = 0;
+  for (const f of dynamicFlags(scores, rule)) flagged += f;
+  const n = scores.length;
+  return {
+    value: fallback.value,
+    method: 'dynamic',
+    params: {
+      history: rule.history, span: rule.span, zGrid: zGrid.join(','), minDecrease: rule.minDecrease,
+      fallback: fallback.method, risk, n, flaggedFraction: flagged / n, judgedByWindow: Math.max(0, n - rule.history + 1),
+    },
+  };
 }

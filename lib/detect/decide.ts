@@ -4,7 +4,9 @@
 // - threshold rule: channel errors from the model (channelErrors, [n, F]) divided by the bundle's
 //   per-channel errorScale (1 without one; error_scale.ts scaledScore); the score is their
 //   mean (summed in float64, stored as float32) or, for models that say so, their max; flag when
-//   score > threshold.
+//   score > threshold, or, for a dynamic threshold (lib/eval/dynamic_threshold.ts), by that rule
+//   over the series' scores so far: its state (the trailing smoothed scores) is per series, made
+//   by thresholdState() and handed to decide() by the batch job and by the stream, row by row.
 // - own scores (a model with scores(), STAEAD's residual norm): the model's score as it is, its
 //   channel errors for attribution, unscaled (as score.ts scoreWindows).
 // - alpha rule (DC-VAE with an "alpha" section): the model's Gaussian (mu, sigma) at each
@@ -14,6 +16,8 @@
 import { alphaFlags, type Alphas } from '../calibrate/alpha';
 import { rankChannels } from '../eval/attribution';
 import { checkErrorScale, scaledScore } from '../calibrate/error_scale';
+import { DynamicThresholdState, dynamicRuleOf, type DynamicThresholdRule, type DynamicThresholdStateJSON } from '../eval/dynamic_threshold';
+import type { Threshold } from '../eval/threshold';
 
 /** What a backend writes for n windows (each [n, F]). */
 export interface WindowOut {
@@ -76,12 +80,16 @@ export class DecisionRule {
   readonly rule: 'threshold' | 'alpha';
   /** Per-channel error scale of the threshold rule (null: 1). */
   readonly errorScale: Float64Array | null;
+  /** The fixed threshold (a dynamic one's fallback). */
+  readonly threshold: number;
+  /** A dynamic threshold's rule (null: fixed). */
+  readonly dynamic: DynamicThresholdRule | null;
 
   constructor(
     readonly columns: readonly string[],
     window: number,
     readonly reduction: 'mean' | 'max',
-    readonly threshold: number,
+    threshold: Threshold,
     readonly alphas: Alphas | null,
     errorScale?: ArrayLike<number> | null,
     /** The model scores windows itself (scores()); the errorScale is then not used. */
@@ -91,6 +99,8 @@ export class DecisionRule {
     this.T = window;
     this.rule = alphas ? 'alpha' : 'threshold';
     this.errorScale = checkErrorScale(errorScale, this.F);
+    this.threshold = threshold.value;
+    this.dynamic = threshold.method === 'dynamic' ? dynamicRuleOf(threshold) : null;
     if (alphas && (alphas.up.length !== this.F || alphas.down.length !== this.F))
       throw new Error(`the bundle's alpha section has ${alphas.up.length}/${alphas.down.length} alphas for ${this.F} channels`);
   }
@@ -102,14 +112,27 @@ export class DecisionRule {
     return this.ownScores ? { errors: new Float32Array(n), scores: new Float32Array(P) } : { errors: new Float32Array(n) };
   }
 
+  /** A fresh per-series state of the dynamic threshold (null for a fixed one). */
+  thresholdState(): DynamicThresholdState | null {
+    return this.dynamic && !this.alphas ? new DynamicThresholdState(this.dynamic) : null;
+  }
+
+  /** The dynamic threshold's state as a stream saved it. */
+  thresholdStateFrom(json: DynamicThresholdStateJSON): DynamicThresholdState {
+    if (!this.dynamic) throw new Error('thresholdStateFrom: this rule has no dynamic threshold');
+    return new DynamicThresholdState(this.dynamic, json);
+  }
+
   /**
    * Decides the first n windows of x ([>= n, T, F], scaled) from the backend's `out`, writing
-   * rows at, at + 1, ... of dst. `lastX` is scratch of at least n * F values (alpha rule).
+   * rows at, at + 1, ... of dst. `lastX` is scratch of at least n * F values (alpha rule);
+   * `state` is the series' thresholdState() (dynamic threshold: the rows must come in order).
    */
-  decide(x: Float32Array, n: number, out: WindowOut, dst: SeriesScores, at: number, lastX?: Float32Array): void {
+  decide(x: Float32Array, n: number, out: WindowOut, dst: SeriesScores, at: number, lastX?: Float32Array, state?: DynamicThresholdState | null): void {
     const { F, T } = this;
     const errs = dst.channelErrors;
     if (!this.alphas) {
+      if (this.dynamic && !state) throw new Error('decide: a dynamic threshold needs the series\' thresholdState()');
       const e = out.errors!;
       const useMax = this.reduction === 'max';
       for (let i = 0; i < n; i++) {
@@ -117,7 +140,7 @@ export class DecisionRule {
           dst.scores[at + i] = out.scores[i];
           errs.set(e.subarray(i * F, (i + 1) * F), (at + i) * F);
         } else dst.scores[at + i] = scaledScore(e, i * F, F, useMax, this.errorScale, errs, (at + i) * F);
-        dst.flags[at + i] = dst.scores[at + i] > this.threshold ? 1 : 0;
+        dst.flags[at + i] = state ? state.push(dst.scores[at + i]) : dst.scores[at + i] > this.threshold ? 1 : 0;
       }
       return;
     }

@@ -97,7 +97,7 @@ export class Detector {
     const alphaJson = (info as DetectorInfo & { alpha?: AlphasJSON }).alpha;
     this.alphas = rule === 'auto' && alphaJson ? alphasFromJSON(alphaJson) : null;
     this.scaler = Scaler.fromJSON(info.scaler);
-    this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold.value, this.alphas, info.errorScale,
+    this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold, this.alphas, info.errorScale,
       typeof loaded.model.scores === 'function');
     this.chunk = opts.chunkWindows ?? DEFAULT_CHUNK;
     if (!(Number.isInteger(this.chunk) && this.chunk >= 1)) throw new Error(`chunkWindows must be a positive integer, got ${opts.chunkWindows}`);
@@ -231,6 +231,7 @@ export class Detector {
     const scaled = this.scaler.transform(series);
     const windows = new Windows(scaled, { length: T, stride: 1 });
     const result = rule.columns0(series.rows);
+    const thresholdState = rule.thresholdState();
     const width = Math.max(Math.min(this.chunk, windows.count), 1);
     const x = new Float32Array(width * T * F);
     const outs = new Map<number, WindowOut>();
@@ -259,7 +260,7 @@ export class Detector {
         return c.x;
       },
       commit(c: Chunk): void {
-        rule.decide(rule.rule === 'alpha' ? job.windows(c) : x.subarray(0, 0), c.n, c.out, result, windows.endRow(c.b));
+        rule.decide(rule.rule === 'alpha' ? job.windows(c) : x.subarray(0, 0), c.n, c.out, result, windows.endRow(c.b), undefined, thresholdState);
         b += c.n;
       },
     };

@@ -9,6 +9,7 @@ import type { PcaModel } from '../eval/baselines';
 import type { Threshold } from '../calibrate/thresholds';
 import { loadBundle, saveBundle } from '../io/bundle';
 import { checkErrorScale } from '../calibrate/error_scale';
+import { dynamicRuleOf } from '../eval/dynamic_threshold';
 import { modelKind, type AnomalyModel } from '../model';
 
 export interface DetectorInfo {
@@ -67,6 +68,7 @@ export function loadDetector(path: string): LoadedDetector {
   const info = b.sections as unknown as DetectorInfo;
   try {
     checkErrorScale(info.errorScale, info.schema.columns.length);
+    for (const t of [info.threshold, info.pcaThreshold]) if (t?.method === 'dynamic') dynamicRuleOf(t);
     if (info.tabular !== undefined) checkTabularInput(info.tabular, info.schema.columns);
   } catch (e) {
     model.dispose();

@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 
 import type { ScalerJSON } from '../data/scaler';
+import type { DynamicThresholdState, DynamicThresholdStateJSON } from '../eval/dynamic_threshold';
 import type { Backend } from './backend';
 import type { DecisionRule, RowResult, SeriesScores, WindowOut } from './decide';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
@@ -74,6 +75,8 @@ export interface StreamState {
   rows: number[][];
   policy: Required<RowPolicy>;
   top: number;
+  /** A dynamic threshold's state (its EWMA and trailing smoothed scores); absent for a fixed one. */
+  threshold?: DynamicThresholdStateJSON;
 }
 
 /** The state fingerprint of a detector's input side. */
@@ -101,6 +104,8 @@ export class DetectorStream {
   private readonly raw: Float32Array;
   private readonly scaled: Float32Array;
   private readonly lastRaw: Float32Array;
+  /** The dynamic threshold's history (null: a fixed threshold or the alpha rule). */
+  private thresholdState: DynamicThresholdState | null;
   private seenRows = 0;
   private lastTime = NaN;
   private queue: Promise<unknown> = Promise.resolve();
@@ -125,6 +130,7 @@ export class DetectorStream {
     this.raw = new Float32Array(F);
     this.scaled = new Float32Array(F);
     this.lastRaw = new Float32Array(F);
+    this.thresholdState = this.rule.thresholdState();
     if (s) this.restore(s);
   }
 
@@ -188,6 +194,7 @@ export class DetectorStream {
       rows,
       policy: { ...this.reader.policy },
       top: this.top,
+      ...(this.thresholdState ? { threshold: this.thresholdState.toJSON() } : {}),
     };
   }
 
@@ -214,7 +221,7 @@ export class DetectorStream {
   }
 
   private decide(x: Float32Array, ts: number): RowResult {
-    this.rule.decide(x, 1, this.out, this.dst, 0, this.lastX);
+    this.rule.decide(x, 1, this.out, this.dst, 0, this.lastX, this.thresholdState);
     return this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts);
   }
 
@@ -241,6 +248,11 @@ export class DetectorStream {
       this.ring.set(v, (slot + T) * F);
     });
     if (s.lastTimestamp !== null && !Number.isFinite(s.lastTimestamp)) throw bad(`lastTimestamp must be a number or null, got ${s.lastTimestamp}`);
+    // A fixed threshold needs no history (a saved one is ignored); a dynamic one cannot go on without it.
+    if (this.thresholdState) {
+      if (!s.threshold && s.seen >= T) throw bad('this detector has a dynamic threshold and the state holds no threshold history (taken on a detector with a fixed one)');
+      if (s.threshold) this.thresholdState = this.rule.thresholdStateFrom(s.threshold);
+    }
     this.lastTime = s.lastTimestamp ?? NaN;
     this.seenRows = s.seen;
   }

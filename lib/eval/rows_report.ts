@@ -6,7 +6,7 @@
 import { aucPr, aucRoc } from './metrics';
 import { pointMetrics, type PointMetrics } from './point';
 import { checkScores } from './stats';
-import type { Threshold } from './threshold';
+import { applyThreshold, type Threshold } from './threshold';
 
 export interface RowsReport {
   rows: number;
@@ -24,10 +24,10 @@ export interface NamedRowsReport {
   report: RowsReport;
 }
 
-/** Flags of a threshold: score > value, or score >= value when params.inclusive (the ALAD paper's rule). */
+/** Flags of a threshold: applyThreshold's, or score >= value when params.inclusive (the ALAD paper's rule). */
 export function rowFlags(scores: ArrayLike<number>, t: Threshold): Uint8Array {
   const v = t.value;
-  return t.params.inclusive ? Uint8Array.from(scores, (s) => (s >= v ? 1 : 0)) : Uint8Array.from(scores, (s) => (s > v ? 1 : 0));
+  return t.params.inclusive ? Uint8Array.from(scores, (s) => (s >= v ? 1 : 0)) : applyThreshold(scores, t);
 }
 
 export function evaluateRows(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: Threshold): RowsReport {

@@ -1,15 +1,20 @@
 // A fitted threshold as reports apply it and bundles store it: plain JSON { value, method,
-// params }; a step is flagged when its score is STRICTLY above the value. Fitting lives in
-// lib/calibrate (thresholds.ts), which builds on eval's metrics; applying lives here so the
-// report needs nothing above eval.
+// params }; a step is flagged when its score is STRICTLY above the value. Method 'dynamic' is a
+// rule over the series instead (dynamic_threshold.ts: a threshold per row from the scores before
+// it; its value is the fallback for the first rows). Fitting lives in lib/calibrate
+// (thresholds.ts), which builds on eval's metrics; applying lives here so the report needs
+// nothing above eval.
+import { dynamicFlags, dynamicRuleOf } from './dynamic_threshold';
+
 export interface Threshold {
   value: number;
-  method: 'mean-std' | 'quantile' | 'false-alarm-budget' | 'pot' | 'best-f1' | 'roc-gmean' | 'fixed';
+  method: 'mean-std' | 'quantile' | 'false-alarm-budget' | 'pot' | 'best-f1' | 'roc-gmean' | 'fixed' | 'dynamic';
   params: Record<string, number | string | boolean | null>;
 }
 
-/** 1 where score > threshold, else 0. */
+/** 1 where score > threshold, else 0; a dynamic threshold flags the scores as one series, in order. */
 export function applyThreshold(scores: ArrayLike<number>, threshold: number | Threshold): Uint8Array {
+  if (typeof threshold !== 'number' && threshold.method === 'dynamic') return dynamicFlags(scores, dynamicRuleOf(threshold));
   const t = typeof threshold === 'number' ? threshold : threshold.value;
   return Uint8Array.from(scores, (s) => (s > t ? 1 : 0));
 }
