@@ -12,11 +12,13 @@
 // matrices is timed on neither side.
 //
 // Equality check, once per peer start: the engine's freshly initialised weights (Generator(0)),
-// both batches, its eval-mode loss on the training batch and scores on the scoring batch go to
-// the peer, which loads them by name into the timed forward (float32) and the port's own forward
-// (reference cells, float64); the suite fails (matrix_peer.checkMatrixPeer) unless both losses
-// and every score are within 1e-4 of the engine's, relative to max(1, |.|). Both sides then train
-// from those weights; the draws of z differ (Philox here, torch.randn there), not the work.
+// both batches, its eval-mode loss, reconstruction, z_mean and z_log_var on the training batch
+// and its scores on the scoring batch go to the peer, which loads the weights by name into the
+// timed forward (float32) and the port's own forward (reference cells, float64); the suite fails
+// (matrix_peer.checkMatrixPeer) unless both losses and every score are within 1e-4 of the
+// engine's, relative to max(1, |.|), and the outputs within 1e-4 on their own scale
+// (EXTRA_CHECKS says why). Both sides then train from those weights; the draws of z differ
+// (Philox here, torch.randn there), not the work.
 // Runs alternate with the peer's; each run = median of `reps` steps after `warmup`.
 import { rmSync } from 'node:fs';
 
@@ -27,7 +29,7 @@ import { Tensor, tidy } from '../../lib/tensor';
 import { saDvcraeKind, type SaDvcrae, type SaDvcraeConfig } from '../../models/sa_dvcrae';
 import { medianMs } from './common';
 import { alternateWithTorch, peerColumn, withheldAt, type SuiteContext } from './context';
-import { benchMatrices, checkMatrixPeer, writePeerInputs } from './matrix_peer';
+import { benchMatrices, checkMatrixPeer, writePeerInputs, type PeerTensor } from './matrix_peer';
 import { perSecond } from './stats';
 import type { BenchTable, TableRow } from './table';
 
@@ -35,6 +37,15 @@ const SENSORS = 43;  // BATADAL
 const BATCH = 64;    // lib/train's batch, and the scoring batch
 const LR = 1e-3;     // fit's default rate
 const TOLERANCE = 1e-4;
+/**
+ * At the initial weights the reconstruction is small, so the loss and the scores are mostly
+ * |x|^2 and barely move when a layer is wrong: the network's eval-mode outputs are checked on
+ * their own scales too (max |diff| / max |engine's|), from the timed forward and the port's own.
+ */
+const EXTRA_CHECKS = ['recon', 'z_mean', 'z_log_var'].flatMap((k) => [
+  { key: `check_${k}_rel`, label: `${k} max rel diff (timed peer)` },
+  { key: `check_${k}_ref_rel`, label: '(fixture port)' },
+]);
 
 /** The default config at 43 sensors, dropout 0 (the peer's port has no dropout). */
 function benchConfig(): SaDvcraeConfig {
@@ -59,9 +70,14 @@ function vigilSide(c: SaDvcraeConfig, warmup: number, reps: number): { run: () =
   const x = Tensor.fromArray(xData, [BATCH, ...sample]), xs = Tensor.fromArray(xsData, [BATCH, ...sample]);
   model.eval();
   const vigilLoss = tidy(() => noGrad(() => model.loss(x).loss.item()));
+  const outputs = tidy(() => noGrad(() => {
+    const out = model.run(x, 'mean');
+    return ([['recon', out.recon], ['z_mean', out.zMean], ['z_log_var', out.zLogVar]] as const)
+      .map(([k, v]) => [`vigil_${k}`, Float32Array.from(v.toArray()), [...v.shape]] as PeerTensor);
+  }));
   const vigilScores = tidy(() => noGrad(() => Float32Array.from(model.scores(xs).toArray())));
   const dir = writePeerInputs('sa-dvcrae', model, c, [['x', xData, [BATCH, ...sample]], ['xs', xsData, [BATCH, ...sample]],
-    ['vigil_scores', vigilScores, [BATCH]]], { vigil_loss: vigilLoss, lr: LR });
+    ...outputs, ['vigil_scores', vigilScores, [BATCH]]], { vigil_loss: vigilLoss, lr: LR });
   const opt = new Adam(model.parameters(), { lr: LR });
   const train = () => tidy(() => {
     model.train();
@@ -98,7 +114,7 @@ export async function benchSaDvcrae(ctx: SuiteContext): Promise<BenchTable> {
     const side = vigilSide(c, warmup, reps);
     try {
       const { vigil, peer } = await alternateWithTorch(ctx, threads, 'torch_sa_dvcrae.py', [warmup, reps, side.dir], side.run);
-      checks.add(checkMatrixPeer('sa-dvcrae', 'default', peer, TOLERANCE));
+      checks.add(checkMatrixPeer('sa-dvcrae', 'default', peer, TOLERANCE, EXTRA_CHECKS));
       const withheld = withheldAt(ctx, threads);
       rows.push({
         name: `training, ${label}, batch ${BATCH}`, threads, withheld,

@@ -18,13 +18,19 @@ The port has no dropout (its configs use 0), so the suite runs the engine at dro
 
 The check (once per peer start, reported with every run): the engine writes its freshly
 initialised weights (its stateDict names), the training and scoring batches and its own
-eval-mode loss and scores to DIR; here
+eval-mode loss, reconstruction, z_mean and z_log_var on the training batch and its scores to
+DIR; here
   check_loss          = the timed forward's eval-mode loss on the training batch (float32),
   check_loss_ref      = the port's own forward's, reference cells, float64,
   check_score_rel     = max |score - engine score| / max(1, |engine score|), timed forward,
-  check_score_ref_rel = the same for the port's own forward (float64);
+  check_score_ref_rel = the same for the port's own forward (float64),
+  check_<out>_rel, check_<out>_ref_rel = max |out - engine's| / max |engine's| for out = recon,
+                      z_mean, z_log_var (OUTPUTS), timed forward and port's own (float64);
 tools/bench/sa_dvcrae.ts fails the suite unless each is within 1e-4 (losses relative to
-max(1, |loss|)). The timed runs then train from the same weights.
+max(1, |loss|)). The loss and the scores alone would not do: at the initial weights the
+reconstruction is small, so they are mostly |x|^2 and barely move when a layer is wrong; the
+network's outputs, each on its own scale, do. The timed runs then train from the same
+weights.
 Usage: torch_sa_dvcrae.py THREADS WARMUP REPS DIR"""
 import os
 import sys
@@ -72,24 +78,38 @@ class SaDvcraePeer(torch.nn.Module):
         return port.loss_terms(self.named(), x, self.cfg, eps)[0]
 
 
-def check(cfg, weights, model, x, xs, vigil_loss, vigil_scores):
+OUTPUTS = ("recon", "z_mean", "z_log_var")  # port.run's outputs, in its order
+
+
+def rel(a, b):
+    """max |a - b| / max |b|: agreement of a tensor on its own scale."""
+    a, b = a.double(), b.double()
+    return float((a - b).abs().max() / b.abs().max().clamp(min=1e-30))
+
+
+def check(cfg, weights, model, x, xs, man, vigil):
     """The figures of the module docstring; leaves the port on the timed layer."""
     with torch.no_grad():
         port.sam_layer = REFERENCE_SAM_LAYER
         p64 = {n: weights[n].double() for n in model.names}
         loss_ref = float(port.loss_terms(p64, x.double(), cfg, None)[0])
+        out_ref = port.run(p64, x.double(), cfg, None)
         r = (xs.double() - port.run(p64, xs.double(), cfg, None)[0])[:, -1]
         scores_ref = torch.sqrt((r * r).sum(dim=(1, 2, 3)))
         port.sam_layer = timed_sam_layer
         model.eval()
         loss = float(model.loss(x, None))
+        out = port.run(model.named(), x, cfg, None)
         scores = last_matrix_scores(model, xs)
-    denom = vigil_scores.double().abs().clamp(min=1.0)
-    return {
-        "check_loss": loss, "check_loss_ref": loss_ref, "check_vigil_loss": vigil_loss,
-        "check_score_rel": float(((scores.double() - vigil_scores.double()).abs() / denom).max()),
-        "check_score_ref_rel": float(((scores_ref - vigil_scores.double()).abs() / denom).max()),
+    denom = vigil["scores"].double().abs().clamp(min=1.0)
+    checked = {
+        "check_loss": loss, "check_loss_ref": loss_ref, "check_vigil_loss": man["vigil_loss"],
+        "check_score_rel": float(((scores.double() - vigil["scores"].double()).abs() / denom).max()),
+        "check_score_ref_rel": float(((scores_ref - vigil["scores"].double()).abs() / denom).max()),
     }
+    for name, mine, ref in zip(OUTPUTS, out, out_ref):
+        checked[f"check_{name}_rel"], checked[f"check_{name}_ref_rel"] = rel(mine, vigil[name]), rel(ref, vigil[name])
+    return checked
 
 
 def main():
@@ -103,7 +123,8 @@ def main():
     weights = {k[2:]: v for k, v in t.items() if k.startswith("p.")}
     x, xs = t["x"], t["xs"]
     model = SaDvcraePeer(cfg, weights)
-    checked = check(cfg, weights, model, x, xs, man["vigil_loss"], t["vigil_scores"])
+    vigil = {name: t[f"vigil_{name}"] for name in ("scores",) + OUTPUTS}
+    checked = check(cfg, weights, model, x, xs, man, vigil)
     steps = {"score_frozen": frozen_scorer(model, last_matrix_scores, xs)}
     opt = torch.optim.Adam(model.parameters(), lr=man["lr"])
     eps_shape = (int(x.shape[0]), cfg["latent"])
