@@ -66,6 +66,17 @@ describe('dynamic threshold (Hundman et al.)', () => {
     assert.equal(windowThreshold([5, 5, 5, 5], GRID).z, null, 'a constant window has nothing above');
   });
 
+  it('two runs: |E_seq|^2 in the criterion, by hand', () => {
+    // [16, 1, 6, 16, 1, 3, 4, 1]: mu 6, sum (e - mu)^2 = 288, sigma 6. z = 1 and 1.5 (eps 12, 15)
+    // put both 16s above: |e_a| = 2, two runs; below [1,6,1,3,4,1]: mean 8/3, var 64/6 - 64/9 =
+    // 32/9, std 4 sqrt(2)/3; criterion = ((6 - 8/3)/6 + (6 - 4 sqrt(2)/3)/6) / (2 + 2^2)
+    // = (7 - sqrt(2)) / 27 = 0.206881; z >= 2 (eps 18): nothing. Tie: z = 1.5.
+    const t = windowThreshold([16, 1, 6, 16, 1, 3, 4, 1], GRID);
+    assert.equal(t.z, 1.5);
+    assert.equal(t.epsilon, 15);
+    close(t.criterion, (7 - Math.sqrt(2)) / 27, 1e-12, 'criterion');
+  });
+
   it('ties go to the larger z: the same values above give the same criterion', () => {
     // [1 x 9, 10]: mu 1.9, sigma 2.7; z = 1, 2 (eps 4.6, 7.3) both put only the 10 above; z = 3 (eps 10) nothing.
     const t = windowThreshold([1, 1, 1, 1, 1, 1, 1, 1, 1, 10], [1, 2, 3]);
@@ -109,6 +120,8 @@ describe('dynamic threshold (Hundman et al.)', () => {
     // flagged. Row 8 (score 2): window [2,3,3,3,1,8,10,2] has mu 4, sigma 3 again (sum e^2 = 200),
     // z = 1, eps 7, its run is rows 5..6 of the window, not the last row: not flagged.
     assert.deepEqual([...dynamicFlags([...A, 2], RULE)], [0, 0, 0, 0, 0, 0, 1, 1, 0]);
+    // With fallback 10.5 nothing before row 7 is flagged, and row 7 (10 < 10.5) only by window A.
+    assert.deepEqual([...dynamicFlags([...A, 2], { ...RULE, fallback: 10.5 })], [0, 0, 0, 0, 0, 0, 0, 1, 0]);
     // Smoothing applies before the fallback and the window: span 3 on a jump 0 -> 9 gives 6, 7.7, ...
     assert.deepEqual([...dynamicFlags([0, 9, 9, 9], { ...RULE, span: 3 })], [0, 0, 1, 1]);
   });
