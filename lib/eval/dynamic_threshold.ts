@@ -97,35 +97,44 @@ export interface WindowThreshold {
   criterion: number;
 }
 
-/** Step 3 on one window (any order of the grid; ties go to the larger z). */
-export function windowThreshold(window: ArrayLike<number>, zGrid: readonly number[]): WindowThreshold {
+/** Mean and population std of a window (two passes). */
+function meanStd(window: ArrayLike<number>): { mu: number; sigma: number } {
   const n = window.length;
   let mu = 0;
   for (let i = 0; i < n; i++) mu += window[i];
   mu /= n;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (window[i] - mu) ** 2;
-  const sigma = Math.sqrt(ss / n);
+  return { mu, sigma: Math.sqrt(ss / n) };
+}
+
+/** Step 3 on one window (any order of the grid; ties go to the larger z). */
+export function windowThreshold(window: ArrayLike<number>, zGrid: readonly number[]): WindowThreshold {
+  const n = window.length;
+  const { mu, sigma } = meanStd(window);
   let best: WindowThreshold = { z: null, epsilon: mu + Math.max(...zGrid) * sigma, criterion: NaN };
   for (const z of zGrid) {
     const eps = mu + z * sigma;
-    let above = 0, runs = 0, below = 0, sumBelow = 0;
+    // One pass: the values not above eps by their deviations d from mu (centred, so the
+    // variance below, mean(d^2) - mean(d)^2, does not cancel badly).
+    let above = 0, runs = 0, below = 0, sumD = 0, sumD2 = 0;
     for (let i = 0; i < n; i++) {
       const v = window[i];
       if (v > eps) {
         if (i === 0 || !(window[i - 1] > eps)) runs++;
         above++;
       } else {
+        const d = v - mu;
         below++;
-        sumBelow += v;
+        sumD += d;
+        sumD2 += d * d;
       }
     }
     if (!above) continue;
-    const muBelow = sumBelow / below;
-    let ssBelow = 0;
-    for (let i = 0; i < n; i++) if (!(window[i] > eps)) ssBelow += (window[i] - muBelow) ** 2;
-    const dMu = mu > 0 ? (mu - muBelow) / mu : 0;
-    const criterion = (dMu + (sigma - Math.sqrt(ssBelow / below)) / sigma) / (above + runs * runs);
+    const meanD = sumD / below;
+    const sigmaBelow = Math.sqrt(Math.max(0, sumD2 / below - meanD * meanD));
+    const dMu = mu > 0 ? -meanD / mu : 0;
+    const criterion = (dMu + (sigma - sigmaBelow) / sigma) / (above + runs * runs);
     if (best.z === null || criterion > best.criterion || (criterion === best.criterion && z > best.z)) best = { z, epsilon: eps, criterion };
   }
   return best;
@@ -200,12 +209,14 @@ export class DynamicThresholdState {
   /** The last `history` smoothed scores, row i at slot i % history. */
   private readonly ring: Float64Array;
   private readonly window: Float64Array;
+  private readonly zMin: number;
   private count = 0;
 
   constructor(readonly rule: DynamicThresholdRule, from?: DynamicThresholdStateJSON) {
     this.ewma = new Ewma(rule.span);
     this.ring = new Float64Array(rule.history);
     this.window = new Float64Array(rule.history);
+    this.zMin = Math.min(...rule.zGrid);
     if (from) this.restore(from);
   }
 
@@ -219,9 +230,14 @@ export class DynamicThresholdState {
     this.count++;
     if (this.count < h) return smoothed > rule.fallback ? 1 : 0;
     const start = this.count % h; // the oldest of the window
-    this.window.set(ring.subarray(start), 0);
-    this.window.set(ring.subarray(0, start), h - start);
-    return judgeWindow(this.window, rule).flag ? 1 : 0;
+    const w = this.window;
+    w.set(ring.subarray(start), 0);
+    w.set(ring.subarray(0, start), h - start);
+    // Exact shortcut: every candidate eps is >= mu + min(z) sigma, so a row at or below it is
+    // never flagged, and most rows skip the search.
+    const { mu, sigma } = meanStd(w);
+    if (!(smoothed > mu + this.zMin * sigma)) return 0;
+    return judgeWindow(w, rule).flag ? 1 : 0;
   }
 
   toJSON(): DynamicThresholdStateJSON {

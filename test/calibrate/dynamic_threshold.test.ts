@@ -134,6 +134,20 @@ describe('dynamic threshold (Hundman et al.)', () => {
     for (const k of [1, 39, 40, 41, 123, 299]) assert.deepEqual([...dynamicFlags(s.subarray(0, k), rule)], [...all.subarray(0, k)], `first ${k} rows`);
   });
 
+  it('row by row equals judging each full window of the smoothed series (the skip of the search is exact)', () => {
+    const s = errors(400, 9).map((v, i) => v + (i > 200 && i < 206 ? 4 : 0));
+    const rule = { ...RULE, history: 50, span: 2, zGrid: parseZGrid('3,2,2.5,4') };
+    const flags = dynamicFlags(s, rule);
+    const e = ewma(s, rule.span);
+    let n = 0;
+    for (let t = rule.history - 1; t < s.length; t++) {
+      const want = judgeWindow(e.subarray(t - rule.history + 1, t + 1), rule).flag ? 1 : 0;
+      assert.equal(flags[t], want, `row ${t}`);
+      n += want;
+    }
+    assert.ok(n > 0, 'some windows flag their last row');
+  });
+
   it('state through JSON resumes exactly, before and after the window fills; non-finite scores pass', () => {
     const s = Array.from(errors(120, 6), (v, i) => v * (i > 80 && i < 86 ? 6 : 1));
     s[30] = NaN;
