@@ -15,9 +15,9 @@
 //      kept when some later step of that list falls by more than `minDecrease` (p) relative to
 //      the value before it; all runs after the last such fall are nominal again;
 //   5. row t is flagged when its value is above eps and its run is kept.
-// What differs from the paper: it steps in batches of 70 rows and judges all rows of the
-// window, so a later batch can reclassify earlier rows; here every row is judged once, by the
-// window ending at it (a batch of one, the latency of a stream), and never revised. Its
+// What differs from the paper: it judges batches of 70 values, each by the window ending at it,
+// so a flag can depend on later rows of its batch; here every row is judged once, by the window
+// ending at it (a batch of one, the latency of a stream), and never revised. Its
 // error-buffer grouping of nearby sequences and its label-fed false-positive mitigation are
 // not done. Scores are errors (>= 0): dmu / mu means nothing for a mean <= 0, and is then 0.
 // Applying lives in eval (like applyThreshold) so that reports apply the rule; the fallback and
