@@ -13,8 +13,22 @@ import { logMeanExp } from '../../lib/logsumexp';
 import { add, exp, mul, reshape, slice, square, sub, sum, unsqueeze } from '../../lib/ops';
 import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
-import type { SaDvcrae } from './model';
 import { realCells, type MatrixScore } from './score';
+
+/**
+ * What the score reads of the model, written structurally so that this file need not import
+ * model.ts (which imports this one).
+ */
+export interface ProbabilityModel {
+  readonly config: {
+    score: MatrixScore; steps: number; scales: readonly unknown[]; inputs: number;
+    latent: number; latentSamples: number; latentSeed: number;
+  };
+  readonly decoderVariance: Tensor | null;
+  matrices(x: Tensor): Tensor;
+  encode(m: Tensor): { zMean: Tensor; zLogVar: Tensor };
+  decode(z: Tensor): Tensor;
+}
 
 /** A sample's score: -log of the reconstruction probability, or the residual's Frobenius norm (score.ts). */
 export type ScoreBy = 'error' | 'probability';
@@ -73,7 +87,7 @@ export interface ScoredGaussian {
 }
 
 /** The model's decoder variance over the cells its score reads (score 'last': the last matrix's). */
-export function scoredGaussian(model: SaDvcrae): ScoredGaussian {
+export function scoredGaussian(model: ProbabilityModel): ScoredGaussian {
   const c = model.config;
   const steps = c.score === 'last' ? 1 : c.steps;
   const perMatrix = c.scales.length * c.inputs * c.inputs;
@@ -86,7 +100,7 @@ export function scoredGaussian(model: SaDvcrae): ScoredGaussian {
 }
 
 /** The model's reconstruction-probability scores of x (windows of rows or matrix series): [B]. */
-export function reconstructionProbabilityScores(model: SaDvcrae, x: Tensor): Tensor {
+export function reconstructionProbabilityScores(model: ProbabilityModel, x: Tensor): Tensor {
   const c = model.config;
   const m = model.matrices(x);
   const [B, , S] = m.shape;
