@@ -40,7 +40,9 @@ export const REDUCE_OP = { sum: 0, mean: 1, max: 2 } as const;
 export type ReduceOp = keyof typeof REDUCE_OP;
 export const RNG_DIST = { uniform: 0, normal: 1 } as const;
 /** vigil_conv_lstm_cell */
-export const CONV_LSTM_CELL = { plain: 0, 'input-attention': 1, 'self-attention-memory': 2 } as const;
+export const CONV_LSTM_CELL = {
+  plain: 0, 'input-attention': 1, 'self-attention-memory': 2, 'seed-self-attention-memory': 3,
+} as const;
 export type ConvLstmCell = keyof typeof CONV_LSTM_CELL;
 /** vigil_conv_lstm_options */
 export interface ConvLstmNativeOptions { cell: number; hardSigmoid: boolean }

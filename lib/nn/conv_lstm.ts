@@ -14,6 +14,11 @@
 //                     000): the plain step, then the self-attention memory module (w_qkv, w_kv_m,
 //                     w_z, w_mem and their biases; A = attentionChannels query/key channels) with
 //                     a memory M carried in the state beside c (selfAttentionMemoryParams below).
+//   'seed-self-attention-memory' the seed's own SaConvLSTM2DCell (reference/seed-models.md 0.3),
+//                     chosen explicitly: one-channel attention as HxW matrix products (H == W),
+//                     K/V of the memory taken from h, a KxK w_z, depthwise memory gates (w_sa,
+//                     w_z, w_mem, b_mem; seedSelfAttentionMemoryParams below). The seed's swapped
+//                     h/c states are a bug and are not reproduced.
 import { convLstm, CONV_LSTM_PARAMS, type ConvLstmCell } from '../ops/conv_lstm';
 import { dropout } from '../ops/dropout';
 import { squeeze, slice } from '../ops/shape';
@@ -36,9 +41,10 @@ export interface ConvLSTM2dOptions {
   /** every step's h [B,T,F,H,W] (default) or only the last [B,F,H,W] */
   returnSequences?: boolean;
   /** the biases (default true): 'plain' bias; 'input-attention' both bias and gate_bias;
-   * 'self-attention-memory' bias and the four SAM biases */
+   * 'self-attention-memory' bias and the four SAM biases; 'seed-self-attention-memory' bias and
+   * b_mem (the seed's sa_bias) */
   bias?: boolean;
-  /** the forget gate's bias starts at 1: default true for 'plain' and 'self-attention-memory'
+  /** the forget gate's bias starts at 1: default true for 'plain' and the memory cells
    * (Keras), false for 'input-attention' (the seed has none; true sets gate_bias's f rows to 1) */
   unitForgetBias?: boolean;
   /** 'self-attention-memory': the query/key channels A (default F/2, at least 1: SAC's ratio) */
@@ -50,7 +56,7 @@ export interface ConvLSTM2dOptions {
 
 export interface ConvLSTM2dState {
   h: Tensor; // [B, F, H, W]
-  /** [B, F, H, W]; for 'self-attention-memory' [B, 2F, H, W]: c then the memory M */
+  /** [B, F, H, W]; for the memory cells [B, 2F, H, W]: c then the memory M */
   c: Tensor;
 }
 
@@ -161,8 +167,29 @@ function selfAttentionMemoryParams(cin: number, F: number, K: number, o: ConvLST
   };
 }
 
+/**
+ * 'seed-self-attention-memory' (Macas' SaConvLSTM2DCell.build, seed 000): Keras's initialisers
+ * with the fans Keras takes from the seed's channels-last shapes (KH, KW, in, out):
+ *   w_x, w_h, bias  as 'plain' (the cell's ConvLSTM part; bias init [0, 1 (forget), 0, 0])
+ *   w_sa            sa_kernel (1,1,F,5): glorot, fan_in F, fan_out 5
+ *   w_z             kernel_z (K,K,2,F): glorot, fan_in 2K^2, fan_out FK^2
+ *   w_mem           depth_wise_kernel (K,K,F,6): glorot, fan_in FK^2, fan_out 6K^2
+ *   b_mem           sa_bias (3F): zeros
+ * `bias: false` drops bias and b_mem (the seed's use_bias covers both).
+ */
+function seedSelfAttentionMemoryParams(cin: number, F: number, K: number, o: ConvLSTM2dOptions, gen: Generator): Record<string, Tensor | null> {
+  return {
+    ...plainParams(cin, F, K, o, gen),
+    w_sa: glorotUniform([5, F, 1, 1], F, 5, gen),
+    w_z: glorotUniform([F, 2, K, K], 2 * K * K, F * K * K, gen),
+    w_mem: glorotUniform([6 * F, 1, K, K], F * K * K, 6 * K * K, gen),
+    b_mem: o.bias !== false ? Tensor.zeros([3 * F]) : null,
+  };
+}
+
 const CELL_PARAMS: Record<ConvLstmCell, typeof plainParams> = {
   plain: plainParams, 'input-attention': inputAttentionParams, 'self-attention-memory': selfAttentionMemoryParams,
+  'seed-self-attention-memory': seedSelfAttentionMemoryParams,
 };
 
 export class ConvLSTM2d extends Module {

@@ -1,6 +1,7 @@
 // ConvLSTM2d's ONNX graph (eval mode, zero initial state), unrolled over a fixed sequence
 // length: per step Gather x_t, the cell's gates (CELL_ONNX), the shared c and h updates, then for
-// 'self-attention-memory' the memory module on h and M_{t-1}; the h_t are stacked along axis 1.
+// the memory cells ('self-attention-memory', 'seed-self-attention-memory') their memory module on
+// h and M_{t-1}; the h_t are stacked along axis 1.
 // The cells' math is in native/include/vigil/ops.h (the conv_lstm section).
 import type { ConvLstmCell } from '../ops/conv_lstm';
 import type { Attrs, GraphBuilder } from '../onnx/graph/builder';
@@ -22,6 +23,29 @@ type StepGates = (xt: string, h: string | null, s: string) => { i: string; f: st
 
 /** A memory module after the step's h: from h and M_{t-1} (null: zeros) the new h and M_t. */
 type StepMemory = (h: string, m: string | null, s: string) => { h: string; m: string };
+
+/** Rows [from, to) of a param (along dim 0) as an initializer of the given shape. */
+function rowsOf(g: GraphBuilder, name: string, t: Tensor, from: number, to: number, shape: number[]): string {
+  const per = t.size / t.shape[0];
+  return g.tensor(name, t, { shape, map: (v) => Array.prototype.slice.call(v, from * per, to * per) as number[] });
+}
+
+/**
+ * The memory update both memory cells end with, from the gates' pre-activations: i' = Sigmoid,
+ * g' = Tanh, o' = Sigmoid (always the logistic sigmoid); M_t = (1 - i') M_{t-1} + i' g',
+ * H^_t = o' M_t.
+ */
+function memoryUpdate(g: GraphBuilder, gi: string, gg: string, go: string, mPrev: string, s: string): { h: string; m: string } {
+  const mi = g.op('Sigmoid', [gi], {}, `${s}/mi`), mo = g.op('Sigmoid', [go], {}, `${s}/mo`);
+  const keep = g.op('Mul', [g.op('Sub', [g.floatConst(1), mi], {}, `${s}/1-mi`), mPrev], {}, `${s}/keepM`);
+  const mt = g.op('Add', [keep, g.op('Mul', [mi, g.op('Tanh', [gg], {}, `${s}/mg`)], {}, `${s}/writeM`)], {}, `${s}/M`);
+  return { h: g.op('Mul', [mo, mt], {}, `${s}/Hhat`), m: mt };
+}
+
+/** M_{t-1}, or zeros shaped like h at the first step. */
+function previousMemory(g: GraphBuilder, h: string, m: string | null, s: string): string {
+  return m ?? g.op('ConstantOfShape', [g.op('Shape', [h], {}, `${s}/ShapeM0`)], {}, `${s}/M0`);
+}
 
 /** 'plain': one Conv of x_t (with the bias) plus one of h, Split into the four gates. */
 function plainGates({ g, prefix, F, conv, sigma }: CellEmit, [wx, wh, bias]: (Tensor | null)[]): StepGates {
@@ -46,15 +70,11 @@ function plainGates({ g, prefix, F, conv, sigma }: CellEmit, [wx, wh, bias]: (Te
 function inputAttentionGates({ g, prefix, F, conv, sigma }: CellEmit, params: (Tensor | null)[]): StepGates {
   const [dwX, pwX, dwH, pwH, bias, gwX, gwH, gateBias] = params;
   const cin = pwX!.shape[1];
-  const rows = (base: string, t: Tensor, from: number, to: number, shape: number[]) => {
-    const per = t.size / t.shape[0];
-    return g.tensor(base, t, { shape, map: (v) => Array.prototype.slice.call(v, from * per, to * per) as number[] });
-  };
   const dwx = g.tensor(`${prefix}.dw_x`, dwX!), pwx = g.tensor(`${prefix}.pw_x`, pwX!);
-  const dwhIG = rows(`${prefix}.dw_h.ig`, dwH!, 0, 2 * F, [2 * F, 1, ...dwH!.shape.slice(2)]);
-  const dwhA = rows(`${prefix}.dw_h.a`, dwH!, 2 * F, 3 * F, [F, 1, ...dwH!.shape.slice(2)]);
-  const pwhIG = rows(`${prefix}.pw_h.ig`, pwH!, 0, 2 * F, [2 * F, F, 1, 1]);
-  const pwhA = rows(`${prefix}.pw_h.a`, pwH!, 2 * F, 3 * F, [F, F, 1, 1]);
+  const dwhIG = rowsOf(g, `${prefix}.dw_h.ig`, dwH!, 0, 2 * F, [2 * F, 1, ...dwH!.shape.slice(2)]);
+  const dwhA = rowsOf(g, `${prefix}.dw_h.a`, dwH!, 2 * F, 3 * F, [F, 1, ...dwH!.shape.slice(2)]);
+  const pwhIG = rowsOf(g, `${prefix}.pw_h.ig`, pwH!, 0, 2 * F, [2 * F, F, 1, 1]);
+  const pwhA = rowsOf(g, `${prefix}.pw_h.a`, pwH!, 2 * F, 3 * F, [F, F, 1, 1]);
   const biasName = bias ? g.tensor(`${prefix}.bias`, bias) : null;
   const gwx = g.tensor(`${prefix}.gw_x`, gwX!, { shape: [2 * F, cin, 1, 1] });
   const gwh = g.tensor(`${prefix}.gw_h`, gwH!, { shape: [2 * F, F, 1, 1] });
@@ -111,7 +131,7 @@ function selfAttentionMemory({ g, prefix, F }: CellEmit, params: (Tensor | null)
   };
   return (h, m, s) => {
     const shape = g.op('Shape', [h], {}, `${s}/ShapeH`);
-    const mPrev = m ?? g.op('ConstantOfShape', [shape], {}, `${s}/M0`);
+    const mPrev = previousMemory(g, h, m, s);
     const [q, k, v] = g.node('Split', [conv1(h, wqkv, bqkv, `${s}/QKV`), splitQkv], { axis: 1 }, 3, `${s}/SplitQKV`);
     const [km, vm] = g.node('Split', [conv1(mPrev, wkvm, bkvm, `${s}/KVm`), splitKv], { axis: 1 }, 2, `${s}/SplitKVm`);
     const qT = g.op('Transpose', [flat(q, A, `${s}/Qflat`)], swap, `${s}/QT`);
@@ -119,10 +139,42 @@ function selfAttentionMemory({ g, prefix, F }: CellEmit, params: (Tensor | null)
     const zm = g.op('Reshape', [attend(qT, flat(km, A, `${s}/Kmflat`), flat(vm, F, `${s}/Vmflat`), `${s}/m`), shape], {}, `${s}/Zm`);
     const z = conv1(g.op('Concat', [zh, zm], { axis: 1 }, `${s}/ZhZm`), wz, bz, `${s}/Zconv`);
     const [gi, gg, go] = g.node('Split', [conv1(g.op('Concat', [z, h], { axis: 1 }, `${s}/Zh_h`), wmem, bmem, `${s}/MemGates`), split3], { axis: 1 }, 3, `${s}/SplitMem`);
-    const mi = g.op('Sigmoid', [gi], {}, `${s}/mi`), mo = g.op('Sigmoid', [go], {}, `${s}/mo`);
-    const keep = g.op('Mul', [g.op('Sub', [g.floatConst(1), mi], {}, `${s}/1-mi`), mPrev], {}, `${s}/keepM`);
-    const mt = g.op('Add', [keep, g.op('Mul', [mi, g.op('Tanh', [gg], {}, `${s}/mg`)], {}, `${s}/writeM`)], {}, `${s}/M`);
-    return { h: g.op('Mul', [mo, mt], {}, `${s}/Hhat`), m: mt };
+    return memoryUpdate(g, gi, gg, go, mPrev, s);
+  };
+}
+
+/**
+ * The memory module of 'seed-self-attention-memory' (Macas' SaConvLSTM2DCell; ops.h), after the
+ * plain step's h, on H == W maps: the five one-channel projections one 1x1 Conv of h (no bias)
+ * Split into v_h, k_h, q_h, k_m, v_m [B, 1, H, W]; MatMul on the last two axes is the seed's HxW
+ * matrix product: A_h = Softmax_{-1}(MatMul(q_h, k_h)), z_h = MatMul(A_h, v_h) (A_m, z_m
+ * likewise from k_m, v_m); Z = the KxK Conv of Concat[z_h, z_m] (2 -> F, no bias); gate k
+ * (i', g', o') = depthwise Conv (group F) of Z by w_mem block 2k + that of h by block 2k+1, plus
+ * b_mem's rows k; then the memory update. M_0 is zeros shaped like h.
+ */
+function seedSelfAttentionMemory({ g, prefix, F, conv }: CellEmit, [wSa, wZ, wMem, bMem]: (Tensor | null)[]): StepMemory {
+  const wsa = g.tensor(`${prefix}.w_sa`, wSa!), wz = g.tensor(`${prefix}.w_z`, wZ!);
+  const kernel = [F, 1, ...wMem!.shape.slice(2)];
+  const blocks = ['zi', 'hi', 'zg', 'hg', 'zo', 'ho'].map((b, k) => rowsOf(g, `${prefix}.w_mem.${b}`, wMem!, k * F, (k + 1) * F, kernel));
+  const biases = ['i', 'g', 'o'].map((b, k) => (bMem ? rowsOf(g, `${prefix}.b_mem.${b}`, bMem, k * F, (k + 1) * F, [F]) : null));
+  const split5 = g.int64Const([1, 1, 1, 1, 1]);
+  const depthwise = { ...conv, group: F };
+  /** MatMul(Softmax_{-1}(MatMul(q, k)), v) on the [H, W] maps; the softmax is node `${s}/A` */
+  const attend = (q: string, k: string, v: string, s: string) => {
+    const a = g.op('Softmax', [g.op('MatMul', [q, k], {}, `${s}/QK`)], { axis: -1 }, `${s}/A`);
+    return g.op('MatMul', [a, v], {}, `${s}/Z`);
+  };
+  return (h, m, s) => {
+    const mPrev = previousMemory(g, h, m, s);
+    const [vh, kh, qh, km, vm] = g.node('Split', [g.op('Conv', [h, wsa], { kernel_shape: [1, 1] }, `${s}/SA`), split5], { axis: 1 }, 5, `${s}/SplitSA`);
+    const zhm = g.op('Concat', [attend(qh, kh, vh, `${s}/h`), attend(qh, km, vm, `${s}/m`)], { axis: 1 }, `${s}/ZhZm`);
+    const z = g.op('Conv', [zhm, wz], conv, `${s}/Zconv`);
+    const [gi, gg, go] = [0, 1, 2].map((k) => {
+      const name = `${s}/MemGate${k}`;
+      const fromZ = g.op('Conv', biases[k] ? [z, blocks[2 * k], biases[k]!] : [z, blocks[2 * k]], depthwise, `${name}/Z`);
+      return g.op('Add', [fromZ, g.op('Conv', [h, blocks[2 * k + 1]], depthwise, `${name}/H`)], {}, name);
+    });
+    return memoryUpdate(g, gi, gg, go, mPrev, s);
   };
 }
 
@@ -131,6 +183,7 @@ const CELL_ONNX: Record<ConvLstmCell, (e: CellEmit, params: (Tensor | null)[]) =
   plain: (e, params) => ({ gates: plainGates(e, params) }),
   'input-attention': (e, params) => ({ gates: inputAttentionGates(e, params) }),
   'self-attention-memory': (e, params) => ({ gates: plainGates(e, params.slice(0, 3)), memory: selfAttentionMemory(e, params.slice(3)) }),
+  'seed-self-attention-memory': (e, params) => ({ gates: plainGates(e, params.slice(0, 3)), memory: seedSelfAttentionMemory(e, params.slice(3)) }),
 };
 
 export interface ConvLstmOnnxSpec {

@@ -3,7 +3,8 @@
 // (per sample and step: 5F*H*W for 'plain', the activated gates and c_t; 4F*H*W + 2F for
 // 'input-attention', its s, z, g, c_t maps and f, o; 13F*H*W + 2(H*W)^2 for
 // 'self-attention-memory', the plain part, both attention matrices, Z_h/Z_m, Z, the memory gates
-// and M_t) for the fused BPTT backward; inference keeps nothing.
+// and M_t; (10F + 4)*H*W for 'seed-self-attention-memory', the same blocks with [H,W] attention
+// matrices and one-channel z_h, z_m) for the fused BPTT backward; inference keeps nothing.
 import { CONV_LSTM_CELL, native, type ConvLstmCell, type ConvLstmNativeOptions } from '../binding';
 import { Function } from '../autograd/function';
 import { Tensor } from '../tensor';
@@ -12,27 +13,29 @@ export type { ConvLstmCell };
 
 export interface ConvLstmOptions {
   /**
-   * 'plain' (Keras ConvLSTM2D), 'input-attention' (STAEAD's AttenInputConvLSTM2D) or
-   * 'self-attention-memory' (SA-ConvLSTM, Lin et al. AAAI-20); default 'plain'
+   * 'plain' (Keras ConvLSTM2D), 'input-attention' (STAEAD's AttenInputConvLSTM2D),
+   * 'self-attention-memory' (SA-ConvLSTM, Lin et al. AAAI-20) or 'seed-self-attention-memory'
+   * (Macas' SaConvLSTM2DCell, Sa-DVCRAE's seed, without its h/c swap; needs H == W); default
+   * 'plain'
    */
   cell?: ConvLstmCell;
   /**
    * recurrent activation: Keras' hard sigmoid clip(0.2z + 0.5, 0, 1) (default) or the sigmoid
-   * (for 'self-attention-memory' it applies to the ConvLSTM gates; the memory gates always use
-   * the sigmoid)
+   * (for the two memory cells it applies to the ConvLSTM gates; the memory gates always use the
+   * sigmoid)
    */
   recurrentActivation?: 'hard-sigmoid' | 'sigmoid';
   /** dropout masks on x [G,B,Cin,H,W], G 1 or 4 (one per gate), values 0 or 1/(1-p) */
   xMask?: Tensor | null;
   h0?: Tensor | null;
-  /** [B,F,H,W]; for 'self-attention-memory' [B,2F,H,W]: c then the memory M (cellStates 2) */
+  /** [B,F,H,W]; for the two memory cells [B,2F,H,W]: c then the memory M (cellStates 2) */
   c0?: Tensor | null;
 }
 
 /**
  * Each cell's parameters in the native order, the optional ones (passed as `null` when absent),
  * where the state channels F are read: params[stateChannels[0]].shape[stateChannels[1]], and
- * how many F-channel blocks the cell state c0/cN holds (2 for 'self-attention-memory': c, M).
+ * how many F-channel blocks the cell state c0/cN holds (2 for the memory cells: c, M).
  */
 export const CONV_LSTM_PARAMS: Record<ConvLstmCell, {
   names: readonly string[]; optional: readonly string[]; stateChannels: readonly [number, number];
@@ -48,6 +51,12 @@ export const CONV_LSTM_PARAMS: Record<ConvLstmCell, {
   'self-attention-memory': {
     names: ['w_x', 'w_h', 'bias', 'w_qkv', 'b_qkv', 'w_kv_m', 'b_kv_m', 'w_z', 'b_z', 'w_mem', 'b_mem'],
     optional: ['bias', 'b_qkv', 'b_kv_m', 'b_z', 'b_mem'],
+    stateChannels: [1, 1],  // w_h [4F,F,KH,KW]
+    cellStates: 2,
+  },
+  'seed-self-attention-memory': {
+    names: ['w_x', 'w_h', 'bias', 'w_sa', 'w_z', 'w_mem', 'b_mem'],
+    optional: ['bias', 'b_mem'],
     stateChannels: [1, 1],  // w_h [4F,F,KH,KW]
     cellStates: 2,
   },
@@ -95,10 +104,13 @@ class ConvLstmFn extends Function {
  * bias [2F] or null, gw_x [2F,Cin], gw_h [2F,F], gate_bias [2F] or null; for
  * 'self-attention-memory': w_x, w_h, bias as 'plain', then with A query/key channels
  * w_qkv [2A+F,F,1,1], b_qkv [2A+F], w_kv_m [A+F,F,1,1], b_kv_m [A+F], w_z [2F,2F,1,1], b_z [2F],
- * w_mem [3F,3F,1,1] (i', g', o'), b_mem [3F], the biases nullable; ops.h). Every conv is 'same'
- * at stride 1. Returns every hidden state y [B,T,F,H,W] (h_T = y[:, T-1]) and the last cell
- * state cN [B,F,H,W] ([B,2F,H,W], c then M, for 'self-attention-memory'; it can be passed back
- * as c0), through which no gradient flows.
+ * w_mem [3F,3F,1,1] (i', g', o'), b_mem [3F], the biases nullable; for
+ * 'seed-self-attention-memory' (H == W): w_x, w_h, bias as 'plain', then w_sa [5,F,1,1] (rows
+ * v_h, k_h, q_h, k_m, v_m), w_z [F,2,KH,KW], w_mem [6F,1,KH,KW] (depthwise, blocks zi, hi, zg,
+ * hg, zo, ho), b_mem [3F] or null; ops.h). Every conv is 'same' at stride 1. Returns every
+ * hidden state y [B,T,F,H,W] (h_T = y[:, T-1]) and the last cell state cN [B,F,H,W]
+ * ([B,2F,H,W], c then M, for the memory cells; it can be passed back as c0), through which no
+ * gradient flows.
  */
 export function convLstm(x: Tensor, params: (Tensor | null)[], opts: ConvLstmOptions = {}): { y: Tensor; cN: Tensor } {
   const cell = opts.cell ?? 'plain';

@@ -34,7 +34,11 @@ const CellParams* cell_params(int cell) {
       {false, false, true, false, true, false, true, false, true, false, true}};
   if (cell == VIGIL_CONV_LSTM_PLAIN) return &plain;
   if (cell == VIGIL_CONV_LSTM_INPUT_ATTENTION) return &attention;
+  static const CellParams seed{
+      7, {"w_x", "w_h", "bias", "w_sa", "w_z", "w_mem", "b_mem"},
+      {false, false, true, false, false, false, true}};
   if (cell == VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY) return &memory;
+  if (cell == VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY) return &seed;
   return nullptr;
 }
 
@@ -45,9 +49,12 @@ std::string sizes(const cpu::ConvLstmDims& d) {
          (d.cell == VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY ? " A=" + std::to_string(d.A) : "");
 }
 
-// The channels of c0, c_n and dc0: F, or 2F (c then M) for SELF_ATTENTION_MEMORY.
+// The channels of c0, c_n and dc0: F, or 2F (c then M) for the two memory cells.
 int64_t cell_state_channels(const cpu::ConvLstmDims& d) {
-  return d.cell == VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY ? 2 * d.F : d.F;
+  return d.cell == VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY ||
+                 d.cell == VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY
+             ? 2 * d.F
+             : d.F;
 }
 
 // The params (and dparams, when given) of the cell, every tensor shape, the options; fills *d.
@@ -60,7 +67,8 @@ vigil_status read_dims(const char* op, const vigil_conv_lstm_options* opt, vt x,
   if (!cp)
     return fail(VIGIL_ERR_ARG, op,
                 "unknown cell " + std::to_string(opt->cell) +
-                    " (0 PLAIN, 1 INPUT_ATTENTION, 2 SELF_ATTENTION_MEMORY)");
+                    " (0 PLAIN, 1 INPUT_ATTENTION, 2 SELF_ATTENTION_MEMORY,"
+                    " 3 SEED_SELF_ATTENTION_MEMORY)");
   if (!params || n_params != cp->count)
     return fail(VIGIL_ERR_ARG, op,
                 "this cell takes " + std::to_string(cp->count) + " params, got " +
@@ -70,7 +78,7 @@ vigil_status read_dims(const char* op, const vigil_conv_lstm_options* opt, vt x,
       return fail(VIGIL_ERR_ARG, op, std::string(cp->names[k]) + " is required", all);
   if (!x || !has_shape(x, {-1, -1, -1, -1, -1}))
     return fail(VIGIL_ERR_SHAPE, op, "x must be [B,T,Cin,H,W]", all);
-  // F and the kernel size come from one param per cell (PLAIN and SELF_ATTENTION_MEMORY: w_h;
+  // F and the kernel size come from one param per cell (INPUT_ATTENTION aside: w_h;
   // INPUT_ATTENTION: pw_h for F, dw_h for the kernel; SELF_ATTENTION_MEMORY's A from w_qkv);
   // every other param is then checked against them.
   int64_t F = 0, KH = 0, KW = 0, A = 0;
@@ -111,6 +119,13 @@ vigil_status read_dims(const char* op, const vigil_conv_lstm_options* opt, vt x,
                                            sizes(*d), all);
     d->mask_groups = x_mask->shape[0];
   }
+  if (opt->cell == VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY && d->H != d->W)
+    return fail(VIGIL_ERR_SHAPE, op,
+                "the SEED_SELF_ATTENTION_MEMORY cell multiplies the HxW maps as matrices, so it "
+                "needs H == W; x is [" + std::to_string(d->B) + "," + std::to_string(d->T) + "," +
+                    std::to_string(d->Cin) + "," + std::to_string(d->H) + "," +
+                    std::to_string(d->W) + "]",
+                all);
   const int64_t Cin = d->Cin;
   F = d->F;
   if (opt->cell == VIGIL_CONV_LSTM_PLAIN)
@@ -127,6 +142,15 @@ vigil_status read_dims(const char* op, const vigil_conv_lstm_options* opt, vt x,
                            {"b_z", p[8], {2 * F}},
                            {"w_mem", p[9], {3 * F, 3 * F, 1, 1}},
                            {"b_mem", p[10], {3 * F}}},
+                          all);
+  if (opt->cell == VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY)
+    return check_expected(op, sizes(*d),
+                          {{"w_x", p[0], {4 * F, Cin, KH, KW}},
+                           {"bias", p[2], {4 * F}},
+                           {"w_sa", p[3], {5, F, 1, 1}},
+                           {"w_z", p[4], {F, 2, KH, KW}},
+                           {"w_mem", p[5], {6 * F, 1, KH, KW}},
+                           {"b_mem", p[6], {3 * F}}},
                           all);
   return check_expected(op, sizes(*d),
                         {{"dw_x", p[0], {2 * Cin, 1, KH, KW}},

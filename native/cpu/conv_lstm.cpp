@@ -16,6 +16,9 @@ int64_t conv_lstm_saved_per_sample_step(int cell, int64_t F, int64_t H, int64_t 
   // SELF_ATTENTION_MEMORY: PLAIN's five maps, then the two attention matrices [N,N] (N = H*W),
   // Z_h and Z_m, Z, the memory gates i', g', o' and M_t (conv_lstm_self_attention_memory.cpp).
   if (cell == VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY) return 13 * F * H * W + 2 * H * W * H * W;
+  // SEED_SELF_ATTENTION_MEMORY: PLAIN's five maps, then A_h and A_m ([H,W] each, H = W), z_h and
+  // z_m, Z, the memory gates and M_t (conv_lstm_seed_self_attention_memory.cpp).
+  if (cell == VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY) return (10 * F + 4) * H * W;
   return -1;
 }
 
@@ -81,6 +84,9 @@ void conv_lstm_forward(const ConvLstmDims& d, const T* x, const T* const* params
       return conv_lstm_input_attention::forward(d, x, params, mask, h0, c0, y, c_n, saved);
     case VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY:
       return conv_lstm_self_attention_memory::forward(d, x, params, mask, h0, c0, y, c_n, saved);
+    case VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY:
+      return conv_lstm_seed_self_attention_memory::forward(d, x, params, mask, h0, c0, y, c_n,
+                                                           saved);
   }
 }
 
@@ -98,6 +104,9 @@ void conv_lstm_backward(const ConvLstmDims& d, const T* x, const T* const* param
     case VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY:
       return conv_lstm_self_attention_memory::backward(d, x, params, mask, h0, c0, y, saved, dy,
                                                        dx, dparams, dh0, dc0);
+    case VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY:
+      return conv_lstm_seed_self_attention_memory::backward(d, x, params, mask, h0, c0, y, saved,
+                                                            dy, dx, dparams, dh0, dc0);
   }
 }
 

@@ -49,8 +49,8 @@ void conv_lstm_backward(const ConvLstmDims& d, const T* x, const T* const* param
                         const T* h0, const T* c0, const T* y, const T* saved, const T* dy, T* dx,
                         T* const* dparams, T* dh0, T* dc0);
 
-// The Keras ConvLSTM step of the PLAIN cell (conv_lstm_plain.cpp), shared with
-// SELF_ATTENTION_MEMORY, which runs it before its memory module. Gates [B,4F,H,W] per step, in
+// The Keras ConvLSTM step of the PLAIN cell (conv_lstm_plain.cpp), shared with the two memory
+// cells, which run it before their memory modules. Gates [B,4F,H,W] per step, in
 // the order i, f, g, o; one step's maps are [B,F,H,W]; y, dy [B,T,F,H,W].
 namespace conv_lstm_gates {
 // gates [T,B,4F,H,W] = w_x * (x_t . m_k) + bias for every step: one conv over all T*B samples.
@@ -81,7 +81,7 @@ void weight_grads(const ConvLstmDims& d, const T* x, const T* mask, const T* h0,
 }  // namespace conv_lstm_gates
 
 // The cells (conv_lstm_plain.cpp, conv_lstm_input_attention.cpp,
-// conv_lstm_self_attention_memory.cpp): one namespace each with forward and backward, same
+// conv_lstm_self_attention_memory.cpp, conv_lstm_seed_self_attention_memory.cpp): one namespace each with forward and backward, same
 // arguments as conv_lstm_forward/backward; each cell's file instantiates them with
 // VIGIL_CONV_LSTM_CELL_INSTANTIATE(float) and (double) inside its namespace.
 #define VIGIL_CONV_LSTM_CELL_DECLARE(cell)                                                      \
@@ -103,6 +103,7 @@ void weight_grads(const ConvLstmDims& d, const T* x, const T* mask, const T* h0,
 VIGIL_CONV_LSTM_CELL_DECLARE(conv_lstm_plain)
 VIGIL_CONV_LSTM_CELL_DECLARE(conv_lstm_input_attention)
 VIGIL_CONV_LSTM_CELL_DECLARE(conv_lstm_self_attention_memory)
+VIGIL_CONV_LSTM_CELL_DECLARE(conv_lstm_seed_self_attention_memory)
 
 // The recurrent activation sigma and its derivative from its output s (hard: slope 0.2 where
 // not clipped, i.e. 0 < s < 1).

@@ -17,8 +17,8 @@
 // the recurrent conv's input gradient. The PLAIN weight gradients are one conv backward each
 // over all steps at the end (conv_lstm_gates::weight_grads).
 //
-// The softmax: per row, e^(s - max s) (exp_n below, vectorised in f32), normalised by the sum
-// (in double). Its backward: dS = A . (dA - rowsum(dA . A)).
+// The softmax (conv_lstm_memory.h): per row, e^(s - max s), vectorised in f32, normalised by
+// the sum (in double). Its backward: dS = A . (dA - rowsum(dA . A)).
 //
 // saved (13F*N + 2N^2 per sample and step), in blocks:
 //   gates [T,B,4F,N]   the activated PLAIN gates i, f, g, o   } as PLAIN (conv_lstm_gates);
@@ -36,11 +36,14 @@
 
 #include "core/parallel.h"
 #include "cpu/conv_lstm.h"
+#include "cpu/conv_lstm_memory.h"
 #include "cpu/gemm.h"
 #include "cpu/vec_act.h"
 
 namespace vigil::cpu::conv_lstm_self_attention_memory {
 namespace {
+
+using namespace conv_lstm_memory;
 
 // out [rows,N] = w [rows,cols] @ v [cols,N] + bias (per row; bias may be null).
 template <typename T>
@@ -52,48 +55,6 @@ void project(const T* w, const T* bias, int64_t rows, int64_t cols, const T* v, 
       for (int64_t p = 0; p < N; ++p) out[r * N + p] += bias[r];
 }
 
-// y[i] = e^x[i] (the AVX2 polynomial of vec_act.h in f32 where built, ~2 ulp relative: the
-// small weights keep their relative precision, which 1 + expm1 would round away).
-template <typename T>
-void exp_n(const T* x, T* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
-}
-#ifdef VIGIL_VEC_ACT_AVX2
-template <>
-void exp_n<float>(const float* x, float* y, int64_t n) {
-  act_detail::map8(x, y, n, act_detail::exp8);
-}
-#endif
-
-// Each row of a [rows,n] replaced by its softmax.
-template <typename T>
-void softmax_rows(T* a, int64_t rows, int64_t n) {
-  for (int64_t r = 0; r < rows; ++r) {
-    T* v = a + r * n;
-    T m = v[0];
-    for (int64_t j = 1; j < n; ++j) m = v[j] > m ? v[j] : m;
-    for (int64_t j = 0; j < n; ++j) v[j] -= m;
-    exp_n(v, v, n);
-    double s = 0;
-    for (int64_t j = 0; j < n; ++j) s += v[j];
-    const T inv = static_cast<T>(1.0 / s);
-    for (int64_t j = 0; j < n; ++j) v[j] *= inv;
-  }
-}
-
-// dA [n,n] (the gradient with respect to the softmax output a) becomes dS in place.
-template <typename T>
-void softmax_rows_backward(const T* a, T* da, int64_t n) {
-  for (int64_t r = 0; r < n; ++r) {
-    const T* ar = a + r * n;
-    T* dr = da + r * n;
-    double s = 0;
-    for (int64_t j = 0; j < n; ++j) s += static_cast<double>(dr[j]) * ar[j];
-    const T st = static_cast<T>(s);
-    for (int64_t j = 0; j < n; ++j) dr[j] = ar[j] * (dr[j] - st);
-  }
-}
-
 // The attention backward for one sample: from dZ [F,N] (Z = V A^T), A [N,N], Q, Kx [Ah,N] and
 // V [F,N]: dV [F,N] (overwritten), dQ [Ah,N] (accumulated when accumulate_dq), dK [Ah,N]
 // (overwritten); da [N,N] is scratch.
@@ -102,7 +63,7 @@ void attention_backward(int64_t Ah, int64_t F, int64_t N, const T* dz, const T* 
                         const T* k, const T* v, T* dq, bool accumulate_dq, T* dk, T* dv, T* da) {
   gemm<T>(false, false, F, N, N, T(1), dz, N, a, N, T(0), dv, N);   // dV = dZ A
   gemm<T>(true, false, N, N, F, T(1), dz, N, v, N, T(0), da, N);    // dA = dZ^T V
-  softmax_rows_backward(a, da, N);                                  // dS
+  softmax_rows_backward(a, da, N, N);                               // dS
   gemm<T>(false, true, Ah, N, N, T(1), k, N, da, N, accumulate_dq ? T(1) : T(0), dq, N);  // K dS^T
   gemm<T>(false, false, Ah, N, N, T(1), q, N, da, N, T(0), dk, N);  // dK = Q dS
 }
@@ -118,20 +79,6 @@ void weight_grad(int64_t rows, int64_t cols, int64_t N, const T* g, const T* v, 
       for (int64_t p = 0; p < N; ++p) a += g[r * N + p];
       dbias[r] += a;
     }
-}
-
-// c0 [B,2F,N] split into c [B,F,N] and M [B,F,N] (zeros without c0).
-template <typename T>
-void split_state(int64_t B, int64_t S, const T* c0, T* c, T* m) {
-  for (int64_t b = 0; b < B; ++b) {
-    if (c0) {
-      std::copy(c0 + 2 * b * S, c0 + (2 * b + 1) * S, c + b * S);
-      std::copy(c0 + (2 * b + 1) * S, c0 + (2 * b + 2) * S, m + b * S);
-    } else {
-      std::fill(c + b * S, c + (b + 1) * S, T(0));
-      std::fill(m + b * S, m + (b + 1) * S, T(0));
-    }
-  }
 }
 
 }  // namespace
@@ -190,20 +137,13 @@ void forward(const ConvLstmDims& d, const T* x, const T* const* params, const T*
         sigmoid_n(mg + 2 * S, mg + 2 * S, S);
         const T *ig = mg, *gg = mg + S, *og = mg + 2 * S;
         T* hout = h.data() + b * S;
-        for (int64_t p = 0; p < S; ++p) {
-          mb[p] = (T(1) - ig[p]) * mb[p] + ig[p] * gg[p];
-          hout[p] = og[p] * mb[p];
-        }
+        update(ig, gg, og, mb, hout, S);
         if (m_all) std::copy(mb, mb + S, m_all + sb * S);
         std::copy(hout, hout + S, y + (b * Tn + t) * S);
       }
     });
   }
-  if (c_n)
-    for (int64_t b = 0; b < B; ++b) {
-      std::copy(c.begin() + b * S, c.begin() + (b + 1) * S, c_n + 2 * b * S);
-      std::copy(m.begin() + b * S, m.begin() + (b + 1) * S, c_n + (2 * b + 1) * S);
-    }
+  if (c_n) join_state(B, S, c.data(), m.data(), c_n, false);
 }
 
 template <typename T>
@@ -241,14 +181,8 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
         const T* dhb = dh.data() + b * S;
         T* dmb = dm.data() + b * S;
         T *dgi = dg.data() + b * 3 * S, *dgg = dgi + S, *dgo = dgi + 2 * S;
-        for (int64_t p = 0; p < S; ++p) {
-          const T dHp = dyb[p] + dhb[p];
-          const T dmt = dmb[p] + dHp * og[p];
-          dgo[p] = dHp * mt[p] * og[p] * (T(1) - og[p]);
-          dgi[p] = dmt * (gg[p] - mp[p]) * ig[p] * (T(1) - ig[p]);
-          dgg[p] = dmt * ig[p] * (T(1) - gg[p] * gg[p]);
-          dmb[p] = dmt * (T(1) - ig[p]);  // dL/dM_{t-1} through the update; K_m, V_m add below
-        }
+        // dmb: dL/dM_{t-1} through the update; K_m, V_m add below
+        update_backward(ig, gg, og, mt, mp, dyb, dhb, dmb, dgi, dgg, dgo, S);
         // [dZ; dh] = w_mem^T dg;  d[Z_h; Z_m] = w_z^T dZ
         T* dzb = dz.data() + b * 2 * S;
         T* dhlb = dhl.data() + b * S;
@@ -302,12 +236,7 @@ void backward(const ConvLstmDims& d, const T* x, const T* const* params, const T
   }
   if (dh0 && h0)
     for (int64_t i = 0; i < B * S; ++i) dh0[i] += dh[i];
-  if (dc0)
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t p = 0; p < S; ++p) {
-        dc0[2 * b * S + p] += dc[b * S + p];
-        dc0[(2 * b + 1) * S + p] += dm[b * S + p];
-      }
+  if (dc0) join_state(B, S, dc.data(), dm.data(), dc0, true);
   conv_lstm_gates::weight_grads(d, x, mask, h0, y, wx, wh, dgates.data(), dx, dparams[0],
                                 dparams[1], dparams[2]);
 }

@@ -63,6 +63,9 @@ vigil_status conv_lstm_forward(const ConvLstmDims& d, const T* x, const T* const
       return conv_lstm_input_attention::forward(d, x, params, mask, h0, c0, y, c_n, saved);
     case VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY:
       return conv_lstm_self_attention_memory::forward(d, x, params, mask, h0, c0, y, c_n, saved);
+    case VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY:
+      return conv_lstm_seed_self_attention_memory::forward(d, x, params, mask, h0, c0, y, c_n,
+                                                           saved);
   }
   return no_cell(d.cell);
 }
@@ -82,6 +85,9 @@ vigil_status conv_lstm_backward(const ConvLstmDims& d, const T* x, const T* cons
     case VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY:
       return conv_lstm_self_attention_memory::backward(d, x, params, mask, h0, c0, y, saved, dy,
                                                        dx, dparams, dh0, dc0);
+    case VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY:
+      return conv_lstm_seed_self_attention_memory::backward(d, x, params, mask, h0, c0, y, saved,
+                                                            dy, dx, dparams, dh0, dc0);
   }
   return no_cell(d.cell);
 }

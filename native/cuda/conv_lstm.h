@@ -59,7 +59,7 @@ vigil_status weight_grads(const ConvLstmDims& d, const T* x, const T* mask, cons
 }  // namespace conv_lstm_gates
 
 // The cells (conv_lstm_plain.cu, conv_lstm_input_attention.cu,
-// conv_lstm_self_attention_memory.cu), as cpu/conv_lstm.h declares them but returning a status;
+// conv_lstm_self_attention_memory.cu, conv_lstm_seed_self_attention_memory.cu), as cpu/conv_lstm.h declares them but returning a status;
 // each cell's file instantiates its pair with VIGIL_CUDA_CONV_LSTM_CELL_INSTANTIATE(float) and
 // (double) inside its namespace.
 #define VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(cell)                                                  \
@@ -81,5 +81,6 @@ vigil_status weight_grads(const ConvLstmDims& d, const T* x, const T* mask, cons
 VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(conv_lstm_plain)
 VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(conv_lstm_input_attention)
 VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(conv_lstm_self_attention_memory)
+VIGIL_CUDA_CONV_LSTM_CELL_DECLARE(conv_lstm_seed_self_attention_memory)
 
 }  // namespace vigil::cuda

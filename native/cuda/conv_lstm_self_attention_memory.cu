@@ -9,11 +9,14 @@
 // samples: the per-sample operands are laid side by side ([rows, B*N]) and one GEMM takes them.
 #include "cuda/basic.h"
 #include "cuda/conv_lstm.cuh"
+#include "cuda/conv_lstm_memory.cuh"
 #include "cuda/gemm.h"
 #include "cuda/reduce.h"
 
 namespace vigil::cuda::conv_lstm_self_attention_memory {
 namespace {
+
+using namespace conv_lstm_memory;
 
 // out[b] [rows,N] = w [rows,cols] @ v[b] [cols,N] + bias (per row; bias may be null), for the B
 // samples at strides sv (v) and so (out).
@@ -26,39 +29,6 @@ vigil_status project(const T* w, const T* bias, int64_t rows, int64_t cols, cons
   return for_each(B * rows * N, "conv_lstm_sam_project_bias", [=] __device__(int64_t i) {
     const int64_t p = i % N, r = (i / N) % rows, b = i / (N * rows);
     out[b * so + r * N + p] += bias[r];
-  });
-}
-
-// Each of `rows` rows of length n (row r at a + r*n) replaced by its softmax: e^(v - max v)
-// normalised by the sum taken in double, as the CPU.
-template <typename T>
-vigil_status softmax_rows(T* a, int64_t rows, int64_t n) {
-  return for_each(rows, "conv_lstm_sam_softmax", [=] __device__(int64_t r) {
-    T* v = a + r * n;
-    T m = v[0];
-    for (int64_t j = 1; j < n; ++j) m = v[j] > m ? v[j] : m;
-    double s = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      v[j] = exp(v[j] - m);
-      s += double(v[j]);
-    }
-    const T inv = static_cast<T>(1.0 / s);
-    for (int64_t j = 0; j < n; ++j) v[j] *= inv;
-  });
-}
-
-// dA -> dS in place for the B samples' [N,N] matrices: da[b] (stride N*N) from a[b] (stride sa):
-// dS = A . (dA - rowsum(dA . A)).
-template <typename T>
-vigil_status softmax_rows_backward(const T* a, int64_t sa, T* da, int64_t N, int64_t B) {
-  return for_each(B * N, "conv_lstm_sam_softmax_backward", [=] __device__(int64_t r) {
-    const int64_t b = r / N, i = r % N;
-    const T* ar = a + b * sa + i * N;
-    T* dr = da + r * N;
-    double s = 0;
-    for (int64_t j = 0; j < N; ++j) s += double(dr[j]) * double(ar[j]);
-    const T st = static_cast<T>(s);
-    for (int64_t j = 0; j < N; ++j) dr[j] = ar[j] * (dr[j] - st);
   });
 }
 
@@ -112,20 +82,6 @@ vigil_status weight_grad(int64_t rows, int64_t cols, int64_t N, int64_t B, const
     VIGIL_CHECK(cuda::sum_to(static_cast<const T*>(gs.p), cpu::Shape{rows, B * N}, dbias,
                              cpu::Shape{rows, 1}, 1.0, true));
   return VIGIL_OK;
-}
-
-// c0 [B,2F,N] split into c [B,S] and M [B,S] (zeros without c0).
-template <typename T>
-vigil_status split_state(int64_t B, int64_t S, const T* c0, T* c, T* m) {
-  if (!c0) {
-    VIGIL_CHECK(zero(c, B * S));
-    return zero(m, B * S);
-  }
-  return for_each(B * S, "conv_lstm_sam_split_state", [=] __device__(int64_t n) {
-    const int64_t b = n / S, q = n % S;
-    c[n] = c0[2 * b * S + q];
-    m[n] = c0[(2 * b + 1) * S + q];
-  });
 }
 
 }  // namespace
@@ -251,13 +207,9 @@ vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params,
       const int64_t b = n / S, q = n % S;
       const T* g3 = mgt + b * 3 * S + q;
       const T ig = g3[0], gg = g3[S], og = g3[2 * S];
-      const T dHp = dy[(b * Tn + t) * S + q] + dh[n];
-      const T dmt = dm[n] + dHp * og;
       T* d3 = dg + b * 3 * S + q;
-      d3[2 * S] = dHp * mt[n] * og * (T(1) - og);
-      d3[0] = dmt * (gg - mprev[n]) * ig * (T(1) - ig);
-      d3[S] = dmt * ig * (T(1) - gg * gg);
-      dm[n] = dmt * (T(1) - ig);
+      update_backward(ig, gg, og, mt[n], mprev[n], dy[(b * Tn + t) * S + q] + dh[n], dm[n],
+                      d3[0], d3[S], d3[2 * S]);
       hl[n] = ot[b * G + q] * tanh(ct[n]);
     }));
     // [dZ; dh] = w_mem^T dg;  d[Z_h; Z_m] = w_z^T dZ

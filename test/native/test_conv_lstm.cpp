@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cpu/ref/conv_lstm.h"
+#include "conv_lstm_memory_cells.h"
 #include "harness.h"
 #include "loss_grad.h"
 
@@ -185,82 +186,39 @@ HTEST(conv_lstm_saved_size_and_errors) {
 // backward rejected, the saved size and the c0/param errors.
 namespace {
 
-struct SamShape {
-  int64_t B, T, Cin, H, W, F, A, K;
-  int64_t mask_groups;  // 0, 1 or 4
-  bool init, hard, bias;
-};
+using conv_lstm_memory_test::MemoryCellKind;
+using conv_lstm_memory_test::MemoryLayer;
+using SamShape = conv_lstm_memory_test::MemoryShape;
 
-std::string sam_label(const SamShape& s) {
-  return "B" + std::to_string(s.B) + " T" + std::to_string(s.T) + " Cin" + std::to_string(s.Cin) +
-         " " + std::to_string(s.H) + "x" + std::to_string(s.W) + " F" + std::to_string(s.F) +
-         " A" + std::to_string(s.A) + " K" + std::to_string(s.K) + " mask" +
-         std::to_string(s.mask_groups) + (s.init ? " h0c0" : "") +
-         (s.hard ? " hard" : " sigmoid") + (s.bias ? " bias" : "");
+// qk_gain sets the q/k projections' scale, qk_gain / sqrt(F sqrt(A)): the attention logits
+// sum A products of F-term sums; 6 makes the attention far from uniform without turning it
+// one-hot (the rows' largest weights reach 0.1 to 0.999 over kSamShapes).
+MemoryCellKind sam_kind(double qk_gain = 6) {
+  return {VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY,
+          {"w_x", "w_h", "bias", "w_qkv", "b_qkv", "w_kv_m", "b_kv_m", "w_z", "b_z", "w_mem",
+           "b_mem"},
+          [](const SamShape& s) -> std::vector<std::vector<int64_t>> {
+            const int64_t F = s.F, A = s.A;
+            return {{4 * F, s.Cin, s.K, s.K}, {4 * F, F, s.K, s.K}, {4 * F}, {2 * A + F, F, 1, 1},
+                    {2 * A + F}, {A + F, F, 1, 1}, {A + F}, {2 * F, 2 * F, 1, 1}, {2 * F},
+                    {3 * F, 3 * F, 1, 1}, {3 * F}};
+          },
+          {false, false, true, false, true, false, true, false, true, false, true},
+          [qk_gain](const SamShape& s) -> std::vector<double> {
+            const double qk = qk_gain / std::sqrt(s.F * std::sqrt(double(s.A)));
+            return {0.4, 0.4, 0.3, qk, 0.3, qk, 0.3, 0.5, 0.3, 0.5, 0.3};
+          }};
 }
 
-constexpr int kSamParams = 11;
-
 template <typename T>
-struct Sam {
-  SamShape s;
-  vigil_conv_lstm_options opt;
-  std::vector<Buf<T>> p;  // the 11 params in ops.h order
-  Buf<T> x, mask, h0, c0, y, c_n, saved;
-  static std::vector<std::vector<int64_t>> param_shapes(const SamShape& s) {
-    const int64_t F = s.F, A = s.A;
-    return {{4 * F, s.Cin, s.K, s.K}, {4 * F, F, s.K, s.K}, {4 * F}, {2 * A + F, F, 1, 1},
-            {2 * A + F}, {A + F, F, 1, 1}, {A + F}, {2 * F, 2 * F, 1, 1}, {2 * F},
-            {3 * F, 3 * F, 1, 1}, {3 * F}};
-  }
-  static bool is_bias(int k) { return k == 2 || k == 4 || k == 6 || k == 8 || k == 10; }
-  // qk_gain sets the q/k projections' scale, qk_gain / sqrt(F sqrt(A)): the attention logits
-  // sum A products of F-term sums; 6 makes the attention far from uniform without turning it
-  // one-hot (the rows' largest weights reach 0.1 to 0.999 over kSamShapes).
-  Sam(const SamShape& s_, uint64_t seed, double qk_gain = 6)
-      : s(s_), opt{VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY, s_.hard ? 1 : 0},
-        x({s.B, s.T, s.Cin, s.H, s.W}),
-        mask({std::max<int64_t>(s.mask_groups, 1), s.B, s.Cin, s.H, s.W}),
-        h0({s.B, s.F, s.H, s.W}), c0({s.B, 2 * s.F, s.H, s.W}), y({s.B, s.T, s.F, s.H, s.W}),
-        c_n({s.B, 2 * s.F, s.H, s.W}),
-        saved({vigil_conv_lstm_saved_size(&opt, s.B, s.T, s.F, s.H, s.W)}) {
-    const double qk = qk_gain / std::sqrt(s.F * std::sqrt(double(s.A)));
-    const double scale[kSamParams] = {0.4, 0.4, 0.3, qk, 0.3, qk, 0.3, 0.5, 0.3, 0.5, 0.3};
-    const auto shapes = param_shapes(s);
-    for (int k = 0; k < kSamParams; ++k) {
-      p.emplace_back(shapes[k]);
-      fill_uniform(p[k].v, seed + 10 + k, -scale[k], scale[k]);
-    }
-    fill_uniform(x.v, seed + 1, -1, 1);
-    fill_uniform(h0.v, seed + 5, -0.8, 0.8);
-    fill_uniform(c0.v, seed + 6, -1, 1);
-    fill_uniform(mask.v, seed + 7, 0, 1);
-    for (T& m : mask.v) m = m < T(0.3) ? T(0) : T(1 / 0.7);
-  }
-  const vigil_tensor* maybe(bool on, Buf<T>& b) { return on ? b.d() : nullptr; }
-  std::vector<const vigil_tensor*> params() {
-    std::vector<const vigil_tensor*> out;
-    for (int k = 0; k < kSamParams; ++k) out.push_back(is_bias(k) && !s.bias ? nullptr : p[k].d());
-    return out;
-  }
-  vigil_status forward(bool save = true) {
-    const auto ps = params();
-    return vigil_conv_lstm_forward(&opt, x.d(), ps.data(), kSamParams, maybe(s.mask_groups, mask),
-                                   maybe(s.init, h0), maybe(s.init, c0), y.d(), c_n.d(),
-                                   save ? saved.d() : nullptr);
-  }
-};
-
-template <typename T>
-void sam_reference(Sam<T>& m, std::vector<double>& y, std::vector<double>& cn) {
+void sam_reference(MemoryLayer<T>& m, std::vector<double>& y, std::vector<double>& cn) {
   const SamShape& s = m.s;
   vigil::cpu::ConvLstmDims d{s.B, s.T, s.Cin, s.H, s.W, s.F, s.K, s.K, s.mask_groups,
                              VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY, s.hard, s.A};
-  const T* ps[kSamParams];
-  for (int k = 0; k < kSamParams; ++k) ps[k] = Sam<T>::is_bias(k) && !s.bias ? nullptr : m.p[k].p();
+  const auto ps = m.host_params();
   y.assign(m.y.v.size(), 0);
   cn.assign(m.c_n.v.size(), 0);
-  vigil::ref::conv_lstm_sam_forward(d, m.x.p(), ps, s.mask_groups ? m.mask.p() : nullptr,
+  vigil::ref::conv_lstm_sam_forward(d, m.x.p(), ps.data(), s.mask_groups ? m.mask.p() : nullptr,
                                     s.init ? m.h0.p() : nullptr, s.init ? m.c0.p() : nullptr,
                                     y.data(), cn.data());
 }
@@ -284,14 +242,15 @@ HTEST(conv_lstm_sam_forward_matches_reference) {
     for (const SamShape& s : kSamShapes) {
       for (const double gain : {3.0, 6.0}) {
         const double rtol = gain < 4 ? 3e-5 : 3e-4, atol = gain < 4 ? 3e-6 : 3e-5;
-        Sam<double> m(s, 1300, gain);
-        Sam<float> mf(s, 1300, gain);
+        const MemoryCellKind kind = sam_kind(gain);
+        MemoryLayer<double> m(kind, s, 1300);
+        MemoryLayer<float> mf(kind, s, 1300);
         HCHECK_OK(m.forward());
         HCHECK_OK(mf.forward(false));  // inference: nothing saved
         std::vector<double> y, cn;
         sam_reference(m, y, cn);
-        const std::string tag = sam_label(s) + " q/k gain " + std::to_string(int(gain)) +
-                                " threads " + std::to_string(threads);
+        const std::string tag = conv_lstm_memory_test::memory_label(s) + " q/k gain " +
+                                std::to_string(int(gain)) + " threads " + std::to_string(threads);
         HCHECK_CLOSE(("y f64 " + tag).c_str(), m.y.p(), y.data(), m.y.n(), 1e-12, 1e-13);
         HCHECK_CLOSE(("c_n f64 " + tag).c_str(), m.c_n.p(), cn.data(), m.c_n.n(), 1e-12, 1e-13);
         // f32 against the reference on the same (f32-rounded) inputs: the kernel's rounding
@@ -308,38 +267,17 @@ HTEST(conv_lstm_sam_forward_matches_reference) {
 
 // The saved buffer's attention block (after the 5F*N PLAIN maps of every step and sample, see
 // cpu/conv_lstm_self_attention_memory.cpp): every row of A_h and A_m is a distribution, and the
-// attention is far from uniform somewhere (the test would be void on constant logits). The
-// memory block's last step is c_n's second half.
+// attention is far from uniform somewhere. The memory block's last step is c_n's second half.
 template <typename T>
 void check_attention_rows(const SamShape& s, double tol) {
-  Sam<T> m(s, 1400);
+  MemoryLayer<T> m(sam_kind(), s, 1400);
   HCHECK_OK(m.forward());
   const int64_t N = s.H * s.W, S = s.F * N, TB = s.T * s.B;
-  const T* attn = m.saved.p() + TB * 5 * S;
-  double worst = 0, widest = 0;
-  bool nonneg = true;
-  for (int64_t r = 0; r < TB * 2 * N; ++r) {
-    double sum = 0;
-    for (int64_t j = 0; j < N; ++j) {
-      const double a = attn[r * N + j];
-      nonneg = nonneg && a >= 0;
-      sum += a;
-      widest = std::max(widest, a);
-    }
-    worst = std::max(worst, std::fabs(sum - 1));
-  }
-  const std::string tag = sam_label(s) + (sizeof(T) == 8 ? " f64" : " f32");
-  HCHECK(nonneg, ("attention weights >= 0: " + tag).c_str());
-  HCHECK(worst <= tol,
-         ("attention rows sum to 1 +- " + std::to_string(worst) + ": " + tag).c_str());
-  HCHECK(widest > 1.5 / N, ("the attention is not near uniform: " + tag + ", widest " +
-                            std::to_string(widest)).c_str());
-  const T* m_last = m.saved.p() + TB * (13 * S + 2 * N * N) - s.B * S;
-  bool same = true;
-  for (int64_t b = 0; b < s.B; ++b)
-    for (int64_t q = 0; q < S; ++q)
-      same = same && m_last[b * S + q] == m.c_n.v[(2 * b + 1) * S + q];
-  HCHECK(same, ("c_n's second half is M_T: " + tag).c_str());
+  const std::string tag =
+      conv_lstm_memory_test::memory_label(s) + (sizeof(T) == 8 ? " f64" : " f32");
+  conv_lstm_memory_test::check_attention_rows(m.saved.p() + TB * 5 * S, TB * 2 * N, N, tol, tag);
+  conv_lstm_memory_test::check_memory_is_c_n(m.saved.p() + TB * (13 * S + 2 * N * N) - s.B * S,
+                                             m.c_n.v, s.B, S, tag);
 }
 
 HTEST(conv_lstm_sam_attention_rows_sum_to_one) {
@@ -349,60 +287,30 @@ HTEST(conv_lstm_sam_attention_rows_sum_to_one) {
   }
 }
 
-// Gradients of L = <y, gy> for every input; with `wrong`, dw_mem is perturbed after the call.
-void sam_gradcheck(const SamShape& s, uint64_t seed, bool wrong = false) {
-  Sam<double> m(s, seed);
-  Buf<double> gy({s.B, s.T, s.F, s.H, s.W}), dx({s.B, s.T, s.Cin, s.H, s.W}),
-      dh0({s.B, s.F, s.H, s.W}), dc0({s.B, 2 * s.F, s.H, s.W});
-  std::vector<Buf<double>> dp;
-  for (const auto& shape : Sam<double>::param_shapes(s)) dp.emplace_back(shape);
-  fill_uniform(gy.v, seed + 20);
-  HCHECK_OK(m.forward());
-  const auto ps = m.params();
-  std::vector<const vigil_tensor*> dps;
-  for (int k = 0; k < kSamParams; ++k) dps.push_back(ps[k] ? dp[k].d() : nullptr);
-  HCHECK_OK(vigil_conv_lstm_backward(&m.opt, m.x.d(), ps.data(), kSamParams,
-                                     m.maybe(s.mask_groups, m.mask), m.maybe(s.init, m.h0),
-                                     m.maybe(s.init, m.c0), m.y.d(), m.saved.d(), gy.d(), dx.d(),
-                                     dps.data(), m.maybe(s.init, dh0), m.maybe(s.init, dc0)));
-  if (wrong) dp[9].v[dp[9].v.size() / 2] += 1e-3;
-  auto loss = [&] {
-    m.forward(false);
-    return dot(m.y.v, gy.v);
-  };
-  if (wrong) {
-    HCHECK(loss_grad_excess(m.p[9].v, dp[9].v, loss) > 0, "a perturbed dw_mem must fail the check");
-    return;
-  }
-  const char* names[kSamParams] = {"w_x", "w_h", "bias", "w_qkv", "b_qkv", "w_kv_m",
-                                   "b_kv_m", "w_z", "b_z", "w_mem", "b_mem"};
-  const std::string tag = " (" + sam_label(s) + ")";
-  check_grad("x" + tag, m.x.v, dx.v, loss);
-  for (int k = 0; k < kSamParams; ++k)
-    if (ps[k]) check_grad(names[k] + tag, m.p[k].v, dp[k].v, loss);
-  if (s.init) {
-    check_grad("h0" + tag, m.h0.v, dh0.v, loss);
-    check_grad("c0 (c and M)" + tag, m.c0.v, dc0.v, loss);
-  }
-}
-
 // The logistic sigmoid for the ConvLSTM gates (the hard one's kinks break central differences;
 // its backward is the PLAIN code, checked against PyTorch in test/ops/conv_lstm).
 HTEST(conv_lstm_sam_gradcheck_every_input) {
-  sam_gradcheck({2, 3, 2, 3, 4, 2, 2, 3, 4, true, false, true}, 1500);
-  sam_gradcheck({1, 2, 1, 3, 3, 3, 1, 2, 1, true, false, false}, 1600);
-  sam_gradcheck({2, 3, 3, 2, 3, 2, 3, 3, 0, false, false, true}, 1700);
+  const MemoryCellKind kind = sam_kind();
+  conv_lstm_memory_test::memory_gradcheck(kind, {2, 3, 2, 3, 4, 2, 2, 3, 4, true, false, true},
+                                          1500);
+  conv_lstm_memory_test::memory_gradcheck(kind, {1, 2, 1, 3, 3, 3, 1, 2, 1, true, false, false},
+                                          1600);
+  conv_lstm_memory_test::memory_gradcheck(kind, {2, 3, 3, 2, 3, 2, 3, 3, 0, false, false, true},
+                                          1700);
 }
 
-HTEST(conv_lstm_sam_gradcheck_rejects_wrong_backward) {
-  sam_gradcheck({1, 2, 2, 3, 3, 2, 2, 3, 0, true, false, true}, 1800, true);
+HTEST(conv_lstm_sam_gradcheck_rejects_wrong_backward) {  // dw_mem perturbed
+  conv_lstm_memory_test::memory_gradcheck(
+      sam_kind(), {1, 2, 2, 3, 3, 2, 2, 3, 0, true, false, true}, 1800, 9);
 }
 
 HTEST(conv_lstm_sam_saved_size_and_errors) {
   const vigil_conv_lstm_options sam{VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY, 1};
   HCHECK(vigil_conv_lstm_saved_size(&sam, 2, 3, 4, 5, 6) == 2 * 3 * (13 * 4 * 30 + 2 * 30 * 30),
          "13F*H*W + 2(H*W)^2 per sample-step");
-  Sam<float> m({2, 3, 2, 4, 4, 3, 2, 3, 0, true, true, true}, 1900);
+  const MemoryCellKind kind = sam_kind();
+  MemoryLayer<float> m(kind, {2, 3, 2, 4, 4, 3, 2, 3, 0, true, true, true}, 1900);
+  const int kSamParams = m.count();
   auto ps = m.params();
   Buf<float> c_small({2, 3, 4, 4});
   HCHECK(vigil_conv_lstm_forward(&sam, m.x.d(), ps.data(), kSamParams, nullptr, m.h0.d(),

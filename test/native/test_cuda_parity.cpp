@@ -26,6 +26,7 @@
 #include "cpu/ref/causal_conv1d.h"
 #include "cpu/ref/conv2d.h"
 #include "cpu/ref/conv_lstm.h"
+#include "cpu/ref/conv_lstm_seed.h"
 #include "cpu/ref/conv_transpose2d.h"
 #include "cpu/ref/lstm.h"
 #include "cpu/ref/matmul.h"
@@ -688,8 +689,8 @@ void optimisers() {
 }
 
 // conv_lstm, every cell: forward (training and inference) on both devices, y, c_n and the saved
-// buffer compared (the layout is shared: either device's backward reads the other's), PLAIN and
-// SELF_ATTENTION_MEMORY also against the reference loops; then the backward on both devices from the
+// buffer compared (the layout is shared: either device's backward reads the other's), all but
+// INPUT_ATTENTION also against the reference loops; then the backward on both devices from the
 // CPU's y and saved (so the hard sigmoid's clip points and the attention's argmax are the same
 // on both), every gradient accumulating into random values, and once with only the recurrent
 // weights' gradient and dh0. Masks: none, 1 and 4 groups; even and non-square kernels; with and
@@ -707,6 +708,7 @@ void conv_lstm() {
   };
   const int kPlain = VIGIL_CONV_LSTM_PLAIN, kAttn = VIGIL_CONV_LSTM_INPUT_ATTENTION;
   const int kSam = VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY;
+  const int kSeed = VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY;  // square maps
   for (const Dims& c : {Dims{kPlain, 2, 3, 3, 4, 5, 6, 3, 3, 1, 1, true, true},
                         Dims{kPlain, 3, 2, 2, 3, 4, 4, 2, 2, 4, 0, false, false},
                         Dims{kPlain, 2, 3, 2, 5, 6, 5, 3, 2, 4, 1, true, true},
@@ -717,10 +719,14 @@ void conv_lstm() {
                         Dims{kAttn, 1, 2, 1, 1, 1, 1, 3, 3, 4, 0, true, true},
                         Dims{kSam, 2, 3, 3, 4, 4, 5, 3, 3, 1, 1, true, true, 2},
                         Dims{kSam, 3, 2, 2, 3, 3, 3, 2, 2, 4, 0, false, false, 1},
-                        Dims{kSam, 2, 2, 2, 5, 7, 6, 3, 3, 0, 1, true, true, 3}}) {
+                        Dims{kSam, 2, 2, 2, 5, 7, 6, 3, 3, 0, 1, true, true, 3},
+                        Dims{kSeed, 2, 3, 3, 4, 5, 5, 3, 3, 1, 1, true, true},
+                        Dims{kSeed, 3, 2, 2, 3, 4, 4, 2, 2, 4, 0, false, false},
+                        Dims{kSeed, 2, 2, 4, 16, 5, 5, 3, 3, 4, 1, true, true}}) {
     const int64_t B = c.B, Tn = c.steps, Cin = c.Cin, F = c.F, H = c.H, W = c.W;
     const int64_t KH = c.KH, KW = c.KW, A = c.A;
-    const int64_t CF = c.cell == kSam ? 2 * F : F;  // c0, c_n, dc0 channels ([c; M] for SAM)
+    // c0, c_n, dc0 channels ([c; M] for the memory cells)
+    const int64_t CF = c.cell == kSam || c.cell == kSeed ? 2 * F : F;
     const vigil_conv_lstm_options opt{c.cell, c.hard};
     std::vector<std::vector<int64_t>> shapes;  // params in ops.h order; optional = biases
     std::vector<bool> optional;
@@ -732,6 +738,10 @@ void conv_lstm() {
                 {2 * A + F}, {A + F, F, 1, 1}, {A + F}, {2 * F, 2 * F, 1, 1}, {2 * F},
                 {3 * F, 3 * F, 1, 1}, {3 * F}};
       optional = {false, false, true, false, true, false, true, false, true, false, true};
+    } else if (c.cell == kSeed) {
+      shapes = {{4 * F, Cin, KH, KW}, {4 * F, F, KH, KW}, {4 * F},         {5, F, 1, 1},
+                {F, 2, KH, KW},       {6 * F, 1, KH, KW}, {3 * F}};
+      optional = {false, false, true, false, false, false, true};
     } else {
       shapes = {{2 * Cin, 1, KH, KW}, {2 * F, Cin, 1, 1}, {3 * F, 1, KH, KW}, {3 * F, F, 1, 1},
                 {2 * F},          {2 * F, Cin},       {2 * F, F},          {2 * F}};
@@ -761,8 +771,10 @@ void conv_lstm() {
     Tens<T>* sc0 = c.state ? &c0 : nullptr;
     Tens<T>* none = nullptr;
     const std::string w = std::string("conv_lstm ") +
-                          (c.cell == kPlain ? "plain" : c.cell == kAttn ? "input-attention"
-                                                                         : "self-attention-memory A" + std::to_string(A)) +
+                          (c.cell == kPlain  ? "plain"
+                           : c.cell == kAttn ? "input-attention"
+                           : c.cell == kSeed ? "seed-self-attention-memory"
+                                             : "self-attention-memory A" + std::to_string(A)) +
                           " B" + std::to_string(B) + " T" + std::to_string(Tn) + " Cin" +
                           std::to_string(Cin) + " F" + std::to_string(F) + " " + std::to_string(H) +
                           "x" + std::to_string(W) + " k" + std::to_string(KH) + "x" +
@@ -796,8 +808,12 @@ void conv_lstm() {
       } else {
         std::vector<const T*> hp;
         for (const auto& t : ps) hp.push_back(t ? t->h.data() : nullptr);
-        vigil::ref::conv_lstm_sam_forward(d, x.h.data(), hp.data(), host(mk), host(st0),
-                                          host(sc0), ry.data(), rc.data());
+        if (c.cell == kSeed)
+          vigil::ref::conv_lstm_seed_sam_forward(d, x.h.data(), hp.data(), host(mk), host(st0),
+                                                 host(sc0), ry.data(), rc.data());
+        else
+          vigil::ref::conv_lstm_sam_forward(d, x.h.data(), hp.data(), host(mk), host(st0),
+                                            host(sc0), ry.data(), rc.data());
       }
       agree_ref(w + " y (cuda vs ref)", y, ry, tl);
       agree_ref(w + " c_n (cuda vs ref)", cn, rc, tl);

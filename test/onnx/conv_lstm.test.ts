@@ -2,9 +2,11 @@
 // ('plain': Gather, Conv, Split, HardSigmoid/Sigmoid, Tanh, Mul, Add, Unsqueeze, Concat;
 // 'input-attention' adds the grouped depthwise/pointwise Convs, ReduceMax/Sub/Exp for the
 // attention and ReduceMean + 1x1 Conv for f and o; 'self-attention-memory' adds the memory
-// module: 1x1 Convs, Reshape, Transpose, MatMul, Softmax, with M carried between steps), run in
-// onnxruntime-node, equals the native eval forward within ATOL/RTOL (1e-4, helpers.ts); the
-// emitted attention map peaks at exactly 1; the SA attention rows sum to 1.
+// module: 1x1 Convs, Reshape, Transpose, MatMul, Softmax, with M carried between steps;
+// 'seed-self-attention-memory' MatMul over the [H,W] maps, Softmax on the last axis, a KxK Conv
+// and depthwise Convs with group F), run in onnxruntime-node, equals the native eval forward
+// within ATOL/RTOL (1e-4, helpers.ts); the emitted attention map peaks at exactly 1; the SA and
+// seed attention rows sum to 1.
 import { strict as assert } from 'node:assert';
 import { ConvLSTM2d, type ConvLSTM2dOptions } from '../../lib/nn';
 import { GraphBuilder } from '../../lib/onnx/graph/builder';
@@ -13,6 +15,7 @@ import { assertParity, layerGraph, nativeForward, ortRun, randomizeState, record
 
 const IA = 'input-attention' as const;
 const SA = 'self-attention-memory' as const;
+const SEED = 'seed-self-attention-memory' as const;
 const CASES: { name: string; opts: ConvLSTM2dOptions; T: number; cin: number; F: number; H: number; W: number; scale?: number }[] = [
   // scale: the range of the randomised weights (randomizeState; default 0.5): smaller with 32+
   // channels, so gates are not all saturated; larger with A 1, so the attention is not flat
@@ -29,6 +32,10 @@ const CASES: { name: string; opts: ConvLSTM2dOptions; T: number; cin: number; F:
   { name: 'ConvLSTM2d self-attention-memory, hard sigmoid, 3x3, T 4, 5x5, 32 -> 32 ch, A 16', opts: { cell: SA }, T: 4, cin: 32, F: 32, H: 5, W: 5, scale: 0.2 },
   { name: 'ConvLSTM2d self-attention-memory, sigmoid, no bias, 3x3, T 4, 5x5, 32 -> 48 ch, A 8', opts: { cell: SA, recurrentActivation: 'sigmoid' as const, bias: false, attentionChannels: 8 }, T: 4, cin: 32, F: 48, H: 5, W: 5, scale: 0.2 },
   { name: 'ConvLSTM2d self-attention-memory, hard sigmoid, no bias, 3x3, T 5, 13x13', opts: { cell: SA, bias: false }, T: 5, cin: 4, F: 6, H: 13, W: 13 },
+  { name: 'ConvLSTM2d seed-self-attention-memory, hard sigmoid, 3x3, T 4, 6x6 maps, every step', opts: { cell: SEED }, T: 4, cin: 3, F: 4, H: 6, W: 6, scale: 1.5 },
+  { name: 'ConvLSTM2d seed-self-attention-memory, sigmoid, 2x2 (asymmetric same), T 3, last step only', opts: { cell: SEED, recurrentActivation: 'sigmoid' as const, kernelSize: 2, returnSequences: false }, T: 3, cin: 2, F: 3, H: 5, W: 5, scale: 1.5 },
+  { name: 'ConvLSTM2d seed-self-attention-memory, hard sigmoid, 3x3, T 4, 5x5, 32 -> 32 ch', opts: { cell: SEED }, T: 4, cin: 32, F: 32, H: 5, W: 5, scale: 0.2 },
+  { name: 'ConvLSTM2d seed-self-attention-memory, sigmoid, no bias, 3x3, T 5, 10x10', opts: { cell: SEED, recurrentActivation: 'sigmoid' as const, bias: false }, T: 5, cin: 4, F: 6, H: 10, W: 10 },
 ];
 
 describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', function () {
@@ -87,6 +94,30 @@ describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', fu
         peak = Math.max(peak, ...row);
       }
       assert.ok(peak > 3 / N, `${name}: the largest weight ${peak} is near uniform (1/N = ${1 / N})`);
+    }
+    m.dispose();
+  });
+
+  it('ConvLSTM2d seed-self-attention-memory: the emitted A_h and A_m are row-stochastic [B, 1, H, W] and not flat', async () => {
+    const B = 2, T = 4, cin = 3, F = 4, n = 6;
+    const m = new ConvLSTM2d(cin, F, { cell: SEED, steps: T, generator: new Generator(9) });
+    randomizeState(m, 31, 1.5);
+    m.eval();
+    const g = new GraphBuilder('seed_attention_test');
+    g.output('y', m.toOnnx(g, g.input('x', ['batch', T, cin, n, n]), 'layer'), ['batch', T, F, n, n]);
+    g.output('a_h', 'layer/t3/h/A:out', ['batch', 1, n, n]);  // the last step's A_h (node `${s}/h/A`)
+    g.output('a_m', 'layer/t3/m/A:out', ['batch', 1, n, n]);
+    const out = await ortRun(g.encode(), uniform(B * T * cin * n * n, 7, -2, 2), [B, T, cin, n, n]);
+    for (const name of ['a_h', 'a_m']) {
+      const a = out[name];
+      assert.equal(a.length, B * n * n);
+      let peak = 0;
+      for (let r = 0; r < B * n; r++) {
+        const row = Array.from(a.subarray(r * n, (r + 1) * n));
+        assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5, `${name} row ${r} sums to ${row.reduce((x, y) => x + y, 0)}`);
+        peak = Math.max(peak, ...row);
+      }
+      assert.ok(peak > 2 / n, `${name}: the largest weight ${peak} is near uniform (1/n = ${1 / n})`);
     }
     m.dispose();
   });

@@ -26,6 +26,8 @@ const FIXTURES: Record<ConvLstmCell, string[]> = {
     'plain_k2', 'plain_f64', 'plain_staead'],
   'input-attention': ['attn_hard', 'attn_mask4_state', 'attn_sigmoid', 'attn_nobias', 'attn_f64', 'attn_13x13'],
   'self-attention-memory': ['sam_hard', 'sam_mask4_state', 'sam_sigmoid_nobias', 'sam_f64', 'sam_5x5'],
+  // its gradchecks and errors: conv_lstm_seed.test.ts
+  'seed-self-attention-memory': ['seed_hard', 'seed_mask4_state', 'seed_sigmoid_nobias', 'seed_k2', 'seed_f64', 'seed_5x5'],
 };
 
 function runFixture(name: string): void {

@@ -74,6 +74,39 @@ void conv_lstm_plain_forward(const cpu::ConvLstmDims& d, const T* x, const T* w_
   }
 }
 
+// The memory cells' state for sample b in double: H^ from h0, c and M from c0 [B,2F,H,W] (c
+// then M); zeros where absent. S = F*H*W.
+template <typename T>
+void conv_lstm_memory_state_in(int64_t b, int64_t S, const T* h0, const T* c0,
+                               std::vector<double>& hhat, std::vector<double>& c,
+                               std::vector<double>& m) {
+  for (int64_t q = 0; q < S; ++q) {
+    hhat[q] = h0 ? double(h0[b * S + q]) : 0;
+    c[q] = c0 ? double(c0[2 * b * S + q]) : 0;
+    m[q] = c0 ? double(c0[(2 * b + 1) * S + q]) : 0;
+  }
+}
+
+// The memory update from the gates' pre-activations g [3S] (i', g', o'):
+// M = (1 - sigmoid g_i) M + sigmoid g_i tanh g_g, H^ = sigmoid g_o M, written to hhat and y_t.
+inline void conv_lstm_memory_update(int64_t S, const std::vector<double>& g,
+                                    std::vector<double>& m, std::vector<double>& hhat,
+                                    double* y_t) {
+  const auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
+  for (int64_t q = 0; q < S; ++q) {
+    const double i = sigmoid(g[q]), gg = std::tanh(g[S + q]), o = sigmoid(g[2 * S + q]);
+    m[q] = (1 - i) * m[q] + i * gg;
+    y_t[q] = hhat[q] = o * m[q];
+  }
+}
+
+// c_n [B,2F,H,W] for sample b: [c; M].
+inline void conv_lstm_memory_state_out(int64_t b, int64_t S, const std::vector<double>& c,
+                                       const std::vector<double>& m, double* c_n) {
+  std::copy(c.begin(), c.end(), c_n + 2 * b * S);
+  std::copy(m.begin(), m.end(), c_n + (2 * b + 1) * S);
+}
+
 // Reference SELF_ATTENTION_MEMORY forward (ops.h), one sample and step at a time in double with
 // plain loops: the PLAIN step above, then
 //   [Q;K;V] = w_qkv h + b_qkv, [K_m;V_m] = w_kv_m M + b_kv_m, A_h = softmax_row(Q^T K),
@@ -93,7 +126,6 @@ void conv_lstm_sam_forward(const cpu::ConvLstmDims& d, const T* x, const T* cons
                             wz = wide(p[7], 4 * F * F), bz = wide(p[8], 2 * F),
                             wmem = wide(p[9], 9 * F * F), bmem = wide(p[10], 3 * F);
   const auto at = [](const std::vector<double>& v, int64_t i) { return v.empty() ? 0.0 : v[i]; };
-  const auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
   // out [rows,N] = w [rows,cols] v [cols,N] + bias
   const auto project = [&](const std::vector<double>& w, const std::vector<double>& bias,
                            int64_t rows, int64_t cols, const double* v, double* out) {
@@ -126,11 +158,7 @@ void conv_lstm_sam_forward(const cpu::ConvLstmDims& d, const T* x, const T* cons
   std::vector<double> hhat(S), c(S), m(S), h(S), qkv(P * N), kvm(PM * N), zhm(2 * S), z(2 * S),
       zh(3 * S), g(3 * S);
   for (int64_t b = 0; b < d.B; ++b) {
-    for (int64_t q = 0; q < S; ++q) {
-      hhat[q] = h0 ? double(h0[b * S + q]) : 0;
-      c[q] = c0 ? double(c0[2 * b * S + q]) : 0;
-      m[q] = c0 ? double(c0[(2 * b + 1) * S + q]) : 0;
-    }
+    conv_lstm_memory_state_in(b, S, h0, c0, hhat, c, m);
     for (int64_t t = 0; t < d.T; ++t) {
       conv_lstm_plain_step(d, x, mask, b, t, wx, wh, p[2] ? bs.data() : nullptr, hhat, c, h);
       project(wqkv, bqkv, P, F, h.data(), qkv.data());
@@ -141,17 +169,9 @@ void conv_lstm_sam_forward(const cpu::ConvLstmDims& d, const T* x, const T* cons
       std::copy(z.begin(), z.end(), zh.begin());
       std::copy(h.begin(), h.end(), zh.begin() + 2 * S);
       project(wmem, bmem, 3 * F, 3 * F, zh.data(), g.data());
-      for (int64_t q = 0; q < S; ++q) {
-        const double i = sigmoid(g[q]), gg = std::tanh(g[S + q]), o = sigmoid(g[2 * S + q]);
-        m[q] = (1 - i) * m[q] + i * gg;
-        hhat[q] = o * m[q];
-        y[(b * d.T + t) * S + q] = hhat[q];
-      }
+      conv_lstm_memory_update(S, g, m, hhat, y + (b * d.T + t) * S);
     }
-    for (int64_t q = 0; q < S; ++q) {
-      c_n[2 * b * S + q] = c[q];
-      c_n[(2 * b + 1) * S + q] = m[q];
-    }
+    conv_lstm_memory_state_out(b, S, c, m, c_n);
   }
 }
 

@@ -225,12 +225,26 @@ vigil_status vigil_conv_transpose2d_backward(vt x, vt w, vt dy, const vigil_conv
  *   M_t = (1 - i') M_{t-1} + i' g',   H^_t = o' M_t = y[:, t]
  *   The memory rides with c: for this cell c0, c_n and dc0 are [B,2F,H,W], channels [0,F) c
  *   and [F,2F) M, so a stateful carry of c_n into c0 keeps M (the signatures are unchanged).
- *   Not reproduced from Macas' SaConvLSTM (seed 000, section 0.3): its swapped h/c states (the
- *   cell reads states[0] as h while its state list puts c first; a bug) and its departures from
- *   the paper (1-channel Q/K/V as HxW matrix products, K_m/V_m from h, a KxK w_z, depthwise
- *   gates).
+ *   Macas' departures from the paper are the next cell.
+ * cell SEED_SELF_ATTENTION_MEMORY (Macas' SaConvLSTM2DCell, Sa-DVCRAE, seed 000; reference/
+ *   seed-models.md section 0.3), needs H == W (the HxW maps are multiplied as matrices). Params:
+ *   w_x, w_h, bias as PLAIN, then w_sa [5,F,1,1] (five 1x1 projections F -> 1, rows v_h, k_h,
+ *   q_h, k_m, v_m: the seed's order), w_z [F,2,KH,KW] (no bias; input channels z_h, z_m),
+ *   w_mem [6F,1,KH,KW] (six depthwise kernels, blocks of F in the seed's order zi, hi, zg, hg,
+ *   zo, ho), b_mem [3F] (i', g', o') or NULL. dw_k(v) is the depthwise conv of v by block k.
+ *   The state is (H^, c, M) as SELF_ATTENTION_MEMORY's, c0/c_n/dc0 [B,2F,H,W]:
+ *   h, c_t = PLAIN step on x_t, H^_{t-1}, c_{t-1}
+ *   [v_h; k_h; q_h; k_m; v_m] = w_sa h, each an HxW matrix (all five from h, none from M)
+ *   A_h = softmax_row(q_h k_h),  A_m = softmax_row(q_h k_m)     (HxW matrix products, [H,W])
+ *   z_h = A_h v_h,  z_m = A_m v_m,  Z = w_z * [z_h; z_m]           ([F,H,W])
+ *   i' = sigmoid(dw_zi(Z) + dw_hi(h) + b_i'), g' = tanh(dw_zg(Z) + dw_hg(h) + b_g'),
+ *   o' = sigmoid(dw_zo(Z) + dw_ho(h) + b_o')
+ *   M_t = (1 - i') M_{t-1} + i' g',   H^_t = o' M_t = y[:, t]
+ *   Not reproduced: the seed's swapped h/c states (its cell reads states[0] as h while its state
+ *   list puts c first, so from step 2 its recurrent convs see c_{t-1} and its forget gate scales
+ *   H^_{t-1}; a bug). Here h_{t-1} = H^_{t-1} and c_{t-1} = c_{t-1}.
  *
- * h0 [B,F,H,W], c0 [B,F,H,W] ([B,2F,H,W] for SELF_ATTENTION_MEMORY) or NULL (zeros). c_n, shaped
+ * h0 [B,F,H,W], c0 [B,F,H,W] ([B,2F,H,W] for both memory cells) or NULL (zeros). c_n, shaped
  * like c0, or NULL receives c_T (and M_T) (h_T is y[:, T-1]).
  * saved, NULL at inference, else 1-D of vigil_conv_lstm_saved_size elements: what backward
  * reads (the cell's activations for every step; the per-step count is documented there).
@@ -238,16 +252,17 @@ vigil_status vigil_conv_transpose2d_backward(vt x, vt w, vt dy, const vigil_conv
  * dc0 accumulate and each may be NULL. No gradient flows from c_n (a stateful carry is cut).  */
 typedef enum vigil_conv_lstm_cell {
   VIGIL_CONV_LSTM_PLAIN = 0, VIGIL_CONV_LSTM_INPUT_ATTENTION = 1,
-  VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY = 2
+  VIGIL_CONV_LSTM_SELF_ATTENTION_MEMORY = 2, VIGIL_CONV_LSTM_SEED_SELF_ATTENTION_MEMORY = 3
 } vigil_conv_lstm_cell;
 typedef struct vigil_conv_lstm_options {
   int32_t cell;          /* vigil_conv_lstm_cell */
   int32_t hard_sigmoid;  /* 1: sigma is the hard sigmoid, 0: the logistic sigmoid */
 } vigil_conv_lstm_options;
 /* The saved length for these sizes: steps * B * H * W * (5F for PLAIN, 4F for INPUT_ATTENTION,
- * 13F for SELF_ATTENTION_MEMORY) plus steps * B * 2F for INPUT_ATTENTION's f and o and
- * steps * B * 2 (H*W)^2 for SELF_ATTENTION_MEMORY's A_h and A_m (independent of A: Q, K, V, K_m,
- * V_m are recomputed by the backward). -1 for an unknown cell. */
+ * 13F for SELF_ATTENTION_MEMORY, 10F + 4 for SEED_SELF_ATTENTION_MEMORY) plus steps * B * 2F
+ * for INPUT_ATTENTION's f and o and steps * B * 2 (H*W)^2 for SELF_ATTENTION_MEMORY's A_h and
+ * A_m (independent of A: Q, K, V, K_m, V_m are recomputed by the backward). -1 for an unknown
+ * cell. */
 int64_t vigil_conv_lstm_saved_size(const vigil_conv_lstm_options* opt, int64_t B, int64_t T,
                                    int64_t F, int64_t H, int64_t W);
 vigil_status vigil_conv_lstm_forward(const vigil_conv_lstm_options* opt, vt x, const vt* params,
