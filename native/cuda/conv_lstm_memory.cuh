@@ -55,6 +55,41 @@ vigil_status split_state(int64_t B, int64_t S, const T* c0, T* c, T* m) {
   });
 }
 
+// The memory update at one element from the activated gates: M <- (1 - i') M + i' g' (also to
+// msave when given); returns H^ = o' M.
+template <typename T>
+__device__ __forceinline__ T update(T ig, T gg, T og, T& m, T* msave) {
+  m = (T(1) - ig) * m + ig * gg;
+  if (msave) *msave = m;
+  return og * m;
+}
+
+// c_n [B,2F,N] = [c; M] per sample (S = F*N).
+template <typename T>
+vigil_status join_state(int64_t B, int64_t S, const T* c, const T* m, T* c_n) {
+  return for_each(B * S, "conv_lstm_join_state", [=] __device__(int64_t n) {
+    const int64_t b = n / S, q = n % S;
+    c_n[2 * b * S + q] = c[n];
+    c_n[(2 * b + 1) * S + q] = m[n];
+  });
+}
+
+// The initial state's gradients, accumulated: dh0 += dh and dc0 += [dc; dm] per sample (either
+// may be null).
+template <typename T>
+vigil_status initial_state_grads(int64_t B, int64_t S, const T* dh, const T* dc, const T* dm,
+                                 T* dh0, T* dc0) {
+  if (!dh0 && !dc0) return VIGIL_OK;
+  return for_each(B * S, "conv_lstm_initial_state_grads", [=] __device__(int64_t n) {
+    const int64_t b = n / S, q = n % S;
+    if (dh0) dh0[n] += dh[n];
+    if (dc0) {
+      dc0[2 * b * S + q] += dc[n];
+      dc0[(2 * b + 1) * S + q] += dm[n];
+    }
+  });
+}
+
 // The memory update's backward at one element (cpu conv_lstm_memory::update_backward): from the
 // activated gates ig, gg, og, M_t, M_{t-1} and dL/dH^_t; dm holds dL/dM_t on entry and dL/dM_{t-1}
 // through the update on exit; dgi, dgg, dgo receive the pre-activation gradients.

@@ -135,21 +135,13 @@ vigil_status forward(const ConvLstmDims& d, const T* x, const T* const* params, 
       g3[0] = ig;
       g3[N] = gg;
       g3[2 * N] = og;
-      const T mv = (T(1) - ig) * m[e] + ig * gg;
-      m[e] = mv;
-      if (msave) msave[e] = mv;
-      const T hv = og * mv;
+      const T hv = update(ig, gg, og, m[e], msave ? msave + e : nullptr);
       hh[e] = hv;
       y[(b * Tn + t) * S + q] = hv;
     }));
   }
-  if (c_n)
-    VIGIL_CHECK(for_each(B * S, "conv_lstm_seed_state_out", [=] __device__(int64_t e) {
-      const int64_t b = e / S, q = e % S;
-      c_n[2 * b * S + q] = c[e];
-      c_n[(2 * b + 1) * S + q] = m[e];
-    }));
-  return VIGIL_OK;
+  return c_n ? join_state(B, S, static_cast<const T*>(c), static_cast<const T*>(m), c_n)
+             : VIGIL_OK;
 }
 
 template <typename T>
@@ -235,16 +227,8 @@ vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params,
       VIGIL_CHECK(conv_lstm_gates::recurrent_input_grad(d, wh, static_cast<const T*>(dgt), dh));
   }
   VIGIL_CHECK(repack(F, KK, dparams[5], dparams[6], dgz, dgh, dgb, true));
-  T* dh0w = h0 ? dh0 : nullptr;
-  if (dh0w || dc0)
-    VIGIL_CHECK(for_each(B * S, "conv_lstm_seed_initial_state_grad", [=] __device__(int64_t e) {
-      const int64_t b = e / S, q = e % S;
-      if (dh0w) dh0w[e] += dh[e];
-      if (dc0) {
-        dc0[2 * b * S + q] += dc[e];
-        dc0[(2 * b + 1) * S + q] += dm[e];
-      }
-    }));
+  VIGIL_CHECK(initial_state_grads(B, S, static_cast<const T*>(dh), static_cast<const T*>(dc),
+                                  static_cast<const T*>(dm), h0 ? dh0 : nullptr, dc0));
   return conv_lstm_gates::weight_grads(d, x, mask, h0, y, wx, wh,
                                        static_cast<const T*>(dgates.p), dx, dparams[0],
                                        dparams[1], dparams[2]);

@@ -147,21 +147,13 @@ vigil_status forward(const ConvLstmDims& d, const T* x, const T* const* params, 
       g3[0] = ig;
       g3[S] = gg;
       g3[2 * S] = og;
-      const T mv = (T(1) - ig) * m[n] + ig * gg;
-      m[n] = mv;
-      if (msave) msave[n] = mv;
-      const T hv = og * mv;
+      const T hv = update(ig, gg, og, m[n], msave ? msave + n : nullptr);
       hh[n] = hv;
       y[(b * Tn + t) * S + q] = hv;
     }));
   }
-  if (c_n)
-    VIGIL_CHECK(for_each(B * S, "conv_lstm_sam_state_out", [=] __device__(int64_t n) {
-      const int64_t b = n / S, q = n % S;
-      c_n[2 * b * S + q] = c[n];
-      c_n[(2 * b + 1) * S + q] = m[n];
-    }));
-  return VIGIL_OK;
+  return c_n ? join_state(B, S, static_cast<const T*>(c), static_cast<const T*>(m), c_n)
+             : VIGIL_OK;
 }
 
 template <typename T>
@@ -257,16 +249,8 @@ vigil_status backward(const ConvLstmDims& d, const T* x, const T* const* params,
     if (t > 0 || (h0 && dh0))
       VIGIL_CHECK(conv_lstm_gates::recurrent_input_grad(d, wh, static_cast<const T*>(dgt), dh));
   }
-  T* dh0w = h0 ? dh0 : nullptr;
-  if (dh0w || dc0)
-    VIGIL_CHECK(for_each(B * S, "conv_lstm_sam_initial_state_grad", [=] __device__(int64_t n) {
-      const int64_t b = n / S, q = n % S;
-      if (dh0w) dh0w[n] += dh[n];
-      if (dc0) {
-        dc0[2 * b * S + q] += dc[n];
-        dc0[(2 * b + 1) * S + q] += dm[n];
-      }
-    }));
+  VIGIL_CHECK(initial_state_grads(B, S, static_cast<const T*>(dh), static_cast<const T*>(dc),
+                                  static_cast<const T*>(dm), h0 ? dh0 : nullptr, dc0));
   return conv_lstm_gates::weight_grads(d, x, mask, h0, y, wx, wh,
                                        static_cast<const T*>(dgates.p), dx, dparams[0],
                                        dparams[1], dparams[2]);
