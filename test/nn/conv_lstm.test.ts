@@ -2,7 +2,8 @@
 // forget bias; 'input-attention' as the seed STAEAD: glorot separable input kernels, orthogonal
 // recurrent ones, constant gate kernels, zero biases; 'self-attention-memory' the Keras ConvLSTM
 // part and glorot 1x1 SAM projections with zero biases), 'same' maps, the returnSequences and
-// state plumbing (for 'self-attention-memory' the memory M rides in c), the attention's spatial
+// state plumbing (for 'self-attention-memory' the memory M rides in c), 'seed-self-attention-memory'
+// the seed's initialisers and square maps, the attention's spatial
 // max of 1, input dropout masks fixed over time, eval determinism, and flat native memory over a
 // 1,000-step training loop.
 import { strict as assert } from 'node:assert';
@@ -19,6 +20,7 @@ import { assertClose } from '../helpers/fixtures';
 
 const CELLS: ConvLstmCell[] = ['plain', 'input-attention', 'self-attention-memory'];
 const SA = 'self-attention-memory' as const;
+const SEED = 'seed-self-attention-memory' as const;  // square maps only: tested on its own below
 
 /** Asserts that w, read as a row-major [rows, cols] matrix, has orthonormal rows (rows <= cols) or columns. */
 function assertOrthonormal(w: ArrayLike<number>, rows: number, what: string): void {
@@ -133,6 +135,32 @@ describe('ConvLSTM2d', () => {
     });
   });
 
+  it("'seed-self-attention-memory' starts as the seed's SaConvLSTM2DCell.build (Keras fans from its channels-last shapes), carries M in c and needs square maps", () => {
+    tidy(() => {
+      const cin = 8, F = 16, K = 3;
+      const m = new ConvLSTM2d(cin, F, { cell: SEED, generator: new Generator(1) });
+      const sd = m.stateDict();
+      assert.deepEqual([...sd.keys()], [...CONV_LSTM_PARAMS[SEED].names]);
+      const shapes = Object.fromEntries([...sd].map(([k, t]) => [k, [...t.shape]]));
+      assert.deepEqual(shapes, {
+        w_x: [4 * F, cin, K, K], w_h: [4 * F, F, K, K], bias: [4 * F],
+        w_sa: [5, F, 1, 1], w_z: [F, 2, K, K], w_mem: [6 * F, 1, K, K], b_mem: [3 * F],
+      });
+      assert.deepEqual(Array.from(sd.get('bias')!.toArray()), Array.from({ length: 4 * F }, (_, k) => (k >= F && k < 2 * F ? 1 : 0)), 'unit forget bias');
+      assertUniformBound(sd.get('w_sa')!.toArray(), Math.sqrt(6 / (F + 5)), 'w_sa: sa_kernel (1,1,F,5)');
+      assertUniformBound(sd.get('w_z')!.toArray(), Math.sqrt(6 / (2 * K * K + F * K * K)), 'w_z: kernel_z (K,K,2,F)');
+      assertUniformBound(sd.get('w_mem')!.toArray(), Math.sqrt(6 / (F * K * K + 6 * K * K)), 'w_mem: depth_wise_kernel (K,K,F,6)');
+      assert.ok(Array.from(sd.get('b_mem')!.toArray()).every((x) => x === 0), 'b_mem (sa_bias) zeros');
+      assert.deepEqual([...new ConvLSTM2d(3, 4, { cell: SEED, bias: false }).stateDict().keys()], ['w_x', 'w_h', 'w_sa', 'w_z', 'w_mem']);
+      const x = new Generator(4).uniform([2, 3, cin, 5, 5], -1, 1);
+      const { output, state } = m.forward(x);
+      assert.deepEqual(output.shape, [2, 3, F, 5, 5]);
+      assert.deepEqual(state.c.shape, [2, 2 * F, 5, 5], 'c then M');
+      assert.throws(() => m.forward(new Generator(4).uniform([2, 3, cin, 5, 6], -1, 1)), /needs H == W; x is \[2,3,8,5,6\]/);
+      m.dispose();
+    });
+  });
+
   for (const cell of CELLS) {
     it(`${cell}: 'same' convs keep H and W for every kernel size, 13x13 included`, () => {
       tidy(() => {
@@ -210,7 +238,9 @@ describe('ConvLSTM2d', () => {
         twin.dispose();
       });
     });
+  }
 
+  for (const cell of [...CELLS, SEED])
     it(`${cell}: keeps native memory flat over 1,000 training steps (fresh masks each step)`, function () {
       this.timeout(120000);
       const r = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'conv_lstm_memory_child.ts'), '1000', cell], { encoding: 'utf8', env: process.env });
@@ -219,7 +249,6 @@ describe('ConvLSTM2d', () => {
       assert.equal(marks.length, 10);
       for (const [i, mk] of marks.entries()) assert.deepEqual(mk, marks[0], `live native buffers and bytes after step ${(i + 1) * 100}`);
     });
-  }
 
   it("input-attention: the attention map peaks at exactly 1 over H,W, per sample and channel", () => {
     // With c0 = 0 and one step, c_1 = i * g. Zeroing the g branch's pointwise rows (pw_x, pw_h
