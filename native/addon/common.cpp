@@ -36,11 +36,17 @@ void Storage::release() {
 }
 
 Napi::Value Storage::Free(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   if (data_) {
     release();
-    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -static_cast<int64_t>(nbytes_));
+    Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(nbytes_));
   }
-  return info.Env().Undefined();
+  // Node runs a wrap's GC finaliser only on an event-loop turn, so in a synchronous loop every
+  // freed handle (this object and its reference) would pile up until then. Unwrapping now
+  // cancels that finaliser and lets this object go at once; the JS object stays behind as an
+  // empty shell (any later use of it is an "invalid argument" error, never a dangling pointer).
+  if (napi_remove_wrap(env, info.This(), nullptr) == napi_ok) delete this;
+  return env.Undefined();
 }
 
 Napi::Value Storage::GetNbytes(const Napi::CallbackInfo& info) {
