@@ -8,7 +8,7 @@ import { compositeF1, eventMetrics, pointAdjustedF1Diagnostic, type EventDetecti
 import { aucPr, aucRoc } from './metrics';
 import { pointMetrics, type PointMetrics } from './point';
 import { checkScores } from './stats';
-import { applyThreshold, type Threshold } from './threshold';
+import { applyThreshold, thresholdCell, type Threshold } from './threshold';
 import { vus } from './vus';
 
 export interface EvaluateOptions {
@@ -131,7 +131,7 @@ export function formatReport(rows: NamedReport[], format: 'table' | 'json' = 'ta
     ]],
     ['at the threshold fitted without test labels', [
       ['threshold method', (r) => r.threshold.method],
-      ['threshold', (r) => num(r.threshold.value, 4)],
+      ['threshold', (r) => thresholdCell(r.threshold, (v) => num(v, 4))],
       ['precision', (r) => num(r.point.precision)],
       ['recall', (r) => num(r.point.recall)],
       ['F1', (r) => num(r.point.f1)],

@@ -6,7 +6,7 @@
 import { aucPr, aucRoc } from './metrics';
 import { pointMetrics, type PointMetrics } from './point';
 import { checkScores } from './stats';
-import { applyThreshold, type Threshold } from './threshold';
+import { applyThreshold, thresholdCell, type Threshold } from './threshold';
 
 export interface RowsReport {
   rows: number;
@@ -46,7 +46,7 @@ export function formatRowsReport(title: string, rows: NamedRowsReport[], format:
     ['AUROC', (r) => num(r.aucRoc)],
     ['AUPR (average precision)', (r) => num(r.aucPr)],
     ['threshold method', (r) => r.threshold.method],
-    ['threshold', (r) => num(r.threshold.value)],
+    ['threshold', (r) => thresholdCell(r.threshold, num)],
     ['precision (label 1)', (r) => num(r.point.precision)],
     ['recall (label 1)', (r) => num(r.point.recall)],
     ['F1 (label 1)', (r) => num(r.point.f1)],

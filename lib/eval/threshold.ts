@@ -12,6 +12,21 @@ export interface Threshold {
   params: Record<string, number | string | boolean | null>;
 }
 
+/**
+ * The threshold in words for a one-line message: "0.4213 (pot)", or for the dynamic rule
+ * "dynamic (window of 2100 smoothed scores; 0.4213 before it fills)", whose value alone would
+ * mislead.
+ */
+export function describeThreshold(t: Threshold, digits = 5): string {
+  if (t.method === 'dynamic') return `dynamic (window of ${t.params.history} smoothed scores; ${t.value.toPrecision(digits)} before it fills)`;
+  return `${t.value.toPrecision(digits)} (${t.method})`;
+}
+
+/** The threshold in a report table's cell, the value formatted by `num`. */
+export function thresholdCell(t: Threshold, num: (v: number) => string): string {
+  return t.method === 'dynamic' ? `dynamic (${num(t.value)} until its window fills)` : num(t.value);
+}
+
 /** 1 where score > threshold, else 0; a dynamic threshold flags the scores as one series, in order. */
 export function applyThreshold(scores: ArrayLike<number>, threshold: number | Threshold): Uint8Array {
   if (typeof threshold !== 'number' && threshold.method === 'dynamic') return dynamicFlags(scores, dynamicRuleOf(threshold));

@@ -7,4 +7,4 @@ export { exportModelOnnx, exportDetectorOnnx, detectorMetadata, modelGraph, onnx
 export { transpose2d, onnxGateOrder, ONNX_FROM_PYTORCH } from './graph/layout';
 export { decodeOnnx, readOnnxMetadata, metadataErrorScale, valueDims } from './export/metadata';
 export { OnnxRunner, cudaProviderInstalled, cudaMissingMessage, type OnnxRunnerOptions } from './export/runner';
-export { verifyOnnx, type VerifyResult } from './export/verify';
+export { describeVerified, verifyOnnx, type VerifiedOutput, type VerifyResult } from './export/verify';

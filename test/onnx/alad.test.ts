@@ -15,10 +15,12 @@ import { loadSeries, loadTrainingData, type DataSource } from '../../lib/data/lo
 import { Scaler } from '../../lib/data/scaler';
 import { exportDetectorOnnx, exportModelOnnx } from '../../lib/onnx/export/export';
 import { readOnnxMetadata, valueDims } from '../../lib/onnx/export/metadata';
-import { verifyOnnx } from '../../lib/onnx/export/verify';
+import { describeVerified, verifyOnnx } from '../../lib/onnx/export/verify';
 import { fitDetector } from '../../lib/pipeline/fit';
 import { scoreSeries } from '../../lib/pipeline/score';
+import { add } from '../../lib/ops';
 import { Generator } from '../../lib/random';
+import type { Tensor } from '../../lib/tensor';
 import { Alad, aladDefaults, type AladScore } from '../../models/alad';
 import { assertParity, nativeForward, randomizeState, recordParity, runOnnx, uniform } from './helpers';
 
@@ -79,8 +81,13 @@ describe('onnx: ALAD scoring path (onnxruntime CPU vs native eval)', function ()
   it('verifyOnnx compares scores for a model without channel errors', async () => {
     const m = alad(F, 'fm');
     const r = await verifyOnnx(m, exportModelOnnx(m), rowsWithOneHot(6, 3, [3, 4], 3), 6);
-    assert.equal(r.output, 'scores');
-    assert.ok(r.ok, `max |diff| ${r.maxAbs}`);
+    assert.deepEqual(r.compared.map((c) => c.output), ['scores']);
+    assert.ok(r.ok, describeVerified(r));
+    // A graph whose score differs from the native one fails: here the native score is moved instead.
+    const moved = Object.assign(Object.create(m), { scores: (t: Tensor) => add(m.scores(t), 1) });
+    const bad = await verifyOnnx(moved, exportModelOnnx(m), rowsWithOneHot(6, 3, [3, 4], 3), 6);
+    assert.equal(bad.ok, false);
+    assert.ok(Math.abs(bad.compared[0].maxAbs - 1) < 1e-3, describeVerified(bad));
     m.dispose();
   });
 

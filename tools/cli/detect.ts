@@ -12,7 +12,7 @@ import { rankChannels } from '../../lib/eval/attribution';
 import { Detector } from '../../lib/detect/detector';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import { loadDetector, type LoadedDetector } from '../../lib/detect/detector_bundle';
-import { applyThreshold } from '../../lib/eval/threshold';
+import { applyThreshold, describeThreshold } from '../../lib/eval/threshold';
 import { inputOf, takesRowWindows } from '../../lib/model';
 import { checkScorable, scoreSeries } from '../../lib/pipeline/score';
 import type { Series } from '../../lib/data/series';
@@ -46,7 +46,7 @@ export async function detect(argv: string[]): Promise<void> {
     // A bundle with per-channel alphas (calibrate --method alpha) flags by them instead of the threshold.
     const { scores, flags, channelErrors } = await det.scoreSeries(series);
     const flagged = writeScores(f.out, series, scores, flags, channelErrors, f.top);
-    const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})` : `at threshold ${det.threshold.value.toPrecision(5)} (${det.threshold.method})`;
+    const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})` : `at threshold ${describeThreshold(det.threshold)}`;
     console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
   } finally {
     await det.dispose();
@@ -61,7 +61,7 @@ async function detectByPipeline(det: LoadedDetector, f: { out?: string; top: num
     const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;
     const { scores, channelErrors } = scoreSeries(det, series);
     const flagged = writeScores(f.out!, series, scores, applyThreshold(scores, det.info.threshold), channelErrors, f.top);
-    console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged at threshold ${det.info.threshold.value.toPrecision(5)} (${det.info.threshold.method}); wrote ${f.out}`);
+    console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged at threshold ${describeThreshold(det.info.threshold)}; wrote ${f.out}`);
   } finally {
     det.model.dispose();
   }

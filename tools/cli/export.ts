@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../lib/io/atomic';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { exportDetectorOnnx } from '../../lib/onnx/export/export';
 import { decodeOnnx, readOnnxMetadata, valueDims } from '../../lib/onnx/export/metadata';
-import { verifyOnnx } from '../../lib/onnx/export/verify';
+import { describeVerified, verifyOnnx } from '../../lib/onnx/export/verify';
 import { Generator } from '../../lib/random';
 import { helpText, parseFlags, UsageError } from './args';
 
@@ -41,7 +41,7 @@ export async function exportOnnx(argv: string[]): Promise<void> {
       const batch = 8, size = batch * det.model.window * Number(x[2]);
       const windows = Float32Array.from(new Generator(1).normal([size]).toArray());
       const r = await verifyOnnx(det.model, bytes, windows, batch);
-      const line = `onnxruntime CPU vs native on ${r.windows} random windows: max |diff| of ${r.output} ${r.maxAbs.toExponential(2)}`;
+      const line = `onnxruntime CPU vs native on ${r.windows} random windows: max |diff| of ${describeVerified(r)}`;
       if (!r.ok) throw new Error(`verify failed: ${line} (tolerance 1e-4 + 1e-4 |native|)`);
       console.log(`  verified: ${line}`);
     }
