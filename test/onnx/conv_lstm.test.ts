@@ -38,6 +38,19 @@ const CASES: { name: string; opts: ConvLSTM2dOptions; T: number; cin: number; F:
   { name: 'ConvLSTM2d seed-self-attention-memory, sigmoid, no bias, 3x3, T 5, 10x10', opts: { cell: SEED, recurrentActivation: 'sigmoid' as const, bias: false }, T: 5, cin: 4, F: 6, H: 10, W: 10 },
 ];
 
+/** `rows` rows of length n in a, each summing to 1, the largest weight above `peak` / n. */
+function assertRowStochastic(a: Float32Array, rows: number, n: number, peak: number, what: string): void {
+  assert.equal(a.length, rows * n);
+  let widest = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from(a.subarray(r * n, (r + 1) * n));
+    const total = row.reduce((x, y) => x + y, 0);
+    assert.ok(Math.abs(total - 1) < 1e-5, `${what} row ${r} sums to ${total}`);
+    widest = Math.max(widest, ...row);
+  }
+  assert.ok(widest > peak / n, `${what}: the largest weight ${widest} is near uniform (1/${n} = ${1 / n})`);
+}
+
 describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', function () {
   this.timeout(60000);
   for (const c of CASES)
@@ -84,17 +97,7 @@ describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', fu
     g.output('a_h', 'layer/t3/h/A:out', ['batch', N, N]);  // the last step's A_h (node `${s}/h/A`)
     g.output('a_m', 'layer/t3/m/A:out', ['batch', N, N]);
     const out = await ortRun(g.encode(), uniform(B * T * cin * H * W, 7, -2, 2), [B, T, cin, H, W]);
-    for (const name of ['a_h', 'a_m']) {
-      const a = out[name];
-      assert.equal(a.length, B * N * N);
-      let peak = 0;
-      for (let r = 0; r < B * N; r++) {
-        const row = Array.from(a.subarray(r * N, (r + 1) * N));
-        assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5, `${name} row ${r} sums to ${row.reduce((x, y) => x + y, 0)}`);
-        peak = Math.max(peak, ...row);
-      }
-      assert.ok(peak > 3 / N, `${name}: the largest weight ${peak} is near uniform (1/N = ${1 / N})`);
-    }
+    for (const name of ['a_h', 'a_m']) assertRowStochastic(out[name], B * N, N, 3, name);
     m.dispose();
   });
 
@@ -108,17 +111,7 @@ describe('onnx: ConvLSTM2d equals the native eval forward (onnxruntime CPU)', fu
     g.output('a_h', 'layer/t3/h/A:out', ['batch', 1, n, n]);  // the last step's A_h (node `${s}/h/A`)
     g.output('a_m', 'layer/t3/m/A:out', ['batch', 1, n, n]);
     const out = await ortRun(g.encode(), uniform(B * T * cin * n * n, 7, -2, 2), [B, T, cin, n, n]);
-    for (const name of ['a_h', 'a_m']) {
-      const a = out[name];
-      assert.equal(a.length, B * n * n);
-      let peak = 0;
-      for (let r = 0; r < B * n; r++) {
-        const row = Array.from(a.subarray(r * n, (r + 1) * n));
-        assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5, `${name} row ${r} sums to ${row.reduce((x, y) => x + y, 0)}`);
-        peak = Math.max(peak, ...row);
-      }
-      assert.ok(peak > 2 / n, `${name}: the largest weight ${peak} is near uniform (1/n = ${1 / n})`);
-    }
+    for (const name of ['a_h', 'a_m']) assertRowStochastic(out[name], B * n, n, 2, name);
     m.dispose();
   });
 });
