@@ -20,22 +20,17 @@
 // (EXTRA_CHECKS says why). Both sides then train from those weights; the draws of z differ
 // (Philox here, torch.randn there), not the work.
 // Runs alternate with the peer's; each run = median of `reps` steps after `warmup`.
-import { rmSync } from 'node:fs';
-
-import { noGrad } from '../../lib/autograd/grad_mode';
 import { Adam } from '../../lib/optim';
 import { Generator } from '../../lib/random';
-import { Tensor, tidy } from '../../lib/tensor';
 import { saDvcraeKind, type SaDvcrae, type SaDvcraeConfig } from '../../models/sa_dvcrae';
-import { medianMs } from './common';
-import { alternateWithTorch, peerColumn, withheldAt, type SuiteContext } from './context';
-import { benchMatrices, checkMatrixPeer, writePeerInputs, type PeerTensor } from './matrix_peer';
-import { perSecond } from './stats';
+import { peerColumn, withheldAt, type SuiteContext } from './context';
+import { checkMatrixPeer, type PeerTensor } from './matrix_peer';
+import { alternateMatrixSide, matrixRows, matrixSide, matrixTable, type MatrixSide } from './matrix_side';
 import type { BenchTable, TableRow } from './table';
 
 const SENSORS = 43;  // BATADAL
-const BATCH = 64;    // lib/train's batch, and the scoring batch
-const LR = 1e-3;     // fit's default rate
+const SIZES = { batch: 64, scoreBatch: 64 };  // lib/train's batch; scoring at the same size
+const LR = 1e-3;     // fit's default rate (torch_common.model_steps' too)
 const TOLERANCE = 1e-4;
 /**
  * At the initial weights the reconstruction is small, so the loss and the scores are mostly
@@ -57,50 +52,17 @@ function shapeLabel(c: SaDvcraeConfig): string {
   return `\`default\` config, dropout 0, ${SENSORS} sensors, [B, ${c.steps}, ${c.scales.length}, ${P}, ${P}], filters ${[c.encoder, c.encoderLstm, [c.latent], [c.hidden, c.decoderChannels], c.decoderLstm, c.decoder].map((l) => l.join(',')).join(' / ')}`;
 }
 
-interface SaDvcraeRun {
-  train_ms: number;
-  score_ms: number;
-}
-
-/** Vigil's side: the model, its batches, the check inputs written for the peer. */
-function vigilSide(c: SaDvcraeConfig, warmup: number, reps: number): { run: () => SaDvcraeRun; dir: string; free: () => void } {
+/** Vigil's side: fit's step (Adam, no clipping); the eval-mode outputs for the peer's check. */
+function vigilSide(c: SaDvcraeConfig, warmup: number, reps: number): MatrixSide {
   const model = saDvcraeKind.create(c, new Generator(0)) as SaDvcrae;
-  const sample = model.sampleShape;
-  const xData = benchMatrices(c, BATCH, 1), xsData = benchMatrices(c, BATCH, 2);
-  const x = Tensor.fromArray(xData, [BATCH, ...sample]), xs = Tensor.fromArray(xsData, [BATCH, ...sample]);
-  model.eval();
-  const vigilLoss = tidy(() => noGrad(() => model.loss(x).loss.item()));
-  const outputs = tidy(() => noGrad(() => {
-    const out = model.run(x, 'mean');
-    return ([['recon', out.recon], ['z_mean', out.zMean], ['z_log_var', out.zLogVar]] as const)
-      .map(([k, v]) => [`vigil_${k}`, Float32Array.from(v.toArray()), [...v.shape]] as PeerTensor);
-  }));
-  const vigilScores = tidy(() => noGrad(() => Float32Array.from(model.scores(xs).toArray())));
-  const dir = writePeerInputs('sa-dvcrae', model, c, [['x', xData, [BATCH, ...sample]], ['xs', xsData, [BATCH, ...sample]],
-    ...outputs, ['vigil_scores', vigilScores, [BATCH]]], { vigil_loss: vigilLoss, lr: LR });
-  const opt = new Adam(model.parameters(), { lr: LR });
-  const train = () => tidy(() => {
-    model.train();
-    opt.zeroGrad();
-    const { loss } = model.loss(x);
-    loss.backward();
-    opt.step();
-    loss.item();
-  });
-  const score = () => tidy(() => {
-    model.eval();
-    noGrad(() => void model.scores(xs).toArray());
-  });
-  return {
-    run: () => ({ train_ms: medianMs(train, warmup, reps), score_ms: medianMs(score, warmup, reps) }),
-    dir,
-    free: () => {
-      rmSync(dir, { recursive: true, force: true });
-      [x, xs].forEach((v) => v.dispose());
-      opt.dispose();
-      model.dispose();
+  return matrixSide('sa-dvcrae', model, c, new Adam(model.parameters(), { lr: LR }), SIZES, {
+    loss: (m, x) => m.loss(x).loss,
+    checkTensors: (m, x) => {
+      const out = m.run(x, 'mean');
+      return ([['recon', out.recon], ['z_mean', out.zMean], ['z_log_var', out.zLogVar]] as const)
+        .map(([k, v]) => [`vigil_${k}`, Float32Array.from(v.toArray()), [...v.shape]] as PeerTensor);
     },
-  };
+  }, { warmup, reps });
 }
 
 export async function benchSaDvcrae(ctx: SuiteContext): Promise<BenchTable> {
@@ -108,40 +70,15 @@ export async function benchSaDvcrae(ctx: SuiteContext): Promise<BenchTable> {
   const rows: TableRow[] = [];
   const checks = new Set<string>();
   const c = benchConfig();
-  const label = shapeLabel(c);
   for (const threads of ctx.threads) {
     ctx.log(`sa-dvcrae: ${threads} thread(s)`);
-    const side = vigilSide(c, warmup, reps);
-    try {
-      const { vigil, peer } = await alternateWithTorch(ctx, threads, 'torch_sa_dvcrae.py', [warmup, reps, side.dir], side.run);
-      checks.add(checkMatrixPeer('sa-dvcrae', 'default', peer, TOLERANCE, EXTRA_CHECKS));
-      const withheld = withheldAt(ctx, threads);
-      rows.push({
-        name: `training, ${label}, batch ${BATCH}`, threads, withheld,
-        vigil: perSecond(BATCH, vigil.map((r) => r.train_ms)),
-        peers: [perSecond(BATCH, peerColumn(peer, 'train_ms')), vigil.map(() => NaN)],
-      });
-      rows.push({
-        name: `scoring, ${label}, batch ${BATCH}`, threads, withheld,
-        vigil: perSecond(BATCH, vigil.map((r) => r.score_ms)),
-        peers: [perSecond(BATCH, peerColumn(peer, 'score_ms')), perSecond(BATCH, peerColumn(peer, 'score_frozen_ms'))],
-      });
-    } finally {
-      side.free();
-    }
+    const { vigil, peer } = await alternateMatrixSide(ctx, threads, 'torch_sa_dvcrae.py', vigilSide(c, warmup, reps));
+    checks.add(checkMatrixPeer('sa-dvcrae', 'default', peer, TOLERANCE, EXTRA_CHECKS));
+    rows.push(...matrixRows(shapeLabel(c), SIZES, threads, withheldAt(ctx, threads), vigil, (k) => peerColumn(peer, k)));
   }
-  return {
-    title: 'Sa-DVCRAE (`sa-dvcrae`): the `default` config at 43 sensors (BATADAL)',
-    unit: 'windows/s',
-    higherIsBetter: true,
-    peerLabels: ['PyTorch eager', 'PyTorch traced+frozen'],
-    rows,
-    notes: [
-      'A window = one sample of T = 4 matrices [S, P, P]. Both sides read the same precomputed Pearson matrices; matrix building is not timed.',
-      'The peer is the fixture port (tools/fixtures/sa_dvcrae.py) with its SA-ConvLSTM reference cells swapped for the convlstm suite\'s organised layer; its TF-\'same\' convs (F.pad + conv) and cropped transposed convs run as the port writes them.',
-      'Dropout 0 on both sides: the port has no dropout, the `default` config trains at 0.1 (Vigil\'s masks are not timed here).',
-      'Training: the seed\'s loss (SSE / (B P S) + 0.01 KL / B), a fresh reparameterised z per step (Philox in Vigil, torch.randn in the peer), Adam lr 1e-3, no traced column (PyTorch has no frozen mode for training). Scoring: eval mode (z = z_mean), the last matrix\'s residual Frobenius norm; eager under torch.inference_mode, traced+frozen = torch.jit.trace + torch.jit.freeze.',
-      `Equality check (eval mode, the engine's weights in both PyTorch forwards): ${[...checks].join('; ')}.`,
-    ],
-  };
+  return matrixTable('Sa-DVCRAE (`sa-dvcrae`): the `default` config at 43 sensors (BATADAL)', rows, [
+    'The peer is the fixture port (tools/fixtures/sa_dvcrae.py) with its SA-ConvLSTM reference cells swapped for the convlstm suite\'s organised layer; its TF-\'same\' convs (F.pad + conv) and cropped transposed convs run as the port writes them.',
+    'Dropout 0 on both sides: the port has no dropout, the `default` config trains at 0.1 (Vigil\'s masks are not timed here).',
+    'Training: the seed\'s loss (SSE / (B P S) + 0.01 KL / B), a fresh reparameterised z per step (Philox in Vigil, torch.randn in the peer), Adam lr 1e-3. Scoring: eval mode (z = z_mean), the last matrix\'s residual Frobenius norm.',
+  ], checks);
 }

@@ -22,17 +22,12 @@
 // mode; the peer also checks its masked ConvLSTM layers against the fixture's reference cells
 // with the same masks (max |diff| <= 1e-4, float64).
 // Runs alternate with the peer's; each run = median of `reps` steps after `warmup`.
-import { rmSync } from 'node:fs';
-
-import { noGrad } from '../../lib/autograd/grad_mode';
 import { Adam, clipGradNormPerTensor, CyclicLR, setLr } from '../../lib/optim';
 import { Generator } from '../../lib/random';
-import { Tensor, tidy } from '../../lib/tensor';
 import { staeadKind, type Staead, type StaeadConfig, type StaeadOverrides } from '../../models/staead';
-import { medianMs } from './common';
-import { benchMatrices, checkMatrixPeer, writePeerInputs } from './matrix_peer';
-import { alternateWithTorch, peerColumn, withheldAt, type SuiteContext } from './context';
-import { perSecond } from './stats';
+import { checkMatrixPeer } from './matrix_peer';
+import { alternateMatrixSide, matrixRows, matrixSide, matrixTable, type MatrixSide } from './matrix_side';
+import { peerColumn, withheldAt, type SuiteContext } from './context';
 import type { BenchTable, TableRow } from './table';
 
 interface Size {
@@ -62,50 +57,20 @@ function shapeLabel(s: Size, c: StaeadConfig): string {
   return `\`${s.key}\` config, ${s.sensors} sensors, [B, ${c.steps}, ${c.scales.length}, ${P}, ${P}], filters ${[c.encoder, c.attention, c.recurrent, c.decoder].map((l) => l.join(',')).join(' / ')}`;
 }
 
-interface StaeadRun {
-  train_ms: number;
-  score_ms: number;
-}
-
-/** Vigil's side of one size: the model, its batches, the check inputs written for the peer. */
-function vigilSide(s: Size, c: StaeadConfig, warmup: number, reps: number): { run: () => StaeadRun; dir: string; free: () => void } {
+/** Vigil's side of one size: the kind's training step (AMSGrad, per-tensor clipping, the cyclic rate as configured). */
+function vigilSide(s: Size, c: StaeadConfig, warmup: number, reps: number): MatrixSide {
   const model = staeadKind.create(c, new Generator(0)) as Staead;
-  const sample = model.sampleShape;
-  const xData = benchMatrices(c, s.batch, 1), xsData = benchMatrices(c, s.scoreBatch, 2);
-  const x = Tensor.fromArray(xData, [s.batch, ...sample]), xs = Tensor.fromArray(xsData, [s.scoreBatch, ...sample]);
-  model.eval();
-  const vigilLoss = tidy(() => noGrad(() => model.loss(x).item()));
-  const vigilScores = tidy(() => noGrad(() => Float32Array.from(model.scores(xs).toArray())));
-  const dir = writePeerInputs('staead', model, c, [['x', xData, [s.batch, ...sample]], ['xs', xsData, [s.scoreBatch, ...sample]],
-    ['vigil_scores', vigilScores, [s.scoreBatch]]], { vigil_loss: vigilLoss, lr: LR });
   const t = c.training;
   const opt = new Adam(model.parameters(), { lr: LR, amsgrad: t?.amsgrad ?? false });
   const cycle = t?.cyclicLr ? new CyclicLR(t.cyclicLr) : null;
   let iteration = 0;
-  const train = () => tidy(() => {
-    model.train();
-    opt.zeroGrad();
-    const loss = model.loss(x);
-    loss.backward();
-    if (t && t.clipNormPerTensor !== null) clipGradNormPerTensor(model.parameters(), t.clipNormPerTensor);
-    if (cycle) setLr(opt, cycle.lrAt(iteration++));
-    opt.step();
-    loss.item();
-  });
-  const score = () => tidy(() => {
-    model.eval();
-    noGrad(() => void model.scores(xs).toArray());
-  });
-  return {
-    run: () => ({ train_ms: medianMs(train, warmup, reps), score_ms: medianMs(score, warmup, reps) }),
-    dir,
-    free: () => {
-      rmSync(dir, { recursive: true, force: true });
-      [x, xs].forEach((v) => v.dispose());
-      opt.dispose();
-      model.dispose();
+  return matrixSide('staead', model, c, opt, s, {
+    loss: (m, x) => m.loss(x),
+    beforeStep: () => {
+      if (t && t.clipNormPerTensor !== null) clipGradNormPerTensor(model.parameters(), t.clipNormPerTensor);
+      if (cycle) setLr(opt, cycle.lrAt(iteration++));
     },
-  };
+  }, { warmup, reps });
 }
 
 export async function benchStaead(ctx: SuiteContext): Promise<BenchTable> {
@@ -116,37 +81,12 @@ export async function benchStaead(ctx: SuiteContext): Promise<BenchTable> {
     for (const s of SIZES) {
       ctx.log(`staead ${s.key}: ${threads} thread(s)`);
       const c = configOf(s);
-      const side = vigilSide(s, c, warmup, reps);
-      try {
-        const { vigil, peer } = await alternateWithTorch(ctx, threads, 'torch_staead.py', [warmup, reps, side.dir], side.run);
-        checks.add(checkMatrixPeer('staead', s.key, peer, TOLERANCE, [DROPOUT_CHECK]));
-        const withheld = withheldAt(ctx, threads);
-        const label = shapeLabel(s, c);
-        rows.push({
-          name: `training, ${label}, batch ${s.batch}`, threads, withheld,
-          vigil: perSecond(s.batch, vigil.map((r) => r.train_ms)),
-          peers: [perSecond(s.batch, peerColumn(peer, 'train_ms')), vigil.map(() => NaN)],
-        });
-        rows.push({
-          name: `scoring, ${label}, batch ${s.scoreBatch}`, threads, withheld,
-          vigil: perSecond(s.scoreBatch, vigil.map((r) => r.score_ms)),
-          peers: [perSecond(s.scoreBatch, peerColumn(peer, 'score_ms')), perSecond(s.scoreBatch, peerColumn(peer, 'score_frozen_ms'))],
-        });
-      } finally {
-        side.free();
-      }
+      const { vigil, peer } = await alternateMatrixSide(ctx, threads, 'torch_staead.py', vigilSide(s, c, warmup, reps));
+      checks.add(checkMatrixPeer('staead', s.key, peer, TOLERANCE, [DROPOUT_CHECK]));
+      rows.push(...matrixRows(shapeLabel(s, c), s, threads, withheldAt(ctx, threads), vigil, (k) => peerColumn(peer, k)));
     }
   }
-  return {
-    title: 'STAEAD (`staead`): the `default` config (43 sensors) and the `seed` config (51 sensors)',
-    unit: 'windows/s',
-    higherIsBetter: true,
-    peerLabels: ['PyTorch eager', 'PyTorch traced+frozen'],
-    rows,
-    notes: [
-      'A window = one sample of T = 4 matrices [S, P, P]. Both sides read the same precomputed Pearson matrices; matrix building is not timed.',
-      'Training: dropout 0.3, MSE, Adam with AMSGrad + per-tensor clipnorm 1 (+ the cyclic rate for `seed`), hard sigmoid gates; no traced column (PyTorch has no frozen mode for training). Scoring: eval mode, the last matrix\'s residual Frobenius norm; eager under torch.inference_mode, traced+frozen = torch.jit.trace + torch.jit.freeze.',
-      `Equality check (eval mode, the engine's weights in both PyTorch forwards): ${[...checks].join('; ')}.`,
-    ],
-  };
+  return matrixTable('STAEAD (`staead`): the `default` config (43 sensors) and the `seed` config (51 sensors)', rows, [
+    'Training: dropout 0.3, MSE, Adam with AMSGrad + per-tensor clipnorm 1 (+ the cyclic rate for `seed`), hard sigmoid gates. Scoring: eval mode, the last matrix\'s residual Frobenius norm.',
+  ], checks);
 }

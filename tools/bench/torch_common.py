@@ -105,6 +105,8 @@ def model_step_ms(model, loss_of, score_of, x, xs, warmup, reps):
     return {"train_ms": median_ms(steps["train"], warmup, reps), "score_ms": median_ms(steps["score"], warmup, reps)}
 
 
-def serve_steps(steps, warmup, reps, ready):
-    """Serves model_steps: each run answers {"<name>_ms": median} for every step."""
-    serve(ready, lambda: {f"{name}_ms": median_ms(step, warmup, reps) for name, step in steps.items()})
+def serve_steps(steps, warmup, reps, ready, extra=None):
+    """Serves model_steps: each run answers {"<name>_ms": median} for every step, plus `extra`
+    (a dict, e.g. a peer's check figures) in every answer and in `ready`."""
+    extra = extra or {}
+    serve({**ready, **extra}, lambda: {**{f"{name}_ms": median_ms(step, warmup, reps) for name, step in steps.items()}, **extra})

@@ -1,10 +1,10 @@
 """PyTorch CPU side of tools/bench/sa_dvcrae.ts: Sa-DVCRAE (models/sa_dvcrae/model.ts) as the
 fixture port (tools/fixtures/sa_dvcrae.py) computes it, with the engine's weights and matrices:
 one training step (the port's loss_terms, the seed's loss with the KL weight, z = z_mean +
-exp(z_log_var / 2) eps with eps drawn fresh each step; Adam, lr from the manifest) and one
-scoring pass (eval mode: z = z_mean; the last matrix's residual Frobenius norm per sample),
-eager and traced + frozen (torch_common.frozen_scorer). Serves runs (torch_common.serve): each
-answers {"train_ms", "score_ms", "score_frozen_ms"} plus the check figures below.
+exp(z_log_var / 2) eps with eps drawn fresh each step; Adam at lr 1e-3) and one scoring pass
+(eval mode: z = z_mean; the last matrix's residual Frobenius norm per sample), eager and traced
++ frozen: torch_common.model_steps. Serves runs (torch_common.serve_steps): each answers
+{"train_ms", "score_ms", "score_frozen_ms"} plus the check figures below.
 
 The port is imported, not copied: its parameter list (`shapes`), its forward (`run`) and its loss
 (`loss_terms`) are what is timed, with ONE substitution: its SA-ConvLSTM layers. The port builds
@@ -37,7 +37,7 @@ import sys
 
 import torch
 
-from torch_common import frozen_scorer, median_ms, serve, set_threads
+from torch_common import model_steps, serve_steps, set_threads
 from torch_convlstm import sam_layer as organised_sam_layer
 from torch_matrix import last_matrix_scores, load_inputs
 
@@ -118,33 +118,17 @@ def main():
     torch.manual_seed(0)
     man, t = load_inputs(sys.argv[4])
     cfg = man["config"]
-    if cfg["dropout"] != 0 or cfg["kernel"] != 3:
-        raise ValueError("torch_sa_dvcrae: the port has no dropout and the organised layer pads for 3x3 kernels")
+    if cfg["dropout"] != 0 or cfg["kernel"] != 3 or man["lr"] != 1e-3:
+        raise ValueError("torch_sa_dvcrae: the port has no dropout, the organised layer pads for 3x3 kernels "
+                         "and model_steps' Adam runs at lr 1e-3")
     weights = {k[2:]: v for k, v in t.items() if k.startswith("p.")}
     x, xs = t["x"], t["xs"]
     model = SaDvcraePeer(cfg, weights)
     vigil = {name: t[f"vigil_{name}"] for name in ("scores",) + OUTPUTS}
     checked = check(cfg, weights, model, x, xs, man, vigil)
-    steps = {"score_frozen": frozen_scorer(model, last_matrix_scores, xs)}
-    opt = torch.optim.Adam(model.parameters(), lr=man["lr"])
     eps_shape = (int(x.shape[0]), cfg["latent"])
-
-    def train():
-        model.train()
-        opt.zero_grad()
-        loss = model.loss(x, torch.randn(eps_shape))
-        loss.backward()
-        opt.step()
-        loss.item()
-
-    def score():
-        model.eval()
-        with torch.inference_mode():
-            last_matrix_scores(model, xs).cpu()
-
-    steps.update({"train": train, "score": score})
-    serve({"threads": torch.get_num_threads(), "torch": torch.__version__, **checked},
-          lambda: {**{f"{name}_ms": median_ms(step, warmup, reps) for name, step in steps.items()}, **checked})
+    steps = model_steps(model, lambda m, v: m.loss(v, torch.randn(eps_shape)), last_matrix_scores, x, xs, frozen=True)
+    serve_steps(steps, warmup, reps, {"threads": torch.get_num_threads(), "torch": torch.__version__}, checked)
 
 
 if __name__ == "__main__":

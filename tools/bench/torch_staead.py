@@ -4,7 +4,7 @@ parameter's gradient norm clipped on its own, the cyclic rate where the config h
 masks drawn fresh each step, one per gate, fixed over the sequence, as Keras and the engine) and
 one scoring pass (eval mode, the last matrix's residual Frobenius norm per sample), eager and
 traced + frozen (torch_common.frozen_scorer), timed the same way. Serves runs
-(torch_common.serve): each answers {"train_ms", "score_ms", "score_frozen_ms"} plus the check
+(torch_common.serve_steps): each answers {"train_ms", "score_ms", "score_frozen_ms"} plus the check
 figures below.
 
 The port: the fixture generator's (tools/fixtures/staead.py) parameter list, names and layouts
@@ -35,7 +35,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from torch_common import frozen_scorer, median_ms, serve, set_threads
+from torch_common import frozen_scorer, serve_steps, set_threads
 from torch_matrix import last_matrix_scores, load_inputs
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
@@ -226,8 +226,7 @@ def main():
             last_matrix_scores(model, xs).cpu()
 
     steps.update({"train": train, "score": score})
-    serve({"threads": torch.get_num_threads(), "torch": torch.__version__, **checked},
-          lambda: {**{f"{name}_ms": median_ms(step, warmup, reps) for name, step in steps.items()}, **checked})
+    serve_steps(steps, warmup, reps, {"threads": torch.get_num_threads(), "torch": torch.__version__}, checked)
 
 
 if __name__ == "__main__":
