@@ -73,12 +73,13 @@ export interface ExtraCheck {
  */
 export function checkMatrixPeer(suite: string, sizeKey: string, answers: Record<string, number>[], tolerance: number, extra: ExtraCheck[] = []): string {
   const a = answers[0];
+  const fmt = (v: number) => (Number.isFinite(v) ? v.toExponential(1) : 'missing');  // a figure the peer did not send fails
   const scale = Math.max(1, Math.abs(a.check_vigil_loss));
   const dLoss = Math.abs(a.check_loss - a.check_vigil_loss) / scale, dRef = Math.abs(a.check_loss_ref - a.check_vigil_loss) / scale;
   const bad = [dLoss, dRef, a.check_score_rel, a.check_score_ref_rel, ...extra.map((e) => a[e.key])].some((d) => !(d <= tolerance));
-  const line = `${sizeKey}: engine loss ${a.check_vigil_loss.toPrecision(7)}, rel diff ${dLoss.toExponential(1)} (timed peer, f32), ` +
-    `${dRef.toExponential(1)} (fixture port, f64); scores max rel diff ${a.check_score_rel.toExponential(1)} / ${a.check_score_ref_rel.toExponential(1)}` +
-    extra.map((e) => `; ${e.label}: ${a[e.key].toExponential(1)}`).join('');
+  const line = `${sizeKey}: engine loss ${a.check_vigil_loss?.toPrecision(7)}, rel diff ${fmt(dLoss)} (timed peer, f32), ` +
+    `${fmt(dRef)} (fixture port, f64); scores max rel diff ${fmt(a.check_score_rel)} / ${fmt(a.check_score_ref_rel)}` +
+    extra.map((e) => `; ${e.label}: ${fmt(a[e.key])}`).join('');
   if (bad) throw new Error(`${suite}: the peer does not compute the engine's model (tolerance ${tolerance}): ${line}`);
   return line;
 }
