@@ -71,6 +71,31 @@ class StorageRef {
   }
 }
 
+/** The allocation budget in force (withAllocationBudget), or null. */
+let budget: { left: number; message: string } | null = null;
+
+/**
+ * Runs fn allowing at most `bytes` of tensor storage to be allocated in total (frees do not give
+ * any back); an allocation beyond it throws `message` before it is made. For building things whose
+ * sizes come from untrusted input (a bundle's config), so a lie costs an error, not gigabytes.
+ */
+export function withAllocationBudget<R>(bytes: number, message: string, fn: () => R): R {
+  const outer = budget;
+  budget = { left: Math.min(bytes, outer ? outer.left : Infinity), message };
+  try {
+    return fn();
+  } finally {
+    if (outer) outer.left -= Math.min(bytes, outer.left) - budget.left;
+    budget = outer;
+  }
+}
+
+function spend(bytes: number): void {
+  if (!budget) return;
+  if (bytes > budget.left) throw new Error(`${budget.message} (an allocation of ${bytes} bytes is over the ${budget.left} left)`);
+  budget.left -= bytes;
+}
+
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -185,6 +210,7 @@ export class Tensor {
     const device = opts.device ?? 'cpu';
     requireDevice(device);
     const bytes = sizeOf(shape) * (dtype === 'float64' ? 8 : 4);
+    spend(bytes);
     const t = new Tensor(new StorageRef(native.alloc(DEVICE_CODE[device], bytes)), shape, dtype, device);
     t.requiresGrad = opts.requiresGrad ?? false;
     return t;
@@ -323,6 +349,7 @@ export class Tensor {
     if (this.grad?.ref?.shared) throw new Error(`${what}: its gradient shares storage with views`);
     requireDevice(device);
     const bytes = this.size * (this.dtype === 'float64' ? 8 : 4);
+    spend(bytes);
     const ref = new StorageRef(native.alloc(DEVICE_CODE[device], bytes));
     try {
       native.write({ storage: ref.handle, dtype: DTYPE_CODE[this.dtype], device: DEVICE_CODE[device], shape: this.shape }, this.toArray());

@@ -74,6 +74,11 @@ export interface Decision {
 export type RowResult = NotReady | Decision;
 
 /** The scoring rule of a loaded detector: what to ask the backend and how to decide. */
+/** A NaN or infinite score is the model failing (weights or inputs out of range), never a decision. */
+export function nonFiniteScore(row: number, score: number): Error {
+  return new Error(`the score at row ${row} (0-based) is ${score}: the model produced a non-finite value, so no decision is made (are the inputs or the bundle's weights out of range?)`);
+}
+
 export class DecisionRule {
   readonly F: number;
   readonly T: number;
@@ -140,6 +145,7 @@ export class DecisionRule {
           dst.scores[at + i] = out.scores[i];
           errs.set(e.subarray(i * F, (i + 1) * F), (at + i) * F);
         } else dst.scores[at + i] = scaledScore(e, i * F, F, useMax, this.errorScale, errs, (at + i) * F);
+        if (!Number.isFinite(dst.scores[at + i])) throw nonFiniteScore(at + i, dst.scores[at + i]);
         dst.flags[at + i] = state ? state.push(dst.scores[at + i]) : dst.scores[at + i] > this.threshold ? 1 : 0;
       }
       return;

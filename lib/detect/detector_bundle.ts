@@ -9,8 +9,9 @@ import type { PcaModel } from '../eval/baselines';
 import type { Threshold } from '../calibrate/thresholds';
 import { loadBundle, saveBundle } from '../io/bundle';
 import { checkErrorScale } from '../calibrate/error_scale';
-import { dynamicRuleOf } from '../eval/dynamic_threshold';
 import { modelKind, type AnomalyModel } from '../model';
+import { withAllocationBudget } from '../tensor';
+import { checkDetectorInfo, checkFiniteTensors } from './detector_checks';
 
 export interface DetectorInfo {
   schema: Schema;
@@ -58,21 +59,47 @@ export function saveDetector(path: string, kind: string, config: unknown, model:
   saveBundle(path, { kind, config, tensors: model.stateDict(), sections: { ...info } as Record<string, unknown> });
 }
 
+/** Slack over the stored weights' bytes that building a model may allocate (initialisers' temporaries). */
+const BUILD_SLACK = 64 << 20;
+
 export function loadDetector(path: string): LoadedDetector {
   const b = loadBundle(path);
-  const model = modelKind(b.kind).create(b.config);
-  model.loadStateDict(b.tensors);
-  model.eval();
+  const fail = (e: unknown) => new Error(`model bundle ${path}: ${(e as Error).message}`);
   for (const key of ['schema', 'scaler', 'windows', 'threshold'])
     if (!b.sections[key]) throw new Error(`model bundle ${path}: no "${key}" section: not a trained detector`);
+  try {
+    checkFiniteTensors(b.tensors);
+  } catch (e) {
+    throw fail(e);
+  }
+  // The config decides what the model allocates; it is bounded by what the file itself holds,
+  // so a small file whose config asks for huge layers is refused before it costs gigabytes.
+  let stored = 0;
+  for (const t of b.tensors.values()) stored += t.data.byteLength;
+  let model: AnomalyModel;
+  try {
+    model = withAllocationBudget(4 * stored + BUILD_SLACK, `the config of kind "${b.kind}" asks for far more memory than the ${stored} bytes of weights stored with it`, () => {
+      const m = modelKind(b.kind).create(b.config);
+      try {
+        m.loadStateDict(b.tensors);
+      } catch (e) {
+        m.dispose();
+        throw e;
+      }
+      return m;
+    });
+  } catch (e) {
+    throw fail(e);
+  }
+  model.eval();
   const info = b.sections as unknown as DetectorInfo;
   try {
+    checkDetectorInfo(info, model);
     checkErrorScale(info.errorScale, info.schema.columns.length);
-    for (const t of [info.threshold, info.pcaThreshold]) if (t?.method === 'dynamic') dynamicRuleOf(t);
     if (info.tabular !== undefined) checkTabularInput(info.tabular, info.schema.columns);
   } catch (e) {
     model.dispose();
-    throw new Error(`model bundle ${path}: ${(e as Error).message}`);
+    throw fail(e);
   }
   return { kind: b.kind, config: b.config, model, info };
 }

@@ -6,10 +6,22 @@
 // nothing above eval.
 import { dynamicFlags, dynamicRuleOf } from './dynamic_threshold';
 
+export const THRESHOLD_METHODS = ['mean-std', 'quantile', 'false-alarm-budget', 'pot', 'best-f1', 'roc-gmean', 'fixed', 'dynamic'] as const;
+
 export interface Threshold {
   value: number;
-  method: 'mean-std' | 'quantile' | 'false-alarm-budget' | 'pot' | 'best-f1' | 'roc-gmean' | 'fixed' | 'dynamic';
+  method: (typeof THRESHOLD_METHODS)[number];
   params: Record<string, number | string | boolean | null>;
+}
+
+/** Throws, naming `what`, unless t is a stored threshold: a finite value, a known method, params. */
+export function checkThreshold(t: unknown, what = 'threshold'): asserts t is Threshold {
+  const o = t as Partial<Threshold> | null;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${what} must be an object { value, method, params }, not ${JSON.stringify(t)}`);
+  if (typeof o.value !== 'number' || !Number.isFinite(o.value)) throw new Error(`${what}.value must be a finite number, not ${JSON.stringify(o.value)}`);
+  if (!THRESHOLD_METHODS.includes(o.method as never)) throw new Error(`${what}.method must be one of ${THRESHOLD_METHODS.join(', ')}, not ${JSON.stringify(o.method)}`);
+  if (o.params === null || typeof o.params !== 'object' || Array.isArray(o.params)) throw new Error(`${what}.params must be an object`);
+  if (o.method === 'dynamic') dynamicRuleOf(o as Threshold);
 }
 
 /**

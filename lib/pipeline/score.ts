@@ -8,6 +8,7 @@ import { Scaler } from '../data/scaler';
 import type { Series } from '../data/series';
 import { Detector } from '../detect/detector';
 import type { LoadedDetector } from '../detect/detector_bundle';
+import { nonFiniteScore } from '../detect/decide';
 import { pointScores, scoreWindows, type WindowScores } from '../detect/score';
 import { inputOf } from '../model';
 import { UsageError } from '../options';
@@ -28,5 +29,8 @@ export function scoreSeries(det: LoadedDetector, series: Series): WindowScores {
     return { scores, channelErrors };
   }
   const samples = samplesOf(input, Scaler.fromJSON(det.info.scaler).transform(series));
-  return pointScores(samples, scoreWindows(det.model, samples, { errorScale: det.info.errorScale }), series.rows);
+  const rows = pointScores(samples, scoreWindows(det.model, samples, { errorScale: det.info.errorScale }), series.rows);
+  // NaN marks the rows before the first full sample; from there on every score must be finite.
+  for (let r = det.info.windows.length - 1; r < rows.scores.length; r++) if (!Number.isFinite(rows.scores[r])) throw nonFiniteScore(r, rows.scores[r]);
+  return rows;
 }
