@@ -15,9 +15,10 @@
 // D, the decoded frames: the seed's 1 (decoderSteps 'one': that frame is broadcast against the
 // T input frames in the loss and the residual) or T ('all': one frame per input matrix).
 // Output: the seed's ReLU ('relu') or linear, and the seed's dropout on the reconstruction
-// (outputDropout, training only). The SA cell is lib/nn's 'self-attention-memory' (SA-ConvLSTM
-// as Lin et al. AAAI-20 write it, A = attentionChannels query/key channels), not the seed's
-// SaConvLSTM2DCell variant (docs/models/sa-dvcrae.md says why).
+// (outputDropout, training only). The SA cell (`cell`) is lib/nn's 'self-attention-memory'
+// (SA-ConvLSTM as Lin et al. AAAI-20 write it, A = attentionChannels query/key channels) or
+// 'seed-self-attention-memory', the seed's SaConvLSTM2DCell (one-channel attention as H x W
+// matrix products, depthwise gates; without its h/c swap: docs/models/sa-dvcrae.md).
 // A sample is [B, T, S, P, P] (T matrices, S window lengths as channels, P x P zero-padded, NCHW
 // per step); TimeDistributed folds [B, T] into the batch. Init as Keras: glorot-uniform conv and
 // dense kernels, zero biases; the ConvLSTM layers bring their own (lib/nn/conv_lstm.ts).
@@ -94,10 +95,14 @@ export interface SaDvcraeConfig extends Required<Pick<MatrixSeriesSpec, 'steps' 
   latentSeed: number;
   /** The decoder's Gaussian variance for 'probability': 1 (the seed's) or per real cell from the training residuals. */
   decoderVariance: DecoderVariance;
+  /** The SA-ConvLSTM cell: Lin et al.'s, or the seed's variant (its maps must be square, as the padded matrices are). */
+  cell: SaCell;
 }
 
-/** What a config written before the reconstruction probability (a bundle, a fixture) scored by. */
-const SCORE_FIELDS_BEFORE = { scoreBy: 'error', latentSamples: 16, latentSeed: 0, decoderVariance: 'unit' } as const;
+export type SaCell = 'self-attention-memory' | 'seed-self-attention-memory';
+
+/** What a config written before a field existed (a bundle, a fixture) means by its absence. */
+const FIELDS_BEFORE = { scoreBy: 'error', latentSamples: 16, latentSeed: 0, decoderVariance: 'unit', cell: 'self-attention-memory' } as const;
 
 /** The side P for n sensors: a multiple of 2^levels (the encoder) and of the decoder strides' product. */
 export function saDvcraeSide(n: number, encoderLevels: number, decoderStrides: number[]): number {
@@ -113,9 +118,9 @@ export function saDvcraeSide(n: number, encoderLevels: number, decoderStrides: n
  * The seed's network: T 4 inner-product matrices one row apart over w + 1 = 181 rows (the seed's
  * data file name says w = 180; it reads w + 1 samples), padded to a multiple of 8 (40 stays 40),
  * filters 32, 64, 128 | 128, 64 | latent 100 | 128, 128 | 64 | 128, 64, 32 (strides 1, 2, 2),
- * one decoded frame, ReLU output with dropout on it, the seed's loss, the window's score (the
- * seed scores whole windows) by the reconstruction probability at unit variance (the seed's
- * intent, section 0.5) over L = 16 draws.
+ * one decoded frame, ReLU output with dropout on it, the seed's SA cell (without its h/c
+ * swap), the seed's loss, the window's score (the seed scores whole windows) by the
+ * reconstruction probability at unit variance (the seed's intent, section 0.5) over L = 16 draws.
  */
 export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
   return {
@@ -123,7 +128,7 @@ export function seedSaDvcraeConfig(inputs: number): SaDvcraeConfig {
     encoder: [32, 64, 128], encoderLstm: [128, 64], latent: 100, hidden: 128, decoderChannels: 128, decoderLstm: [64],
     decoder: [128, 64, 32], decoderStrides: [1, 2, 2], decoderSteps: 'one', output: 'relu', outputDropout: true,
     attentionChannels: null, kernel: 3, dropout: 0.3, loss: 'seed', klWeight: 1, score: 'mean',
-    scoreBy: 'probability', latentSamples: 16, latentSeed: 0, decoderVariance: 'unit',
+    scoreBy: 'probability', latentSamples: 16, latentSeed: 0, decoderVariance: 'unit', cell: 'seed-self-attention-memory',
   };
 }
 
@@ -142,7 +147,7 @@ export function defaultSaDvcraeConfig(inputs: number): SaDvcraeConfig {
     ...seedSaDvcraeConfig(inputs), gap: 10, scales: [30], measure: 'pearson',
     encoder: [8, 16, 16], encoderLstm: [16, 8], latent: 8, hidden: 32, decoderChannels: 16, decoderLstm: [8], decoder: [16, 8, 8],
     decoderSteps: 'all', output: 'linear', outputDropout: false, dropout: 0.1, klWeight: 0.01, score: 'last',
-    scoreBy: 'error', decoderVariance: 'estimated',
+    scoreBy: 'error', decoderVariance: 'estimated', cell: 'self-attention-memory',
   };
 }
 
@@ -173,6 +178,8 @@ export function checkSaDvcraeConfig(c: SaDvcraeConfig): void {
   if (c.scoreBy !== 'error' && c.scoreBy !== 'probability') throw err(`scoreBy must be 'error' or 'probability', got ${JSON.stringify(c.scoreBy)}`);
   if (!posInt(c.latentSamples)) throw err(`latentSamples must be a positive integer, got ${JSON.stringify(c.latentSamples)}`);
   if (!(Number.isSafeInteger(c.latentSeed) && c.latentSeed >= 0)) throw err(`latentSeed must be a non-negative integer, got ${JSON.stringify(c.latentSeed)}`);
+  if (c.cell !== 'self-attention-memory' && c.cell !== 'seed-self-attention-memory')
+    throw err(`cell must be 'self-attention-memory' or 'seed-self-attention-memory', got ${JSON.stringify(c.cell)}`);
   if (c.decoderVariance !== 'unit' && c.decoderVariance !== 'estimated') throw err(`decoderVariance must be 'unit' or 'estimated', got ${JSON.stringify(c.decoderVariance)}`);
 }
 
@@ -222,7 +229,7 @@ export class SaDvcrae extends Module implements AnomalyModel {
 
   constructor(config: SaDvcraeConfig, gen?: Generator) {
     super();
-    const c = (this.config = { ...SCORE_FIELDS_BEFORE, ...config });
+    const c = (this.config = { ...FIELDS_BEFORE, ...config });
     checkSaDvcraeConfig(c);
     this.gen = gen ?? new Generator(0);
     const g = this.gen;
@@ -231,8 +238,8 @@ export class SaDvcrae extends Module implements AnomalyModel {
     this.drop = this.registerModule('drop', new Dropout(c.dropout, g));
     const K = c.kernel, S = c.scales.length;
     const lstm = (cin: number, f: number, steps: number) => new ConvLSTM2d(cin, f, {
-      cell: 'self-attention-memory', kernelSize: K, dropout: c.dropout, steps, generator: g,
-      ...(c.attentionChannels !== null ? { attentionChannels: c.attentionChannels } : {}),
+      cell: c.cell, kernelSize: K, dropout: c.dropout, steps, generator: g,
+      ...(c.attentionChannels !== null && c.cell === 'self-attention-memory' ? { attentionChannels: c.attentionChannels } : {}),
     });
     let ch = S;
     c.encoder.forEach((f, i) => {

@@ -82,6 +82,10 @@ describe('sa-dvcrae: the network', function () {
     assert.deepEqual({ d: d.decoderSteps, o: d.output, od: d.outputDropout, p: d.dropout, w: d.klWeight }, { d: 'all', o: 'linear', od: false, p: 0.1, w: 0.01 });
     const s = saDvcraeKind.defaultConfig(4, { preset: 'seed' });
     assert.deepEqual({ d: s.decoderSteps, o: s.output, od: s.outputDropout, loss: s.loss, p: s.dropout, w: s.klWeight }, { d: 'one', o: 'relu', od: true, loss: 'seed', p: 0.3, w: 1 });
+    assert.deepEqual([d.cell, s.cell], ['self-attention-memory', 'seed-self-attention-memory'], "Lin et al.'s cell by default, the seed's in the seed config");
+    const { cell: _, ...before } = small(); // a bundle's config from before the field
+    assert.equal(new SaDvcrae(before as SaDvcraeConfig).config.cell, 'self-attention-memory');
+    assert.throws(() => new SaDvcrae({ ...small(), cell: 'plain' as 'self-attention-memory' }), /cell must be 'self-attention-memory' or 'seed-self-attention-memory', got "plain"/);
     assert.throws(() => saDvcraeKind.defaultConfig(4, { preset: 'paper' } as Partial<SaDvcraeConfig>), /unknown preset "paper" \(known: default, seed\)/);
     assert.throws(() => new SaDvcrae({ ...small(), padTo: 12 }), /padTo 12 must be >= the 5 inputs and a multiple of 8/);
     assert.throws(() => new SaDvcrae({ ...small(), decoderStrides: [1, 2] }), /decoderStrides has 2 entries for 3 decoder layers/);

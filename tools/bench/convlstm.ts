@@ -54,6 +54,8 @@ const CELL_SHAPES: Record<ConvLstmCell, number[][]> = {
   'input-attention': [[2 * C, 1, K, K], [2 * C, C, 1, 1], [3 * C, 1, K, K], [3 * C, C, 1, 1], [2 * C], [2 * C, C], [2 * C, C], [2 * C]],
   'self-attention-memory': [...PLAIN_SHAPES, [2 * A + C, C, 1, 1], [2 * A + C], [A + C, C, 1, 1], [A + C], [2 * C, 2 * C, 1, 1], [2 * C],
     [3 * C, 3 * C, 1, 1], [3 * C]],
+  // No case runs it yet: the peer script has no seed cell (tools/fixtures has one to port).
+  'seed-self-attention-memory': [...PLAIN_SHAPES, [5, C, 1, 1], [C, 2, K, K], [6 * C, 1, K, K], [3 * C]],
 };
 
 function convWorkload(name: string, [n, cin, h, w, cout, stride]: number[]): Workload {
