@@ -87,6 +87,11 @@ export interface ModelKind<C = any, M extends AnomalyModel = AnomalyModel> {
   readSettings?(text: string, file: string, channels: number): SettingsResult;
   /** Options the kind's settings or training add, shown by `vigil train --help`. */
   trainFlags?: FlagSpec;
+  /**
+   * `vigil train` flags that set one field of this kind's config each (flag name -> config
+   * field); their specs are in trainFlags. Given with another kind, they are a usage error.
+   */
+  configFlags?: Record<string, string>;
   /** The demo's reduced configuration; kinds without one are not offered by `vigil demo`. */
   demo?: DemoConfig;
   /**

@@ -38,4 +38,10 @@ export const saDvcraeKind: ModelKind<SaDvcraeConfig, SaDvcrae> = {
     return result;
   },
   namedConfigs: Object.keys(SA_DVCRAE_NAMED_CONFIGS),
+  trainFlags: {
+    'score-by': { type: 'string', help: "sa-dvcrae: error (the residual's norm) or probability (-log reconstruction probability); default: the config's" },
+    'latent-samples': { type: 'number', help: 'sa-dvcrae: L, the draws of z per window for --score-by probability (default 16)' },
+    'decoder-variance': { type: 'string', help: "sa-dvcrae: the decoder's Gaussian variance for --score-by probability: unit or estimated (per cell, from the training residuals)" },
+  },
+  configFlags: { 'score-by': 'scoreBy', 'latent-samples': 'latentSamples', 'decoder-variance': 'decoderVariance' },
 };

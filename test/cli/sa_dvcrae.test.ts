@@ -71,6 +71,17 @@ describe('vigil CLI with sa-dvcrae', function () {
     r = work.run(['export', '--model', 's.vigil', '--out', 's.onnx', '--verify']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /reconstruction \[batch, 1, 1, 8, 8\]/);
+    // The kind's flags set its config fields (and are refused for another kind).
+    r = work.run(['train', '--model', 'sa-dvcrae', ...dataFlags('train.csv'), '--rows', '0:300', '--config', 'tiny.json', '--score-by', 'probability',
+      '--latent-samples', '3', '--decoder-variance', 'estimated', '--epochs', '1', '--out', 'p.vigil']);
+    assert.equal(r.code, 0, r.err);
+    const p = loadBundle(join(work.path, 'p.vigil'));
+    assert.deepEqual([p.config.scoreBy, p.config.latentSamples, p.config.decoderVariance], ['probability', 3, 'estimated']);
+    r = work.run(['train', '--help']);
+    assert.match(r.out, /--score-by .*sa-dvcrae: error .* or probability/);
+    r = work.run(['train', '--model', 'lstm-ae', ...dataFlags('train.csv'), '--score-by', 'probability', '--out', 'x.vigil']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--score-by is a sa-dvcrae option; the model is lstm-ae/);
     const bad = work.run(['train', '--model', 'sa-dvcrae', ...dataFlags('train.csv'), '--config', 'nonesuch', '--out', 'x.vigil']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /named configs: default, seed/);

@@ -91,6 +91,12 @@ export async function train(argv: string[]): Promise<void> {
     for (const n of s.notes) console.log(`  note: ${f.settings}: ${n}`);
   }
   if (f.window) overrides.window = f.window;
+  for (const k of MODEL_KINDS)
+    for (const [flag, field] of Object.entries(k.configFlags ?? {})) {
+      if (!flagGiven(argv, flag)) continue;
+      if (k !== kind) throw new UsageError(`--${flag} is a ${k.kind} option; the model is ${kind.kind}`);
+      overrides[field] = (f as Record<string, unknown>)[flag];
+    }
 
   let fitted: FittedDetector;
   try {
