@@ -121,6 +121,10 @@ def main():
     if cfg["dropout"] != 0 or cfg["kernel"] != 3 or man["lr"] != 1e-3:
         raise ValueError("torch_sa_dvcrae: the port has no dropout, the organised layer pads for 3x3 kernels "
                          "and model_steps' Adam runs at lr 1e-3")
+    known = {"cell": "self-attention-memory", "scoreBy": "error", "score": "last"}
+    if any(cfg.get(k, v) != v for k, v in known.items()):
+        raise ValueError(f"torch_sa_dvcrae: the port and this peer's score compute {known}, the engine's config has "
+                         f"{ {k: cfg.get(k) for k in known} }")
     weights = {k[2:]: v for k, v in t.items() if k.startswith("p.")}
     x, xs = t["x"], t["xs"]
     model = SaDvcraePeer(cfg, weights)
