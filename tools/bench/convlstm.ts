@@ -3,9 +3,10 @@
 // two layers on 52x52 and 26x26 maps, Sa-DVCRAE's third on 10x10; 64 samples = batch 16 x 4
 // steps, 'same' pads, bias) and one ConvLSTM layer per cell kind over a sequence (batch 64,
 // T 4, 64 -> 64 channels, 3x3 kernels, 13x13 and 5x5 maps, hard sigmoid, no dropout; the
-// self-attention memory on 5x5 only, its Sa-DVCRAE map, with 32 query/key channels). The peer
-// runs the same computation (the same input-part-over-all-steps organisation). One run = the
-// median ms of `reps` steps after warm-up; runs alternate with the peer's.
+// self-attention memory on 5x5 only, its Sa-DVCRAE map, with 32 query/key channels, and so the
+// seed's variant of it). The peer runs the same computation (the same input-part-over-all-steps
+// organisation), its layers checked against the fixtures' reference cells before it serves.
+// One run = the median ms of `reps` steps after warm-up; runs alternate with the peer's.
 import { backward } from '../../lib/autograd/engine';
 import { conv2d } from '../../lib/ops/conv2d';
 import { convLstm, CONV_LSTM_PARAMS, type ConvLstmCell } from '../../lib/ops/conv_lstm';
@@ -43,18 +44,17 @@ const CONVS: Record<string, [number, number, number, number, number, number]> = 
 const B = 64, T = 4, C = 64, K = 3;
 const CELLS: Record<string, [ConvLstmCell, number]> = {
   plain_13: ['plain', 13], plain_5: ['plain', 5], attn_13: ['input-attention', 13], attn_5: ['input-attention', 5],
-  sam_5: ['self-attention-memory', 5],
+  sam_5: ['self-attention-memory', 5], seed_sam_5: ['seed-self-attention-memory', 5],
 };
 const A = C / 2;  // the self-attention memory's query/key channels (the layer's default F/2)
 
-/** Each cell's param shapes at F = Cin = C, in CONV_LSTM_PARAMS order. */
+/** Each cell's param shapes at F = Cin = C, in CONV_LSTM_PARAMS order (cell_shapes in torch_convlstm.py). */
 const PLAIN_SHAPES = [[4 * C, C, K, K], [4 * C, C, K, K], [4 * C]];
 const CELL_SHAPES: Record<ConvLstmCell, number[][]> = {
   plain: PLAIN_SHAPES,
   'input-attention': [[2 * C, 1, K, K], [2 * C, C, 1, 1], [3 * C, 1, K, K], [3 * C, C, 1, 1], [2 * C], [2 * C, C], [2 * C, C], [2 * C]],
   'self-attention-memory': [...PLAIN_SHAPES, [2 * A + C, C, 1, 1], [2 * A + C], [A + C, C, 1, 1], [A + C], [2 * C, 2 * C, 1, 1], [2 * C],
     [3 * C, 3 * C, 1, 1], [3 * C]],
-  // No case runs it yet: the peer script has no seed cell (tools/fixtures has one to port).
   'seed-self-attention-memory': [...PLAIN_SHAPES, [5, C, 1, 1], [C, 2, K, K], [6 * C, 1, K, K], [3 * C]],
 };
 
