@@ -161,7 +161,8 @@ export class DecisionRule {
         errs[(at + i) * F + c] = err;
         s = Math.max(s, err);
       }
-      dst.scores[at + i] = s;
+      dst.scores[at + i] = s; // a float32: a finite s beyond its range is Infinity there
+      if (!Number.isFinite(dst.scores[at + i])) throw nonFiniteScore(at + i, dst.scores[at + i]);
     }
     const { flags, channelFlags } = alphaFlags({ rows: n, channels: F, x: xl, mu, sigma }, this.alphas);
     dst.flags.set(flags, at);

@@ -7,11 +7,11 @@ import type { ScalerJSON } from '../data/scaler';
 import { checkTabularInput, type TabularInput } from '../data/tabular_input';
 import type { PcaModel } from '../eval/baselines';
 import type { Threshold } from '../calibrate/thresholds';
-import { loadBundle, saveBundle } from '../io/bundle';
+import { BundleError, loadBundle, saveBundle } from '../io/bundle';
 import { checkErrorScale } from '../calibrate/error_scale';
 import { modelKind, type AnomalyModel } from '../model';
 import { withAllocationBudget } from '../tensor';
-import { checkDetectorInfo, checkFiniteTensors } from './detector_checks';
+import { checkConfigSizes, checkDetectorInfo, checkFiniteTensors } from './detector_checks';
 
 export interface DetectorInfo {
   schema: Schema;
@@ -64,11 +64,14 @@ const BUILD_SLACK = 64 << 20;
 
 export function loadDetector(path: string): LoadedDetector {
   const b = loadBundle(path);
-  const fail = (e: unknown) => new Error(`model bundle ${path}: ${(e as Error).message}`);
+  const fail = (e: unknown) => new BundleError(path, (e as Error).message);
   for (const key of ['schema', 'scaler', 'windows', 'threshold'])
-    if (!b.sections[key]) throw new Error(`model bundle ${path}: no "${key}" section: not a trained detector`);
+    if (!b.sections[key]) throw fail(new Error(`no "${key}" section: not a trained detector`));
+  let kind;
   try {
     checkFiniteTensors(b.tensors);
+    checkConfigSizes(b.config, b.tensors.size);
+    kind = modelKind(b.kind);
   } catch (e) {
     throw fail(e);
   }
@@ -79,7 +82,12 @@ export function loadDetector(path: string): LoadedDetector {
   let model: AnomalyModel;
   try {
     model = withAllocationBudget(4 * stored + BUILD_SLACK, `the config of kind "${b.kind}" asks for far more memory than the ${stored} bytes of weights stored with it`, () => {
-      const m = modelKind(b.kind).create(b.config);
+      let m: AnomalyModel;
+      try {
+        m = kind.create(b.config);
+      } catch (e) {
+        throw new Error(`config: ${(e as Error).message}`);
+      }
       try {
         m.loadStateDict(b.tensors);
       } catch (e) {

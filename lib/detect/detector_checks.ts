@@ -1,7 +1,8 @@
 // What loadDetector checks of a bundle's content, beyond its checksum (a bundle re-signed after
 // an edit passes that): every weight finite, every section of the right type and consistent
 // with the others and with the model, so that scoring never runs on a NaN weight or a threshold
-// of null and reports "0 flagged". Each error names the section and what was found.
+// of null and reports "0 flagged", and a config that cannot describe the stored weights is
+// refused before the model is built. Each error names the section and what was found.
 import { Scaler, type ScalerJSON } from '../data/scaler';
 import { checkThreshold } from '../eval/threshold';
 import type { SafeTensor } from '../io/safetensors';
@@ -20,6 +21,31 @@ export function checkFiniteTensors(tensors: Map<string, SafeTensor>): void {
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const positiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1;
 
+/**
+ * Throws unless the config is an object whose lists are no longer than the stored tensors are
+ * many: a list of layers longer than that cannot match the weights, and building 10,000 tiny
+ * layers takes seconds before loadStateDict could say so.
+ */
+export function checkConfigSizes(config: unknown, tensors: number): void {
+  if (!isObject(config)) throw new Error(`config must be an object, not ${JSON.stringify(config)}`);
+  const walk = (v: unknown, path: string): void => {
+    if (Array.isArray(v) && v.length > tensors)
+      throw new Error(`config: ${path} has ${v.length} entries, more than the ${tensors} tensors stored could hold`);
+    if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) walk(c, `${path}.${k}`);
+  };
+  walk(config, 'config');
+}
+
+/** An alpha section (per-channel Gaussian bounds, dc-vae): up and down, one per column, each >= 0 or null (no bound). */
+function checkAlphaSection(alpha: unknown, columns: number): void {
+  if (!isObject(alpha)) throw new Error(`alpha must be an object { up, down, method, params }, not ${JSON.stringify(alpha)}`);
+  for (const side of ['up', 'down'] as const) {
+    const a = alpha[side];
+    if (!Array.isArray(a) || a.length !== columns || !a.every((v) => v === null || (typeof v === 'number' && v >= 0 && Number.isFinite(v))))
+      throw new Error(`alpha.${side} must hold ${columns} numbers >= 0 (or null: no bound), one per column, not ${JSON.stringify(a)}`);
+  }
+}
+
 /** Throws naming the section unless schema, scaler, windows and thresholds are well formed and agree with the model. */
 export function checkDetectorInfo(info: DetectorInfo, model: AnomalyModel): void {
   const { schema, windows } = info as unknown as Record<string, unknown> & DetectorInfo;
@@ -32,6 +58,11 @@ export function checkDetectorInfo(info: DetectorInfo, model: AnomalyModel): void
   } catch (e) {
     throw new Error(`scaler: ${(e as Error).message}`);
   }
+  // The scaler checks the data's columns by its own names; tabular rows are encoded (other names) first.
+  const scaled = (info.scaler as ScalerJSON).columns;
+  if (info.tabular === undefined && (scaled.length !== schema.columns.length || scaled.some((c, i) => c !== schema.columns[i])))
+    throw new Error(`scaler.columns ${JSON.stringify(scaled)} are not schema.columns ${JSON.stringify(schema.columns)}`);
+  if ('alpha' in info) checkAlphaSection((info as { alpha?: unknown }).alpha, schema.columns.length);
   if (!isObject(windows) || !positiveInt(windows.length) || !positiveInt(windows.stride))
     throw new Error(`windows must be { length, stride } of positive integers, not ${JSON.stringify(windows)}`);
   // The stream keeps `length` rows: a length the model does not read would size it wrongly.

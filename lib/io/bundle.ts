@@ -31,9 +31,12 @@ export interface LoadedBundle {
   version: number;
 }
 
+/** What a bundle error may quote of its file: a 1 MB section is cut, with its length. */
+const QUOTED_MAX = 400;
+
 export class BundleError extends Error {
   constructor(path: string, what: string) {
-    super(`model bundle ${path}: ${what}`);
+    super(`model bundle ${path}: ${what.length > QUOTED_MAX ? `${what.slice(0, QUOTED_MAX)}... (${what.length} characters)` : what}`);
     this.name = 'BundleError';
   }
 }
@@ -66,8 +69,14 @@ export function encodeBundle(b: BundleContents): Buffer {
     if (k in metadata || k === 'checksum') throw new Error(`bundle section name "${k}" is reserved`);
     metadata[k] = JSON.stringify(v);
   }
-  metadata.checksum = checksum(metadata, tensors);
-  return encodeSafetensors(tensors, metadata);
+  return encodeSigned(metadata, tensors);
+}
+
+/** The metadata strings as given (no JSON encoding), signed with their checksum: a bundle's raw layer, for tests of damaged sections. */
+export function encodeSigned(metadata: Record<string, string>, tensors: Map<string, SafeTensor>): Buffer {
+  const signed = { ...metadata, checksum: '' };
+  signed.checksum = checksum(signed, tensors);
+  return encodeSafetensors(tensors, signed);
 }
 
 /** Writes the bundle atomically: a crash leaves the previous file intact. */
@@ -89,10 +98,20 @@ export function decodeBundle(buf: Buffer, path = '<buffer>'): LoadedBundle {
     throw new BundleError(path, `format version ${md.version} is not supported by this Vigil (reads up to ${BUNDLE_VERSION})`);
   if (md.checksum !== checksum(md, file.tensors))
     throw new BundleError(path, 'checksum mismatch: the file was altered or corrupted after it was written');
+  // A section that is not JSON passed the checksum only if it was signed so: name it.
+  const parse = (key: string, text: string | undefined): any => {
+    if (typeof text !== 'string') throw new BundleError(path, `"${key}" is missing from its metadata`);
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new BundleError(path, `section "${key}" is not valid JSON (${(e as Error).message})`);
+    }
+  };
   const sections: Record<string, any> = {};
   for (const [k, v] of Object.entries(md))
-    if (!['format', 'version', 'kind', 'config', 'checksum'].includes(k)) sections[k] = JSON.parse(v);
-  return { kind: md.kind, config: JSON.parse(md.config), sections, tensors: file.tensors, version };
+    if (!['format', 'version', 'kind', 'config', 'checksum'].includes(k)) sections[k] = parse(k, v);
+  if (typeof md.kind !== 'string' || !md.kind) throw new BundleError(path, `"kind" must be a model kind's name, not ${JSON.stringify(md.kind)}`);
+  return { kind: md.kind, config: parse('config', md.config), sections, tensors: file.tensors, version };
 }
 
 export function loadBundle(path: string): LoadedBundle {

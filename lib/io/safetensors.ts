@@ -69,9 +69,11 @@ export function decodeSafetensors(buf: Buffer, source = 'safetensors'): SafeFile
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const dtype = info?.dtype as SafeDType;
-    if (!(dtype in BYTES)) throw new SafetensorsError(`tensor "${name}" has unsupported dtype ${info?.dtype}`, source);
+    if (!Object.hasOwn(BYTES, dtype)) throw new SafetensorsError(`tensor "${name}" has unsupported dtype ${JSON.stringify(info?.dtype)}`, source);
     const shape: number[] = info.shape;
-    const [b, e] = info.data_offsets ?? [];
+    if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new SafetensorsError(`tensor "${name}" has shape ${JSON.stringify(shape)}, not a list of at most 8 sizes`, source);
+    const [b, e] = Array.isArray(info.data_offsets) ? info.data_offsets : [];
     const count = shape.reduce((a: number, d: number) => a * d, 1);
     if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e < b || e > body.length)
       throw new SafetensorsError(`tensor "${name}" lies outside the file (offsets ${b}..${e}, data ${body.length} bytes): truncated?`, source);

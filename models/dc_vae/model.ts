@@ -317,7 +317,8 @@ function kerasInit(conv: CausalConv1d, gen: Generator): CausalConv1d {
 
 function checkConfig(c: DcVaeConfig): void {
   const posInt = (what: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`DcVae: ${what} must be a positive integer, got ${v}`);
+    // the native kernels index with int32: 1e308 is an integer to JS, not to them
+    if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) throw new Error(`DcVae: ${what} must be a positive 32-bit integer, got ${v}`);
   };
   posInt('inputs', c.inputs);
   posInt('window', c.window);
@@ -333,7 +334,11 @@ function checkConfig(c: DcVaeConfig): void {
     });
   }
   if (c.window < 2) throw new Error(`DcVae: window must be at least 2 (BatchNorm needs more than one value per channel), got ${c.window}`);
-  if (!(c.klWeight >= 0)) throw new Error(`DcVae: klWeight must be >= 0, got ${c.klWeight}`);
-  if (!(c.varianceFloor >= 0)) throw new Error(`DcVae: varianceFloor must be >= 0, got ${c.varianceFloor}`);
+  // typeof: null >= 0 holds, and a bundle stores -Infinity as null
+  const finite = (v: unknown, lo: number, hi = Infinity) => typeof v === 'number' && v >= lo && v <= hi && Number.isFinite(v);
+  if (!finite(c.klWeight, 0)) throw new Error(`DcVae: klWeight must be >= 0 and finite, got ${JSON.stringify(c.klWeight)}`);
+  if (!finite(c.varianceFloor, 0)) throw new Error(`DcVae: varianceFloor must be >= 0 and finite, got ${JSON.stringify(c.varianceFloor)}`);
+  if (!finite(c.bnMomentum, 0, 1)) throw new Error(`DcVae: bnMomentum must be a number in [0, 1], got ${JSON.stringify(c.bnMomentum)}`);
+  if (!finite(c.bnEps, 0)) throw new Error(`DcVae: bnEps must be a finite number >= 0, got ${JSON.stringify(c.bnEps)}`);
   if (c.reduction !== 'mean' && c.reduction !== 'sum') throw new Error(`DcVae: reduction must be 'mean' or 'sum', got ${c.reduction}`);
 }
