@@ -65,6 +65,8 @@ export interface DemoConfig {
   lr: number;
   /** One line for the printout and the report. */
   describe: string;
+  /** Set for a kind `vigil demo` runs only when --models names it: why it is not in the default run. */
+  optIn?: string;
 }
 
 export interface ModelKind<C = any, M extends AnomalyModel = AnomalyModel> {

@@ -8,6 +8,7 @@
 import type { ModelKind } from '../../lib/model';
 import { fit } from '../../lib/train/fit';
 import { defaultSaDvcraeConfig, saDvcraeSide, SaDvcrae, seedSaDvcraeConfig, type SaDvcraeConfig } from './model';
+import { SA_DVCRAE_DEMO } from './demo';
 import { estimateDecoderVariance } from './variance';
 
 export const SA_DVCRAE_NAMED_CONFIGS: Record<string, (inputs: number) => SaDvcraeConfig> = {
@@ -38,6 +39,7 @@ export const saDvcraeKind: ModelKind<SaDvcraeConfig, SaDvcrae> = {
     return result;
   },
   namedConfigs: Object.keys(SA_DVCRAE_NAMED_CONFIGS),
+  demo: SA_DVCRAE_DEMO,
   trainFlags: {
     'score-by': { type: 'string', help: "sa-dvcrae: error (the residual's norm) or probability (-log reconstruction probability); default: the config's" },
     'latent-samples': { type: 'number', help: 'sa-dvcrae: L, the draws of z per window for --score-by probability (default 16)' },

@@ -8,6 +8,7 @@ import { Optimizer } from '../../lib/optim/optimizer';
 import { CyclicLR } from '../../lib/optim/schedule';
 import type { FitData } from '../../lib/train/data';
 import { fit, type FitOptions, type FitResult } from '../../lib/train/fit';
+import { STAEAD_DEMO } from './demo';
 import { defaultStaeadConfig, seedStaeadConfig, Staead, type StaeadConfig } from './model';
 import './threshold'; // registers the max-scale calibrator
 
@@ -56,6 +57,7 @@ export const staeadKind: ModelKind<StaeadConfig, Staead> = {
   },
   create: (config, gen) => new Staead(config, gen),
   namedConfigs: Object.keys(STAEAD_NAMED_CONFIGS),
+  demo: STAEAD_DEMO,
   calibrators: ['max-scale'],
   fit: fitStaead,
 };

@@ -41,10 +41,19 @@ describe('vigil demo', function () {
     assert.ok((html.match(/<svg /g) ?? []).length >= scorePlots + 3, 'plots of the attacked channels');
   });
 
+  it('an opt-in model over matrix series (STAEAD, one epoch) runs through the same report', () => {
+    const r = vigil(['demo', '--quick', '--models', 'staead', '--epochs', '1', '--out', 'report-staead'], dir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /staead: \d+ parameters, 1 epochs on \d+ windows .* its own score \(no error scale\), threshold [\d.]+ \(pot/);
+    assert.match(r.out, /\d\/7 attacks detected by staead/);
+  });
+
   it('--help, and one-line usage errors for bad flags', () => {
     const h = vigil(['demo', '--help'], dir);
     assert.equal(h.code, 0);
     for (const flag of ['--seed', '--hours-normal', '--hours-attack', '--epochs', '--quick', '--models', '--check', '--out']) assert.match(h.out, new RegExp(flag));
+    assert.match(h.out, /\(default lstm-ae,dc-vae\)/, 'the default run is the fast models');
+    assert.match(h.out, /staead \(only when named: slower than the default run\)/);
     for (const [args, msg] of [
       [['demo', '--models', 'lstm-ae,gpt'], /unknown model "gpt"/],
       [['demo', '--hours-attack', '2'], /--hours-attack must be at least/],

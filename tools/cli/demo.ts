@@ -8,7 +8,7 @@ import { DEFAULT_MIN_HOURS } from '../../lib/data/simulator';
 import { formatReport } from '../../lib/eval/report';
 import { missedAttacks } from '../report';
 import { helpText, parseFlags, UsageError } from './args';
-import { demoModels, FULL, QUICK, type DemoModel, type DemoSizes } from './demo/config';
+import { defaultDemoModels, demoModels, demoWindow, FULL, QUICK, type DemoModel, type DemoSizes } from './demo/config';
 import { demoData } from './demo/data';
 import { evaluateDemo } from './demo/evaluate';
 import { pcaScorer, randomScorer, trainAndScore } from './demo/models';
@@ -20,7 +20,10 @@ const FLAGS = {
   'hours-normal': { type: 'number', help: `hours of normal operation to train and calibrate on (default ${FULL.hoursNormal}; --quick ${QUICK.hoursNormal})` },
   'hours-attack': { type: 'number', help: `hours of the attacked period, at least ${DEFAULT_MIN_HOURS} (default ${FULL.hoursAttack}; --quick ${QUICK.hoursAttack})` },
   epochs: { type: 'number', help: `training epochs per model (default ${FULL.epochs}; --quick ${QUICK.epochs})` },
-  models: { type: 'string', default: demoModels().map((m) => m.kind).join(','), help: `models to train, comma-separated: ${demoModels().map((m) => m.kind).join(', ')}` },
+  models: {
+    type: 'string', default: defaultDemoModels().map((m) => m.kind).join(','),
+    help: `models to train, comma-separated: ${demoModels().map((m) => (m.optIn ? `${m.kind} (only when named: ${m.optIn})` : m.kind)).join(', ')}`,
+  },
   quick: { type: 'boolean', help: `a shorter run for CI: the same data, ${QUICK.epochs} epochs on windows every ${QUICK.stride} rows` },
   check: { type: 'boolean', help: 'exit 1 unless every attack but the stealthiest is detected by some model' },
   out: { type: 'string', default: 'vigil-report', help: 'folder of the HTML report (index.html)' },
@@ -62,8 +65,7 @@ export async function demo(argv: string[]): Promise<void> {
   const models = modelsOf(f.models);
   const step = sizes.sampleSeconds;
 
-  const context = Math.max(...models.map((m) => ((m.config.window as number | undefined) ?? 1) - 1));
-  const data = demoData(sizes, f.seed, context);
+  const data = demoData(sizes, f.seed, (channels) => Math.max(...models.map((m) => demoWindow(m, channels) - 1)));
   const { attacks, benign, channels } = data;
   const stealthy = attacks.filter((a) => a.stealthy).map((a) => a.id);
   const facts = [

@@ -42,3 +42,19 @@ export interface DemoModel extends DemoConfig {
 export function demoModels(): DemoModel[] {
   return modelKinds().map(modelKind).filter((k) => k.demo).map((k) => ({ kind: k.kind, ...k.demo! }));
 }
+
+/** The models of the default run: those not marked opt-in. */
+export function defaultDemoModels(): DemoModel[] {
+  return demoModels().filter((m) => !m.optIn);
+}
+
+/** Rows one sample of the model spans at the demo size (a window, or a series of correlation windows). */
+export function demoWindow(m: DemoModel, channels: number): number {
+  const k = modelKind(m.kind);
+  const model = k.create(k.defaultConfig(channels, m.config));
+  try {
+    return model.window;
+  } finally {
+    model.dispose();
+  }
+}

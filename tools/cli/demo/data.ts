@@ -26,11 +26,13 @@ export interface DemoData {
   scaler: Scaler;
 }
 
-export function demoData(sizes: DemoSizes, seed: number, context: number): DemoData {
+/** `contextOf(channels)`: the rows before the attacked period that the first window needs. */
+export function demoData(sizes: DemoSizes, seed: number, contextOf: (channels: number) => number): DemoData {
   const sim = simulatePlant({
     hours: sizes.hoursNormal + sizes.hoursAttack, attackFrom: sizes.hoursNormal, seed, attacks: 'default', sampleSeconds: sizes.sampleSeconds,
   });
   const s = sim.series;
+  const context = contextOf(s.columns.length);
   const from = sim.attackedFrom;
   const valRows = Math.round(from * sizes.validation);
   const head = sliceRows(s, 0, from - valRows);

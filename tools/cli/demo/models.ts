@@ -83,7 +83,7 @@ export async function trainAndScore(m: DemoModel, data: DemoData, sizes: DemoSiz
       channelErrors: test.channelErrors.subarray(data.context * F),
       threshold,
       summary: `${m.kind}: ${model.numParameters()} parameters, ${result.history.length} epochs on ${training.count} windows (best validation loss ${result.bestLoss.toFixed(4)} at epoch ${result.bestEpoch}), ` +
-        `error scale ${Math.min(...errorScale!).toPrecision(2)}-${Math.max(...errorScale!).toPrecision(2)}, threshold ${threshold.value.toPrecision(4)} (${threshold.method} on ${validation.count} validation scores), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        `${errorScale ? `error scale ${Math.min(...errorScale).toPrecision(2)}-${Math.max(...errorScale).toPrecision(2)}` : 'its own score (no error scale)'}, threshold ${threshold.value.toPrecision(4)} (${threshold.method} on ${validation.count} validation scores), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     };
   } finally {
     model.dispose();
