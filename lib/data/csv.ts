@@ -119,8 +119,9 @@ function makePlan(header: CsvHeader, opts: CsvOptions, file: string): Plan {
   const index = (name: string, role: string): number => {
     const k = columns.indexOf(name);
     if (k < 0) {
-      const shown = columns.length > 20 ? `${columns.slice(0, 20).join(', ')}, ...` : columns.join(', ');
-      throw new DataError(`no ${role} column "${name}" (the file has: ${shown})`, { file, row, column: name });
+      // the names as errors quote input: a binary file's "header" must not reach the terminal raw
+      const names = (columns.length > 20 ? `${columns.slice(0, 20).join(', ')}, ...` : columns.join(', '));
+      throw new DataError(`no ${role} column "${shown(name)}" (the file has: ${shown(names, 200)})`, { file, row, column: name });
     }
     return k;
   };
