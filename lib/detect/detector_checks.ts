@@ -58,9 +58,10 @@ export function checkDetectorInfo(info: DetectorInfo, model: AnomalyModel): void
   } catch (e) {
     throw new Error(`scaler: ${(e as Error).message}`);
   }
-  // The scaler checks the data's columns by its own names; tabular rows are encoded (other names) first.
+  // The scaler checks the data's columns by its own names. Tabular rows are encoded first, and
+  // both the scaler and the schema name the encoded columns (the scaler is fitted on them).
   const scaled = (info.scaler as ScalerJSON).columns;
-  if (info.tabular === undefined && (scaled.length !== schema.columns.length || scaled.some((c, i) => c !== schema.columns[i])))
+  if ((scaled.length !== schema.columns.length || scaled.some((c, i) => c !== schema.columns[i])))
     throw new Error(`scaler.columns ${JSON.stringify(scaled)} are not schema.columns ${JSON.stringify(schema.columns)}`);
   if ('alpha' in info) checkAlphaSection((info as { alpha?: unknown }).alpha, schema.columns.length);
   if (!isObject(windows) || !positiveInt(windows.length) || !positiveInt(windows.stride))

@@ -39,6 +39,33 @@ export function aladDefaults(inputs: number): AladConfig {
   };
 }
 
+/**
+ * Checks a config (one from a bundle included) before any layer is built: sizes are positive
+ * integers, rates and the slope finite and in range, every field present (a dropped slope would
+ * otherwise reach the activation as undefined and score differently). Errors name the field.
+ */
+export function checkAladConfig(c: AladConfig): void {
+  const err = (m: string) => new Error(`alad: ${m}`);
+  const show = (v: unknown) => JSON.stringify(v) ?? String(v);
+  const posInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  for (const name of ['inputs', 'latent', 'encoderWidth', 'dxzWidth', 'dxxWidth', 'dzzWidth', 'batchSize'] as const)
+    if (!posInt(c[name])) throw err(`${name} must be a positive integer, got ${show(c[name])}`);
+  const g = c.generatorWidths;
+  if (!Array.isArray(g) || g.length !== 2 || !g.every(posInt)) throw err(`generatorWidths must be two positive integers, got ${show(g)}`);
+  if (!(num(c.slope) && c.slope >= 0)) throw err(`slope must be a finite number >= 0, got ${show(c.slope)}`);
+  const d = c.dropout;
+  if (!d || typeof d !== 'object' || !(['xz', 'xx', 'zz'] as const).every((k) => num(d[k]) && d[k] >= 0 && d[k] < 1))
+    throw err(`dropout must be { xz, xx, zz } of rates in [0, 1), got ${show(d)}`);
+  if (!(num(c.bnMomentum) && c.bnMomentum >= 0 && c.bnMomentum <= 1)) throw err(`bnMomentum must be a number in [0, 1], got ${show(c.bnMomentum)}`);
+  if (!(num(c.bnEps) && c.bnEps >= 0)) throw err(`bnEps must be a finite number >= 0, got ${show(c.bnEps)}`);
+  if (!ALAD_SCORES.includes(c.score)) throw err(`score must be one of ${ALAD_SCORES.join(', ')}, got ${show(c.score)}`);
+  if (typeof c.dzz !== 'boolean') throw err(`dzz must be true or false, got ${show(c.dzz)}`);
+  if (!(num(c.lr) && c.lr > 0)) throw err(`lr must be a finite number > 0, got ${show(c.lr)}`);
+  if (!(num(c.beta1) && c.beta1 >= 0 && c.beta1 < 1)) throw err(`beta1 must be a number in [0, 1), got ${show(c.beta1)}`);
+  if (!(num(c.emaDecay) && c.emaDecay >= 0 && c.emaDecay <= 1)) throw err(`emaDecay must be a number in [0, 1], got ${show(c.emaDecay)}`);
+}
+
 const bce = (logits: Tensor, label: 0 | 1): Tensor => bceWithLogits(logits, Tensor.full(logits.shape, label, { dtype: logits.dtype, device: logits.device }));
 
 /** Every logit of one forward over a batch x and noise z. */
@@ -65,7 +92,7 @@ export class Alad extends Module implements AnomalyModel {
 
   constructor(readonly config: AladConfig, private readonly generator?: Generator) {
     super();
-    if (!ALAD_SCORES.includes(config.score)) throw new Error(`alad: score must be one of ${ALAD_SCORES.join(', ')}, got "${config.score}"`);
+    checkAladConfig(config);
     const s = config;
     this.enc = this.registerModule('enc', new Encoder(s, generator));
     this.gen = this.registerModule('gen', new Gen(s, generator));

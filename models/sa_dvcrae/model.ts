@@ -30,7 +30,7 @@
 // Score (eval, no dropout), config.scoreBy: 'error', score.ts over the residual X - X^ at
 // z = z_mean; 'probability', -log of An & Cho's reconstruction probability over L draws of z
 // (probability.ts; the variance from variance.ts). Attribution: score.ts's residual rows at z = z_mean.
-import { matrixSeriesContext, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
+import { CORRELATION_MEASURES, checkMatrixSeriesSpec, matrixSeriesContext, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
 import { matrixSeriesOf } from '../../lib/data/matrix_windows';
 import type { InputSpec } from '../../lib/data/representation';
 import type { AnomalyModel } from '../../lib/model';
@@ -161,6 +161,9 @@ export function checkSaDvcraeConfig(c: SaDvcraeConfig): void {
     const v = c[name];
     if (!Array.isArray(v) || v.length < min || !v.every(posInt)) throw err(`${name} must be a list of at least ${min} positive integers, got ${JSON.stringify(v)}`);
   }
+  // Named in every config the kind writes: lib/data's default measure would otherwise decide silently.
+  if (!CORRELATION_MEASURES.includes(c.measure)) throw err(`measure must be one of ${CORRELATION_MEASURES.join(', ')}, got ${JSON.stringify(c.measure)}`);
+  checkMatrixSeriesSpec(saDvcraeInput(c), c.inputs);
   if (c.decoderStrides.length !== c.decoder.length)
     throw err(`decoderStrides has ${c.decoderStrides.length} entries for ${c.decoder.length} decoder layers`);
   const side = saDvcraeSide(c.inputs, c.encoder.length, c.decoderStrides);

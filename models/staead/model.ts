@@ -28,7 +28,7 @@
 // `vigil export --verify` hand it): it builds their matrices with lib/data's MatrixSeries first
 // (host code, inference only). Its ONNX graph does the same in the graph (inner product and
 // Pearson; a Student-t fit has no graph).
-import { matrixSeriesContext, measureOf, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
+import { CORRELATION_MEASURES, checkMatrixSeriesSpec, matrixSeriesContext, measureOf, type CorrelationMeasure, type MatrixSeriesSpec } from '../../lib/data/correlation';
 import { CONSTANT_REL_STD } from '../../lib/data/correlation_window';
 import { matrixSeriesOf } from '../../lib/data/matrix_windows';
 import type { InputSpec } from '../../lib/data/representation';
@@ -138,6 +138,9 @@ export function checkStaeadConfig(c: StaeadConfig): void {
   list('attention', c.attention, 0);
   list('recurrent', c.recurrent, 0);
   list('decoder', c.decoder, 0);
+  // Named in every config the kind writes: lib/data's default measure would otherwise decide silently.
+  if (!CORRELATION_MEASURES.includes(c.measure)) throw new Error(`staead: measure must be one of ${CORRELATION_MEASURES.join(', ')}, got ${JSON.stringify(c.measure)}`);
+  checkMatrixSeriesSpec(staeadInput(c), c.inputs);
   if (c.attention.length + c.recurrent.length < 1) throw new Error('staead: the network needs at least one ConvLSTM layer (attention or recurrent)');
   if (c.decoder.length !== c.encoder.length - 1)
     throw new Error(`staead: decoder has ${c.decoder.length} layers before the output layer; with ${c.encoder.length} stride-2 encoder layers it needs ${c.encoder.length - 1} (the same number of stride-2 steps back)`);

@@ -9,18 +9,17 @@ import { join } from 'node:path';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { decodeBundle, encodeBundle, encodeSigned, loadBundle, type LoadedBundle } from '../../lib/io/bundle';
 import { decodeSafetensors } from '../../lib/io/safetensors';
-import { makeBundle, series } from '../detect/detector_fixture';
+import { series } from '../detect/detector_fixture';
+import { makeBases } from './fuzz/bases';
 import { scoreFile } from './fuzz/judge';
 
 describe('reliability: what the bundle fuzz found', function () {
   this.timeout(120000);
   let dir: string;
   const base: Record<string, string> = {};
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-fuzz-found-'));
-    base['lstm-ae'] = makeBundle(dir, 'lstm-ae');
-    base['dc-vae'] = makeBundle(dir, 'dc-vae');
-    base['dc-vae-alpha'] = makeBundle(dir, 'dc-vae', { alpha: true, name: 'dc-vae-alpha' });
+    Object.assign(base, await makeBases(dir));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -69,6 +68,11 @@ describe('reliability: what the bundle fuzz found', function () {
       prefix.writeBigUInt64LE(BigInt(json.length));
       return write(Buffer.concat([prefix, json, buf.subarray(8 + len)]));
     }, /tensor "out\.bias" has shape undefined, not a list of at most 8 sizes/],
+    ['sa-dvcrae measure 3 (seed 3 #874: loaded, then a matrix series error)', () => signed('sa-dvcrae', (b) => (b.config.measure = 3)), /config: sa-dvcrae: measure must be one of inner-product, pearson, student-t, got 3/],
+    ['sa-dvcrae measure dropped (seed 3 #1719: scored as inner-product)', () => signed('sa-dvcrae', (b) => delete b.config.measure), /config: sa-dvcrae: measure must be one of .*, got undefined/],
+    ['staead measure dropped (scored as inner-product)', () => signed('staead', (b) => delete b.config.measure), /config: staead: measure must be one of .*, got undefined/],
+    ['alad slope dropped (seed 3 #1924: scored with no slope)', () => signed('alad', (b) => delete b.config.slope), /config: alad: slope must be a finite number >= 0, got undefined/],
+    ['an alad scaler column renamed (seed 4 #231: loaded, then TypeError: cut.replace)', () => signed('alad', (b) => (b.sections.scaler.columns[4] = -1)), /scaler\.columns \["duration","bytes","proto=icmp","proto=tcp",-1,.* are not schema\.columns/],
   ];
   for (const [what, make, why] of CASES) it(`refuses ${what}`, () => refuses(make(), why));
 

@@ -8,12 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { makeBundle } from '../../detect/detector_fixture';
+import { makeBases } from './bases';
 import { PASSING, type Outcome } from './judge';
 import type { WorkerJob } from './worker';
 
 export interface MutantResult {
   index: number;
+  /** The base bundle's name. */
+  base: string;
   desc: string;
   layer?: string;
   free?: boolean;
@@ -33,20 +35,11 @@ export interface Campaign {
 
 const WORKER = join(__dirname, 'worker.ts');
 
-/** The base bundles: small freshly initialised detectors (test/detect/detector_fixture.ts). */
-export function makeBases(dir: string): Record<string, string> {
-  return {
-    'lstm-ae': makeBundle(dir, 'lstm-ae'),
-    'dc-vae': makeBundle(dir, 'dc-vae'),
-    'dc-vae-alpha': makeBundle(dir, 'dc-vae', { alpha: true, name: 'dc-vae-alpha' }),
-  };
-}
-
 /** One child from mutant `from` on; resolves with the index to restart at (to when done). */
-function runChild(job: WorkerJob, perMutantMs: number, deadline: number, results: MutantResult[]): Promise<number> {
+function runChild(job: WorkerJob, perMutantMs: (base: string) => number, deadline: number, results: MutantResult[]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-    let current: { index: number; desc: string } | null = null;
+    let current: { index: number; base: string; desc: string; budget: number } | null = null;
     let next = job.from;
     let timer: NodeJS.Timeout | undefined;
     let stderr = '';
@@ -56,7 +49,8 @@ function runChild(job: WorkerJob, perMutantMs: number, deadline: number, results
       const msg = JSON.parse(line);
       clearTimeout(timer);
       if ('start' in msg) {
-        current = { index: msg.start, desc: msg.desc };
+        const budget = perMutantMs(msg.base);
+        current = { index: msg.start, base: msg.base, desc: msg.desc, budget };
         if (Date.now() > deadline) {
           killedFor = 'deadline';
           child.kill('SIGKILL');
@@ -65,7 +59,7 @@ function runChild(job: WorkerJob, perMutantMs: number, deadline: number, results
         timer = setTimeout(() => {
           killedFor = 'hang';
           child.kill('SIGKILL');
-        }, perMutantMs);
+        }, budget);
       } else {
         results.push(msg);
         current = null;
@@ -77,8 +71,8 @@ function runChild(job: WorkerJob, perMutantMs: number, deadline: number, results
       if (killedFor === 'deadline') return resolve(Number.POSITIVE_INFINITY);
       if (current) {
         const outcome = killedFor === 'hang' ? 'hang' : 'crash';
-        const detail = outcome === 'hang' ? `no verdict within ${perMutantMs} ms` : `child exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
-        results.push({ index: current.index, desc: current.desc, outcome, detail });
+        const detail = outcome === 'hang' ? `no verdict within ${current.budget} ms` : `child exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
+        results.push({ index: current.index, base: current.base, desc: current.desc, outcome, detail });
         return resolve(current.index + 1);
       }
       if (next < job.to) {
@@ -96,10 +90,10 @@ export async function runCampaign(opts: { seed: number; count: number; perMutant
   const dir = mkdtempSync(join(tmpdir(), 'vigil-fuzz-'));
   const results: MutantResult[] = [];
   try {
-    const bases = makeBases(dir);
+    const bases = await makeBases(dir);
     const deadline = t0 + (opts.budgetMs ?? Number.POSITIVE_INFINITY);
     for (let from = 0; from < opts.count; )
-      from = await runChild({ seed: opts.seed, from, to: opts.count, bases, dir }, opts.perMutantMs ?? 2000, deadline, results);
+      from = await runChild({ seed: opts.seed, from, to: opts.count, bases, dir }, () => opts.perMutantMs ?? 2000, deadline, results);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -123,13 +117,19 @@ export function summary(c: Campaign): string {
     for (const r of rows) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
     return [...m].sort((a, b) => b[1] - a[1]);
   };
+  const baseOf = (r: MutantResult) => r.base;
   const lines = [`seed ${c.seed}: ${c.results.length} of ${c.count} mutants judged in ${c.seconds.toFixed(1)} s`];
   for (const [o, n] of by((r) => r.outcome, c.results)) lines.push(`  ${o}: ${n}`);
   for (const [layer, n] of by((r) => r.layer ?? '?', c.results)) lines.push(`  layer ${layer}: ${n}`);
+  for (const [base, n] of by(baseOf, c.results)) {
+    const refused = c.results.filter((r) => baseOf(r) === base && r.outcome === 'refused').length;
+    lines.push(`  base ${base}: ${n} (${refused} refused)`);
+  }
   lines.push('refused, by reason:');
   for (const [why, n] of by((r) => reasonOf(r.detail), c.results.filter((r) => r.outcome === 'refused'))) lines.push(`  ${String(n).padStart(5)}  ${why}`);
-  const slowest = Math.max(0, ...c.results.map((r) => r.ms ?? 0));
-  lines.push(`slowest verdict: ${slowest} ms`);
+  const slowest = (rows: MutantResult[]) => Math.max(0, ...rows.map((r) => r.ms ?? 0));
+  const bases = [...new Set(c.results.map(baseOf))];
+  lines.push(`slowest verdict: ${slowest(c.results)} ms (${bases.map((b) => `${b} ${slowest(c.results.filter((r) => baseOf(r) === b))}`).join(', ')})`);
   lines.push(`failures: ${c.failures.length}`);
   for (const f of c.failures) lines.push(`  #${f.index} ${f.desc} -> ${f.outcome}: ${f.detail}`);
   return lines.join('\n');

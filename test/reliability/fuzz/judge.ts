@@ -11,6 +11,9 @@ import type { Series } from '../../../lib/data/series';
 import { Detector } from '../../../lib/detect/detector';
 import { loadDetector } from '../../../lib/detect/detector_bundle';
 import type { SeriesScores } from '../../../lib/detect/decide';
+import { applyThreshold } from '../../../lib/eval/threshold';
+import { takesRowWindows } from '../../../lib/model';
+import { scoreSeries } from '../../../lib/pipeline/score';
 
 export type Outcome = 'refused' | 'equal' | 'changed' | 'stopped' | 'bad-error' | 'silent-wrong';
 export const PASSING: Outcome[] = ['refused', 'equal', 'changed', 'stopped'];
@@ -21,10 +24,19 @@ export interface Verdict {
   detail?: string;
 }
 
-/** The results of one detector on the series (the model disposed after). */
+/**
+ * The results of one detector on the series (the model disposed after), scored as `vigil detect`
+ * scores it: by the Detector, or, for a model that cannot be fed windows of rows (ALAD's single
+ * rows), by lib/pipeline's scoreSeries and the bundle's threshold.
+ */
 export async function scoreFile(path: string, series: Series): Promise<SeriesScores> {
   const loaded = loadDetector(path);
   try {
+    if (!takesRowWindows(loaded.model)) {
+      const { scores, channelErrors } = scoreSeries(loaded, series);
+      const first = loaded.info.windows.length - 1;
+      return { rows: series.rows, first, scores, flags: applyThreshold(scores, loaded.info.threshold), channelErrors };
+    }
     const det = Detector.native(loaded);
     try {
       return det.scoreSeriesSync(series);

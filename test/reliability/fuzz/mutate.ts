@@ -46,6 +46,7 @@ const FREE = [
   /^errorScale\.\d+$/,
   /^alpha\.(up|down)\.\d+$/,
   /^config\.(bnEps)$/, // BatchNorm's epsilon enters eval-mode outputs
+  /^config\.(slope)$/, // alad: LeakyReLU's slope
   /^config\.(varianceFloor)$/, // dc-vae: the floor of its predicted variance
   // dc-vae's dilations: no weight's shape depends on them, so the tensors cannot contradict them
   /^config\.((encoder|decoder)\.\d+\.dilation|latentDilation|outputDilation)$/,

@@ -5,7 +5,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { series } from '../../detect/detector_fixture';
+import { columnsOf, scoredSeries } from './bases';
 import { judge, scoreFile } from './judge';
 import { makeMutant, type Base } from './mutate';
 
@@ -19,26 +19,25 @@ export interface WorkerJob {
   dir: string;
 }
 
-/** The fixed series every mutant scores (60 rows, 4 columns, faults included). */
-export const SCORED_ROWS = 60;
 
 async function main(): Promise<void> {
   const job: WorkerJob = JSON.parse(process.argv[2]);
-  const s = series(SCORED_ROWS);
   const bases: Base[] = Object.entries(job.bases).map(([name, path]) => ({ name, bytes: readFileSync(path) }));
+  // Each base's fixed series (its schema's columns, 60 rows, faults included) and its results on it.
+  const series = new Map(Object.entries(job.bases).map(([name, path]) => [name, scoredSeries(columnsOf(path))]));
   const originals = new Map<string, Awaited<ReturnType<typeof scoreFile>>>();
-  for (const [name, path] of Object.entries(job.bases)) originals.set(name, await scoreFile(path, s));
+  for (const [name, path] of Object.entries(job.bases)) originals.set(name, await scoreFile(path, series.get(name)!));
   const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
   for (let i = job.from; i < job.to; i++) {
     const m = makeMutant(bases, job.seed, i);
     const desc = `${m.base}, ${m.layer}: ${m.desc}`;
-    say({ start: i, desc });
+    say({ start: i, base: m.base, desc });
     const path = join(job.dir, `mutant-${i}.vigil`);
     writeFileSync(path, m.bytes);
     const t0 = performance.now();
-    const v = await judge(path, m.free, s, originals.get(m.base)!);
+    const v = await judge(path, m.free, series.get(m.base)!, originals.get(m.base)!);
     rmSync(path, { force: true });
-    say({ index: i, desc, layer: m.layer, free: m.free, ...v, ms: Math.round(performance.now() - t0), detail: v.detail?.replaceAll(path, '<path>').slice(0, 400) });
+    say({ index: i, base: m.base, desc, layer: m.layer, free: m.free, ...v, ms: Math.round(performance.now() - t0), detail: v.detail?.replaceAll(path, '<path>').slice(0, 400) });
   }
 }
 
