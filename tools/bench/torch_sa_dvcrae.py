@@ -12,7 +12,8 @@ them from the reference cells (conv_lstm_cells.sam_layer: eight padded convs per
 per gate and input), written for clarity, which would make a weak peer; the timed forward swaps
 in the convlstm suite's organised layer (torch_convlstm.sam_layer: the input conv over all T*B
 samples at once, one recurrent conv per step, conv2d's own padding) through the port's module
-global `sam_layer`, which its `sam` reads at call time. The rest (TF-'same' stride-2 convs as
+global `sam_layer`, which its `sam` reads at call time (the check raises if the timed forward
+does not reach it once per SA layer). The rest (TF-'same' stride-2 convs as
 F.pad + conv, the transposed convs cropped from the full ones) runs as the port writes it.
 The port has no dropout (its configs use 0), so the suite runs the engine at dropout 0 too.
 
