@@ -329,6 +329,7 @@ function checkConfig(c: DcVaeConfig): void {
   for (const [part, layers] of [['encoder', c.encoder], ['decoder', c.decoder]] as const) {
     if (!Array.isArray(layers) || !layers.length) throw new Error(`DcVae: ${part} needs at least one layer`);
     layers.forEach((l, i) => {
+      if (!l || typeof l !== 'object') throw new Error(`DcVae: ${part}[${i}] must be { units, dilation }, got ${JSON.stringify(l)}`);
       posInt(`${part}[${i}].units`, l.units);
       posInt(`${part}[${i}].dilation`, l.dilation);
     });

@@ -68,6 +68,7 @@ describe('reliability: what the bundle fuzz found', function () {
       prefix.writeBigUInt64LE(BigInt(json.length));
       return write(Buffer.concat([prefix, json, buf.subarray(8 + len)]));
     }, /tensor "out\.bias" has shape undefined, not a list of at most 8 sizes/],
+    ['a dc-vae encoder layer of null (seed 18 #356: config: Cannot read properties of null)', () => signed('dc-vae', (b) => (b.config.encoder[1] = null)), /config: DcVae: encoder\[1\] must be \{ units, dilation \}, got null/],
     ['sa-dvcrae measure 3 (seed 3 #874: loaded, then a matrix series error)', () => signed('sa-dvcrae', (b) => (b.config.measure = 3)), /config: sa-dvcrae: measure must be one of inner-product, pearson, student-t, got 3/],
     ['sa-dvcrae measure dropped (seed 3 #1719: scored as inner-product)', () => signed('sa-dvcrae', (b) => delete b.config.measure), /config: sa-dvcrae: measure must be one of .*, got undefined/],
     ['staead measure dropped (scored as inner-product)', () => signed('staead', (b) => delete b.config.measure), /config: staead: measure must be one of .*, got undefined/],

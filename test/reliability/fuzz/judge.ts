@@ -90,9 +90,10 @@ export async function judge(path: string, free: boolean, series: Series, origina
     const msg = e instanceof Error ? e.message : String(e);
     const name = e instanceof Error ? e.name : typeof e;
     if (!loadedOk) {
-      const rest = msg.slice(named.length);
+      // The engine's words behind a section's name (`config: Cannot read ...`) are bare too.
+      const rest = msg.slice(named.length).replace(/^([\w.-]+: )+/, '');
       if (msg.length > MAX_MESSAGE) return { outcome: 'bad-error', detail: `a message of ${msg.length} characters: ${msg.slice(0, 200)}` };
-      return msg.startsWith(named) && !BARE.test(rest) ? { outcome: 'refused', detail: rest } : { outcome: 'bad-error', detail: `${name}: ${msg}` };
+      return msg.startsWith(named) && !BARE.test(rest) ? { outcome: 'refused', detail: msg.slice(named.length) } : { outcome: 'bad-error', detail: `${name}: ${msg}` };
     }
     if (free && NON_FINITE_SCORE.test(msg)) return { outcome: 'stopped', detail: msg };
     return { outcome: 'bad-error', detail: `loaded, then ${name}: ${msg}` };
