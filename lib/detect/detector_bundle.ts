@@ -102,7 +102,7 @@ export function loadDetector(path: string): LoadedDetector {
   model.eval();
   const info = b.sections as unknown as DetectorInfo;
   try {
-    checkDetectorInfo(info, model);
+    checkDetectorInfo(b.sections, model);
     checkErrorScale(info.errorScale, info.schema.columns.length);
     if (info.tabular !== undefined) checkTabularInput(info.tabular, info.schema.columns);
   } catch (e) {

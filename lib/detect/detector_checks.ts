@@ -7,7 +7,6 @@ import { Scaler, type ScalerJSON } from '../data/scaler';
 import { checkThreshold } from '../eval/threshold';
 import type { SafeTensor } from '../io/safetensors';
 import type { AnomalyModel } from '../model';
-import type { DetectorInfo } from './detector_bundle';
 
 /** Throws naming the first tensor with a NaN or infinite value. */
 export function checkFiniteTensors(tensors: Map<string, SafeTensor>): void {
@@ -47,23 +46,24 @@ function checkAlphaSection(alpha: unknown, columns: number): void {
 }
 
 /** Throws naming the section unless schema, scaler, windows and thresholds are well formed and agree with the model. */
-export function checkDetectorInfo(info: DetectorInfo, model: AnomalyModel): void {
-  const { schema, windows } = info as unknown as Record<string, unknown> & DetectorInfo;
+export function checkDetectorInfo(info: Record<string, unknown>, model: AnomalyModel): void {
+  const { schema, windows } = info;
   if (!isObject(schema) || !Array.isArray(schema.columns) || !schema.columns.length || schema.columns.some((c) => typeof c !== 'string'))
     throw new Error('schema must be { columns: [one or more names] }');
-  if (new Set(schema.columns).size !== schema.columns.length) throw new Error('schema.columns has a name twice');
+  const columns = schema.columns as string[];
+  if (new Set(columns).size !== columns.length) throw new Error('schema.columns has a name twice');
   if (!isObject(info.scaler)) throw new Error('scaler must be an object');
   try {
-    Scaler.fromJSON(info.scaler as ScalerJSON);
+    Scaler.fromJSON(info.scaler as unknown as ScalerJSON);
   } catch (e) {
     throw new Error(`scaler: ${(e as Error).message}`);
   }
   // The scaler checks the data's columns by its own names. Tabular rows are encoded first, and
   // both the scaler and the schema name the encoded columns (the scaler is fitted on them).
-  const scaled = (info.scaler as ScalerJSON).columns;
-  if ((scaled.length !== schema.columns.length || scaled.some((c, i) => c !== schema.columns[i])))
-    throw new Error(`scaler.columns ${JSON.stringify(scaled)} are not schema.columns ${JSON.stringify(schema.columns)}`);
-  if ('alpha' in info) checkAlphaSection((info as { alpha?: unknown }).alpha, schema.columns.length);
+  const scaled = (info.scaler as unknown as ScalerJSON).columns;
+  if ((scaled.length !== columns.length || scaled.some((c, i) => c !== columns[i])))
+    throw new Error(`scaler.columns ${JSON.stringify(scaled)} are not schema.columns ${JSON.stringify(columns)}`);
+  if ('alpha' in info) checkAlphaSection(info.alpha, columns.length);
   if (!isObject(windows) || !positiveInt(windows.length) || !positiveInt(windows.stride))
     throw new Error(`windows must be { length, stride } of positive integers, not ${JSON.stringify(windows)}`);
   // The stream keeps `length` rows: a length the model does not read would size it wrongly.
