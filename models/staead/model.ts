@@ -147,6 +147,10 @@ export function checkStaeadConfig(c: StaeadConfig): void {
   const m = 2 ** c.encoder.length;
   if (c.padTo < c.inputs || c.padTo % m)
     throw new Error(`staead: padTo ${c.padTo} must be >= the ${c.inputs} inputs and a multiple of ${m} (2^${c.encoder.length} stride-2 layers); e.g. ${paddedSide(c.inputs, c.encoder.length)}`);
+  // Padding adds only zeros, and no weight's shape depends on it: a bound keeps a bundle's config
+  // from sizing every sample (padTo^2 per matrix) beyond what the file could mean.
+  const side = paddedSide(c.inputs, c.encoder.length);
+  if (c.padTo > 8 * side) throw new Error(`staead: padTo ${c.padTo} is more than 8 x ${side}, the smallest side for ${c.inputs} inputs (padding adds only zeros)`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`staead: dropout must be in [0, 1), got ${c.dropout}`);
   if (c.score !== 'last' && c.score !== 'mean') throw new Error(`staead: score must be 'last' or 'mean', got ${JSON.stringify(c.score)}`);
   const t = c.training ?? null;

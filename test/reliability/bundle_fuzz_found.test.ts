@@ -72,6 +72,7 @@ describe('reliability: what the bundle fuzz found', function () {
     ['sa-dvcrae measure 3 (seed 3 #874: loaded, then a matrix series error)', () => signed('sa-dvcrae', (b) => (b.config.measure = 3)), /config: sa-dvcrae: measure must be one of inner-product, pearson, student-t, got 3/],
     ['sa-dvcrae measure dropped (seed 3 #1719: scored as inner-product)', () => signed('sa-dvcrae', (b) => delete b.config.measure), /config: sa-dvcrae: measure must be one of .*, got undefined/],
     ['staead measure dropped (scored as inner-product)', () => signed('staead', (b) => delete b.config.measure), /config: staead: measure must be one of .*, got undefined/],
+    ['staead padTo 2^31 (seed 1 #2471: loaded, then RangeError at scoring)', () => signed('staead', (b) => (b.config.padTo = 2 ** 31)), /config: staead: padTo 2147483648 is more than 8 x 4, the smallest side for 4 inputs/],
     ['alad slope dropped (seed 3 #1924: scored with no slope)', () => signed('alad', (b) => delete b.config.slope), /config: alad: slope must be a finite number >= 0, got undefined/],
     ['an alad scaler column renamed (seed 4 #231: loaded, then TypeError: cut.replace)', () => signed('alad', (b) => (b.sections.scaler.columns[4] = -1)), /scaler\.columns \["duration","bytes","proto=icmp","proto=tcp",-1,.* are not schema\.columns/],
   ];

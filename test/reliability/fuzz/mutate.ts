@@ -51,6 +51,8 @@ const FREE = [
   // dc-vae's dilations: no weight's shape depends on them, so the tensors cannot contradict them
   /^config\.((encoder|decoder)\.\d+\.dilation|latentDilation|outputDilation)$/,
 ];
+/** Sections a detector may lack: dropping one leaves a valid bundle that may decide otherwise (no alphas: the threshold rule). */
+const OPTIONAL = /^alpha$/;
 /** Paths where null (what JSON makes of NaN and the infinities) is a legitimate value too: an alpha of null is no bound on that side. */
 const NULLABLE = /^alpha\.(up|down)\.\d+$/;
 
@@ -101,7 +103,7 @@ function mutateJson(rng: FuzzRng, holder: Record<string, unknown>, section: stri
       if (Array.isArray(p)) p.splice(+k, 1);
       else delete p[k];
     }
-    return { desc: `${full} dropped`, free: false };
+    return { desc: `${full} dropped`, free: OPTIONAL.test(full) };
   }
   if (op === 6 && old && typeof old === 'object') {
     const v = rng.pick(SPECIALS);
