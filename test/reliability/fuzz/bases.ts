@@ -59,14 +59,16 @@ function matrixBundle(dir: string, kind: string): string {
 
 /** ALAD trained one epoch on 300 generated tabular rows with two categorical columns. */
 async function aladBundle(dir: string): Promise<string> {
-  const g = new Generator(4);
-  const n = 300, u = g.uniform([n, 3]).toArray(), e = g.normal([n, 2]).toArray();
+  // Two numeric columns, proto from three values and flag from two, one row in ten an 'odd'
+  // class shifted by 3 (the honest protocol keeps those out of training).
+  const noise = new Generator(4).normal([300, 2]).toArray();
   const lines = ['duration,bytes,proto,flag,class'];
-  for (let r = 0; r < n; r++) {
-    const odd = u[r * 3] < 0.1;
-    const proto = u[r * 3 + 1] < 0.6 ? 'tcp' : u[r * 3 + 1] < 0.9 ? 'udp' : 'icmp';
-    lines.push(`${(e[r * 2] + (odd ? 3 : 0)).toFixed(4)},${(e[r * 2] - e[r * 2 + 1]).toFixed(4)},${proto},${u[r * 3 + 2] < 0.8 ? 'SF' : 'REJ'},${odd ? 'odd' : 'ok'}`);
-  }
+  noise.forEach((v, i) => {
+    if (i % 2) return;
+    const r = i / 2, odd = r % 10 === 3;
+    const cells = [(v + (odd ? 3 : 0)).toFixed(4), (v - noise[i + 1]).toFixed(4), ['tcp', 'udp', 'tcp', 'icmp', 'tcp'][r % 5], r % 7 ? 'SF' : 'REJ'];
+    lines.push([...cells, odd ? 'odd' : 'ok'].join(','));
+  });
   const csv = join(dir, 'alad-rows.csv');
   writeFileSync(csv, lines.join('\n') + '\n');
   const { train, validation, tabular } = await loadTrainingData({
