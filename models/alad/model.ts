@@ -40,6 +40,23 @@ export function aladDefaults(inputs: number): AladConfig {
 }
 
 /**
+ * The original's Arrhythmia settings (alad/arrhythmia_utilities.py at 9922b72: latent 64, batch 32,
+ * lr 1e-5; G 128-256) on the KDD topology, which has one hidden layer fewer in E, D_xx and D_zz
+ * than the original's Arrhythmia networks (E 256-128, D_xx 256-128, D_zz 64-32) and one D_xz
+ * width where the original's joint layer is 256: each network keeps the width that feeds its
+ * output (E 128, f_xx 128, f_zz 32, D_xz 128). Not the paper's exact networks (docs/models/alad.md).
+ */
+export function aladArrhythmia(inputs: number): AladConfig {
+  return { ...aladDefaults(inputs), latent: 64, encoderWidth: 128, generatorWidths: [128, 256], batchSize: 32 };
+}
+
+/** `--config <name>` (the kind's overrides { preset }): kdd (the default) and arrhythmia. */
+export const ALAD_NAMED_CONFIGS: Record<string, (inputs: number) => AladConfig> = {
+  kdd: aladDefaults,
+  arrhythmia: aladArrhythmia,
+};
+
+/**
  * Checks a config (one from a bundle included) before any layer is built: sizes are positive
  * integers, rates and the slope finite and in range, every field present (a dropped slope would
  * otherwise reach the activation as undefined and score differently). Errors name the field.
