@@ -1,6 +1,7 @@
 // The engines a Detector runs windows on. Both take scaled windows x [P, T, F] (row-major) and
-// write either the per-channel errors [P, F] or the Gaussian (mu, sigma) of each window's last
-// step [P, F] (alpha rule).
+// write the per-channel errors [P, F] and/or the model's own scores [P], or the Gaussian (mu,
+// sigma) of each window's last step [P, F] (alpha rule). A model that reads single rows (input
+// 'rows', window 1: ALAD) gets the same values as [P, F].
 // - native: the model itself (lib/ tensors, the addon); synchronous, so a stream's push can be.
 //   On the CPU, a model with an inferencePlan (LSTM-AE) computes its errors in one native call
 //   over weights packed when the backend is made (a snapshot, as the ONNX export is); other
@@ -15,7 +16,7 @@ import { requireDevice, Tensor, tidy } from '../tensor';
 import type { WindowOut } from './decide';
 import type { LoadedDetector } from './detector_bundle';
 import type { InferencePlan } from '../nn/inference_plan';
-import type { AnomalyModel } from '../model';
+import { inputOf, type AnomalyModel } from '../model';
 
 export type BackendName = 'native' | 'onnxruntime';
 
@@ -47,7 +48,8 @@ export class NativeBackend implements Backend {
   private plan: InferencePlan | null = null;
 
   /** `owned`: dispose() frees the model (a Detector that loaded the bundle itself). */
-  constructor(private readonly model: AnomalyModel, private readonly shape: { T: number; F: number }, private readonly owned: boolean, readonly device: 'cpu' | 'cuda') {
+  /** `sample`: one sample's shape, [T, F] for windows, [F] for a single-row model. */
+  constructor(private readonly model: AnomalyModel, private readonly sample: readonly number[], private readonly owned: boolean, readonly device: 'cpu' | 'cuda') {
     model.eval();
     const planned = device === 'cpu' && typeof model.inferencePlan === 'function' &&
       model.parameters().every((p) => p.dtype === 'float32');
@@ -66,18 +68,18 @@ export class NativeBackend implements Backend {
       if (!(Number.isInteger(opts.threads) && opts.threads >= 1)) throw new Error(`threads must be a positive integer, got ${opts.threads}`);
       native.setNumThreads(opts.threads); // process-wide: the native pool is shared
     }
-    return new NativeBackend(det.model, { T: det.info.windows.length, F: det.info.schema.columns.length }, owned, device);
+    const F = det.info.schema.columns.length;
+    return new NativeBackend(det.model, inputOf(det.model).kind === 'rows' ? [F] : [det.info.windows.length, F], owned, device);
   }
 
   runSync(x: Float32Array, P: number, out: WindowOut): void {
-    const { T, F } = this.shape;
     if (this.plan && out.errors && !out.mu && !out.scores) {
       this.plan.run(x, P, true, out.errors);
       return;
     }
     noGrad(() =>
       tidy(() => {
-        const t = Tensor.empty([P, T, F], { device: this.device });
+        const t = Tensor.empty([P, ...this.sample], { device: this.device });
         native.write(t.native, x);
         if (out.mu) {
           const m = this.model as unknown as Partial<GaussianModel>;
@@ -86,7 +88,7 @@ export class NativeBackend implements Backend {
           native.read(g.mu.native, out.mu);
           native.read(g.sigma.native, out.sigma!);
         } else {
-          native.read(this.model.channelErrors!(t).native, out.errors!);
+          if (out.errors) native.read(this.model.channelErrors!(t).native, out.errors);
           if (out.scores) native.read(this.model.scores!(t).native, out.scores);
         }
       }),

@@ -8,7 +8,8 @@
 //   over the series' scores so far: its state (the trailing smoothed scores) is per series, made
 //   by thresholdState() and handed to decide() by the batch job and by the stream, row by row.
 // - own scores (a model with scores(), STAEAD's residual norm): the model's score as it is, its
-//   channel errors for attribution, unscaled (as score.ts scoreWindows).
+//   channel errors for attribution, unscaled (as score.ts scoreWindows); a model with a score
+//   and no channel errors (ALAD) names no channels.
 // - alpha rule (DC-VAE with an "alpha" section): the model's Gaussian (mu, sigma) at each
 //   window's last step; channel error |x - mu| / sigma, score their max, flag and per-channel
 //   flags by lib/calibrate/alpha.ts alphaFlags.
@@ -18,6 +19,7 @@ import { rankChannels } from '../eval/attribution';
 import { checkErrorScale, scaledScore } from '../calibrate/error_scale';
 import { DynamicThresholdState, dynamicRuleOf, type DynamicThresholdRule, type DynamicThresholdStateJSON } from '../eval/dynamic_threshold';
 import type { Threshold } from '../eval/threshold';
+import type { UnseenCategory } from './rows';
 
 /** What a backend writes for n windows (each [n, F]). */
 export interface WindowOut {
@@ -64,8 +66,10 @@ export interface Decision {
   ready: true;
   score: number;
   flag: boolean;
-  /** Channels of largest error, largest first. */
+  /** Channels of largest error, largest first (none for a model without per-channel errors: ALAD). */
   topChannels: TopChannel[];
+  /** Tabular rows: categories the vocabulary lacks, encoded as all-zero blocks (unseen policy 'zeros'). */
+  unseen?: UnseenCategory[];
   /** Alpha rule: the channels outside [mu - alpha_down sigma, mu + alpha_up sigma]. */
   flaggedChannels?: string[];
   timestamp?: number;
@@ -99,6 +103,8 @@ export class DecisionRule {
     errorScale?: ArrayLike<number> | null,
     /** The model scores windows itself (scores()); the errorScale is then not used. */
     readonly ownScores = false,
+    /** The model gives per-channel errors (channelErrors); without them (own scores only) a decision names no channels. */
+    readonly hasChannelErrors = true,
   ) {
     this.F = columns.length;
     this.T = window;
@@ -114,7 +120,8 @@ export class DecisionRule {
   outputs(P: number): WindowOut {
     const n = P * this.F;
     if (this.alphas) return { mu: new Float32Array(n), sigma: new Float32Array(n) };
-    return this.ownScores ? { errors: new Float32Array(n), scores: new Float32Array(P) } : { errors: new Float32Array(n) };
+    if (!this.ownScores) return { errors: new Float32Array(n) };
+    return this.hasChannelErrors ? { errors: new Float32Array(n), scores: new Float32Array(P) } : { scores: new Float32Array(P) };
   }
 
   /** A fresh per-series state of the dynamic threshold (null for a fixed one). */
@@ -138,13 +145,14 @@ export class DecisionRule {
     const errs = dst.channelErrors;
     if (!this.alphas) {
       if (this.dynamic && !state) throw new Error('decide: a dynamic threshold needs the series\' thresholdState()');
-      const e = out.errors!;
+      const e = out.errors;
       const useMax = this.reduction === 'max';
       for (let i = 0; i < n; i++) {
         if (out.scores) {
+          // Channel errors (when the model has them) only attribute; without, they stay NaN.
           dst.scores[at + i] = out.scores[i];
-          errs.set(e.subarray(i * F, (i + 1) * F), (at + i) * F);
-        } else dst.scores[at + i] = scaledScore(e, i * F, F, useMax, this.errorScale, errs, (at + i) * F);
+          if (e) errs.set(e.subarray(i * F, (i + 1) * F), (at + i) * F);
+        } else dst.scores[at + i] = scaledScore(e!, i * F, F, useMax, this.errorScale, errs, (at + i) * F);
         if (!Number.isFinite(dst.scores[at + i])) throw nonFiniteScore(at + i, dst.scores[at + i]);
         dst.flags[at + i] = state ? state.push(dst.scores[at + i]) : dst.scores[at + i] > this.threshold ? 1 : 0;
       }
@@ -187,9 +195,9 @@ export class DecisionRule {
     const score = s.scores[r];
     if (score !== score && seen < this.T) return { index, ready: false, remaining: this.T - seen, ...ts };
     const F = this.F;
-    const ranked = rankChannels(s.channelErrors, F, r);
     const topChannels: TopChannel[] = [];
-    for (let k = 0; k < Math.min(top, F); k++) topChannels.push({ name: this.columns[ranked[k]], error: s.channelErrors[r * F + ranked[k]] });
+    const ranked = this.hasChannelErrors ? rankChannels(s.channelErrors, F, r) : null;
+    if (ranked) for (let k = 0; k < Math.min(top, F); k++) topChannels.push({ name: this.columns[ranked[k]], error: s.channelErrors[r * F + ranked[k]] });
     const d: Decision = { index, ready: true, score, flag: s.flags[r] === 1, topChannels, ...ts };
     if (s.channelFlags) {
       d.flaggedChannels = [];

@@ -8,6 +8,11 @@
 // form one series; a row's decision is that of the window ending at it, so the first window - 1
 // rows have none (`ready: false`). Rows are checked and repaired by the policy of rows.ts.
 //
+// Models that read single rows (input 'rows', window 1: ALAD) are served too: every row is its
+// own sample and gets a decision at once. A bundle trained on tabular data (a `tabular` section)
+// takes rows keyed by the original table columns, one-hot encoded with its vocabulary
+// (tabular_rows.ts) before the scaler, as `vigil detect` encodes a file.
+//
 // Batch inference runs in chunks of `chunkWindows` windows (default 64) and yields to the event
 // loop with setImmediate between chunks, so a service keeps answering while a large batch is
 // scored: one chunk of the seed LSTM-AE (window 100, 38 channels) holds the loop ~50 ms on one
@@ -23,6 +28,7 @@
 // The registry: Detector.load rebuilds the model from the bundle's kind through lib/model.ts;
 // the kinds are registered when models/ is imported (the package entry, index.ts, does it). Nothing here imports
 // models/, and an unknown kind is an error naming the known ones.
+import { CategoricalEncoder } from '../data/categorical';
 import { Scaler } from '../data/scaler';
 import { checkSchema } from '../data/schema';
 import type { Series } from '../data/series';
@@ -30,15 +36,16 @@ import { Windows } from '../data/windows';
 import { inputOf, takesRowWindows } from '../model';
 import { alphasFromJSON, type Alphas, type AlphasJSON } from '../calibrate/alpha';
 import { createBackend, NativeBackend, type Backend, type BackendName } from './backend';
-import { DecisionRule, type RowResult, type SeriesScores, type WindowOut } from './decide';
+import { DecisionRule, type Decision, type RowResult, type SeriesScores, type WindowOut } from './decide';
 import { loadDetector, type DetectorInfo, type LoadedDetector } from './detector_bundle';
-import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
+import { RowReader, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
+import { TabularRowReader } from './tabular_rows';
 import { DetectorStream, type StreamOptions, type StreamSource } from './stream';
 import type { Threshold } from '../calibrate/thresholds';
 
 export type { DetectorStream, StreamOptions, StreamState } from './stream';
 export type { Decision, NotReady, RowResult, SeriesScores, TopChannel } from './decide';
-export { RowError, type RowInput, type RowPolicy, type TimestampInput } from './rows';
+export { RowError, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
 
 export interface DetectorOptions {
   /** 'native' (default): the addon; 'onnxruntime': the exported model in onnxruntime-node. */
@@ -64,7 +71,10 @@ const DEFAULT_CHUNK = 64;
 
 export class Detector {
   readonly kind: string;
+  /** The columns the model reads (schema.columns; for tabular rows, the one-hot encoded ones): topChannels name them. */
   readonly columns: readonly string[];
+  /** The columns a row carries: the original table columns for a tabular bundle, else `columns`. */
+  readonly rowColumns: readonly string[];
   readonly window: number;
   readonly threshold: Threshold;
   /** The per-channel alphas the alpha rule uses (null: the threshold rule). */
@@ -82,13 +92,15 @@ export class Detector {
     this.kind = loaded.kind;
     this.info = info;
     this.columns = Object.freeze([...info.schema.columns]);
+    this.rowColumns = info.tabular ? Object.freeze(CategoricalEncoder.fromJSON(info.tabular.encoder).columns.map((c) => c.name)) : this.columns;
     this.window = info.windows.length;
-    // Batches and streams cut windows of rows; other inputs (matrix series, single rows) are
+    // Batches and streams cut windows of rows (a single row is a window of 1); matrix series are
     // scored by lib/pipeline's scoreSeries, unless the model builds them from windows of rows.
-    if (!takesRowWindows(loaded.model))
-      throw new Error(`Detector: ${loaded.kind} reads ${inputOf(loaded.model).kind}, and the Detector scores windows of rows only; use pipeline.scoreSeries`);
-    if (typeof loaded.model.channelErrors !== 'function')
-      throw new Error(`Detector: ${loaded.kind} scores without per-channel errors, which the Detector's decisions need; use pipeline.scoreSeries`);
+    if (!takesRowWindows(loaded.model) && inputOf(loaded.model).kind !== 'rows')
+      throw new Error(`Detector: ${loaded.kind} reads ${inputOf(loaded.model).kind}, and the Detector scores windows of rows or single rows only; use pipeline.scoreSeries`);
+    const hasChannelErrors = typeof loaded.model.channelErrors === 'function';
+    if (!hasChannelErrors && typeof loaded.model.scores !== 'function')
+      throw new Error(`Detector: ${loaded.kind} gives neither per-channel errors nor scores of its own, one of which the Detector's decisions need`);
     if (loaded.model.window !== undefined && loaded.model.window !== this.window)
       throw new Error(`detector bundle: windows.length ${this.window} differs from the model's window ${loaded.model.window}`);
     this.threshold = info.threshold;
@@ -98,7 +110,7 @@ export class Detector {
     this.alphas = rule === 'auto' && alphaJson ? alphasFromJSON(alphaJson) : null;
     this.scaler = Scaler.fromJSON(info.scaler);
     this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold, this.alphas, info.errorScale,
-      typeof loaded.model.scores === 'function');
+      typeof loaded.model.scores === 'function', hasChannelErrors);
     this.chunk = opts.chunkWindows ?? DEFAULT_CHUNK;
     if (!(Number.isInteger(this.chunk) && this.chunk >= 1)) throw new Error(`chunkWindows must be a positive integer, got ${opts.chunkWindows}`);
   }
@@ -117,6 +129,9 @@ export class Detector {
     try {
       if (name === 'native') return new Detector(loaded, NativeBackend.create(loaded, opts, owned), opts);
       if (name !== 'onnxruntime') throw new Error(`backend must be 'native' or 'onnxruntime', got '${String(name)}'`);
+      // The onnxruntime backend (lib/onnx/export/backend.ts) reads every graph's channel_errors output.
+      if (typeof loaded.model.channelErrors !== 'function')
+        throw new Error(`backend 'onnxruntime' does not serve ${loaded.kind} yet: its exported graph outputs scores without channel_errors, which that backend reads; use backend 'native' (vigil export still writes the graph for onnxruntime elsewhere)`);
       const backend = await createBackend(name, loaded, opts);
       const det = new Detector(loaded, backend, opts);
       if (owned) loaded.model.dispose();
@@ -146,8 +161,10 @@ export class Detector {
    * one result per row, `ready: false` before the first full window.
    */
   async scoreBatch(rows: ArrayLike<RowInput>, opts: ScoreOptions = {}): Promise<RowResult[]> {
-    const { series, timestamps } = this.toSeries(rows, opts);
-    return this.results(await this.scoreSeries(series), opts.top, timestamps);
+    const { series, timestamps, unseen } = this.toSeries(rows, opts);
+    const results = this.results(await this.scoreSeries(series), opts.top, timestamps);
+    if (unseen) for (const [r, u] of unseen) (results[r] as Decision).unseen = u;
+    return results;
   }
 
   /** The results of scoreSeries as per-row objects. */
@@ -158,10 +175,14 @@ export class Detector {
     return out;
   }
 
-  /** Rows -> a checked Series of raw values (and their timestamps), by the row policy. */
-  toSeries(rows: ArrayLike<RowInput>, opts: ScoreOptions = {}): { series: Series; timestamps?: Float64Array } {
+  /**
+   * Rows -> a checked Series of raw values (tabular: encoded) and their timestamps, by the row
+   * policy; `unseen`: the rows (by index) with categories the vocabulary lacks, when any.
+   */
+  toSeries(rows: ArrayLike<RowInput>, opts: ScoreOptions = {}): { series: Series; timestamps?: Float64Array; unseen?: Map<number, UnseenCategory[]> } {
     if (!rows || typeof rows !== 'object' || typeof rows.length !== 'number') throw new Error('scoreBatch: rows must be an array of rows');
-    const reader = new RowReader(this.columns, opts);
+    const reader = this.reader(opts);
+    let unseen: Map<number, UnseenCategory[]> | undefined;
     const F = this.columns.length, n = rows.length;
     const data = new Float32Array(n * F);
     const ts = opts.timestamps;
@@ -170,6 +191,7 @@ export class Detector {
     let prev = NaN;
     for (let r = 0; r < n; r++) {
       reader.read(rows[r], r, data, r * F, r ? data : null, (r - 1) * F);
+      if (reader.unseen.length) (unseen ??= new Map()).set(r, [...reader.unseen]);
       if (times) {
         const ms = reader.time(ts![r], r);
         reader.checkOrder(ms, prev, r);
@@ -177,7 +199,12 @@ export class Detector {
         if (ms === ms) prev = ms;
       }
     }
-    return { series: { columns: [...this.columns], data, rows: n, timestamps: times }, timestamps: times };
+    return { series: { columns: [...this.columns], data, rows: n, timestamps: times }, timestamps: times, unseen };
+  }
+
+  /** The reader of this model's rows: by the tabular vocabulary, or one value per column. */
+  private reader(policy: RowPolicy): RowReader {
+    return this.info.tabular ? new TabularRowReader(this.info.tabular, policy) : new RowReader(this.columns, policy);
   }
 
   /** Scores a whole series (schema checked), yielding to the event loop between chunks. */
@@ -209,7 +236,7 @@ export class Detector {
 
   /** What a stream reads of this Detector (stream.ts's StreamSource), and nothing else. */
   private streamSource(): StreamSource {
-    return { columns: this.columns, window: this.window, scalerJSON: this.info.scaler, scaler: this.scaler, backend: this.backend, rule: this.decisions, alive: () => this.alive() };
+    return { columns: this.columns, reader: (policy) => this.reader(policy), window: this.window, scalerJSON: this.info.scaler, scaler: this.scaler, backend: this.backend, rule: this.decisions, alive: () => this.alive() };
   }
 
   /** Frees the backend (and the model when this Detector loaded it). */

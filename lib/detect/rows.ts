@@ -28,6 +28,14 @@ export interface RowPolicy {
   timestampOrder?: 'increasing' | 'nondecreasing' | 'any';
 }
 
+/** A category a tabular model's vocabulary lacks, encoded as an all-zero block (tabular_rows.ts). */
+export interface UnseenCategory {
+  column: string;
+  value: string;
+}
+
+const NONE: readonly UnseenCategory[] = Object.freeze([]);
+
 /** A refused input row: `index` is its 0-based position (in the call, or in the stream). */
 export class RowError extends DataError {
   readonly index: number;
@@ -70,7 +78,7 @@ function problemOf(v: unknown): string {
 /** Reads rows of one schema into float32 feature rows and checks timestamps, by a RowPolicy. */
 export class RowReader {
   readonly policy: Required<RowPolicy>;
-  private readonly F: number;
+  protected readonly F: number;
   private readonly expected: string;
 
   constructor(readonly columns: readonly string[], policy: RowPolicy = {}) {
@@ -80,19 +88,28 @@ export class RowReader {
     this.expected = `${this.F} values in schema order (${shown}) or an object with exactly those keys`;
   }
 
+  /** The categories of the last row read that the model's vocabulary lacks (tabular rows only). */
+  get unseen(): readonly UnseenCategory[] {
+    return NONE;
+  }
+
   /**
    * Writes row `index` into out[at, at + F). Bad values become `prev[prevAt + c]` under 'ffill'
    * (prev null: no previous row). Throws a RowError, leaving out partly written, when refused.
    */
   read(row: unknown, index: number, out: Float32Array, at: number, prev: Float32Array | null, prevAt: number): void {
+    const cell = this.cells(row, index);
+    for (let c = 0; c < this.F; c++) out[at + c] = this.value(cell(c), c, index, prev, prevAt);
+  }
+
+  /** Checks a row's shape (its count of values, or its keys); returns the value of column c. */
+  protected cells(row: unknown, index: number): (c: number) => unknown {
     const F = this.F;
     if (row === null || typeof row !== 'object') throw new RowError(index, `expected ${this.expected}, got ${row === null ? 'null' : typeof row}`);
-    const isArray = Array.isArray(row) || ArrayBuffer.isView(row);
-    if (isArray) {
+    if (Array.isArray(row) || ArrayBuffer.isView(row)) {
       const a = row as ArrayLike<unknown>;
       if (a.length !== F) throw new RowError(index, `expected ${this.expected}, got ${a.length} values`);
-      for (let c = 0; c < F; c++) out[at + c] = this.value(a[c], c, index, prev, prevAt);
-      return;
+      return (c) => a[c];
     }
     const o = row as Record<string, unknown>;
     let n = 0;
@@ -102,10 +119,11 @@ export class RowReader {
       const parts = [d.missing.length && `missing ${d.missing.map((c) => `"${c}"`).join(', ')}`, d.unexpected.length && `unexpected ${d.unexpected.map((c) => `"${c}"`).join(', ')}`];
       throw new RowError(index, `the row's keys do not match the model's schema: ${parts.filter(Boolean).join('; ')} (expected ${this.expected})`);
     }
-    for (let c = 0; c < F; c++) out[at + c] = this.value(o[this.columns[c]], c, index, prev, prevAt);
+    return (c) => o[this.columns[c]];
   }
 
-  private value(v: unknown, c: number, index: number, prev: Float32Array | null, prevAt: number): number {
+  /** Column c's value as a number, by the bad-value policy (ffill: from prev[prevAt + c]). */
+  protected value(v: unknown, c: number, index: number, prev: Float32Array | null, prevAt: number): number {
     const x = cell(v);
     if (x === x) return x;
     const column = this.columns[c];

@@ -35,8 +35,10 @@ import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from '.
  * detector.ts.
  */
 export interface StreamSource {
-  /** Column names in schema order. */
+  /** Column names in schema order (what the model reads: the ring's width). */
   readonly columns: readonly string[];
+  /** A reader of the detector's rows (tabular bundles: by the one-hot vocabulary) by a policy. */
+  reader(policy: RowPolicy): RowReader;
   /** Rows per window. */
   readonly window: number;
   /** The scaler as the bundle stores it (part of the state fingerprint). */
@@ -116,7 +118,7 @@ export class DetectorStream {
     this.backend = det.backend;
     this.rule = det.rule;
     this.fingerprint = inputFingerprint(det);
-    this.reader = new RowReader(det.columns, {
+    this.reader = det.reader({
       onBadValue: opts.onBadValue ?? s?.policy?.onBadValue,
       timestampOrder: opts.timestampOrder ?? s?.policy?.timestampOrder,
     });
@@ -222,7 +224,10 @@ export class DetectorStream {
 
   private decide(x: Float32Array, ts: number): RowResult {
     this.rule.decide(x, 1, this.out, this.dst, 0, this.lastX, this.thresholdState);
-    return this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts);
+    const r = this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts);
+    // The row just decided is the last one read (a window of 1: tabular rows always are).
+    if (this.reader.unseen.length && r.ready) r.unseen = [...this.reader.unseen];
+    return r;
   }
 
   private restore(s: StreamState): void {
