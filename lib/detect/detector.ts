@@ -163,7 +163,7 @@ export class Detector {
   async scoreBatch(rows: ArrayLike<RowInput>, opts: ScoreOptions = {}): Promise<RowResult[]> {
     const { series, timestamps, unseen } = this.toSeries(rows, opts);
     const results = this.results(await this.scoreSeries(series), opts.top, timestamps);
-    if (unseen) for (const [r, u] of unseen) (results[r] as Decision).unseen = u;
+    if (unseen) for (const [r, u] of unseen) if (results[r].ready) (results[r] as Decision).unseen = u;
     return results;
   }
 
