@@ -3,11 +3,11 @@
 // one-hot encoded with the bundle's vocabulary, scaled and scored, and every score and flag
 // equals what `vigil detect` computes on the same rows written to a CSV (loadSeries with the
 // bundle's encoder -> pipeline scoreSeries -> applyThreshold), in a batch and in a stream, with a
-// fixed and a dynamic threshold; unseen categories follow the bundle's policy; bad rows are
+// fixed and a dynamic threshold, and the CLI's scores file too; unseen categories follow the bundle's policy; bad rows are
 // RowErrors naming the row and column; the onnxruntime backend is refused; the example service's
 // /score takes such rows.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +25,7 @@ import { fitDetector } from '../../lib/pipeline/fit';
 import { scoreSeries } from '../../lib/pipeline/score';
 import { Generator } from '../../lib/random';
 import { createService } from '../../examples/service/server';
+import { vigil } from '../helpers/cli';
 
 const SMALL = { latent: 4, encoderWidth: 16, generatorWidths: [16, 32], dxzWidth: 32, dxxWidth: 32, dzzWidth: 8 };
 const HEADER = ['duration', 'bytes', 'proto', 'flag', 'class'];
@@ -125,6 +126,25 @@ describe('Detector: single-row models on tabular rows (ALAD)', function () {
 
   it('batch and stream equal vigil detect, row by row (fixed threshold)', async () => {
     await assertMatchesDetect(fixed, fresh, 'fresh.csv');
+  });
+
+  it('the CLI itself: `vigil detect` on the file writes the scores and flags the Detector gives the rows', async () => {
+    writeCsv(join(dir, 'cli.csv'), fresh);
+    const r = vigil(['detect', '--model', fixed, '--preset', 'tabular', '--label', 'class', '--symbolic', 'proto,flag', '--anomalous', 'odd',
+      '--data', 'cli.csv', '--protocol', 'none', '--out', 'cli.scores'], dir);
+    assert.equal(r.code, 0, r.err);
+    const lines = readFileSync(join(dir, 'cli.scores'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const det = await Detector.load(fixed);
+    try {
+      const got = await det.scoreBatch(fresh.map(featuresOf));
+      assert.equal(lines.length, fresh.length);
+      lines.forEach((l, i) => {
+        assert.equal(decided(got[i]).score, Number(l[2]), `row ${i}: score`);
+        assert.equal(decided(got[i]).flag ? '1' : '0', l[3], `row ${i}: flag`);
+      });
+    } finally {
+      await det.dispose();
+    }
   });
 
   it('a dynamic threshold: batch and stream flags equal vigil detect\'s; a saved stream resumes exactly', async () => {
