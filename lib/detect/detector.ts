@@ -129,9 +129,6 @@ export class Detector {
     try {
       if (name === 'native') return new Detector(loaded, NativeBackend.create(loaded, opts, owned), opts);
       if (name !== 'onnxruntime') throw new Error(`backend must be 'native' or 'onnxruntime', got '${String(name)}'`);
-      // The onnxruntime backend (lib/onnx/export/backend.ts) reads every graph's channel_errors output.
-      if (typeof loaded.model.channelErrors !== 'function')
-        throw new Error(`backend 'onnxruntime' does not serve ${loaded.kind} yet: its exported graph outputs scores without channel_errors, which that backend reads; use backend 'native' (vigil export still writes the graph for onnxruntime elsewhere)`);
       const backend = await createBackend(name, loaded, opts);
       const det = new Detector(loaded, backend, opts);
       if (owned) loaded.model.dispose();

@@ -4,7 +4,7 @@
 // equals what `vigil detect` computes on the same rows written to a CSV (loadSeries with the
 // bundle's encoder -> pipeline scoreSeries -> applyThreshold), in a batch and in a stream, with a
 // fixed and a dynamic threshold, and the CLI's scores file too; unseen categories follow the bundle's policy; bad rows are
-// RowErrors naming the row and column; the onnxruntime backend is refused; the example service's
+// RowErrors naming the row and column; the onnxruntime backend scores them as the native one; the example service's
 // /score takes such rows.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -217,8 +217,19 @@ describe('Detector: single-row models on tabular rows (ALAD)', function () {
     }
   });
 
-  it('backend onnxruntime is refused with a clear message (its exported graph has no channel_errors)', async () => {
-    await assert.rejects(Detector.load(fixed, { backend: 'onnxruntime' }), /backend 'onnxruntime' does not serve alad yet: .*use backend 'native'/);
+  it('backend onnxruntime (the exported graph: scores, no channel_errors) scores the rows as the native backend, within 1e-4', async () => {
+    const nat = await Detector.load(fixed), ort = await Detector.load(fixed, { backend: 'onnxruntime' });
+    try {
+      const rows = fresh.slice(0, 20).map(featuresOf);
+      const [a, b] = [await nat.scoreBatch(rows), await ort.scoreBatch(rows)];
+      a.forEach((r, i) => {
+        const [x, y] = [decided(r), decided(b[i])];
+        assert.ok(Math.abs(x.score - y.score) <= 1e-4 * (1 + Math.abs(x.score)), `row ${i}: native ${x.score}, onnxruntime ${y.score}`);
+      });
+    } finally {
+      await nat.dispose();
+      await ort.dispose();
+    }
   });
 
   it('the example service\'s /score takes rows keyed by the table columns', async () => {

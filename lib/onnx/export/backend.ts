@@ -33,7 +33,8 @@ export class OnnxBackend implements Backend {
       return v;
     };
     if (!out.mu) {
-      out.errors!.set(need('channel_errors', P * F));
+      // A model with its own score and no per-channel split (ALAD) reads only "scores".
+      if (out.errors) out.errors.set(need('channel_errors', P * F));
       if (out.scores) out.scores.set(need('scores', P));
       return;
     }
