@@ -29,10 +29,11 @@ if (!process.env.VIGIL_SKIP_HARNESS) {
   } else {
     console.log('== C++ op harness');
     const { out, status } = run(harness, []);
-    const m = out.match(/^(\d+) passed, (\d+) failed/m);
+    const m = out.match(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/m);
     if (m) {
       passed += +m[1];
       failed += +m[2];
+      skipped += +(m[3] ?? 0);
     } else {
       console.log(`harness: no summary line (exit ${status}); counted as 1 failure`);
       failed++;

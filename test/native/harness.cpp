@@ -1,5 +1,5 @@
 // The harness's main(): runs every registered case (or those whose name contains argv[1]) and
-// ends with the line "N passed, N failed".
+// ends with the line "N passed, N failed, N skipped".
 #include "harness.h"
 
 #include <cstring>
@@ -12,6 +12,7 @@ std::vector<std::pair<const char*, Fn>>& registry() {
   return r;
 }
 std::vector<std::string> g_failures;
+std::string g_skipped;  // the running case's skip reason; empty: it ran
 }  // namespace
 
 Registrar::Registrar(const char* name, Fn fn) { registry().emplace_back(name, fn); }
@@ -19,6 +20,8 @@ Registrar::Registrar(const char* name, Fn fn) { registry().emplace_back(name, fn
 void record_failure(const char* file, int line, const std::string& msg) {
   g_failures.push_back(std::string(file) + ":" + std::to_string(line) + ": " + msg);
 }
+
+void skip(const std::string& reason) { g_skipped = reason.empty() ? "skipped" : reason; }
 
 template <typename T>
 Buf<T>::Buf(std::vector<int64_t> shape, T fill) {
@@ -81,12 +84,16 @@ template void fill_uniform<double>(std::vector<double>&, uint64_t, double, doubl
 
 int main(int argc, char** argv) {
   const char* filter = argc > 1 ? argv[1] : nullptr;
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, skipped = 0;
   for (auto& [name, fn] : harness::registry()) {
     if (filter && !std::strstr(name, filter)) continue;
     size_t before = harness::g_failures.size();
+    harness::g_skipped.clear();
     fn();
-    if (harness::g_failures.size() == before) {
+    if (harness::g_failures.size() == before && !harness::g_skipped.empty()) {
+      ++skipped;
+      std::printf("  skip %s: %s\n", name, harness::g_skipped.c_str());
+    } else if (harness::g_failures.size() == before) {
       ++passed;
       std::printf("  ok   %s\n", name);
     } else {
@@ -96,6 +103,6 @@ int main(int argc, char** argv) {
         std::printf("       %s\n", harness::g_failures[i].c_str());
     }
   }
-  std::printf("%d passed, %d failed\n", passed, failed);
+  std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;
 }

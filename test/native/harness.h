@@ -18,6 +18,9 @@ struct Registrar {
   Registrar(const char* name, Fn fn);
 };
 void record_failure(const char* file, int line, const std::string& msg);
+// Marks the running case as not run (e.g. no GPU): counted as skipped, not passed, unless it
+// also recorded a failure.
+void skip(const std::string& reason);
 
 // |a - b| <= atol + rtol * |b| element-wise; reports the worst element.
 template <typename T>

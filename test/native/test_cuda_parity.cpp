@@ -887,8 +887,7 @@ const std::vector<Case>& cases() {
 
 HTEST(cuda_parity) {
   if (!gpu()) {
-    std::printf("  skip cuda_parity: no usable CUDA device, %zu op cases not run (%s)\n",
-                cases().size(), describe().c_str());
+    harness::skip("no usable CUDA device, " + std::to_string(cases().size()) + " op cases not run (" + describe() + ")");
     return;
   }
   const char* env = std::getenv("VIGIL_PARITY_SEED");
@@ -912,7 +911,7 @@ HTEST(cuda_parity) {
 // sanitizer runs (tools/gpu/run-parity.sh) can leave it out.
 HTEST(cuda_large_grids) {
   if (!gpu()) {
-    std::printf("  skip cuda_large_grids: no usable CUDA device (%s)\n", describe().c_str());
+    harness::skip("no usable CUDA device (" + describe() + ")");
     return;
   }
   const char* env = std::getenv("VIGIL_PARITY_SEED");
