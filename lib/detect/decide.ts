@@ -11,12 +11,16 @@
 //   channel errors for attribution, unscaled (as score.ts scoreWindows); a model with a score
 //   and no channel errors (ALAD) names no channels.
 // - alpha rule (DC-VAE with an "alpha" section): the model's Gaussian (mu, sigma) at each
-//   window's last step; channel error |x - mu| / sigma, score their max, flag and per-channel
-//   flags by lib/calibrate/alpha.ts alphaFlags.
+//   window's last step; channel error |x - mu| / sigma (calibrate/gaussian_error.ts, the same
+//   function as the model's channelErrors), then score and channel errors as the threshold rule
+//   (over the errorScale, reduced as the model says), so detect's score column is the score the
+//   bundle's threshold, `evaluate` and `train` use; flag and per-channel flags by
+//   lib/calibrate/alpha.ts alphaFlags (on the unscaled residuals the alphas were fitted on).
 // Top channels: rankChannels (largest error first, ties to the lower channel).
 import { alphaFlags, type Alphas } from '../calibrate/alpha';
 import { rankChannels } from '../eval/attribution';
 import { checkErrorScale, scaledScore } from '../calibrate/error_scale';
+import { gaussianChannelErrors } from '../calibrate/gaussian_error';
 import { DynamicThresholdState, dynamicRuleOf, type DynamicThresholdRule, type DynamicThresholdStateJSON } from '../eval/dynamic_threshold';
 import type { Threshold } from '../eval/threshold';
 import type { UnseenCategory } from './rows';
@@ -37,7 +41,7 @@ export interface SeriesScores {
   first: number;
   scores: Float32Array;
   flags: Uint8Array;
-  /** [rows, channels] (NaN where no decision); threshold rule: divided by the errorScale. */
+  /** [rows, channels] (NaN where no decision); divided by the errorScale (not a model's own scores' errors). */
   channelErrors: Float32Array;
   /** [rows, channels] 0/1 per-channel flags (alpha rule only). */
   channelFlags?: Uint8Array;
@@ -45,7 +49,7 @@ export interface SeriesScores {
 
 export interface TopChannel {
   name: string;
-  /** The channel's error (threshold rule: over its errorScale, i.e. relative to its normal level). */
+  /** The channel's error (over its errorScale, i.e. relative to its normal level; a model's own scores: as it gives them). */
   error: number;
 }
 
@@ -160,16 +164,13 @@ export class DecisionRule {
     }
     const mu = out.mu!, sigma = out.sigma!;
     const xl = lastX && lastX.length === n * F ? lastX : new Float32Array(n * F);
+    for (let i = 0; i < n; i++) xl.set(x.subarray((i * T + T - 1) * F, (i * T + T) * F), i * F);
+    // The model's channel errors (gaussian_error.ts, as its channelErrors), then the threshold
+    // rule's score of them: the score column is the one the bundle's threshold was fitted on.
+    const raw = gaussianChannelErrors(xl, mu, sigma, n * F);
+    const useMax = this.reduction === 'max';
     for (let i = 0; i < n; i++) {
-      const from = (i * T + T - 1) * F;
-      let s = -Infinity;
-      for (let c = 0; c < F; c++) {
-        const v = (xl[i * F + c] = x[from + c]);
-        const err = Math.abs(v - mu[i * F + c]) / sigma[i * F + c];
-        errs[(at + i) * F + c] = err;
-        s = Math.max(s, err);
-      }
-      dst.scores[at + i] = s; // a float32: a finite s beyond its range is Infinity there
+      dst.scores[at + i] = scaledScore(raw, i * F, F, useMax, this.errorScale, errs, (at + i) * F);
       if (!Number.isFinite(dst.scores[at + i])) throw nonFiniteScore(at + i, dst.scores[at + i]);
     }
     const { flags, channelFlags } = alphaFlags({ rows: n, channels: F, x: xl, mu, sigma }, this.alphas);

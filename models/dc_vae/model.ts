@@ -18,7 +18,8 @@
 // trains with 0.5 ((x - mu) / e^l)^2 + l, which treats e^l as the standard deviation, yet scores
 // with sigma = sqrt(e^l), so its alphas were not in units of the fitted sigma.
 import { BatchNorm1d, CausalConv1d, Module } from '../../lib/nn';
-import { abs, add, affine, elu, exp, mul, slice, softplus, sub, tanh, transpose } from '../../lib/ops';
+import { add, affine, elu, exp, mul, slice, softplus, tanh, transpose } from '../../lib/ops';
+import { gaussianChannelErrors } from '../../lib/calibrate/gaussian_error';
 import { gaussianNll, klNormal } from '../../lib/ops/losses';
 import { reparamSample } from '../../lib/ops/reparam_sample';
 import { Generator } from '../../lib/random';
@@ -266,12 +267,18 @@ export class DcVae extends Module implements AnomalyModel {
     return { mu, sigma: exp(affine(logVar, 0.5, 0)) };
   }
 
-  /** |x - mu| / sigma at the last step of each window, per channel: [B, M]. */
+  /**
+   * |x - mu| / sigma at the last step of each window, per channel: [B, M] (not differentiable).
+   * From lastStep's mu and sigma by lib's gaussianChannelErrors, the function the Detector's
+   * alpha rule applies to the same mu and sigma, so every path scores with the same bits.
+   */
   channelErrors(x: Tensor): Tensor {
-    const { mu, logVar } = this.lastStepParams(x);
-    const T = this.config.window;
-    const xLast = slice(x, 1, T - 1, T).reshape([x.shape[0], x.shape[2]]);
-    return mul(abs(sub(xLast, mu)), exp(affine(logVar, -0.5, 0)));
+    const { mu, sigma } = this.lastStep(x);
+    const T = this.config.window, [B, , M] = x.shape;
+    const xLast = slice(x, 1, T - 1, T).toArray();
+    const out = x.dtype === 'float64' ? new Float64Array(B * M) : new Float32Array(B * M);
+    gaussianChannelErrors(xLast, mu.toArray(), sigma.toArray(), B * M, out);
+    return Tensor.fromArray(out, [B, M], { dtype: x.dtype, device: x.device });
   }
 
   /**

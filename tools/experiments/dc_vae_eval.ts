@@ -2,8 +2,9 @@
 // column included), plus range-based F1, pooling several labelled runs (SKAB valve1) and
 // evaluating a row range of a series scored whole (BATADAL: the second half of dataset04, scored
 // with the first half as context, the alphas fitted on the first half). Columns:
-//   dc-vae (POT)      score max_c |x - mu| / sigma, flags at the bundle's POT threshold (fitted
-//                     on the training tail at `vigil train`)
+//   dc-vae (POT)      score max_c (|x - mu| / sigma) / errorScale_c (scoreSeries: what `vigil
+//                     detect` writes), flags at the bundle's POT threshold (fitted on the same
+//                     score of the training tail at `vigil train`)
 //   dc-vae (alphas)   flags by the bundle's per-channel alphas; its score column is the
 //                     alpha-normalised residual max_c max(r / up_c, -r / down_c) with threshold 1,
 //                     which flags exactly the alpha rule
@@ -26,6 +27,7 @@ import '../../models'; // registers the model kinds
 import { loadDetector, pcaFromJSON } from '../../lib/detect/detector_bundle';
 import { parseFlags } from '../cli/args';
 import { gaussianRowsOf } from '../../lib/pipeline/gaussian_scores';
+import { scoreSeries } from '../../lib/pipeline/score';
 import { DATA_FLAGS, loadSeries, rowBounds } from '../cli/data_args';
 
 const FLAGS = {
@@ -62,13 +64,8 @@ async function main(): Promise<void> {
 
   const pooled: Scored[] = parts.map((series, k) => {
     const { rows: g, first } = gaussianRowsOf(det, series) ?? fail(`${det.kind} predicts no per-channel Gaussians`);
-    const C = g.channels;
-    const model = new Float32Array(g.rows);
-    for (let i = 0; i < g.rows; i++) {
-      let m = 0;
-      for (let c = 0; c < C; c++) m = Math.max(m, Math.abs(g.x[i * C + c] - g.mu[i * C + c]) / g.sigma[i * C + c]);
-      model[i] = m;
-    }
+    // The model's score as `vigil detect` writes it and the POT threshold was fitted on (the error scale applied).
+    const model = scoreSeries(det, series).scores.subarray(first);
     const alpha = alphas ? alphaScores(g, alphas) : null;
     const scaled = Scaler.fromJSON(det.info.scaler).transform(series);
     let [b, e] = [first, series.rows];
