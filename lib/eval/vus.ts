@@ -21,7 +21,10 @@
 // Thresholds: every distinct score value by default (the exact curve, O(n) per buffer length
 // after one sort); `thresholds: 250` instead samples the descending sorted scores at positions
 // trunc(linspace(0, n-1, 250)) like the reference code, for comparison with published numbers.
-// Our L is the largest buffer length l; TSB-AD's `slidingWindow = s` corresponds to L = 2s.
+// Our L is the largest buffer length l. TSB-AD's get_metrics(score, labels, slidingWindow = s)
+// hands s itself to RangeAUC_volume_opt as that largest length (l = 0..s), so L = s; only its first
+// release (June 2024) passed 2s. Its leaderboard's s is the series' period (find_length_rank,
+// from the first channel's autocorrelation), not a fixed 100.
 import { descendingOrder, checkScores } from './stats';
 import { segments, type Segment } from './events';
 
