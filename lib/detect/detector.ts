@@ -25,6 +25,11 @@
 // window scores bit-identically in any chunk and in a stream (one window per call). (Not promised
 // on CUDA or onnxruntime, whose kernels may pick another summation order for another batch size.)
 //
+// Alarm episodes (episodes.ts) and calibrated scores (lib/eval/calibrated.ts) are additive: the
+// per-row results keep their fields; a decision gains `calibrated` when the bundle's threshold is
+// POT, and episodes come from `episodes()` / `scoreEpisodes()` here and from a stream made with
+// `postRules` (stream.ts), which gives the same episodes row by row.
+//
 // The registry: Detector.load rebuilds the model from the bundle's kind through lib/model.ts;
 // the kinds are registered when models/ is imported (the package entry, index.ts, does it). Nothing here imports
 // models/, and an unknown kind is an error naming the known ones.
@@ -36,16 +41,23 @@ import { Windows } from '../data/windows';
 import { inputOf, takesRowWindows } from '../model';
 import { alphasFromJSON, type Alphas, type AlphasJSON } from '../calibrate/alpha';
 import { createBackend, NativeBackend, type Backend, type BackendName } from './backend';
-import { DecisionRule, type Decision, type RowResult, type SeriesScores, type WindowOut } from './decide';
+import { DecisionRule, type Decision, type SeriesScores, type WindowOut } from './decide';
 import { loadDetector, type DetectorInfo, type LoadedDetector } from './detector_bundle';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
 import { TabularRowReader } from './tabular_rows';
 import { DetectorStream, type StreamOptions, type StreamSource } from './stream';
 import type { Threshold } from '../calibrate/thresholds';
+import { calibratedScore, tailCalibration, type TailCalibration } from '../eval/calibrated';
+import { defaultPostRules, episodes, postRules, type Episode, type PostRules } from './episodes';
+import { withCalibrated, type DetectorResult } from './detector_result';
 
 export type { DetectorStream, StreamOptions, StreamState } from './stream';
 export type { Decision, NotReady, RowResult, SeriesScores, TopChannel } from './decide';
 export { RowError, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
+export { defaultPostRules, episodes, postRules, type Episode, type EpisodeSource, type PostRules } from './episodes';
+export { EpisodeTracker, type EpisodeEvent, type EpisodeTrackerJSON } from './episode_tracker';
+export type { DetectorDecision, DetectorResult } from './detector_result';
+export { calibratedScore, tailCalibration, type TailCalibration } from '../eval/calibrated';
 
 export interface DetectorOptions {
   /** 'native' (default): the addon; 'onnxruntime': the exported model in onnxruntime-node. */
@@ -67,6 +79,15 @@ export interface ScoreOptions extends RowPolicy {
   timestamps?: ArrayLike<TimestampInput>;
 }
 
+export interface EpisodeOptions {
+  /** Post-rules over the Detector's defaults (`postRules`). */
+  postRules?: Partial<PostRules>;
+  /** Channels named per episode (default 3). */
+  top?: number;
+  /** ms since the epoch per row (echoed as the episodes' start and end times). */
+  timestamps?: ArrayLike<number>;
+}
+
 const DEFAULT_CHUNK = 64;
 
 export class Detector {
@@ -79,6 +100,10 @@ export class Detector {
   readonly threshold: Threshold;
   /** The per-channel alphas the alpha rule uses (null: the threshold rule). */
   readonly alphas: Alphas | null;
+  /** The tail behind calibrated scores: a POT threshold's under the threshold rule, else null. */
+  readonly calibration: TailCalibration | null;
+  /** The post-rules episodes use unless told otherwise (defaultPostRules of the window). */
+  readonly postRules: PostRules;
   readonly info: DetectorInfo;
   /** @internal (streams get it through streamSource) */
   readonly decisions: DecisionRule;
@@ -111,6 +136,9 @@ export class Detector {
     this.scaler = Scaler.fromJSON(info.scaler);
     this.decisions = new DecisionRule(this.columns, this.window, loaded.model.scoreReduction ?? 'mean', this.threshold, this.alphas, info.errorScale,
       typeof loaded.model.scores === 'function', hasChannelErrors);
+    // The alpha rule's score (max |x - mu| / sigma) is not the statistic the threshold was fitted on.
+    this.calibration = this.alphas ? null : tailCalibration(this.threshold);
+    this.postRules = defaultPostRules(this.window);
     this.chunk = opts.chunkWindows ?? DEFAULT_CHUNK;
     if (!(Number.isInteger(this.chunk) && this.chunk >= 1)) throw new Error(`chunkWindows must be a positive integer, got ${opts.chunkWindows}`);
   }
@@ -157,19 +185,43 @@ export class Detector {
    * Scores rows (arrays in schema order or objects keyed by column; see rows.ts) as one series:
    * one result per row, `ready: false` before the first full window.
    */
-  async scoreBatch(rows: ArrayLike<RowInput>, opts: ScoreOptions = {}): Promise<RowResult[]> {
+  async scoreBatch(rows: ArrayLike<RowInput>, opts: ScoreOptions = {}): Promise<DetectorResult[]> {
+    return (await this.scoreRows(rows, opts)).results;
+  }
+
+  /** scoreBatch's work, keeping the columns and timestamps episodes are built from. */
+  private async scoreRows(rows: ArrayLike<RowInput>, opts: ScoreOptions): Promise<{ results: DetectorResult[]; s: SeriesScores; timestamps?: Float64Array }> {
     const { series, timestamps, unseen } = this.toSeries(rows, opts);
-    const results = this.results(await this.scoreSeries(series), opts.top, timestamps);
+    const s = await this.scoreSeries(series);
+    const results = this.results(s, opts.top, timestamps);
     if (unseen) for (const [r, u] of unseen) if (results[r].ready) (results[r] as Decision).unseen = u;
-    return results;
+    return { results, s, timestamps };
   }
 
   /** The results of scoreSeries as per-row objects. */
-  results(s: SeriesScores, top = 3, timestamps?: ArrayLike<number>): RowResult[] {
+  results(s: SeriesScores, top = 3, timestamps?: ArrayLike<number>): DetectorResult[] {
     if (!(Number.isInteger(top) && top >= 0)) throw new Error(`top must be a non-negative integer, got ${top}`);
-    const out: RowResult[] = new Array(s.rows);
-    for (let r = 0; r < s.rows; r++) out[r] = this.decisions.result(s, r, top, r, r + 1, timestamps?.[r]);
+    const out: DetectorResult[] = new Array(s.rows);
+    for (let r = 0; r < s.rows; r++) out[r] = withCalibrated(this.decisions.result(s, r, top, r, r + 1, timestamps?.[r]), this.calibration);
     return out;
+  }
+
+  /** A score on the common scale (lib/eval/calibrated.ts), or null without a calibration. */
+  calibratedScore(score: number): number | null {
+    return this.calibration ? calibratedScore(this.calibration, score) : null;
+  }
+
+  /** The alarm episodes of scoreSeries' columns by the post-rules (episodes.ts). */
+  episodes(s: SeriesScores, opts: EpisodeOptions = {}): Episode[] {
+    const rules = postRules(opts.postRules, this.postRules);
+    const errors = this.decisions.hasChannelErrors ? { channelErrors: s.channelErrors, columns: this.columns } : {};
+    return episodes({ flags: s.flags, scores: s.scores, timestamps: opts.timestamps, ...errors }, rules, opts.top);
+  }
+
+  /** scoreBatch and the episodes of the same rows (row indices are positions in the call). */
+  async scoreEpisodes(rows: ArrayLike<RowInput>, opts: ScoreOptions & { postRules?: Partial<PostRules> } = {}): Promise<{ results: DetectorResult[]; episodes: Episode[] }> {
+    const { results, s, timestamps } = await this.scoreRows(rows, opts);
+    return { results, episodes: this.episodes(s, { postRules: opts.postRules, top: opts.top, timestamps }) };
   }
 
   /**
@@ -233,7 +285,10 @@ export class Detector {
 
   /** What a stream reads of this Detector (stream.ts's StreamSource), and nothing else. */
   private streamSource(): StreamSource {
-    return { columns: this.columns, reader: (policy) => this.reader(policy), window: this.window, scalerJSON: this.info.scaler, scaler: this.scaler, backend: this.backend, rule: this.decisions, alive: () => this.alive() };
+    return {
+      columns: this.columns, reader: (policy) => this.reader(policy), window: this.window, scalerJSON: this.info.scaler, scaler: this.scaler,
+      backend: this.backend, rule: this.decisions, calibration: this.calibration, postRules: this.postRules, alive: () => this.alive(),
+    };
   }
 
   /** Frees the backend (and the model when this Detector loaded it). */

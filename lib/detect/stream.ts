@@ -21,13 +21,22 @@
 // outputs do not depend on how many windows share the call (see detector.ts).
 //
 // pushes made with push() are queued, so they run in order even when not awaited one by one.
+//
+// Post-rules (`postRules` option): an EpisodeTracker (episode_tracker.ts) sees every row (a row
+// without a decision as unflagged, so its row numbers are the results' `index`), and a decision
+// carries `episode` on the row that opens or closes an alarm episode: the episodes
+// det.episodes() finds in the same rows as a batch. The tracker is part of state().
 import { createHash } from 'node:crypto';
 
 import type { ScalerJSON } from '../data/scaler';
+import type { TailCalibration } from '../eval/calibrated';
 import type { DynamicThresholdState, DynamicThresholdStateJSON } from '../eval/dynamic_threshold';
 import type { Backend } from './backend';
 import type { DecisionRule, RowResult, SeriesScores, WindowOut } from './decide';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
+import { withCalibrated, type DetectorResult } from './detector_result';
+import { postRules, type Episode, type PostRules } from './episodes';
+import { EpisodeTracker, type EpisodeTrackerJSON } from './episode_tracker';
 
 /**
  * Exactly what a stream reads from its detector. A Detector hands one over (det.stream()), so a
@@ -48,6 +57,10 @@ export interface StreamSource {
   readonly backend: Backend;
   /** The detector's decision rule, shared (it holds no per-stream state). */
   readonly rule: DecisionRule;
+  /** The tail behind calibrated scores (null: none). */
+  readonly calibration: TailCalibration | null;
+  /** The detector's default post-rules. */
+  readonly postRules: PostRules;
   /** Throws once the detector is disposed. */
   alive(): void;
 }
@@ -57,6 +70,11 @@ export interface StreamOptions extends RowPolicy {
   restore?: StreamState;
   /** Channels named per decision (default 3). */
   top?: number;
+  /**
+   * Track alarm episodes: true for the detector's default post-rules, or rules over them. A
+   * restored state that tracked them goes on with its own rules when this is absent.
+   */
+  postRules?: true | Partial<PostRules>;
 }
 
 /** A stream's state as plain JSON. */
@@ -79,6 +97,8 @@ export interface StreamState {
   top: number;
   /** A dynamic threshold's state (its EWMA and trailing smoothed scores); absent for a fixed one. */
   threshold?: DynamicThresholdStateJSON;
+  /** The alarm episodes' tracker, for a stream with post-rules. */
+  episodes?: EpisodeTrackerJSON;
 }
 
 /** The state fingerprint of a detector's input side. */
@@ -108,6 +128,8 @@ export class DetectorStream {
   private readonly lastRaw: Float32Array;
   /** The dynamic threshold's history (null: a fixed threshold or the alpha rule). */
   private thresholdState: DynamicThresholdState | null;
+  /** Alarm episodes (null: no post-rules). */
+  private episodes: EpisodeTracker | null = null;
   private seenRows = 0;
   private lastTime = NaN;
   private queue: Promise<unknown> = Promise.resolve();
@@ -134,11 +156,23 @@ export class DetectorStream {
     this.lastRaw = new Float32Array(F);
     this.thresholdState = this.rule.thresholdState();
     if (s) this.restore(s);
+    const rules = opts.postRules ?? s?.episodes?.rules;
+    if (rules) {
+      const checked = postRules(rules === true ? {} : rules, det.postRules);
+      this.episodes = new EpisodeTracker(checked, this.rule.hasChannelErrors ? det.columns : undefined, this.top, s?.episodes);
+      if (s && (s.episodes ? s.episodes.rows !== s.seen : s.seen > 0))
+        throw new Error(`stream restore: ${s.episodes ? `the episode state saw ${s.episodes.rows} rows, the stream ${s.seen}` : `the state holds no alarm episodes (taken without postRules) after ${s.seen} rows`}`);
+    }
   }
 
   /** Rows accepted so far. */
   get seen(): number {
     return this.seenRows;
+  }
+
+  /** The alarm episode a series ending now would report last (null: none, or no post-rules). */
+  pendingEpisode(): Episode | null {
+    return this.episodes ? this.episodes.pending() : null;
   }
 
   /** Whether the next push gets a decision. */
@@ -147,7 +181,7 @@ export class DetectorStream {
   }
 
   /** Pushes one row (native backend only): its decision, or how many rows remain. */
-  pushSync(row: RowInput, timestamp?: TimestampInput): RowResult {
+  pushSync(row: RowInput, timestamp?: TimestampInput): DetectorResult {
     this.det.alive();
     if (!this.backend.sync) throw new Error("pushSync needs backend 'native' (onnxruntime runs asynchronously): use await stream.push()");
     const step = this.accept(row, timestamp);
@@ -157,7 +191,7 @@ export class DetectorStream {
   }
 
   /** Pushes one row on either backend; pushes run in call order. */
-  push(row: RowInput, timestamp?: TimestampInput): Promise<RowResult> {
+  push(row: RowInput, timestamp?: TimestampInput): Promise<DetectorResult> {
     if (this.backend.sync) {
       try {
         return Promise.resolve(this.pushSync(row, timestamp));
@@ -197,6 +231,7 @@ export class DetectorStream {
       policy: { ...this.reader.policy },
       top: this.top,
       ...(this.thresholdState ? { threshold: this.thresholdState.toJSON() } : {}),
+      ...(this.episodes ? { episodes: this.episodes.toJSON() } : {}),
     };
   }
 
@@ -219,14 +254,17 @@ export class DetectorStream {
   }
 
   private notReady(ts: number): RowResult {
+    this.episodes?.push(false, NaN, null, 0, ts);
     return this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts);
   }
 
-  private decide(x: Float32Array, ts: number): RowResult {
+  private decide(x: Float32Array, ts: number): DetectorResult {
     this.rule.decide(x, 1, this.out, this.dst, 0, this.lastX, this.thresholdState);
-    const r = this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts);
+    const r = withCalibrated(this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts), this.det.calibration);
     // The row just decided is the last one read (a window of 1: tabular rows always are).
     if (this.reader.unseen.length && r.ready) r.unseen = [...this.reader.unseen];
+    const event = this.episodes?.push(this.dst.flags[0] === 1, this.dst.scores[0], this.dst.channelErrors, 0, ts);
+    if (event && r.ready) r.episode = event;
     return r;
   }
 
