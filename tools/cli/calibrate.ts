@@ -11,12 +11,20 @@
 import { calibratorNames, calibratorOptions } from '../../lib/calibrate/calibrators';
 import { readPresetFile } from '../../lib/data/presets';
 import { sliceRows, type Series } from '../../lib/data/series';
-import { loadDetector } from '../../lib/detect/detector_bundle';
 import { calibrateDetector, saveCalibration } from '../../lib/pipeline/calibrate';
-import { helpText, parseFlags, UsageError } from './args';
-import { DATA_FLAGS, loadFor, loadLabels, loadSeries, rowBounds, type DataFlags } from './data_args';
+import { helpText, parseFlags, RANGE, UsageError, withRanges, type NumberRange } from './args';
+import { DATA_FLAGS, flagsFor, loadFor, loadLabelsFor, loadSeries, rowBounds, type DataFlags } from './data_args';
+import { loadModelArg } from './model_arg';
+import { JSON_FLAG, Output } from './output';
+import { withRemembered } from './remember';
 
-const OPTIONS = calibratorOptions();
+/** The calibrators' numeric options (declared in lib/calibrate) as the CLI checks them: a wrong value is a usage error here. */
+const OPTION_RANGES: Record<string, NumberRange> = {
+  risk: RANGE.fraction, q: RANGE.unit, k: RANGE.nonNegative, fraction: RANGE.fraction, history: RANGE.count, span: { min: 1 },
+  'min-decrease': { min: 0, below: 1 }, 'range-alpha': RANGE.unit,
+};
+
+const OPTIONS = withRanges(calibratorOptions(), OPTION_RANGES);
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil); rewritten in place unless --out' },
@@ -26,24 +34,30 @@ const FLAGS = {
   method: { type: 'string', default: 'pot', help: calibratorNames().join('|') },
   ...OPTIONS,
   out: { type: 'string', help: 'write the calibrated bundle here instead of over --model' },
+  ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
 export async function calibrate(argv: string[]): Promise<void> {
-  const f = parseFlags('calibrate', argv, FLAGS);
-  if (f.help) return console.log(helpText('calibrate', 'fit the threshold on validation data', FLAGS));
-  if (!f.model) throw new UsageError('--model is required');
-  if (!calibratorNames().includes(f.method)) throw new UsageError(`--method must be one of ${calibratorNames().join(', ')}, got "${f.method}"`);
-  const det = loadDetector(f.model);
+  const given = parseFlags('calibrate', argv, FLAGS);
+  if (given.help) return console.log(helpText('calibrate', 'fit the threshold on validation data', FLAGS));
+  if (!calibratorNames().includes(given.method)) throw new UsageError(`--method must be one of ${calibratorNames().join(', ')}, got "${given.method}"`);
+  const out = new Output(!!given.json);
+  const det = loadModelArg(given.model, 'the trained model bundle to calibrate');
+  const model = given.model!;
   try {
-    const series = det.info.tabular ? (await loadFor(det.info, f, argv, 'validation', (l) => console.log(`  ${l}`))).series : await loadSeries(f, 'train');
-    const labels = f.labels ? await loadLabels(f.labels, f) : series.labels;
-    const channelLabels = f['channel-labels'] ? await readChannelLabels(f['channel-labels'], f, series) : undefined;
+    const f = await flagsFor(det.info, model, given, argv);
+    const series = det.info.tabular ? (await loadFor(det.info, f, argv, 'validation', (l) => out.say(`  ${l}`))).series : await loadSeries(f, 'train');
+    const labels = f.labels ? await loadLabelsFor(det.info, f.labels, given, argv) : series.labels;
+    const channelLabels = f['channel-labels'] ? await readChannelLabels(f['channel-labels'], (await withRemembered(det.info, { ...given, data: f['channel-labels'] }, argv)).flags, series) : undefined;
     const options = Object.fromEntries(Object.keys(OPTIONS).map((k) => [k, (f as Record<string, unknown>)[k]]));
     const result = calibrateDetector(det, series, f.method, { labels, channelLabels, options });
-    saveCalibration(f.model, result, f.out ?? f.model);
-    console.log(`vigil calibrate: ${result.describe(series.source ?? f.data!)}; wrote ${f.out ?? f.model}`);
-    for (const line of result.details ?? []) console.log(`  ${line}`);
+    const written = f.out ?? model;
+    saveCalibration(model, result, written);
+    const describe = result.describe(series.source ?? f.data!);
+    out.say(`vigil calibrate: ${describe}; wrote ${written}`);
+    for (const line of result.details ?? []) out.say(`  ${line}`);
+    out.result({ model, method: f.method, section: result.section, value: result.value, describe, details: result.details ?? [], ...(result.pca ? { pca: result.pca } : {}), out: written });
   } finally {
     det.model.dispose();
   }

@@ -7,7 +7,8 @@ import type { Series } from '../../lib/data/series';
 import { scoringOptions } from '../../lib/data/tabular_input';
 import type { TabularPresetOptions } from '../../lib/data/tabular_presets';
 import type { DetectorInfo } from '../../lib/detect/detector_bundle';
-import { flagGiven, UsageError, type FlagSpec } from './args';
+import { flagGiven, RANGE, UsageError, type CliFlagSpec } from './args';
+import { rememberedNote, withRemembered } from './remember';
 
 export { rowBounds } from '../../lib/data/load';
 
@@ -22,12 +23,12 @@ export const DATA_FLAGS = {
   'on-bad-value': { type: 'string', default: 'error', help: 'error|ffill for NaN, empty or non-numeric cells (tabular rows: always error)' },
   rows: { type: 'string', help: 'use rows START:END only (0-based, END exclusive; negative counts from the end; N% of the rows), e.g. 0:50% or 50%:; tabular: table rows, taken before the split' },
   protocol: { type: 'string', help: 'tabular: paper|honest|none: the one-class split (honest: train, normal-only validation, test; none: every row). Default honest for a folder, none for a file; a tabular model\'s own for calibrate/detect/evaluate' },
-  'split-seed': { type: 'number', help: 'tabular: seed of the protocol split (default 42, or the model\'s)' },
+  'split-seed': { type: 'number', help: 'tabular: seed of the protocol split (default 42, or the model\'s)', range: RANGE.whole },
   unseen: { type: 'string', help: 'tabular: a category the vocabulary lacks: zeros (an all-zero block, counted) or error (names file, row, column). Default zeros, or the model\'s' },
   names: { type: 'string', help: '--preset tabular: the names file of a header-less file (UCI style, as kddcup.names)' },
   symbolic: { type: 'string', help: '--preset tabular: categorical columns of a file with a header, comma-separated' },
   anomalous: { type: 'string', help: 'tabular: the label classes that are 1, comma-separated (kddcup99: normal.; arrhythmia and tabular: 1)' },
-} as const satisfies FlagSpec;
+} as const satisfies CliFlagSpec;
 
 export type DataFlags = {
   data?: string; preset: string; machine?: string; label?: string; timestamp?: string; exclude?: string; 'no-header'?: boolean; 'on-bad-value': string; rows?: string;
@@ -76,6 +77,16 @@ export function sourceFor(info: DetectorInfo, f: DataFlags, argv: string[]): Dat
   return src;
 }
 
+/**
+ * The data flags for reading data for the model at `model`: the flags given, completed by those
+ * its bundle remembers from training (tools/cli/remember.ts); a note on stderr says which.
+ */
+export async function flagsFor<F extends DataFlags>(info: DetectorInfo, model: string, f: F, argv: string[]): Promise<F> {
+  const { flags, used } = await withRemembered(info, f, argv);
+  if (used.length) console.error(rememberedNote(model, used));
+  return flags as F;
+}
+
 /** A part of the data for a trained model (sourceFor), with a note on unseen categories. */
 export async function loadFor(info: DetectorInfo, f: DataFlags, argv: string[], part: DataPart, say: (line: string) => void): Promise<LoadedPart> {
   const p = await loadPart(sourceFor(info, f, argv), part);
@@ -87,6 +98,11 @@ export async function loadFor(info: DetectorInfo, f: DataFlags, argv: string[], 
 export function unseenNote(unseen: UnseenCount[], source: string): string {
   const shown = unseen.slice(0, 5).map((u) => `${u.column}=${u.value} (${u.rows} rows)`).join(', ');
   return `note: ${source}: categories the model's vocabulary lacks, encoded as all-zero blocks: ${shown}${unseen.length > 5 ? `, and ${unseen.length - 5} more` : ''}`;
+}
+
+/** --labels PATH for a trained model: read with the data flags, completed by those its bundle remembers that fit that file. */
+export async function loadLabelsFor(info: DetectorInfo, path: string, f: DataFlags, argv: string[]): Promise<Uint8Array> {
+  return loadLabels(path, (await withRemembered(info, { ...f, data: path }, argv)).flags);
 }
 
 /** --labels PATH read with the data flags' format options and --rows. */

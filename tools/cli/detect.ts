@@ -6,48 +6,64 @@
 // flags by them. A model that cannot be fed windows of rows (tabular rows; matrix series whose
 // model does not build its matrices from row windows) is scored by lib/pipeline's scoreSeries
 // at the bundle's threshold, its data read as its bundle says (for rows: the encoder; with a
-// protocol, the test part; --protocol none scores every row of a file).
+// protocol, the test part; --protocol none scores every row of a file). The data flags train
+// was given are remembered by the bundle (tools/cli/remember.ts).
 
 import { rankChannels } from '../../lib/eval/attribution';
+import type { BackendName } from '../../lib/detect/backend';
 import { Detector } from '../../lib/detect/detector';
 import { writeFileAtomic } from '../../lib/io/atomic';
-import { loadDetector, type LoadedDetector } from '../../lib/detect/detector_bundle';
+import type { LoadedDetector } from '../../lib/detect/detector_bundle';
 import { applyThreshold, describeThreshold } from '../../lib/eval/threshold';
 import { inputOf, takesRowWindows } from '../../lib/model';
 import { checkScorable, scoreSeries } from '../../lib/pipeline/score';
 import type { Series } from '../../lib/data/series';
-import { helpText, parseFlags, UsageError } from './args';
-import { DATA_FLAGS, loadFor } from './data_args';
+import { helpText, parseFlags, RANGE, UsageError } from './args';
+import { DATA_FLAGS, flagsFor, loadFor } from './data_args';
+import { loadModelArg } from './model_arg';
+import { JSON_FLAG, Output } from './output';
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil)' },
   ...DATA_FLAGS,
   out: { type: 'string', help: 'the scores CSV to write' },
-  top: { type: 'number', default: 3, help: 'channels named per row' },
+  top: { type: 'number', default: 3, help: 'channels named per row', range: RANGE.whole },
   backend: { type: 'string', default: 'native', help: 'native|onnxruntime (the exported model in onnxruntime-node, CPU)' },
+  ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
+type DetectFlags = ReturnType<typeof parseFlags<typeof FLAGS>>;
+
 export async function detect(argv: string[]): Promise<void> {
-  const f = parseFlags('detect', argv, FLAGS);
-  if (f.help) return console.log(helpText('detect', 'score data with a trained detector', FLAGS));
-  if (!f.model) throw new UsageError('--model is required');
-  if (!f.out) throw new UsageError('--out is required (the scores CSV to write)');
-  if (f.backend !== 'native' && f.backend !== 'onnxruntime') throw new UsageError(`--backend must be native or onnxruntime, got "${f.backend}"`);
-  const loaded = loadDetector(f.model);
+  const given = parseFlags('detect', argv, FLAGS);
+  if (given.help) return console.log(helpText('detect', 'score data with a trained detector', FLAGS));
+  if (!given.out) throw new UsageError('--out is required (the scores CSV to write)');
+  if (given.backend !== 'native' && given.backend !== 'onnxruntime') throw new UsageError(`--backend must be native or onnxruntime, got "${given.backend}"`);
+  const out = new Output(!!given.json);
+  const loaded = loadModelArg(given.model);
+  const model = given.model!;
   const t = loaded.info.threshold;
   if (t.params.provisional)
-    console.log(`  note: ${f.model}'s threshold is provisional (the largest validation score; ${t.params.reason}): fit one with vigil calibrate --model ${f.model} --method ...`);
-  if (!takesRowWindows(loaded.model)) return detectByPipeline(loaded, f, argv);
-  const det = await Detector.create(loaded, { backend: f.backend }, true);
+    out.say(`  note: ${model}'s threshold is provisional (the largest validation score; ${t.params.reason}): fit one with vigil calibrate --model ${model} --method ...`);
+  let f: DetectFlags;
   try {
-    const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;
+    f = await flagsFor(loaded.info, model, given, argv);
+  } catch (e) {
+    loaded.model.dispose();
+    throw e;
+  }
+  if (!takesRowWindows(loaded.model)) return detectByPipeline(loaded, f, argv, out);
+  const det = await Detector.create(loaded, { backend: f.backend as BackendName }, true);
+  try {
+    const series = (await loadFor(det.info, f, argv, 'test', (l) => out.say(`  ${l}`))).series;
     checkScorable({ info: det.info }, series);
     // A bundle with per-channel alphas (calibrate --method alpha) flags by them instead of the threshold.
     const { scores, flags, channelErrors } = await det.scoreSeries(series);
-    const flagged = writeScores(f.out, series, scores, flags, channelErrors, f.top);
+    const flagged = writeScores(f.out!, series, scores, flags, channelErrors, f.top);
     const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})` : `at threshold ${describeThreshold(det.threshold)}`;
-    console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
+    out.say(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
+    out.result(detectResult(f, series, scores, flagged, det.alphas ? { alphas: det.alphas.method } : { threshold: det.threshold }));
   } finally {
     await det.dispose();
   }
@@ -55,16 +71,23 @@ export async function detect(argv: string[]): Promise<void> {
 
 /** Input other than windows: the model's own scores (and per-channel errors where it has them)
  * at the bundle's threshold, through lib/pipeline. */
-async function detectByPipeline(det: LoadedDetector, f: { out?: string; top: number; backend: string } & Parameters<typeof loadFor>[1], argv: string[]): Promise<void> {
+async function detectByPipeline(det: LoadedDetector, f: DetectFlags, argv: string[], out: Output): Promise<void> {
   try {
     if (f.backend !== 'native') throw new UsageError(`--backend ${f.backend}: a model of ${inputOf(det.model).kind} input (${det.kind}) is scored natively only here (vigil export writes its scoring graph for onnxruntime)`);
-    const series = (await loadFor(det.info, f, argv, 'test', (l) => console.log(`  ${l}`))).series;
+    const series = (await loadFor(det.info, f, argv, 'test', (l) => out.say(`  ${l}`))).series;
     const { scores, channelErrors } = scoreSeries(det, series);
     const flagged = writeScores(f.out!, series, scores, applyThreshold(scores, det.info.threshold), channelErrors, f.top);
-    console.log(`vigil detect: ${series.rows} rows scored, ${flagged} flagged at threshold ${describeThreshold(det.info.threshold)}; wrote ${f.out}`);
+    out.say(`vigil detect: ${series.rows} rows scored, ${flagged} flagged at threshold ${describeThreshold(det.info.threshold)}; wrote ${f.out}`);
+    out.result(detectResult(f, series, scores, flagged, { threshold: det.info.threshold }));
   } finally {
     det.model.dispose();
   }
+}
+
+/** detect's JSON result: what was scored, how it was decided, and where it went. */
+function detectResult(f: DetectFlags, series: Series, scores: Float32Array, flagged: number, rule: object): object {
+  const scored = scores.reduce((n, s) => n + (Number.isNaN(s) ? 0 : 1), 0);
+  return { model: f.model, data: series.source ?? f.data, rows: series.rows, scored, flagged, ...rule, out: f.out };
 }
 
 /** The scores CSV (row,time,score,flag,top_channels); returns the number of flagged rows. */
@@ -104,4 +127,3 @@ export function readScores(text: string): { scores: Float32Array; timestamps?: F
   }
   return { scores, timestamps: haveTimes ? times : undefined };
 }
-

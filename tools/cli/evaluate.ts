@@ -16,14 +16,15 @@ import { readFileSync } from 'node:fs';
 
 import { parseInterpretationLabels } from '../../lib/data/interpretation';
 import type { Series } from '../../lib/data/series';
-import { loadDetector } from '../../lib/detect/detector_bundle';
 import { formatReport } from '../../lib/eval/report';
 import { formatRowsReport } from '../../lib/eval/rows_report';
 import { inputOf } from '../../lib/model';
 import { evaluateDetector } from '../../lib/pipeline/evaluate';
 import { evaluateRowsDetector, type RowsProtocol } from '../../lib/pipeline/evaluate_rows';
-import { helpText, parseFlags, UsageError } from './args';
-import { DATA_FLAGS, loadFor, loadLabels, sourceFor } from './data_args';
+import { helpText, parseFlags, RANGE, UsageError } from './args';
+import { DATA_FLAGS, flagsFor, loadFor, loadLabelsFor, sourceFor } from './data_args';
+import { loadModelArg } from './model_arg';
+import { JSON_FLAG } from './output';
 import { readScores } from './detect';
 
 const FLAGS = {
@@ -32,25 +33,27 @@ const FLAGS = {
   ...DATA_FLAGS,
   labels: { type: 'string', help: 'test labels: 0/1 lines (SMD test_label) or a CSV (default: the label column of --data)' },
   interpretation: { type: 'string', help: 'SMD interpretation_label file: adds HitRate@100%/150% attribution' },
-  'vus-window': { type: 'number', default: 100, help: 'VUS buffer window L (stated in the report; not for tabular rows)' },
-  'paper-quantile': { type: 'number', default: 0.8, help: 'tabular rows, --protocol paper: each method flags scores >= this quantile of its own test scores' },
-  'step-seconds': { type: 'number', help: 'seconds per row when the data has no timestamps (SMD: 60)' },
-  seed: { type: 'number', default: 0, help: 'seed of the random baseline' },
-  json: { type: 'boolean', help: 'print JSON instead of the table' },
+  'vus-window': { type: 'number', default: 100, help: 'VUS buffer window L (stated in the report; not for tabular rows)', range: RANGE.count },
+  'paper-quantile': { type: 'number', default: 0.8, help: 'tabular rows, --protocol paper: each method flags scores >= this quantile of its own test scores', range: RANGE.fraction },
+  'step-seconds': { type: 'number', help: 'seconds per row when the data has no timestamps (SMD: 60)', range: RANGE.positive },
+  seed: { type: 'number', default: 0, help: 'seed of the random baseline', range: RANGE.whole },
+  ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
 export async function evaluate(argv: string[]): Promise<void> {
-  const f = parseFlags('evaluate', argv, FLAGS);
-  if (f.help) return console.log(helpText('evaluate', 'report detection quality against test labels', FLAGS));
-  if (!f.scores && !(f.model && f.data)) throw new UsageError('give --scores, or --model and --data');
-  if (!f.model) throw new UsageError('--scores needs --model for the fitted threshold');
-  const det = loadDetector(f.model);
+  const given = parseFlags('evaluate', argv, FLAGS);
+  if (given.help) return console.log(helpText('evaluate', 'report detection quality against test labels', FLAGS));
+  if (!given.scores && !(given.model && given.data)) throw new UsageError('give --scores, or --model and --data');
+  if (!given.model) throw new UsageError('--scores needs --model for the fitted threshold');
+  const det = loadModelArg(given.model);
   try {
+    const f = await flagsFor(det.info, given.model, given, argv);
     const series: Series | null = f.data ? (await loadFor(det.info, f, argv, 'test', (l) => console.error(`vigil evaluate: ${l}`))).series : null;
     const fromFile = f.scores ? readScores(readFileSync(f.scores, 'utf8')) : null;
-    const labels = f.labels ? await loadLabels(f.labels, f) : series?.labels;
-    if (!labels) throw new UsageError('no labels: give --labels, or --data with a label column');
+    const labels = f.labels ? await loadLabelsFor(det.info, f.labels, given, argv) : series?.labels;
+    if (!labels)
+      throw new UsageError(f.data ? `no labels: name the label column of ${f.data} with --label <column>, or give --labels FILE (0/1 lines or a CSV)` : 'no labels: give --labels FILE (0/1 lines or a CSV), or --data with its label column (--label <column>)');
     if (inputOf(det.model).kind === 'rows') {
       if (!series) throw new UsageError('a model of tabular rows needs --data (its rows, for the random and PCA columns)');
       const protocol = (sourceFor(det.info, f, argv).tabular?.protocol ?? 'none') as RowsProtocol;

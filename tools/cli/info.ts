@@ -4,15 +4,27 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import { native } from '../../lib/binding';
+import { helpText, parseFlags } from './args';
+import { JSON_FLAG, Output } from './output';
 
-export function info(): void {
+const FLAGS = {
+  ...JSON_FLAG,
+  help: { type: 'boolean', help: 'show this help' },
+} as const;
+
+export function info(argv: string[]): void {
+  const f = parseFlags('info', argv, FLAGS);
+  if (f.help) return console.log(helpText('info', 'show the build (CUDA or not), devices and threads', FLAGS));
+  const out = new Output(!!f.json);
   const b = native.buildInfo();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`vigil-ad ${packageVersion()}`);
-  console.log(`CPU: ${cpu}, ${cpus().length} cores, ${b.threads} native threads`);
-  if (!b.cudaCompiled) console.log('CUDA: not compiled into this build (rebuild with nvcc present, or VIGIL_CUDA=ON)');
-  else if (b.cudaDevices === 0) console.log(`CUDA: compiled in, but no usable CUDA device: ${b.cudaInfo}`);
-  else console.log(`CUDA: ${b.cudaDevices} device(s): ${b.cudaInfo}`);
+  const version = packageVersion();
+  out.say(`vigil-ad ${version}`);
+  out.say(`CPU: ${cpu}, ${cpus().length} cores, ${b.threads} native threads`);
+  if (!b.cudaCompiled) out.say('CUDA: not compiled into this build (rebuild with nvcc present, or VIGIL_CUDA=ON)');
+  else if (b.cudaDevices === 0) out.say(`CUDA: compiled in, but no usable CUDA device: ${b.cudaInfo}`);
+  else out.say(`CUDA: ${b.cudaDevices} device(s): ${b.cudaInfo}`);
+  out.result({ version, cpu, cores: cpus().length, threads: b.threads, cuda: { compiled: b.cudaCompiled, devices: b.cudaDevices, info: b.cudaInfo } });
 }
 
 /** The version in the nearest package.json above this file (the sources, or dist/ in a package). */

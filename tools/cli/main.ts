@@ -2,9 +2,11 @@
 import '../../models'; // registers the model kinds bundles name
 import '../../lib/onnx/export/export'; // registers the onnxruntime backend (detect --backend)
 import { UsageError } from './args';
+import { cliMessage } from './hints';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> | void }> = {
-  info: { summary: 'show the build (CUDA or not), devices and threads', run: () => require('./info').info() },
+  info: { summary: 'show the build (CUDA or not), devices and threads', run: (a) => require('./info').info(a) },
+  models: { summary: 'list the model kinds: input, seed system, default config', run: (a) => require('./models').models(a) },
   train: { summary: 'train a detector on normal data', run: (a) => require('./train').train(a) },
   calibrate: { summary: 'fit the threshold on validation data', run: (a) => require('./calibrate').calibrate(a) },
   detect: { summary: 'score data: per-row score, flag and top channels', run: (a) => require('./detect').detect(a) },
@@ -36,7 +38,7 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`vigil: ${e.message}`);
       process.exitCode = 2;
     } else {
-      console.error(`vigil ${cmd}: ${(e as Error).message}`);
+      console.error(`vigil ${cmd}: ${cliMessage(e as Error)}`);
       if (process.env.VIGIL_DEBUG) console.error((e as Error).stack);
       process.exitCode = 1;
     }

@@ -14,9 +14,12 @@ import { modelKind, modelKinds, type ModelKind } from '../../lib/model';
 import { fitDetector, ThresholdFitError, type FittedDetector } from '../../lib/pipeline/fit';
 import type { FitResult } from '../../lib/train/fit';
 import { MODEL_KINDS } from '../../models';
-import { flagGiven, helpText, parseFlags, UsageError, type FlagSpec } from './args';
+import { flagGiven, helpText, parseFlags, RANGE, UsageError, type FlagSpec } from './args';
 import { loadTrainingData } from '../../lib/data/load';
 import { DATA_FLAGS, dataSource, unseenNote } from './data_args';
+import { estimateLines, estimateRun, estimatingSink, type RunEstimate } from './estimate';
+import { JSON_FLAG, Output } from './output';
+import { flagsToRemember, rememberFlags } from './remember';
 
 /** The flags every model kind adds (e.g. --settings), once each. */
 function kindFlags(): FlagSpec {
@@ -32,25 +35,26 @@ const FLAGS = {
   ...DATA_FLAGS,
   config: { type: 'string', help: `JSON file overriding the model config (sizes, window...), or a named config${namedConfigs ? ` (${namedConfigs})` : ''}` },
   ...kindFlags(),
-  clean: { type: 'number', default: 0, help: 'mask values beyond this many training stds and forward-fill them (0: off; upstream: 7)' },
+  clean: { type: 'number', default: 0, help: 'mask values beyond this many training stds and forward-fill them (0: off; upstream: 7)', range: RANGE.nonNegative },
   out: { type: 'string', help: 'where to write the trained model bundle (.vigil)' },
-  window: { type: 'number', help: 'window length (default: the model config\'s)' },
-  stride: { type: 'number', default: 1, help: 'rows between training windows' },
-  validation: { type: 'number', default: 0.1, help: 'fraction of the data (its tail) held out for validation' },
-  epochs: { type: 'number', default: 50, help: 'maximum epochs' },
-  'batch-size': { type: 'number', help: 'training batch size (default 64; a kind whose config sets batchSize keeps its own unless given)' },
-  lr: { type: 'number', help: 'Adam learning rate (default 1e-3; a kind whose config sets lr keeps its own unless given)' },
+  window: { type: 'number', help: 'window length (default: the model config\'s)', range: RANGE.count },
+  stride: { type: 'number', default: 1, help: 'rows between training windows', range: RANGE.count },
+  validation: { type: 'number', default: 0.1, help: 'fraction of the data (its tail) held out for validation', range: RANGE.fraction },
+  epochs: { type: 'number', default: 50, help: 'maximum epochs', range: RANGE.count },
+  'batch-size': { type: 'number', help: 'training batch size (default 64; a kind whose config sets batchSize keeps its own unless given)', range: RANGE.count },
+  lr: { type: 'number', help: 'Adam learning rate (default 1e-3; a kind whose config sets lr keeps its own unless given)', range: RANGE.positive },
   vocabulary: { type: 'string', help: 'tabular: the one-hot vocabulary from the training rows (training, default) or from every row (all, as the ALAD code)' },
-  patience: { type: 'number', default: 10, help: 'early stopping patience in epochs' },
-  'min-delta': { type: 'number', default: 0, help: 'early stopping: the smallest validation-loss improvement that counts' },
-  'clip-grad-norm': { type: 'number', default: 0, help: 'clip the global gradient norm to this before each step (0: off)' },
+  patience: { type: 'number', default: 10, help: 'early stopping patience in epochs', range: RANGE.whole },
+  'min-delta': { type: 'number', default: 0, help: 'early stopping: the smallest validation-loss improvement that counts', range: RANGE.nonNegative },
+  'clip-grad-norm': { type: 'number', default: 0, help: 'clip the global gradient norm to this before each step (0: off)', range: RANGE.nonNegative },
   scaler: { type: 'string', default: 'standard', help: 'standard|minmax|robust (fitted on training rows only)' },
   'error-scale': { type: 'string', default: 'validation', help: 'validation|none: score each channel\'s error over its mean validation error (stored in the bundle), or the raw errors' },
-  seed: { type: 'number', default: 0, help: 'seed of weights and shuffling' },
-  threads: { type: 'number', default: 0, help: 'native threads (0: one per core)' },
+  seed: { type: 'number', default: 0, help: 'seed of weights and shuffling', range: RANGE.whole },
+  threads: { type: 'number', default: 0, help: 'native threads (0: one per core)', range: RANGE.whole },
   checkpoint: { type: 'string', help: 'checkpoint file (written after each improving epoch)' },
   resume: { type: 'boolean', help: 'continue from --checkpoint after a crash' },
   log: { type: 'string', help: 'JSONL file of per-epoch losses' },
+  ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
@@ -73,6 +77,7 @@ export async function train(argv: string[]): Promise<void> {
   if (f.help) return console.log(helpText('train', 'train a detector on normal data', FLAGS));
   if (!f.out) throw new UsageError('--out is required (the model bundle to write)');
   if (!['validation', 'none'].includes(f['error-scale'])) throw new UsageError(`--error-scale must be validation or none, got "${f['error-scale']}"`);
+  const out = new Output(!!f.json);
   if (f.threads) native.setNumThreads(f.threads);
   const kind = kindOf(argv, f);
 
@@ -80,7 +85,7 @@ export async function train(argv: string[]): Promise<void> {
   const src = dataSource(f);
   src.tabular = { ...src.tabular, validationFraction: f.validation, ...(f.vocabulary ? { vocabulary: f.vocabulary as 'all' } : {}) };
   const { train: series, validation: validationData, tabular, unseen } = await loadTrainingData(src);
-  if (unseen?.length) console.log(`  ${unseenNote(unseen, series.source ?? f.data!)}`);
+  if (unseen?.length) out.say(`  ${unseenNote(unseen, series.source ?? f.data!)}`);
   const overrides = f.config ? readConfig(f.config, kind.namedConfigs ?? []) : {};
   if (f.settings) {
     // The settings file fills the flags not given on the command line.
@@ -88,7 +93,7 @@ export async function train(argv: string[]): Promise<void> {
     Object.assign(overrides, s.config);
     const fl = f as Record<string, unknown>;
     for (const [k, v] of Object.entries(s.options)) if (!flagGiven(argv, k)) fl[k] = v;
-    for (const n of s.notes) console.log(`  note: ${f.settings}: ${n}`);
+    for (const n of s.notes) out.say(`  note: ${f.settings}: ${n}`);
   }
   if (f.window) overrides.window = f.window;
   for (const k of MODEL_KINDS)
@@ -98,30 +103,57 @@ export async function train(argv: string[]): Promise<void> {
       overrides[field] = (f as Record<string, unknown>)[flag];
     }
 
+  // The run-time estimate: from the first training batches, or failing that the first epoch.
+  let estimate: RunEstimate | null = null;
+  let samples = { training: 0, validation: 0 };
+  const tell = (e: RunEstimate) => {
+    estimate = e;
+    for (const line of estimateLines(e, { stride: f.stride, epochs: f.epochs })) out.note(`  ${line}`);
+  };
+  const progress = estimatingSink(process.stderr, (batches, seconds, steps) => {
+    if (!estimate && batches >= 5 && batches < steps)
+      tell(estimateRun(seconds / batches, { steps, batchSize: samples.training / steps, validationSamples: samples.validation, epochs: f.epochs }));
+  });
   let fitted: FittedDetector;
   try {
     fitted = await fitDetector(series, {
       kind: kind.kind, config: overrides, validation: f.validation, validationData, tabular, clean: f.clean, scaler: f.scaler as 'standard',
       errorScale: f['error-scale'] === 'validation', epochs: f.epochs, batchSize: f['batch-size'], lr: f.lr, patience: f.patience,
       minDelta: f['min-delta'], clipGradNorm: f['clip-grad-norm'], seed: f.seed, stride: f.stride, checkpoint: f.checkpoint,
-      resume: f.resume, log: f.log, source: series.source ?? f.data, preset: f.preset, out: f.out,
-      onInfo: (line) => console.log(`  ${line}`),
+      resume: f.resume, log: f.log, source: series.source ?? f.data, preset: f.preset, out: f.out, progress,
+      onInfo: (line) => out.say(`  ${line}`),
+      onEpoch: (record) => {
+        if (!estimate) tell({ seconds: record.seconds * f.epochs, epochSeconds: record.seconds, epochs: f.epochs });
+      },
       onStart: ({ model, training, validation, context }) => {
-        console.log(`vigil train: ${kind.kind}, ${model.numParameters()} parameters; ${series.rows} rows x ${series.columns.length} channels from ${series.source ?? f.data}`);
-        if (tabular) console.log(`  tabular: ${tabular.encoder.columns.length} columns -> ${series.columns.length} inputs (one-hot vocabulary of the ${tabular.vocabulary === 'all' ? 'whole table' : 'training rows'}), protocol ${tabular.protocol}${tabular.protocol === 'none' ? '' : ` (split seed ${tabular.seed})`}, unseen categories: ${tabular.unseen}`);
+        samples = { training: training.count, validation: validation.count };
+        out.say(`vigil train: ${kind.kind}, ${model.numParameters()} parameters; ${series.rows} rows x ${series.columns.length} channels from ${series.source ?? f.data}`);
+        if (tabular) out.say(`  tabular: ${tabular.encoder.columns.length} columns -> ${series.columns.length} inputs (one-hot vocabulary of the ${tabular.vocabulary === 'all' ? 'whole table' : 'training rows'}), protocol ${tabular.protocol}${tabular.protocol === 'none' ? '' : ` (split seed ${tabular.seed})`}, unseen categories: ${tabular.unseen}`);
         const held = validationData ? `the ${tabular!.protocol} protocol's normal-only validation part` : `the last ${(100 * f.validation).toFixed(0)}% of rows`;
-        console.log(`  ${training.count} training windows (length ${context}, stride ${f.stride}), ${validation.count} validation windows (${held})`);
+        out.say(`  ${training.count} training windows (length ${context}, stride ${f.stride}), ${validation.count} validation windows (${held})`);
       },
     });
   } catch (e) {
-    if (e instanceof ThresholdFitError && e.saved) throw new Error(`${e.message}. Fit a threshold with another method, e.g.\n    vigil calibrate --model ${e.saved}${dataArgs(argv)} --method quantile --q 0.99\n  (vigil calibrate --help lists the methods and their options)`);
+    if (e instanceof ThresholdFitError && e.saved) {
+      rememberFlags(e.saved, tabular ? {} : flagsToRemember(f, argv));
+      throw new Error(`${e.message}. Fit a threshold with another method, e.g.\n    vigil calibrate --model ${e.saved}${dataArgs(argv)} --method quantile --q 0.99\n  (vigil calibrate --help lists the methods and their options)`);
+    }
     throw e;
   }
   try {
-    // fitDetector has written the bundle (before the threshold fit, and again after it).
+    // fitDetector has written the bundle (before the threshold fit, and again after it); the
+    // data flags that later commands reuse go in beside its training summary.
+    rememberFlags(f.out, tabular ? {} : flagsToRemember(f, argv));
     const { errorScale, threshold, validationScores, result } = fitted.fitted;
-    if (errorScale) console.log(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
-    console.log(`saved ${f.out}: ${watched(result)}; threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
+    if (errorScale) out.say(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
+    out.say(`saved ${f.out}: ${watched(result)}; threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
+    out.result({
+      model: kind.kind, out: f.out, parameters: fitted.model.numParameters(), rows: series.rows, channels: series.columns.length, source: series.source ?? f.data,
+      window: fitted.fitted.context, stride: f.stride, trainingWindows: samples.training, validationWindows: samples.validation,
+      epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss, kept: watched(result),
+      errorScale: errorScale ? { min: Math.min(...errorScale), max: Math.max(...errorScale) } : null, threshold, validationScores: validationScores.length,
+      seconds: result.seconds, estimate,
+    });
   } finally {
     fitted.model.dispose();
   }
