@@ -3,26 +3,28 @@
 // the bundle's schema, scaler, windows, threshold (and alphas) as JSON in metadata_props. See
 // docs/onnx.md.
 import { writeFileAtomic } from '../../lib/io/atomic';
-import { loadDetector } from '../../lib/detect/detector_bundle';
 import { exportDetectorOnnx } from '../../lib/onnx/export/export';
 import { decodeOnnx, readOnnxMetadata, valueDims } from '../../lib/onnx/export/metadata';
 import { describeVerified, verifyOnnx } from '../../lib/onnx/export/verify';
 import { Generator } from '../../lib/random';
 import { helpText, parseFlags, UsageError } from './args';
+import { loadModelArg } from './model_arg';
+import { JSON_FLAG, Output } from './output';
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil)' },
   out: { type: 'string', help: 'the ONNX file to write (.onnx)' },
   verify: { type: 'boolean', help: 'also run the file in onnxruntime-node on random windows and compare with the native engine' },
+  ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
 export async function exportOnnx(argv: string[]): Promise<void> {
   const f = parseFlags('export', argv, FLAGS);
   if (f.help) return console.log(helpText('export', 'write a trained detector as an ONNX file', FLAGS));
-  if (!f.model) throw new UsageError('--model is required (the trained bundle to export)');
   if (!f.out) throw new UsageError('--out is required (the ONNX file to write)');
-  const det = loadDetector(f.model);
+  const out = new Output(!!f.json);
+  const det = loadModelArg(f.model, 'the trained bundle to export');
   try {
     let bytes: Uint8Array;
     try {
@@ -32,19 +34,23 @@ export async function exportOnnx(argv: string[]): Promise<void> {
     }
     writeFileAtomic(f.out, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     const proto = decodeOnnx(bytes);
-    const outs = Object.entries(valueDims(proto.graph!.output)).map(([k, d]) => `${k} [${d.join(', ')}]`);
+    const outputs = valueDims(proto.graph!.output);
     const x = valueDims(proto.graph!.input).x;
-    console.log(`vigil export: ${det.kind}, input x [${x.join(', ')}] -> ${f.out} (${(bytes.length / 1024).toFixed(1)} KB, opset 17)`);
-    console.log(`  outputs: ${outs.join(', ')}`);
-    console.log(`  metadata: ${Object.keys(readOnnxMetadata(proto)).join(', ')}`);
+    const metadata = Object.keys(readOnnxMetadata(proto));
+    out.say(`vigil export: ${det.kind}, input x [${x.join(', ')}] -> ${f.out} (${(bytes.length / 1024).toFixed(1)} KB, opset 17)`);
+    out.say(`  outputs: ${Object.entries(outputs).map(([k, d]) => `${k} [${d.join(', ')}]`).join(', ')}`);
+    out.say(`  metadata: ${metadata.join(', ')}`);
+    let verified: object | null = null;
     if (f.verify) {
       const batch = 8, size = batch * det.model.window * Number(x[2]);
       const windows = Float32Array.from(new Generator(1).normal([size]).toArray());
       const r = await verifyOnnx(det.model, bytes, windows, batch);
       const line = `onnxruntime CPU vs native on ${r.windows} random windows: max |diff| of ${describeVerified(r)}`;
       if (!r.ok) throw new Error(`verify failed: ${line} (tolerance 1e-4 + 1e-4 |native|)`);
-      console.log(`  verified: ${line}`);
+      out.say(`  verified: ${line}`);
+      verified = r;
     }
+    out.result({ model: f.model, kind: det.kind, out: f.out, bytes: bytes.length, opset: 17, input: { x }, outputs, metadata, verified });
   } finally {
     det.model.dispose();
   }

@@ -4,16 +4,18 @@ import { readFileSync } from 'node:fs';
 
 import { DEFAULT_MIN_HOURS, simulatePlant, sidecarPath, writePlantCsv, type ScenarioSpec } from '../../lib/data/simulator';
 import { Progress } from '../../lib/train/progress';
-import { helpText, parseFlags, UsageError } from './args';
+import { helpText, parseFlags, RANGE, UsageError } from './args';
+import { JSON_FLAG, Output } from './output';
 
 const FLAGS = {
-  hours: { type: 'number', default: 48, help: 'simulated hours' },
+  hours: { type: 'number', default: 48, help: 'simulated hours', range: RANGE.positive },
   attacks: { type: 'string', default: 'default', help: `default|none|<file.json> (a JSON list of scenarios; default needs ${DEFAULT_MIN_HOURS}+ attacked hours)` },
-  'attack-from': { type: 'number', default: 0, help: 'hours of normal operation before the default attacks begin' },
-  seed: { type: 'number', default: 7, help: 'seed of every random draw' },
-  sample: { type: 'number', default: 1, help: 'seconds between rows (the physics steps 1 s)' },
+  'attack-from': { type: 'number', default: 0, help: 'hours of normal operation before the default attacks begin', range: RANGE.nonNegative },
+  seed: { type: 'number', default: 7, help: 'seed of every random draw', range: RANGE.whole },
+  sample: { type: 'number', default: 1, help: 'seconds between rows (the physics steps 1 s)', range: RANGE.count },
   start: { type: 'string', help: 'time of the first row, e.g. 2024-01-01T00:00:00Z (default that)' },
   out: { type: 'string', help: 'CSV file to write (.csv or .csv.gz); the sidecar is <out>.attacks.json' },
+  ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
@@ -41,6 +43,7 @@ export function simulate(argv: string[]): void {
     if (!Number.isFinite(startTime)) throw new UsageError(`simulate: --start "${f.start}" is not a date (e.g. 2024-01-01T00:00:00Z)`);
   }
   const attacks = scenariosFrom(f.attacks);
+  const out = new Output(!!f.json);
   const t0 = Date.now();
   const sim = new Progress('simulate', 100);
   let shown = -1;
@@ -58,10 +61,31 @@ export function simulate(argv: string[]): void {
   const s = run.series;
   sim.line(`${s.rows} rows x ${s.columns.length} channels (${f.hours} h, every ${f.sample} s, seed ${f.seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const labelled = run.labels.reduce((a, b) => a + b, 0);
-  console.log(`wrote ${f.out} and ${sidecarPath(f.out)}: ${run.attacks.length} attacks (${labelled} attack rows, ${((100 * labelled) / s.rows).toFixed(1)}%), ${run.benign.length} benign changes`);
+  out.say(`wrote ${f.out} and ${sidecarPath(f.out)}: ${run.attacks.length} attacks (${labelled} attack rows, ${((100 * labelled) / s.rows).toFixed(1)}%), ${run.benign.length} benign changes`);
   for (const a of [...run.attacks, ...run.benign]) {
     const tag = a.benign ? 'benign' : a.stealthy ? 'stealthy' : '';
-    console.log(`  ${a.id.padEnd(24)} rows ${String(a.startRow).padStart(7)}-${String(a.endRow).padEnd(7)} ${a.channels.join(',').padEnd(12)} ${tag.padEnd(8)} ${a.description}`);
+    out.say(`  ${a.id.padEnd(24)} rows ${String(a.startRow).padStart(7)}-${String(a.endRow).padEnd(7)} ${a.channels.join(',').padEnd(12)} ${tag.padEnd(8)} ${a.description}`);
   }
-  console.log(`train on it: vigil train --data ${f.out} --timestamp timestamp --label attack --out plant.vigil`);
+  const firstAttack = run.attacks.length ? Math.min(...run.attacks.map((a) => a.startRow)) : s.rows;
+  for (const line of nextSteps(f.out, firstAttack, s.rows)) out.note(line);
+  out.result({
+    out: f.out, sidecar: sidecarPath(f.out), rows: s.rows, channels: s.columns, hours: f.hours, sampleSeconds: f.sample, seed: f.seed,
+    labelledRows: labelled, firstAttackRow: run.attacks.length ? firstAttack : null, attacks: run.attacks, benign: run.benign,
+  });
+}
+
+/**
+ * What to run next. train ignores labels, so it must see only the rows before the first attack:
+ * the hint cuts them with --rows and scores the rest (the bundle remembers the preset).
+ */
+function nextSteps(file: string, firstAttack: number, rows: number): string[] {
+  const data = `--data ${file} --preset vigil-sim`;
+  if (firstAttack >= rows) return [`train on it: vigil train ${data} --out plant.vigil`];
+  // A tenth of the run is too little normal data to train on.
+  if (firstAttack < rows / 10)
+    return [`the attacks start at row ${firstAttack}: for normal data to train on, simulate with --attack-from HOURS (hours of normal operation first)`];
+  return [
+    `train on the normal rows before the first attack (row ${firstAttack}): vigil train ${data} --rows 0:${firstAttack} --out plant.vigil`,
+    `then score the rest: vigil evaluate --model plant.vigil --data ${file} --rows ${firstAttack}:`,
+  ];
 }
