@@ -12,7 +12,7 @@
         "native/include",
         "native"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "VIGIL_CUDA_COMPILED=0"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "VIGIL_CUDA_COMPILED=0", "VIGIL_CPU_TARGET_NAME=\"native\""],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-march=native", "-fexceptions"],

@@ -1,8 +1,8 @@
 // The only file that loads the native addon. Every native function is typed here; nothing else
 // in lib/ touches the .node file. Descriptors follow native/include/vigil/ops.h exactly.
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+
+import { findAddon } from './addon_location';
 
 /** A native buffer. `free()` releases it at once; GC is only the backstop. */
 export interface NativeStorage {
@@ -81,9 +81,10 @@ export interface NativeBinding {
   /**
    * cudaCompiled: CUDA kernels are in this build; cudaDevices: usable devices (0 without a GPU,
    * a driver, or kernels for the GPU's architecture); cudaInfo: one line with the runtime and
-   * driver versions and the device, or why none is usable.
+   * driver versions and the device, or why none is usable; cpuTarget: the CPU the kernels were
+   * compiled for (CMake's VIGIL_CPU_TARGET: native, x86-64-v3, x86-64 or generic).
    */
-  buildInfo(): { cudaCompiled: boolean; cudaDevices: number; cudaInfo: string; threads: number };
+  buildInfo(): { cudaCompiled: boolean; cudaDevices: number; cudaInfo: string; threads: number; cpuTarget: string };
   /** Whether this build has a kernel for an op family ('matmul', 'lstm', ...) on a device. */
   supports(op: string, device: 0 | 1): boolean;
   /**
@@ -160,18 +161,7 @@ export interface NativeBinding {
   scaleInplace(x: T, alpha: number): void;
 }
 
-function findAddon(): string {
-  const root = join(__dirname, '..');
-  const candidates = [
-    process.env.VIGIL_ADDON,
-    join(root, 'build', 'Release', 'vigil.node'),
-    join(root, '..', 'build', 'Release', 'vigil.node'), // from dist/lib
-  ].filter((p): p is string => !!p);
-  for (const p of candidates) if (existsSync(p)) return p;
-  throw new Error(
-    `vigil: native addon not found (looked in ${candidates.join(', ')}); run \`npm install\` ` +
-      'in the package folder to build it (needs cmake and a C++17 compiler)');
-}
-
 const requireNative = createRequire(__filename);
-export const native: NativeBinding = requireNative(findAddon()) as NativeBinding;
+/** The file the addon was loaded from (a source build, or a prebuilt binary: lib/addon_location.ts). */
+export const addonPath = findAddon();
+export const native: NativeBinding = requireNative(addonPath) as NativeBinding;

@@ -84,6 +84,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("cudaDevices", vigil_cuda_device_count());
   o.Set("cudaInfo", cuda_describe());
   o.Set("threads", vigil_get_num_threads());
+  o.Set("cpuTarget", VIGIL_CPU_TARGET_NAME);
   return o;
 }
 

@@ -3,7 +3,8 @@
 // a rank when neither imports the other and both sit at the same height of the house.
 //
 // The order is the one the code already follows, with each step's reason:
-//   leaves       binding loads the addon; options, runtime and logsumexp import no lib unit at all
+//   leaves       binding loads the addon that addon_location finds; options, runtime and logsumexp
+//                import no lib unit at all
 //   tensor       imports binding only (its reshape/backward come in through hooks)
 //   random, autograd   both build on tensor, neither on the other
 //   ops          one Function per op
@@ -25,6 +26,7 @@
 
 export const RANKS: Record<string, number> = {
   binding: 0,
+  addon_location: 0,
   options: 0,
   runtime: 0,
   logsumexp: 0,

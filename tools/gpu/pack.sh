@@ -10,7 +10,7 @@
 #   node_modules/      node-api-headers and node-addon-api: the addon builds there with plain cmake
 #   node.xz            this machine's Node binary (NodeSource build: needs only glibc/libstdc++)
 #   vigil.node.xz, vigil_harness.xz
-#                      a VIGIL_PORTABLE=ON CUDA build from here (sm_80, sm_90), used only when the
+#                      a VIGIL_CPU_TARGET=x86-64 CUDA build from here (sm_80, sm_90), used only when the
 #                      build on the device machine fails
 # and prints what the call will carry against the 64 MiB limit.
 set -euo pipefail
@@ -44,7 +44,7 @@ ls -la "$C/node.xz"
 
 echo "== portable CUDA build (fallback for a failed build on the device machine)"
 P=build-gpu-portable
-cmake -S . -B "$P" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_CUDA=ON -DVIGIL_PORTABLE=ON \
+cmake -S . -B "$P" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_CUDA=ON -DVIGIL_CPU_TARGET=x86-64 \
   -DCMAKE_CXX_FLAGS=-DBUILDING_NODE_EXTENSION \
   -DCMAKE_JS_INC="$ROOT/node_modules/node-api-headers/include;$ROOT/node_modules/node-addon-api" \
   -DCMAKE_LIBRARY_OUTPUT_DIRECTORY="$ROOT/$P/Release" > "$C/portable-configure.log" 2>&1 \

@@ -34,7 +34,7 @@ function externalTensors(g: Graph, out: string[] = []): string[] {
   return out;
 }
 
-/** Throws, naming `source` and the tensors, when the model keeps any tensor in another file. */
+/** @internal Throws, naming `source` and the tensors, when the model keeps any tensor in another file. */
 export function refuseExternalData(model: onnx.IModelProto, source: string): void {
   const found = externalTensors(model.graph);
   if (!found.length) return;

@@ -10,7 +10,7 @@ import type { Dim } from '../graph/builder';
  */
 export const INPUT = 'x';
 
-/** The model message of a file or of bytes (source names the bytes in errors). */
+/** @internal The model message of a file or of bytes (source names the bytes in errors). */
 export function decodeOnnx(bytesOrPath: Uint8Array | string, source = typeof bytesOrPath === 'string' ? bytesOrPath : 'the bytes'): onnx.ModelProto {
   const bytes = typeof bytesOrPath === 'string' ? readFileSync(bytesOrPath) : bytesOrPath;
   try {
@@ -20,7 +20,10 @@ export function decodeOnnx(bytesOrPath: Uint8Array | string, source = typeof byt
   }
 }
 
-/** metadata_props as a plain record (later duplicates win, as onnxruntime reads them). */
+/** metadata_props of an ONNX file or bytes as a plain record (later duplicates win, as onnxruntime reads them). */
+export function readOnnxMetadata(bytesOrPath: Uint8Array | string): Record<string, string>;
+/** @internal The same from a decoded model message. */
+export function readOnnxMetadata(model: onnx.ModelProto): Record<string, string>;
 export function readOnnxMetadata(bytesOrPath: Uint8Array | string | onnx.ModelProto): Record<string, string> {
   const m = bytesOrPath instanceof onnx.ModelProto ? bytesOrPath : decodeOnnx(bytesOrPath);
   const out: Record<string, string> = {};
@@ -52,7 +55,7 @@ export function metadataErrorScale(meta: Record<string, string>): number[] | nul
   return scale as number[];
 }
 
-/** Each graph input's or output's dims (symbolic ones by name) by value name. */
+/** @internal Each graph input's or output's dims (symbolic ones by name) by value name. */
 export function valueDims(values: onnx.IValueInfoProto[] | null | undefined): Record<string, Dim[]> {
   const out: Record<string, Dim[]> = {};
   for (const v of values ?? []) {

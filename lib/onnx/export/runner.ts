@@ -20,14 +20,28 @@ export interface OnnxRunnerOptions {
 // Loaded by the first create(), so exporting needs no onnxruntime; an import() rather than a
 // require() because lib has none (the layering check). A CommonJS package's import() namespace
 // holds its exports object as `default`.
+// It is an optional peer dependency: users of the native backend never load it (294 MB).
 let ortModule: typeof Ort | null = null;
 async function loadOrt(): Promise<typeof Ort> {
   if (!ortModule) {
-    const ns = (await import('onnxruntime-node')) as typeof Ort & { default?: typeof Ort };
+    let ns: typeof Ort & { default?: typeof Ort };
+    try {
+      ns = (await import('onnxruntime-node')) as typeof Ort & { default?: typeof Ort };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' && (e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+      throw new Error(ORT_MISSING);
+    }
     ortModule = ns.default ?? ns;
   }
   return ortModule;
 }
+
+/** The error when onnxruntime-node is not installed, saying how to add it. */
+export const ORT_MISSING =
+  'the onnxruntime backend needs onnxruntime-node, an optional peer dependency of vigil-ad that is not ' +
+  'installed. Add it to your project with: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@^1.30 ' +
+  '(the variable skips its CUDA provider download from api.nuget.org; leave it out for device "cuda"). ' +
+  "The native backend (backend: 'native', the default) needs none.";
 
 /** Where onnxruntime-node keeps its native libraries for this platform. */
 function ortBinDir(): string {
@@ -36,7 +50,12 @@ function ortBinDir(): string {
 
 /** Whether onnxruntime-node's CUDA execution provider library is installed (Linux x64 only). */
 export function cudaProviderInstalled(): boolean {
-  return process.platform === 'linux' && process.arch === 'x64' && existsSync(join(ortBinDir(), 'libonnxruntime_providers_cuda.so'));
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  try {
+    return existsSync(join(ortBinDir(), 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false; // onnxruntime-node itself is not installed
+  }
 }
 
 /** The error for device 'cuda' without the provider, saying how to install it. */
@@ -44,10 +63,10 @@ export function cudaMissingMessage(): string {
   if (process.platform !== 'linux' || process.arch !== 'x64')
     return `onnxruntime-node has a CUDA execution provider only on Linux x64 (this is ${process.platform}/${process.arch}); use device 'cpu' or the native backend`;
   return `onnxruntime-node's CUDA execution provider is not installed (no libonnxruntime_providers_cuda.so in ${ortBinDir()}). ` +
-    `This project's .npmrc sets onnxruntime-node-install=skip so installs work offline. To install it (downloads ` +
-    `Microsoft.ML.OnnxRuntime.Gpu.Linux from NuGet; needs CUDA 12 and cuDNN 9 at run time): ` +
-    `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js ` +
-    `(or remove onnxruntime-node-install=skip from .npmrc and run npm rebuild onnxruntime-node)`;
+    `It is skipped when onnxruntime-node is installed with ONNXRUNTIME_NODE_INSTALL=skip (as README says, so installs ` +
+    `work offline; a Vigil checkout's .npmrc sets the same). To install it (downloads Microsoft.ML.OnnxRuntime.Gpu.Linux ` +
+    `from NuGet; needs CUDA 12 and cuDNN 9 at run time): ` +
+    `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`;
 }
 
 export class OnnxRunner {

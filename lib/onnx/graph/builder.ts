@@ -16,7 +16,7 @@ export type Dim = number | string;
  * Attribute values: an integer is INT, an integer array INTS, a string STRING; floats must be
  * wrapped ({ float: 0.5 }) so that alpha = 1 is never mistaken for an integer.
  */
-export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: onnx.ITensorProto };
+export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 export type Attrs = Record<string, AttrValue>;
 
 /** Host data an initializer can be made from (a Tensor satisfies it through toArray()). */
@@ -58,8 +58,7 @@ function attribute(name: string, v: AttrValue): onnx.IAttributeProto {
     return { name, type: A.INTS, ints: v };
   }
   if ('float' in v) return { name, type: A.FLOAT, f: v.float };
-  if ('floats' in v) return { name, type: A.FLOATS, floats: v.floats };
-  return { name, type: A.TENSOR, t: v.tensor };
+  return { name, type: A.FLOATS, floats: v.floats };
 }
 
 function valueInfo(name: string, dims: Dim[]): onnx.IValueInfoProto {
@@ -204,7 +203,7 @@ export class GraphBuilder {
     else this.metadata.push({ key, value });
   }
 
-  /** The model message (checked). */
+  /** @internal The model message (checked); onnx-proto's types stay out of the public declarations. */
   model(): onnx.ModelProto {
     const graph: onnx.IGraphProto = {
       name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs,

@@ -11,6 +11,7 @@ export class OnnxGraphError extends Error {
   }
 }
 
+/** @internal (its argument is an onnx-proto message) */
 export function checkGraph(graph: onnx.IGraphProto): void {
   const problems: string[] = [];
   const produced = new Map<string, string>(); // value name -> what produced it
