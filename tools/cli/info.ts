@@ -1,9 +1,10 @@
 // `vigil info`: what this build of Vigil can do on this machine.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
-import { native } from '../../lib/binding';
+import { packageRoot } from '../../lib/addon_location';
+import { addonPath, native } from '../../lib/binding';
 import { helpText, parseFlags } from './args';
 import { JSON_FLAG, Output } from './output';
 
@@ -21,17 +22,13 @@ export function info(argv: string[]): void {
   const version = packageVersion();
   out.say(`vigil-ad ${version}`);
   out.say(`CPU: ${cpu}, ${cpus().length} cores, ${b.threads} native threads`);
+  out.say(`addon: ${addonPath} (CPU kernels compiled for ${b.cpuTarget})`);
   if (!b.cudaCompiled) out.say('CUDA: not compiled into this build (rebuild with nvcc present, or VIGIL_CUDA=ON)');
   else if (b.cudaDevices === 0) out.say(`CUDA: compiled in, but no usable CUDA device: ${b.cudaInfo}`);
   else out.say(`CUDA: ${b.cudaDevices} device(s): ${b.cudaInfo}`);
-  out.result({ version, cpu, cores: cpus().length, threads: b.threads, cuda: { compiled: b.cudaCompiled, devices: b.cudaDevices, info: b.cudaInfo } });
+  out.result({ version, cpu, cores: cpus().length, threads: b.threads, addon: addonPath, cpuTarget: b.cpuTarget, cuda: { compiled: b.cudaCompiled, devices: b.cudaDevices, info: b.cudaInfo } });
 }
 
-/** The version in the nearest package.json above this file (the sources, or dist/ in a package). */
 function packageVersion(): string {
-  for (let d = __dirname; ; d = dirname(d)) {
-    const p = join(d, 'package.json');
-    if (existsSync(p)) return JSON.parse(readFileSync(p, 'utf8')).version;
-    if (dirname(d) === d) return 'unknown';
-  }
+  return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;
 }
