@@ -6,26 +6,8 @@ import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { main } from '../../tools/cli/main';
 import { dataFlags, useCliDir, writeTrainTest } from '../helpers/cli';
-
-/** Runs main(args) in-process; returns its exit code and what it wrote. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await main(args);
-    return { code: Number(process.exitCode ?? 0), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.exitCode = before;
-  }
-}
+import { vigilInProcess as cli } from '../helpers/cli_inprocess';
 
 /** Each command with the flags it needs to get as far as parsing a number, and a number flag it has. */
 const COMMANDS: [string, string[], string][] = [
