@@ -80,7 +80,8 @@ export class EpisodeTracker {
     const bad = (what: string) => new Error(`episode state: ${what}`);
     const int = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
     if (!s || typeof s !== 'object') throw bad('not an object');
-    if (JSON.stringify(s.rules) !== JSON.stringify(this.rules)) throw bad(`taken with post-rules ${JSON.stringify(s.rules)}, this stream has ${JSON.stringify(this.rules)}`);
+    const r = s.rules, mine = this.rules;
+    if (!r || r.minDuration !== mine.minDuration || r.mergeGap !== mine.mergeGap || r.cooldown !== mine.cooldown) throw bad(`taken with post-rules ${JSON.stringify(s.rules)}, this stream has ${JSON.stringify(this.rules)}`);
     if (!int(s.rows) || !int(s.quietFrom)) throw bad('rows and quietFrom must be non-negative integers');
     this.rows = s.rows;
     this.quietFrom = s.quietFrom;
