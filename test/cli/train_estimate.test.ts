@@ -22,8 +22,9 @@ describe('vigil train: the run-time estimate', function () {
   it('a run over 10 minutes names the --stride, --epochs or --rows that bring it under', () => {
     const lines = estimateLines({ seconds: 3000, epochSeconds: 60, epochs: 50 }, { stride: 2, epochs: 50 });
     assert.equal(lines[0], 'estimated run time: about 50 min 00 s for at most 50 epochs (1 min 00 s per epoch; early stopping may end it sooner)');
-    // 3000 s is 5 times 600 s: five times the stride, a fifth of the epochs or of the rows.
-    assert.equal(lines[1], 'that is over 10 min: to shorten it, give --stride 10 (now 2), or --epochs 10 (now 50), or --rows 0:20% (a share of the rows)');
+    // 3000 s is 5 times 600 s: five times the stride, a fifth of the epochs or of the rows; or
+    // both by sqrt(5) = 2.236: stride ceil(4.47) = 5, epochs floor(22.36) = 22.
+    assert.equal(lines[1], 'that is over 10 min: to shorten it, give --stride 10 (now 2), or --epochs 10 (now 50), or --rows 0:20% (a share of the rows), or both --stride 5 --epochs 22');
     assert.equal(estimateLines({ seconds: 600, epochSeconds: 12, epochs: 50 }, { stride: 1, epochs: 50 }).length, 1, '10 minutes is not over');
     assert.doesNotMatch(estimateLines({ seconds: 7200, epochSeconds: 7200, epochs: 1 }, { stride: 1, epochs: 1 })[1], /--epochs/, 'no --epochs below 1');
   });

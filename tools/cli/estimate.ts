@@ -3,6 +3,9 @@
 // its progress sink only (as a redrawn bar), so the estimate listens there (estimatingSink) and
 // passes everything on to stderr as fit would have written it.
 
+/** The training time the first estimate is timed on (within the first epoch). */
+export const ESTIMATE_AFTER_SECONDS = 5;
+
 /** The time past which train names the flags that shorten a run. */
 export const LONG_RUN_SECONDS = 600;
 
@@ -42,8 +45,8 @@ export function duration(seconds: number): string {
 
 /**
  * The estimate as train prints it; past LONG_RUN_SECONDS, the flags that bring it under that:
- * a larger --stride (fewer training windows), fewer --epochs, or fewer --rows (each about in
- * proportion: validation and early stopping make it approximate).
+ * a larger --stride (fewer training windows), fewer --epochs, fewer --rows, or stride and epochs
+ * together (each about in proportion: validation and early stopping make it approximate).
  */
 export function estimateLines(e: RunEstimate, now: { stride: number; epochs: number }): string[] {
   const lines = [`estimated run time: about ${duration(e.seconds)} for at most ${e.epochs} epochs (${duration(e.epochSeconds)} per epoch; early stopping may end it sooner)`];
@@ -51,7 +54,12 @@ export function estimateLines(e: RunEstimate, now: { stride: number; epochs: num
   const factor = e.seconds / LONG_RUN_SECONDS;
   const epochs = Math.floor(now.epochs / factor);
   const share = Math.max(1, Math.floor(100 / factor));
-  const ways = [`--stride ${Math.ceil(now.stride * factor)} (now ${now.stride})`, ...(epochs >= 1 ? [`--epochs ${epochs} (now ${now.epochs})`] : []), `--rows 0:${share}% (a share of the rows)`];
+  // Both at once, each by the square root of the factor: milder than either alone.
+  const root = Math.sqrt(factor), both = Math.floor(now.epochs / root);
+  const ways = [
+    `--stride ${Math.ceil(now.stride * factor)} (now ${now.stride})`, ...(epochs >= 1 ? [`--epochs ${epochs} (now ${now.epochs})`] : []),
+    `--rows 0:${share}% (a share of the rows)`, ...(both >= 1 ? [`both --stride ${Math.ceil(now.stride * root)} --epochs ${both}`] : []),
+  ];
   lines.push(`that is over ${LONG_RUN_SECONDS / 60} min: to shorten it, give ${ways.join(', or ')}`);
   return lines;
 }

@@ -17,7 +17,7 @@ import { MODEL_KINDS } from '../../models';
 import { flagGiven, helpText, parseFlags, RANGE, UsageError, type FlagSpec } from './args';
 import { loadTrainingData } from '../../lib/data/load';
 import { DATA_FLAGS, dataSource, unseenNote } from './data_args';
-import { estimateLines, estimateRun, estimatingSink, type RunEstimate } from './estimate';
+import { ESTIMATE_AFTER_SECONDS, estimateLines, estimateRun, estimatingSink, type RunEstimate } from './estimate';
 import { JSON_FLAG, Output } from './output';
 import { flagsToRemember, rememberFlags } from './remember';
 
@@ -103,7 +103,9 @@ export async function train(argv: string[]): Promise<void> {
       overrides[field] = (f as Record<string, unknown>)[flag];
     }
 
-  // The run-time estimate: from the first training batches, or failing that the first epoch.
+  // The run-time estimate: from the first training batches (enough of them to last
+  // ESTIMATE_AFTER_SECONDS, so one slow batch on a busy machine does not decide it), or failing
+  // that within the first epoch, from the first epoch.
   let estimate: RunEstimate | null = null;
   let samples = { training: 0, validation: 0 };
   const tell = (e: RunEstimate) => {
@@ -111,7 +113,7 @@ export async function train(argv: string[]): Promise<void> {
     for (const line of estimateLines(e, { stride: f.stride, epochs: f.epochs })) out.note(`  ${line}`);
   };
   const progress = estimatingSink(process.stderr, (batches, seconds, steps) => {
-    if (!estimate && batches >= 5 && batches < steps)
+    if (!estimate && batches >= 5 && seconds >= ESTIMATE_AFTER_SECONDS && batches < steps)
       tell(estimateRun(seconds / batches, { steps, batchSize: samples.training / steps, validationSamples: samples.validation, epochs: f.epochs }));
   });
   let fitted: FittedDetector;
