@@ -81,7 +81,7 @@ export interface EpisodeSource {
   timestamps?: ArrayLike<number>;
 }
 
-/** An episode being built: the running sums its summary needs. @internal */
+/** An episode being built: the running sums its summary needs (lib/detect's own). */
 export interface OpenEpisode {
   start: number;
   end: number;
@@ -94,7 +94,7 @@ export interface OpenEpisode {
   endTimestamp?: number;
 }
 
-/** @internal Adds flagged row r (its score, errors at errors[at..at + F), timestamp or NaN). */
+/** lib/detect's own: adds flagged row r (its score, errors at errors[at..at + F), timestamp or NaN). */
 export function addRow(e: OpenEpisode, r: number, score: number, errors: ArrayLike<number> | null, at: number, timestamp: number): void {
   e.end = r + 1;
   e.flagged++;
@@ -106,12 +106,12 @@ export function addRow(e: OpenEpisode, r: number, score: number, errors: ArrayLi
   }
 }
 
-/** @internal An empty episode starting at row r. */
+/** lib/detect's own: an empty episode starting at row r. */
 export function openEpisode(r: number, channels: number): OpenEpisode {
   return { start: r, end: r, flagged: 0, peakScore: NaN, peakRow: r, sums: new Array<number>(channels).fill(0) };
 }
 
-/** @internal The summary of a closed episode. */
+/** lib/detect's own: the summary of a closed episode. */
 export function closeEpisode(e: OpenEpisode, columns: readonly string[] | undefined, top: number): Episode {
   const F = e.sums.length;
   const order = Array.from({ length: F }, (_, c) => c).sort((a, b) => e.sums[b] - e.sums[a] || a - b);
@@ -121,7 +121,7 @@ export function closeEpisode(e: OpenEpisode, columns: readonly string[] | undefi
   return out;
 }
 
-/** @internal Checks the channel errors against the rows and columns; the channel count. */
+/** lib/detect's own: checks the channel errors against the rows and columns; the channel count. */
 export function channelsOf(rows: number, channelErrors: ArrayLike<number> | undefined, columns: readonly string[] | undefined): number {
   if (!channelErrors) return 0;
   if (!columns) throw new Error('episodes: channelErrors need the columns that name them');

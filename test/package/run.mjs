@@ -14,13 +14,17 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const keep = process.argv.includes('--keep');
+// --no-source-build leaves out the slowest check (minutes) while iterating; CI runs it.
+const sourceBuild = !process.argv.includes('--no-source-build');
 let passed = 0;
 let failed = 0;
 
 function check(name, ok, detail = '') {
   if (ok) passed++;
   else failed++;
-  console.log(`${ok ? '  ok  ' : '  FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
+  // A passing check shows a one-line detail (a figure); a failing one shows all it has.
+  const show = detail && (!ok || !detail.includes('\n')) ? `: ${detail}` : '';
+  console.log(`${ok ? '  ok  ' : '  FAIL'} ${name}${show}`);
   return ok;
 }
 
@@ -56,7 +60,8 @@ try {
   console.log(`packing ${root} (builds the prebuilt addons; minutes on 2 cores)`);
   const pack = run('npm', ['pack', '--json', '--pack-destination', work], root, process.env);
   if (!check('npm pack', pack.status === 0, pack.status === 0 ? `${pack.seconds.toFixed(0)} s` : tail(pack.out))) process.exit(1);
-  const manifest = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')))[0];
+  // prepack's build output shares stdout with npm's JSON, which comes last.
+  const manifest = JSON.parse(pack.stdout.slice(pack.stdout.lastIndexOf('[\n  {')))[0];
   const files = manifest.files.map((f) => f.path);
   const tarball = join(work, manifest.filename);
   console.log(`  tarball ${manifest.filename}: ${(manifest.size / 1e6).toFixed(2)} MB packed, ` +
@@ -73,10 +78,16 @@ try {
   if (!check('npm install <tarball> in a fresh project', install.status === 0,
     install.status === 0 ? `${install.seconds.toFixed(1)} s` : tail(install.out))) process.exit(1);
   const pkgDir = join(app, 'node_modules', 'vigil-ad');
-  check('install used the prebuilt addon', /using the prebuilt addon/.test(install.out), tail(install.out, 5));
+  check('install used the prebuilt addon', /using the prebuilt addon/.test(install.out), tail(install.out));
   check('install took no source build', !existsSync(join(pkgDir, 'build')));
-  const warnings = install.out.split('\n').filter((l) => /npm warn/i.test(l));
-  check('install printed no npm warnings', warnings.length === 0, warnings.slice(0, 3).join(' | '));
+  // npm 11.19+ lists every dependency with install scripts for approval (allowScripts), ours (the
+  // source-build fallback) and protobufjs 6's (through onnx-proto) included; nothing else may warn.
+  const lines = install.out.split('\n');
+  const warnings = lines.filter((l) => /npm warn/i.test(l) && !/npm warn install-scripts/.test(l));
+  check('install printed no npm warnings (beyond npm\'s install-script approval list)', warnings.length === 0, warnings.slice(0, 3).join(' | '));
+  const listed = lines.filter((l) => /npm warn install-scripts\s+\S+@\d/.test(l)).map((l) => l.trim().split(/\s+/)[3]);
+  check('the approval list names only vigil-ad and protobufjs',
+    listed.every((p) => /^(vigil-ad|protobufjs)@/.test(p)), listed.join(', ') || 'no list (npm before 11.19)');
   check('onnxruntime-node is not installed (optional peer)', !existsSync(join(app, 'node_modules', 'onnxruntime-node')));
   console.log(`  node_modules: ${(folderBytes(join(app, 'node_modules')) / 1e6).toFixed(1)} MB`);
 
@@ -113,7 +124,16 @@ try {
   const tsc = run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], app);
   check('tsc --strict (no skipLibCheck) on a file using the public API', tsc.status === 0, tail(tsc.out, 8));
 
-  // 5. The portable binary (forced): what a CPU without AVX2/FMA loads.
+  // 5. Install scripts blocked (pnpm 10, npm with strict allowScripts): the loader still finds the
+  // prebuilt binary, since it picks one at load time rather than at install.
+  const blocked = join(work, 'blocked');
+  run('mkdir', ['-p', blocked], work);
+  writeFileSync(join(blocked, 'package.json'), JSON.stringify({ name: 'vigil-user-blocked', version: '1.0.0', private: true }));
+  const bi = run('npm', ['install', tarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], blocked);
+  const binfo = bi.status === 0 ? run('npx', ['vigil', 'info'], blocked) : bi;
+  check('with install scripts blocked, the prebuilt binary still loads', binfo.status === 0 && /prebuilds\/linux-x64\/vigil-x86-64-v3\.node/.test(binfo.out), tail(binfo.out, 6));
+
+  // 6. The portable binary (forced): what a CPU without AVX2/FMA loads.
   const portableEnv = { ...userEnv, VIGIL_CPU_TARGET: 'x86-64' };
   const pinfo = run('npx', ['vigil', 'info'], app, portableEnv);
   check('VIGIL_CPU_TARGET=x86-64 loads the portable binary', pinfo.status === 0 && /x86-64\b(?!-v3)/.test(pinfo.out), tail(pinfo.out, 6));
@@ -123,6 +143,22 @@ try {
   const rel = pres && results.CommonJS ? Math.abs(pres.sum - results.CommonJS.sum) / Math.abs(results.CommonJS.sum) : NaN;
   check('the portable binary trains and scores like the AVX2 one (relative difference < 1e-3)',
     pr.status === 0 && pres && pres.same === pres.scored && rel < 1e-3, pres ? `relative difference ${rel.toExponential(2)}` : tail(pr.out));
+
+  // 7. The source-build fallback of an installed package (what a platform without a prebuilt
+  // binary, or VIGIL_BUILD_FROM_SOURCE=1, gets): compiles in node_modules/vigil-ad, tuned for
+  // this CPU, and the loader prefers it.
+  if (sourceBuild) {
+    console.log('  building from source in the installed package (minutes on 2 cores)');
+    const rb = run('npm', ['rebuild', 'vigil-ad', '--foreground-scripts'], app, { ...userEnv, VIGIL_BUILD_FROM_SOURCE: '1' });
+    check('VIGIL_BUILD_FROM_SOURCE=1 npm rebuild vigil-ad builds the addon', rb.status === 0 && existsSync(join(pkgDir, 'build', 'Release', 'vigil.node')),
+      rb.status === 0 ? `${rb.seconds.toFixed(0)} s` : tail(rb.out, 25));
+    const sinfo = run('npx', ['vigil', 'info'], app);
+    check('the loader prefers the source build (CPU target native)', sinfo.status === 0 && /build\/Release\/vigil\.node \(CPU kernels compiled for native\)/.test(sinfo.out), tail(sinfo.out, 6));
+    const sr = run(process.execPath, ['app_cjs.cjs'], app);
+    check('the source build trains and scores', sr.status === 0 && /"same":(\d+)/.exec(sr.stdout)?.[1] === /"scored":(\d+)/.exec(sr.stdout)?.[1], tail(sr.out, 4));
+  } else {
+    console.log('  (source-build fallback not checked: --no-source-build)');
+  }
 } finally {
   if (keep) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
