@@ -229,6 +229,11 @@ export interface FitDetectorOptions extends FitModelOptions {
   /** Recorded in the bundle's training section. */
   source?: string;
   preset?: string;
+  /**
+   * Recorded in the training section too: how the rows were read, as the CLI's data flags
+   * (timestamp, label, ...), which calibrate, detect and evaluate reapply to later data.
+   */
+  dataFlags?: Record<string, string | boolean>;
   /** Called with one line per step worth telling (split, cleaning, sizes). */
   onInfo?: (line: string) => void;
   /**
@@ -274,6 +279,7 @@ export async function fitDetector(series: Series, opts: FitDetectorOptions): Pro
       source: opts.source ?? series.source, preset: opts.preset, rows: series.rows,
       ...(opts.validationData ? { validationRows: opts.validationData.rows } : { validationFraction }), errorScale: errorScale ? 'validation' : 'none',
       seed: opts.seed ?? TRAIN_DEFAULTS.seed, epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss,
+      ...(opts.dataFlags && Object.keys(opts.dataFlags).length ? { dataFlags: opts.dataFlags } : {}),
     },
   });
   const save = (i: DetectorInfo) => opts.out && saveDetector(opts.out, kind.kind, trained.config, model, i);

@@ -35,7 +35,11 @@ describe('lib pipeline = CLI, bit for bit', function () {
     assert.equal(t.code, 0, t.err);
 
     const series = await loadSeries(src('train.csv'), 'train');
-    const fitted = await fitDetector(series, { kind: 'lstm-ae', config: SMALL, epochs: 2, seed: 4, stride: 2, source: train, preset: 'generic', progress: false });
+    // The CLI records the data flags it was given (tools/cli/remember.ts); lib records what it is told.
+    const fitted = await fitDetector(series, {
+      kind: 'lstm-ae', config: SMALL, epochs: 2, seed: 4, stride: 2, source: train, preset: 'generic', progress: false,
+      dataFlags: { timestamp: 'time', label: 'attack' },
+    });
     saveFitted(lib, fitted);
     fitted.model.dispose();
     assert.ok(readFileSync(lib).equals(readFileSync(cli)), 'the bundles differ');

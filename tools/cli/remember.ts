@@ -1,6 +1,6 @@
 // The CLI remembers how the training data was read: `train` keeps the data flags that name
 // columns or the layout (--timestamp, --label, --exclude, --no-header, --machine) in the
-// bundle's training section (`dataFlags`; the preset is already there as `preset`), and
+// bundle's training section (`dataFlags`, through fitDetector; the preset is already there), and
 // calibrate, detect and evaluate read later data with them unless a flag given there says
 // otherwise. A remembered column the file at hand lacks is left out (new data to score often
 // has no label column). A tabular model's bundle keeps its own reading in its `tabular` section.
@@ -8,7 +8,6 @@ import { statSync } from 'node:fs';
 
 import { peekHeader } from '../../lib/data/csv';
 import type { DetectorInfo } from '../../lib/detect/detector_bundle';
-import { loadBundle, saveBundle } from '../../lib/io/bundle';
 import { flagGiven } from './args';
 import type { DataFlags } from './data_args';
 
@@ -22,14 +21,6 @@ export function flagsToRemember(f: DataFlags, argv: string[]): Remembered {
   const out: Record<string, unknown> = {};
   for (const k of [...COLUMN_FLAGS, ...LAYOUT_FLAGS]) if (flagGiven(argv, k) && f[k] !== undefined) out[k] = f[k];
   return out as Remembered;
-}
-
-/** Writes `flags` into the training section of the bundle at `path` (train calls it once the bundle is written). */
-export function rememberFlags(path: string, flags: Remembered): void {
-  if (!Object.keys(flags).length) return;
-  const b = loadBundle(path);
-  const training = { ...(b.sections.training ?? {}), dataFlags: flags };
-  saveBundle(path, { kind: b.kind, config: b.config, tensors: b.tensors, sections: { ...b.sections, training } });
 }
 
 /**

@@ -19,7 +19,7 @@ import { loadTrainingData } from '../../lib/data/load';
 import { DATA_FLAGS, dataSource, unseenNote } from './data_args';
 import { ESTIMATE_AFTER_SECONDS, estimateLines, estimateRun, estimatingSink, type RunEstimate } from './estimate';
 import { JSON_FLAG, Output } from './output';
-import { flagsToRemember, rememberFlags } from './remember';
+import { flagsToRemember } from './remember';
 
 /** The flags every model kind adds (e.g. --settings), once each. */
 function kindFlags(): FlagSpec {
@@ -123,6 +123,7 @@ export async function train(argv: string[]): Promise<void> {
       errorScale: f['error-scale'] === 'validation', epochs: f.epochs, batchSize: f['batch-size'], lr: f.lr, patience: f.patience,
       minDelta: f['min-delta'], clipGradNorm: f['clip-grad-norm'], seed: f.seed, stride: f.stride, checkpoint: f.checkpoint,
       resume: f.resume, log: f.log, source: series.source ?? f.data, preset: f.preset, out: f.out, progress,
+      dataFlags: tabular ? undefined : flagsToRemember(f, argv),
       onInfo: (line) => out.say(`  ${line}`),
       onEpoch: (record) => {
         if (!estimate) tell({ seconds: record.seconds * f.epochs, epochSeconds: record.seconds, epochs: f.epochs });
@@ -137,15 +138,11 @@ export async function train(argv: string[]): Promise<void> {
     });
   } catch (e) {
     if (e instanceof ThresholdFitError && e.saved) {
-      rememberFlags(e.saved, tabular ? {} : flagsToRemember(f, argv));
       throw new Error(`${e.message}. Fit a threshold with another method, e.g.\n    vigil calibrate --model ${e.saved}${dataArgs(argv)} --method quantile --q 0.99\n  (vigil calibrate --help lists the methods and their options)`);
     }
     throw e;
   }
   try {
-    // fitDetector has written the bundle (before the threshold fit, and again after it); the
-    // data flags that later commands reuse go in beside its training summary.
-    rememberFlags(f.out, tabular ? {} : flagsToRemember(f, argv));
     const { errorScale, threshold, validationScores, result } = fitted.fitted;
     if (errorScale) out.say(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
     out.say(`saved ${f.out}: ${watched(result)}; threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
