@@ -154,7 +154,7 @@ describe('vigil calibrate --method dynamic -> detect -> evaluate', function () {
     assert.equal(rep.point.tp + rep.point.fp, n);
     r = work.run(['calibrate', '--model', 'm.vigil', ...dataFlags('train.csv'), '--method', 'dynamic', '--min-decrease', '2']);
     assert.equal(r.code, 2);
-    assert.match(r.err, /^vigil: dynamic threshold: --min-decrease must be in \[0, 1\), got 2$/m);
+    assert.match(r.err, /^vigil: calibrate: --min-decrease must be a number >= 0 and < 1, got 2$/m);
     r = work.run(['calibrate', '--help']);
     assert.match(r.out, /--z-grid <string>\s+dynamic: candidate z of mu \+ z sigma, comma-separated \(default 2\.5,3,3\.5,.*,12\)/);
   });
