@@ -22,6 +22,7 @@ import { add, affine, elu, exp, mul, slice, softplus, tanh, transpose } from '..
 import { gaussianChannelErrors } from '../../lib/calibrate/gaussian_error';
 import { gaussianNll, klNormal } from '../../lib/ops/losses';
 import { reparamSample } from '../../lib/ops/reparam_sample';
+import { studentTNll } from './student_t';
 import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
 import type { AnomalyModel } from '../../lib/model';
@@ -65,6 +66,14 @@ export interface DcVaeConfig {
    * May-2022 code. Both are then averaged over batch and time.
    */
   reduction: 'mean' | 'sum';
+  /**
+   * The output distribution the loss fits: 'student-t' (the named configs' default, nu degrees
+   * of freedom; student_t.ts says why) or 'gaussian' (upstream; also what a config without the
+   * field, e.g. a bundle written before it, means). Scoring is |x - mu| / sigma either way.
+   */
+  likelihood?: 'gaussian' | 'student-t';
+  /** Degrees of freedom of the Student-t (default 4); unused for 'gaussian'. */
+  nu?: number;
 }
 
 /**
@@ -88,12 +97,15 @@ export function upstreamLayout(cnnUnits: number[], dilRate: number[], variant: '
   return { encoder, latentDilation, decoder, outputDilation: dilRate[0] };
 }
 
+/** The likelihood new models train with (upstream: Gaussian; docs/models/dc-vae.md, "Likelihood"). */
+export const ROBUST_LIKELIHOOD = { likelihood: 'student-t', nu: 4 } as const;
+
 /** Upstream HEAD's settings/model_settings.txt: T=128, cnn_units [64]*6, dilations 1..64, kernel 2, J=4. */
 export function seedDcVaeConfig(inputs: number): DcVaeConfig {
   return {
     inputs, window: 128, kernel: 2, latent: 4,
     ...upstreamLayout([64, 64, 64, 64, 64, 64], [1, 2, 4, 8, 16, 32, 64], 'head'),
-    bnMomentum: 0.01, bnEps: 1e-3, klWeight: 1, reduction: 'mean', varianceFloor: 1e-4,
+    bnMomentum: 0.01, bnEps: 1e-3, klWeight: 1, reduction: 'mean', varianceFloor: 1e-4, ...ROBUST_LIKELIHOOD,
   };
 }
 
@@ -102,7 +114,7 @@ export function may2022DcVaeConfig(inputs: number): DcVaeConfig {
   return {
     inputs, window: 512, kernel: 2, latent: 4,
     ...upstreamLayout([64, 64, 32, 32, 16, 16, 8, 8, 4], [1, 2, 4, 8, 16, 32, 64, 128, 256], 'may-2022'),
-    bnMomentum: 0.01, bnEps: 1e-3, klWeight: 1, reduction: 'sum', varianceFloor: 1e-4,
+    bnMomentum: 0.01, bnEps: 1e-3, klWeight: 1, reduction: 'sum', varianceFloor: 1e-4, ...ROBUST_LIKELIHOOD,
   };
 }
 
@@ -213,13 +225,13 @@ export class DcVae extends Module implements AnomalyModel {
 
   /** The two loss terms as tensors; xt is x in the conv layout [B, M, T]. */
   lossTerms(xt: Tensor, out: DcVaeOutput): { nll: Tensor; kl: Tensor } {
-    if (this.config.reduction === 'mean')
-      return { nll: gaussianNll(xt, out.xMean, out.xLogVar), kl: klNormal(out.zMean, out.zLogVar) };
+    const { reduction, likelihood = 'gaussian', nu = 4 } = this.config;
+    const nll = (r: 'mean' | 'sum') => likelihood === 'student-t'
+      ? studentTNll(xt, out.xMean, out.xLogVar, nu, r)
+      : gaussianNll(xt, out.xMean, out.xLogVar, { reduction: r });
+    if (reduction === 'mean') return { nll: nll('mean'), kl: klNormal(out.zMean, out.zLogVar) };
     const perStep = 1 / (xt.shape[0] * xt.shape[2]); // sum over channels, mean over batch and time
-    return {
-      nll: mul(gaussianNll(xt, out.xMean, out.xLogVar, { reduction: 'sum' }), perStep),
-      kl: mul(klNormal(out.zMean, out.zLogVar, { reduction: 'sum' }), perStep),
-    };
+    return { nll: mul(nll('sum'), perStep), kl: mul(klNormal(out.zMean, out.zLogVar, { reduction: 'sum' }), perStep) };
   }
 
   /** The output Gaussian at the LAST step of each window (mean path in eval): mean and log-variance [B, M]. */
@@ -349,4 +361,7 @@ function checkConfig(c: DcVaeConfig): void {
   if (!finite(c.bnMomentum, 0, 1)) throw new Error(`DcVae: bnMomentum must be a number in [0, 1], got ${JSON.stringify(c.bnMomentum)}`);
   if (!finite(c.bnEps, 0)) throw new Error(`DcVae: bnEps must be a finite number >= 0, got ${JSON.stringify(c.bnEps)}`);
   if (c.reduction !== 'mean' && c.reduction !== 'sum') throw new Error(`DcVae: reduction must be 'mean' or 'sum', got ${c.reduction}`);
+  if (c.likelihood !== undefined && c.likelihood !== 'gaussian' && c.likelihood !== 'student-t')
+    throw new Error(`DcVae: likelihood must be 'gaussian' or 'student-t', got ${JSON.stringify(c.likelihood)}`);
+  if (c.nu !== undefined && !finite(c.nu, Number.MIN_VALUE)) throw new Error(`DcVae: nu must be a positive finite number, got ${JSON.stringify(c.nu)}`);
 }
