@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   calibrate: { summary: 'fit the threshold on validation data', run: (a) => require('./calibrate').calibrate(a) },
   detect: { summary: 'score data: per-row score, flag and top channels', run: (a) => require('./detect').detect(a) },
   evaluate: { summary: 'report detection quality (model vs random vs PCA)', run: (a) => require('./evaluate').evaluate(a) },
+  report: { summary: 'write an HTML report of scored data: scores, alarm episodes, all channels', run: (a) => require('./report').report(a) },
   export: { summary: 'write a trained detector as an ONNX file (metadata: scaler, threshold)', run: (a) => require('./export').exportOnnx(a) },
   simulate: { summary: 'simulate the built-in water plant with labelled attacks (CSV + sidecar)', run: (a) => require('./simulate').simulate(a) },
   demo: { summary: 'train detectors on a simulated plant under attack; write an HTML report', run: (a) => require('./demo').demo(a) },
