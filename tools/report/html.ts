@@ -1,5 +1,6 @@
-// The page shell of the report: one self-contained HTML document (inline CSS, inline SVG, no
-// scripts, fonts or links to fetch), so it opens offline and can be mailed as one file.
+// The page shell of the report: one self-contained HTML document (inline CSS, inline SVG, the
+// plots' data and the zoom script inline; no fonts, scripts or links to fetch), so it opens
+// offline and can be mailed as one file. Without scripts it still shows every plot, unzoomed.
 
 /** Escapes text for HTML element content and attribute values. */
 export function esc(s: string | number): string {
@@ -50,10 +51,26 @@ svg .xtick { font-size: 10px; fill: #59636e; text-anchor: middle; }
 svg .ptitle { font-size: 12px; font-weight: 600; fill: #1d2329; }
 .legend span { display: inline-block; margin-right: 14px; }
 .legend i { display: inline-block; width: 14px; height: 10px; margin-right: 4px; vertical-align: -1px; }
+svg .zone { font-size: 10px; fill: #59636e; text-anchor: end; }
+svg .cursor { stroke: #1d2329; stroke-width: 0.8; stroke-dasharray: 2 2; pointer-events: none; }
+svg .sel { fill: #1f5fa8; fill-opacity: 0.15; pointer-events: none; }
+svg.plot[data-plot] { cursor: crosshair; user-select: none; }
+.zoombar { position: sticky; top: 0; background: #fff; padding: 6px 0; z-index: 2; color: #4a5560; font-size: 12px; }
+.zoombar:empty { display: none; }
+.zoombar button { margin-right: 8px; font: inherit; }
+.tip { position: absolute; display: none; background: #1d2329; color: #fff; font-size: 12px; padding: 2px 6px; border-radius: 3px; pointer-events: none; z-index: 3; white-space: nowrap; }
+details { margin: 6px 0; }
+summary { cursor: pointer; font-weight: 600; }
+table.episodes td { white-space: nowrap; }
+td.fa { color: #a3222a; }
 footer { margin-top: 32px; color: #8a939c; font-size: 12px; }
 `;
 
-export function page(title: string, intro: string, sections: Section[], footer: string): string {
+/**
+ * The document. `script` (the zoom script) and `data` (its JSON element, zoom_data.ts) go at
+ * the end of the body, after the plots they work on; a bar for its buttons sits above the sections.
+ */
+export function page(title: string, intro: string, sections: Section[], footer: string, script?: { code: string; data: string }): string {
   const nav = sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join(' · ');
   const body = sections.map((s) => `<section id="${esc(s.id)}">\n<h2>${esc(s.title)}</h2>\n${s.html}\n</section>`).join('\n');
   return `<!DOCTYPE html>
@@ -68,8 +85,10 @@ export function page(title: string, intro: string, sections: Section[], footer: 
 <h1>${esc(title)}</h1>
 ${intro}
 <p class="note">${nav}</p>
+${script ? '<div class="zoombar"></div>' : ''}
 ${body}
 <footer>${footer}</footer>
+${script ? `${script.data}\n<script>${script.code}</script>` : ''}
 </body>
 </html>
 `;

@@ -1,7 +1,10 @@
 // Inline SVG line plots for the HTML report, no dependencies. Long series are reduced to one
 // min/max pair per pixel column and drawn as a zig-zag through both, so a one-step spike stays
 // visible at any zoom while a plot stays a few tens of KB. Shaded spans mark attacks; optional
-// horizontal lines mark thresholds (with an alarm strip under the plot where a score crosses).
+// horizontal lines mark thresholds, and a strip under the plot marks the flagged rows (alarms).
+// The attributes named data-* are what the page's zoom script (zoom.ts) redraws from: the plot's
+// index in the embedded data, its y range, its spans' rows.
+import type { Segment } from '../../lib/eval/events';
 import { esc } from './html';
 
 export interface Span {
@@ -22,16 +25,22 @@ export interface PlotOptions {
   height?: number;
   color?: string;
   spans?: Span[];
-  /** A horizontal line (e.g. the fitted threshold) and, under the plot, where values exceed it. */
+  /** A horizontal line (e.g. the fitted threshold). */
   threshold?: { value: number; label: string };
+  /** Runs of flagged rows [start, end), drawn as a strip under the plot. */
+  alarms?: Segment[];
   /** Log10 y axis (scores spanning orders of magnitude); values <= 0 are clamped. */
   logY?: boolean;
   /** Labels of the x axis: the tick positions (rows) and their text. */
   xTicks?: { row: number; text: string }[];
+  /** The x axis' time zone ("UTC"), written under the y axis. */
+  zone?: string;
+  /** Index of the plot's values in the page's embedded data (zoom.ts); absent: not zoomable. */
+  plot?: number;
 }
 
-const MARGIN = { left: 62, right: 12, top: 20, bottom: 22 };
-const ALARM_STRIP = 8;
+export const MARGIN = { left: 62, right: 12, top: 20, bottom: 22 };
+export const ALARM_STRIP = 8;
 
 /** One [min, max] pair per bucket of rows (NaN in a bucket with no finite value). */
 export function minMaxBuckets(values: ArrayLike<number>, buckets: number): { min: Float64Array; max: Float64Array } {
@@ -91,7 +100,7 @@ const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
 export function linePlot(o: PlotOptions): string {
   const W = o.width ?? 1200, H = o.height ?? 120;
   const n = o.values.length;
-  const strip = o.threshold ? ALARM_STRIP + 2 : 0;
+  const strip = o.alarms ? ALARM_STRIP + 2 : 0;
   const pw = W - MARGIN.left - MARGIN.right, ph = H - MARGIN.top - MARGIN.bottom - strip;
   const tr = o.logY ? (v: number) => Math.log10(Math.max(v, 1e-12)) : (v: number) => v;
   const buckets = Math.max(1, Math.min(n, Math.round(pw)));
@@ -102,12 +111,14 @@ export function linePlot(o: PlotOptions): string {
   const y = (v: number) => MARGIN.top + ph - ((v - lo) / (hi - lo)) * ph;
   const bx = (b: number) => MARGIN.left + (pw * (b + 0.5)) / buckets;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}">`);
+  const zoom = o.plot === undefined ? '' : ` data-plot="${o.plot}" data-lo="${lo}" data-hi="${hi}" data-log="${o.logY ? 1 : 0}" data-rows="${n}"`;
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(o.title)}"${zoom}>`);
   parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${pw}" height="${ph}" class="frame"/>`);
   for (const s of o.spans ?? []) {
     const x0 = x(s.start), x1 = Math.max(x(s.end), x0 + 1.5);
-    parts.push(`<rect x="${r1(x0)}" y="${MARGIN.top}" width="${r1(x1 - x0)}" height="${ph}" class="span ${s.tone ?? 'attack'}"><title>${esc(s.title ?? s.label)}</title></rect>`);
-    parts.push(`<text x="${r1(x0 + 1)}" y="${MARGIN.top + 9}" class="spanlabel ${s.tone ?? 'attack'}">${esc(s.label)}</text>`);
+    const rows = `data-start="${s.start}" data-end="${s.end}"`;
+    parts.push(`<rect x="${r1(x0)}" y="${MARGIN.top}" width="${r1(x1 - x0)}" height="${ph}" class="span ${s.tone ?? 'attack'}" ${rows}><title>${esc(s.title ?? s.label)}</title></rect>`);
+    parts.push(`<text x="${r1(x0 + 1)}" y="${MARGIN.top + 9}" class="spanlabel ${s.tone ?? 'attack'}" ${rows}>${esc(s.label)}</text>`);
   }
   // Y ticks: in log units for a log axis (labelled 10^k), else round values.
   const ticks = o.logY ? Array.from({ length: Math.floor(hi) - Math.ceil(lo) + 1 }, (_, i) => Math.ceil(lo) + i) : niceTicks(lo, hi);
@@ -117,12 +128,15 @@ export function linePlot(o: PlotOptions): string {
     parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + pw}" y1="${yy}" y2="${yy}" class="grid"/>`);
     parts.push(`<text x="${MARGIN.left - 4}" y="${yy}" class="ytick">${o.logY ? fmt(10 ** t) : fmt(t)}</text>`);
   }
+  parts.push('<g class="xticks">');
   for (const t of o.xTicks ?? []) {
-    if (x(t.row) > W - 30) continue; // its label would be cut at the right edge
+    if (x(t.row) > W - 45) continue; // its label would be cut at the right edge
     const xx = r1(x(t.row));
     parts.push(`<line x1="${xx}" x2="${xx}" y1="${MARGIN.top + ph}" y2="${MARGIN.top + ph + 3}" class="axis"/>`);
     parts.push(`<text x="${xx}" y="${H - 6}" class="xtick">${esc(t.text)}</text>`);
   }
+  parts.push('</g>');
+  if (o.zone) parts.push(`<text x="${MARGIN.left - 4}" y="${H - 6}" class="zone">${esc(o.zone)}</text>`);
   // The envelope: through (max, min) of each pixel column in turn; gaps (NaN) break the path.
   let d = '';
   let open = false;
@@ -141,16 +155,26 @@ export function linePlot(o: PlotOptions): string {
     const yy = r1(y(tr(o.threshold.value)));
     parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + pw}" y1="${yy}" y2="${yy}" class="threshold"/>`);
     parts.push(`<text x="${MARGIN.left + pw - 2}" y="${Number(yy) - 3}" class="thlabel">${esc(o.threshold.label)}</text>`);
-    // Alarm strip: a red tick in every pixel column where some value is above the threshold.
+  }
+  if (o.alarms) {
+    // Alarm strip: each run of flagged rows as a bar at least one pixel wide.
     const sy = MARGIN.top + ph + 2;
-    let alarms = '';
-    for (let b = 0; b < buckets; b++) if (max[b] > o.threshold.value) alarms += `M${r1(bx(b))} ${sy}v${ALARM_STRIP}`;
     parts.push(`<rect x="${MARGIN.left}" y="${sy}" width="${pw}" height="${ALARM_STRIP}" class="strip"/>`);
-    if (alarms) parts.push(`<path d="${alarms}" class="alarm"/>`);
+    parts.push(`<path d="${alarmPath(o.alarms, x, sy)}" class="alarm"/>`);
   }
   parts.push(`<text x="${MARGIN.left}" y="${MARGIN.top - 6}" class="ptitle">${esc(o.title)}</text>`);
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** The alarm strip's path: a filled bar per run of flagged rows, at least one pixel wide. */
+export function alarmPath(runs: Segment[], x: (row: number) => number, top: number): string {
+  let d = '';
+  for (const { start, end } of runs) {
+    const x0 = x(start), w = Math.max(1, x(end) - x0);
+    d += `M${r1(x0)} ${top}h${r1(w)}v${ALARM_STRIP}h${r1(-w)}z`;
+  }
+  return d;
 }
 
 /** Tick rows at round hour steps (about `count` of them), labelled by `label(row)`. */
