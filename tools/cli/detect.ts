@@ -7,11 +7,13 @@
 // model does not build its matrices from row windows) is scored by lib/pipeline's scoreSeries
 // at the bundle's threshold, its data read as its bundle says (for rows: the encoder; with a
 // protocol, the test part; --protocol none scores every row of a file). The data flags train
-// was given are remembered by the bundle (tools/cli/remember.ts).
+// was given are remembered by the bundle (tools/cli/remember.ts). --episodes also writes the
+// alarm episodes: the flags merged by the post-rules (lib/detect/episodes.ts).
 
 import { rankChannels } from '../../lib/eval/attribution';
 import type { BackendName } from '../../lib/detect/backend';
 import { Detector } from '../../lib/detect/detector';
+import { defaultPostRules, episodes, postRules, type Episode, type PostRules } from '../../lib/detect/episodes';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import type { LoadedDetector } from '../../lib/detect/detector_bundle';
 import { applyThreshold, describeThreshold } from '../../lib/eval/threshold';
@@ -29,6 +31,10 @@ const FLAGS = {
   out: { type: 'string', help: 'the scores CSV to write' },
   top: { type: 'number', default: 3, help: 'channels named per row', range: RANGE.whole },
   backend: { type: 'string', default: 'native', help: 'native|onnxruntime (the exported model in onnxruntime-node, CPU)' },
+  episodes: { type: 'string', help: 'also write the alarm episodes (runs of flags merged by the post-rules) to this CSV' },
+  'merge-gap': { type: 'number', help: 'post-rule: unflagged rows that may separate two runs of one episode (default window - 1)', range: RANGE.whole },
+  'min-duration': { type: 'number', help: 'post-rule: rows an episode must span to be reported (default 1)', range: RANGE.count },
+  cooldown: { type: 'number', help: 'post-rule: rows after a reported episode in which flags are ignored (default 0)', range: RANGE.whole },
   ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
@@ -59,11 +65,14 @@ export async function detect(argv: string[]): Promise<void> {
     const series = (await loadFor(det.info, f, argv, 'test', (l) => out.say(`  ${l}`))).series;
     checkScorable({ info: det.info }, series);
     // A bundle with per-channel alphas (calibrate --method alpha) flags by them instead of the threshold.
-    const { scores, flags, channelErrors } = await det.scoreSeries(series);
+    const scored = await det.scoreSeries(series);
+    const { scores, flags, channelErrors } = scored;
     const flagged = writeScores(f.out!, series, scores, flags, channelErrors, f.top);
     const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})` : `at threshold ${describeThreshold(det.threshold)}`;
     out.say(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
-    out.result(detectResult(f, series, scores, flagged, det.alphas ? { alphas: det.alphas.method } : { threshold: det.threshold }));
+    const rules = postRules(rulesGiven(f), det.postRules);
+    const eps = det.episodes(scored, { postRules: rules, top: f.top, timestamps: series.timestamps });
+    out.result({ ...detectResult(f, series, scores, flagged, det.alphas ? { alphas: det.alphas.method } : { threshold: det.threshold }), ...tellEpisodes(f, eps, rules, out) });
   } finally {
     await det.dispose();
   }
@@ -76,12 +85,43 @@ async function detectByPipeline(det: LoadedDetector, f: DetectFlags, argv: strin
     if (f.backend !== 'native') throw new UsageError(`--backend ${f.backend}: a model of ${inputOf(det.model).kind} input (${det.kind}) is scored natively only here (vigil export writes its scoring graph for onnxruntime)`);
     const series = (await loadFor(det.info, f, argv, 'test', (l) => out.say(`  ${l}`))).series;
     const { scores, channelErrors } = scoreSeries(det, series);
-    const flagged = writeScores(f.out!, series, scores, applyThreshold(scores, det.info.threshold), channelErrors, f.top);
+    const flags = applyThreshold(scores, det.info.threshold);
+    const flagged = writeScores(f.out!, series, scores, flags, channelErrors, f.top);
     out.say(`vigil detect: ${series.rows} rows scored, ${flagged} flagged at threshold ${describeThreshold(det.info.threshold)}; wrote ${f.out}`);
-    out.result(detectResult(f, series, scores, flagged, { threshold: det.info.threshold }));
+    // Row models decide row by row (window 1): no runs to merge by default.
+    const rules = postRules(rulesGiven(f), defaultPostRules(det.info.windows?.length ?? 1));
+    const hasErrors = channelErrors.some((v) => !Number.isNaN(v));
+    const eps = episodes({ flags, scores, timestamps: series.timestamps, ...(hasErrors ? { channelErrors, columns: series.columns } : {}) }, rules, f.top);
+    out.result({ ...detectResult(f, series, scores, flagged, { threshold: det.info.threshold }), ...tellEpisodes(f, eps, rules, out) });
   } finally {
     det.model.dispose();
   }
+}
+
+/** The post-rules given as flags (the rest come from the detector's defaults). */
+function rulesGiven(f: DetectFlags): Partial<PostRules> {
+  const r: Partial<PostRules> = {};
+  if (f['merge-gap'] !== undefined) r.mergeGap = f['merge-gap'];
+  if (f['min-duration'] !== undefined) r.minDuration = f['min-duration'];
+  if (f.cooldown !== undefined) r.cooldown = f.cooldown;
+  return r;
+}
+
+/** Says how many episodes there are, writes --episodes, and returns their part of the JSON result. */
+function tellEpisodes(f: DetectFlags, eps: Episode[], rules: PostRules, out: Output): object {
+  const how = `merge gap ${rules.mergeGap}, minimum duration ${rules.minDuration}, cooldown ${rules.cooldown} rows`;
+  out.say(`  ${eps.length} alarm episode${eps.length === 1 ? '' : 's'} (post-rules: ${how})${f.episodes ? `; wrote ${f.episodes}` : ''}`);
+  if (f.episodes) writeEpisodes(f.episodes, eps);
+  return { postRules: rules, episodes: eps.length, ...(f.episodes ? { episodesOut: f.episodes } : {}) };
+}
+
+/** The episodes CSV: one row per episode, rows as positions in the data (end exclusive). */
+function writeEpisodes(path: string, eps: Episode[]): void {
+  const iso = (ms?: number) => (ms === undefined ? '' : new Date(ms).toISOString());
+  const lines = ['start_row,end_row,start_time,end_time,duration_rows,flagged_rows,peak_score,peak_row,top_channels'];
+  for (const e of eps)
+    lines.push([e.start, e.end, iso(e.startTimestamp), iso(e.endTimestamp), e.duration, e.flagged, e.peakScore, e.peakRow, e.topChannels.map((c) => c.name).join(';')].join(','));
+  writeFileAtomic(path, lines.join('\n') + '\n');
 }
 
 /** detect's JSON result: what was scored, how it was decided, and where it went. */
