@@ -1,6 +1,7 @@
 // The HTML report writer: the page has its sections, every inline SVG is well-formed XML with
-// finite coordinates, nothing is fetched from outside, the min/max downsampling keeps a
-// one-step spike, and (where Chromium is installed) the page renders to a non-blank screenshot.
+// finite coordinates, nothing is fetched from outside (the only scripts are inline), the min/max
+// downsampling keeps a one-step spike, and (where Chromium is installed) the page renders to a
+// non-blank screenshot. The zoom script in a browser: browser.test.ts.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -55,7 +56,7 @@ describe('HTML report', () => {
   const html = renderReport(input);
 
   it('has the title, every section and a table row per scorer and per attack', () => {
-    for (const id of ['evaluation', 'attacks', 'scores', 'series']) assert.match(html, new RegExp(`<section id="${id}">`), id);
+    for (const id of ['evaluation', 'attacks', 'episodes', 'scores', 'channels']) assert.match(html, new RegExp(`<section id="${id}">`), id);
     assert.match(html, /<title>Sample report<\/title>/);
     const evalTable = html.match(/<table class="eval">[\s\S]*?<\/table>/)![0];
     assert.match(evalTable, /VUS-PR \(L=100\)[\s\S]*AUC-PR[\s\S]*AUC-ROC[\s\S]*precision[\s\S]*point-adjusted F1/, 'threshold-free columns first, PA-F1 last');
@@ -67,14 +68,30 @@ describe('HTML report', () => {
     assert.match(attacks, /A2 <span class="tag">stealthy<\/span>[\s\S]*missed/);
   });
 
+  it('lists the alarm episodes: the attack caught, and the one-row spike as a false alarm', () => {
+    // Rows 1550-1799 score about 0.17 (> 0.05) inside A1; row 3000 is the 0.3 spike; A2's rise stays under.
+    const table = html.match(/<table class="episodes">[\s\S]*?<\/table>/)![0];
+    const rows = [...table.matchAll(/<tr data-start="(\d+)" data-end="(\d+)">([\s\S]*?)<\/tr>/g)];
+    assert.deepEqual(rows.map((r) => [+r[1], +r[2]]), [[1550, 1800], [3000, 3001]]);
+    assert.match(rows[0][3], /2024-01-01 00:25:50<\/td><td class="l">2024-01-01 00:29:59<\/td><td>4\.2 min<\/td>/);
+    assert.match(rows[0][3], /<td class="l"><b>LIT101<\/b>, [^]*<\/td><td class="l">A1<\/td>$/, 'the attacked channel first');
+    assert.match(rows[1][3], /<td>1 s<\/td><td>0\.3<\/td>.*<td class="l fa">false alarm<\/td>$/);
+    assert.match(html, /1 false alarms \(no labelled row in them\); labelled events with no episode: A2/);
+  });
+
+  it('plots every channel: the key ones in an open group, the rest collapsed by group', () => {
+    assert.match(html, /<details open><summary>key channels \(1\)<\/summary>\n<svg[^>]*aria-label="LIT101 \(mm\)"/);
+    assert.match(html, /<details><summary>stage 1 \(2; LIT101 above\)<\/summary>\n<svg[^>]*aria-label="FIT101 \(m3\/h\)"[\s\S]*aria-label="P101"/);
+  });
+
   it('draws one well-formed SVG per score and per channel, with finite coordinates and shaded spans', () => {
     const plots = svgs(html);
-    assert.equal(plots.length, input.runs.length + input.plotChannels.length);
+    assert.equal(plots.length, input.runs.length + input.channels!.length);
     for (const svg of plots) {
       const tags = checkXml(svg);
       assert.ok(tags.includes('path') && tags.includes('rect'), 'a line and a frame');
       assert.doesNotMatch(svg, /NaN|undefined|Infinity/);
-      for (const [, d] of svg.matchAll(/ d="([^"]*)"/g)) assert.match(d, /^(?:[MLv]-?\d+(?:\.\d+)? ?(?:-?\d+(?:\.\d+)?)?)+$/, 'path data');
+      for (const [, d] of svg.matchAll(/ d="([^"]*)"/g)) assert.match(d, /^(?:[MLvh]-?\d+(?:\.\d+)? ?(?:-?\d+(?:\.\d+)?)?z?)+$/, 'path data');
       assert.equal((svg.match(/class="span attack"/g) ?? []).length, 1);
       assert.equal((svg.match(/class="span stealthy"/g) ?? []).length, 1);
       assert.equal((svg.match(/class="span benign"/g) ?? []).length, 1);
@@ -83,10 +100,14 @@ describe('HTML report', () => {
     assert.match(plots[0], /class="alarm"/);
   });
 
-  it('is self-contained: no scripts, no external resources', () => {
-    assert.doesNotMatch(html, /<script|<link|<img|<iframe|@import|url\(|src=|href="(?!#)/i);
+  it('is self-contained: inline scripts only, no external resources', () => {
+    assert.doesNotMatch(html, /<link|<img|<iframe|@import|url\(|src=|href="(?!#)/i);
+    assert.deepEqual(html.match(/<script[^>]*>/g), ['<script type="application/json" id="vigil-plot-data">', '<script>']);
     assert.match(html, /^<!DOCTYPE html>/);
-    assert.ok(html.length < 300_000, `${html.length} bytes for 6000 rows`);
+    const data = JSON.parse(html.match(/id="vigil-plot-data">([^<]*)<\/script>/)![1]);
+    assert.equal(data.plots.length, 4, 'one score and three channels');
+    assert.equal(data.every, 2, '6000 rows in at most 4000 points');
+    assert.ok(html.length < 600_000, `${html.length} bytes for 6000 rows`);
   });
 
   it('keeps a one-step spike when downsampling (min/max per pixel column)', () => {

@@ -1,8 +1,10 @@
 // A small report input built without training: a sine-and-noise series with two attack spans,
-// a score that rises inside them, and a report from lib/eval/report.ts.
+// a score that rises inside them, its alarm episodes, and a report from lib/eval/report.ts.
 import type { Series } from '../../lib/data/series';
 import { evaluate } from '../../lib/eval/report';
-import { attackResults, type ReportInput } from '../../tools/report';
+import { defaultPostRules, episodes } from '../../lib/detect/episodes';
+import { attackResults, episodeRecords, type ReportInput } from '../../tools/report';
+import { formatTime, UTC } from '../../tools/report/time';
 
 export function sampleReportInput(rows = 6000): ReportInput {
   const columns = ['LIT101', 'FIT101', 'P101'];
@@ -34,6 +36,13 @@ export function sampleReportInput(rows = 6000): ReportInput {
   const series: Series = { columns, data, rows, labels, timestamps: Float64Array.from({ length: rows }, (_, r) => Date.UTC(2024, 0, 1) + r * 1000) };
   const threshold = 0.05;
   const run = { name: 'lstm-ae', scores, threshold, channelErrors: errs };
+  const flags = Uint8Array.from(scores, (v) => (v > threshold ? 1 : 0));
+  const rules = defaultPostRules(31);
+  const found = episodes({ flags, scores, channelErrors: errs.map((e) => (Number.isNaN(e) ? 0 : e)), columns, timestamps: series.timestamps }, rules);
+  const records = episodeRecords(found, {
+    time: (r) => formatTime(series.timestamps![r], UTC, true), stepSeconds: 1,
+    events: attacks.map((a) => ({ id: a.id, start: a.startRow, end: a.endRow })),
+  });
   const random = Float32Array.from({ length: rows }, () => rnd() + 0.5);
   const first = 31;
   const rep = (s: Float32Array, t: number) => evaluate(s.subarray(first), labels.subarray(first), { threshold: t, vusWindow: 100, timestamps: series.timestamps!.subarray(first) });
@@ -41,11 +50,12 @@ export function sampleReportInput(rows = 6000): ReportInput {
     title: 'Sample report',
     facts: ['3 channels, 6000 rows', 'threshold fitted on normal data'],
     series,
-    plotChannels: [{ name: 'LIT101', unit: 'mm' }, { name: 'FIT101', unit: 'm3/h' }, { name: 'P101' }],
+    channels: [{ name: 'LIT101', unit: 'mm' }, { name: 'FIT101', unit: 'm3/h' }, { name: 'P101' }],
+    keyChannels: ['LIT101'],
     stepSeconds: 1,
     attacks: attackResults(attacks, [run], { columns, stepSeconds: 1 }),
     benign: [{ startRow: 5000, endRow: 5300, label: 'demand shift' }],
-    runs: [run],
+    runs: [{ name: run.name, scores, threshold, flags, episodes: records, postRules: rules }],
     reports: [{ name: 'lstm-ae', report: rep(scores, threshold) }, { name: 'random', report: rep(random, 0.99) }],
   };
 }

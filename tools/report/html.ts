@@ -45,7 +45,7 @@ svg .spanlabel.benign { fill: #4a5560; }
 svg .threshold { stroke: #a3222a; stroke-width: 1.2; stroke-dasharray: 5 3; }
 svg .thlabel { font-size: 10px; fill: #a3222a; text-anchor: end; }
 svg .strip { fill: #f3f5f7; }
-svg .alarm { stroke: #d0202a; stroke-width: 1.2; }
+svg .alarm { fill: #d0202a; stroke: none; }
 svg .ytick { font-size: 10px; fill: #59636e; text-anchor: end; dominant-baseline: middle; }
 svg .xtick { font-size: 10px; fill: #59636e; text-anchor: middle; }
 svg .ptitle { font-size: 12px; font-weight: 600; fill: #1d2329; }
