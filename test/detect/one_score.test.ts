@@ -62,7 +62,7 @@ describe('one DC-VAE score in detect, evaluate and train (issue 21)', function (
   it('the bundle scales the channels (else there is nothing to get wrong)', () => {
     const scale = det.info.errorScale!;
     assert.equal(scale.length, COLUMNS.length);
-    assert.ok(Math.max(...scale) / Math.min(...scale) > 1.2, `error scale ${scale.join(', ')}`);
+    assert.ok(scale.some((v) => Math.abs(v - 1) > 0.05), `error scale ${scale.join(', ')}`);
   });
 
   it('detect (alpha rule) writes the scores train fitted the threshold on, bit for bit', () => {
