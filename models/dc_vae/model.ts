@@ -14,7 +14,8 @@
 //
 // Sigma (docs/models/dc-vae.md): x_log_var is the log-VARIANCE everywhere here (plus a small
 // variance floor, config.varianceFloor). The loss is the Gaussian NLL
-// 0.5 (l + (x - mu)^2 e^-l + ln 2 pi) and scoring uses sigma = exp(l / 2). Upstream
+// 0.5 (l + (x - mu)^2 e^-l + ln 2 pi), or (config.likelihood, the named configs' default) the
+// Student-t NLL of student_t.ts with scale exp(l / 2); scoring uses sigma = exp(l / 2). Upstream
 // trains with 0.5 ((x - mu) / e^l)^2 + l, which treats e^l as the standard deviation, yet scores
 // with sigma = sqrt(e^l), so its alphas were not in units of the fitted sigma.
 import { BatchNorm1d, CausalConv1d, Module } from '../../lib/nn';
