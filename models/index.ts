@@ -6,9 +6,10 @@ import { dcVaeKind } from './dc_vae';
 import { lstmAeKind } from './lstm_ae';
 import { staeadKind } from './staead';
 import { saDvcraeKind } from './sa_dvcrae';
+import { pcaKind } from './pca';
 
-export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind];
+export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind];
 for (const k of MODEL_KINDS) registerModelKind(k);
 
 export { modelKind, modelKinds, type AnomalyModel, type ModelKind } from '../lib/model';
-export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind };
+export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind };

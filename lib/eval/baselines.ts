@@ -60,10 +60,21 @@ function vectors(series: SeriesLike, window: number): { count: number; dim: numb
  * eigendecomposition (Jacobi, eigen.ts), and the leading components.
  */
 export function fitPca(train: SeriesLike, opts: PcaOptions = {}): PcaModel {
-  const { varianceExplained = 0.9, window = 1 } = opts;
+  const { window = 1 } = opts;
   if (!Number.isInteger(window) || window < 1) throw new Error(`fitPca: window must be an integer >= 1, got ${window}`);
-  const { count: m, dim, at } = vectors(train, window);
-  if (m < 2) throw new Error(`fitPca: need at least 2 training vectors, got ${m} (${train.rows} rows, window ${window})`);
+  const { count, at } = vectors(train, window);
+  if (count < 2) throw new Error(`fitPca: need at least 2 training vectors, got ${count} (${train.rows} rows, window ${window})`);
+  return fitPcaVectors(count, at, train.columns.length, opts);
+}
+
+/**
+ * fitPca on `m` vectors given by at(i, j), each the flattened window of `opts.window` rows of
+ * `channels` values: what a caller holding the vectors already (a model kind's samples) fits.
+ */
+export function fitPcaVectors(m: number, at: (i: number, j: number) => number, channels: number, opts: PcaOptions = {}): PcaModel {
+  const { varianceExplained = 0.9, window = 1 } = opts;
+  const dim = channels * window;
+  if (m < 2) throw new Error(`fitPca: need at least 2 training vectors, got ${m}`);
   const mu = new Float64Array(dim);
   for (let i = 0; i < m; i++) for (let j = 0; j < dim; j++) mu[j] += at(i, j);
   for (let j = 0; j < dim; j++) mu[j] /= m;
@@ -97,7 +108,7 @@ export function fitPca(train: SeriesLike, opts: PcaOptions = {}): PcaModel {
   let kept = 0;
   for (let i = 0; i < k; i++) kept += Math.max(values[i], 0);
   return {
-    dim, channels: train.columns.length, window, mean: mu, components: vecs.slice(0, k * dim), k,
+    dim, channels, window, mean: mu, components: vecs.slice(0, k * dim), k,
     eigenvalues: values, explained: total ? kept / total : 1,
   };
 }
@@ -117,7 +128,7 @@ export interface PcaScores {
 export function pcaScores(model: PcaModel, series: SeriesLike): PcaScores {
   const c = model.channels;
   if (series.columns.length !== c) throw new Error(`pcaScores: the model has ${c} channels, the series ${series.columns.length}`);
-  const { dim, k, components: v, mean: mu, window } = model;
+  const { dim, k, window } = model;
   const rows = series.rows;
   const scores = new Float32Array(rows);
   const channelErrors = new Float32Array(rows * c);
@@ -125,29 +136,41 @@ export function pcaScores(model: PcaModel, series: SeriesLike): PcaScores {
   const { count, at } = vectors(series, window);
   const x = new Float64Array(dim);
   const proj = new Float64Array(k);
-  const lastRow = dim - c;
   for (let i = 0; i < count; i++) {
-    for (let j = 0; j < dim; j++) x[j] = at(i, j) - mu[j];
-    for (let r = 0; r < k; r++) {
-      let s = 0;
-      for (let j = 0; j < dim; j++) s += v[r * dim + j] * x[j];
-      proj[r] = s;
-    }
+    for (let j = 0; j < dim; j++) x[j] = at(i, j);
     const step = i + window - 1;
-    let total = 0;
-    for (let ch = 0; ch < c; ch++) {
-      const j = lastRow + ch;
-      let rec = 0;
-      for (let r = 0; r < k; r++) rec += v[r * dim + j] * proj[r];
-      const e = (x[j] - rec) ** 2;
-      channelErrors[step * c + ch] = e;
-      total += e;
-    }
-    scores[step] = total;
+    scores[step] = pcaLastRowErrors(model, x, proj, channelErrors, step * c);
   }
   for (let step = 0; step < window - 1; step++) {
     scores[step] = scores[window - 1];
     channelErrors.copyWithin(step * c, (window - 1) * c, window * c);
   }
   return { scores, channelErrors };
+}
+
+/**
+ * One vector's reconstruction error (the loop body of pcaScores, shared with the pca model kind):
+ * `x` holds the flattened window (dim values; it is centred in place), `proj` k values of
+ * scratch; the squared residual of each channel of the window's last row goes to
+ * errs[at .. at + channels), and their sum is returned.
+ */
+export function pcaLastRowErrors(model: PcaModel, x: Float64Array, proj: Float64Array, errs: Float32Array, at: number): number {
+  const { dim, k, channels: c, components: v, mean: mu } = model;
+  for (let j = 0; j < dim; j++) x[j] -= mu[j];
+  for (let r = 0; r < k; r++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += v[r * dim + j] * x[j];
+    proj[r] = s;
+  }
+  const lastRow = dim - c;
+  let total = 0;
+  for (let ch = 0; ch < c; ch++) {
+    const j = lastRow + ch;
+    let rec = 0;
+    for (let r = 0; r < k; r++) rec += v[r * dim + j] * proj[r];
+    const e = (x[j] - rec) ** 2;
+    errs[at + ch] = e;
+    total += e;
+  }
+  return total;
 }

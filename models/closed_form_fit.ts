@@ -1,0 +1,36 @@
+// What the classic detectors (pca, iforest) share: they fit once on all their training samples
+// instead of by gradient steps, through ModelKind.fit, and report that fit as one "epoch" so
+// `vigil train`, the bundle's training section and the logs read as for any other kind.
+import type { FitData } from '../lib/train/data';
+import type { FitResult } from '../lib/train/fit';
+import { tidy } from '../lib/tensor';
+
+/** Every sample of a split, in order, as one row-major array (flattened samples of `per` values). */
+export function allSamples(data: FitData, split: 'train' | 'validation'): { count: number; per: number; values: Float32Array } {
+  const count = split === 'train' ? data.trainCount : data.validationCount;
+  const chunk = 4096;
+  let values = new Float32Array(0);
+  let per = 0;
+  for (let b = 0; b < count; b += chunk) {
+    const n = Math.min(chunk, count - b);
+    const part = tidy(() => data.batch(split, Int32Array.from({ length: n }, (_, i) => b + i)).toArray() as Float32Array);
+    if (!values.length) {
+      per = part.length / n;
+      values = new Float32Array(count * per);
+    }
+    values.set(part, b * per);
+  }
+  return { count, per, values };
+}
+
+/**
+ * The FitResult of a closed-form fit: one epoch whose losses are the mean scores of the training
+ * and validation samples (what the fitted model calls normal), `seconds` the fit's time.
+ */
+export function closedFormResult(trainLoss: number, validationLoss: number | null, seconds: number): FitResult {
+  const watched = validationLoss ?? trainLoss;
+  return {
+    history: [{ epoch: 1, trainLoss, validationLoss, lr: 0, seconds, improved: true }],
+    bestEpoch: 1, bestLoss: watched, watched: 'validation loss', stoppedEarly: false, resumedFrom: null, seconds,
+  };
+}
