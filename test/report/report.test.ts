@@ -3,13 +3,13 @@
 // downsampling keeps a one-step spike, and (where Chromium is installed) the page renders to a
 // non-blank screenshot. The zoom script in a browser: browser.test.ts.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 
 import { attackResults, missedAttacks, renderReport, writeReport } from '../../tools/report';
 import { linePlot, minMaxBuckets } from '../../tools/report/svg';
+import { findChromium, NO_CHROMIUM, screenshot } from './chromium';
 import { readPng } from './png';
 import { sampleReportInput } from './sample';
 
@@ -159,20 +159,15 @@ describe('per-attack detection', () => {
   });
 });
 
-/** A Chromium (or Chrome) on PATH, or null. */
-function findChromium(): string | null {
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
-
 describe('HTML report in a real browser', function () {
   this.timeout(60000);
   const chromium = findChromium();
   let dir: string;
   before(function () {
-    if (!chromium) this.skip(); // no browser on this machine (apt-get install chromium)
+    if (!chromium) {
+      console.log(`      ${NO_CHROMIUM}`);
+      this.skip();
+    }
     dir = mkdtempSync(join(tmpdir(), 'vigil-report-'));
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
@@ -180,8 +175,8 @@ describe('HTML report in a real browser', function () {
   it('renders to a screenshot with text, plots and shaded attack spans', () => {
     const page = writeReport(dir, sampleReportInput());
     const png = join(dir, 'shot.png');
-    const r = spawnSync(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--screenshot=${png}`, '--window-size=1400,1600', `file://${page}`], { encoding: 'utf8', timeout: 50000 });
-    assert.ok(existsSync(png), `no screenshot: ${r.stderr}`);
+    const err = screenshot(chromium!, page, png, 1400, 1600);
+    assert.ok(existsSync(png), `no screenshot: ${err}`);
     const img = readPng(readFileSync(png));
     assert.equal(img.width, 1400);
     const colours = new Set<number>();

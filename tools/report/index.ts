@@ -68,8 +68,8 @@ export interface ReportInput {
 
 const COLORS = ['#1f5fa8', '#6a3d9a', '#2a7f62', '#b15928', '#555'];
 
-/** "a1-spoof-LIT101-low" -> "a1": span labels must fit over short spans. */
-const shortLabel = (id: string): string => id.split(/[-\s]/)[0];
+/** "a1-spoof-LIT101-low" -> "a1", "event 12" -> "e12": span labels must fit over short spans. */
+const shortLabel = (id: string): string => id.replace(/^event (\d+)$/, 'e$1').split(/[-\s]/)[0];
 
 /** The labelled events: the attacks, else the runs of the series' labels ("event 1", ...). */
 function eventsOf(input: ReportInput): LabelledEvent[] {

@@ -33,7 +33,7 @@ export interface PlotOptions {
   logY?: boolean;
   /** Labels of the x axis: the tick positions (rows) and their text. */
   xTicks?: { row: number; text: string }[];
-  /** The x axis' time zone ("UTC"), written under the y axis. */
+  /** The x axis' time zone ("UTC"), written above the plot's right end. */
   zone?: string;
   /** Index of the plot's values in the page's embedded data (zoom.ts); absent: not zoomable. */
   plot?: number;
@@ -136,7 +136,7 @@ export function linePlot(o: PlotOptions): string {
     parts.push(`<text x="${xx}" y="${H - 6}" class="xtick">${esc(t.text)}</text>`);
   }
   parts.push('</g>');
-  if (o.zone) parts.push(`<text x="${MARGIN.left - 4}" y="${H - 6}" class="zone">${esc(o.zone)}</text>`);
+  if (o.zone) parts.push(`<text x="${W - MARGIN.right}" y="${MARGIN.top - 6}" class="zone">time axis: ${esc(o.zone)}</text>`);
   // The envelope: through (max, min) of each pixel column in turn; gaps (NaN) break the path.
   let d = '';
   let open = false;

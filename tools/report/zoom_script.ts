@@ -122,8 +122,14 @@ export const ZOOM_SCRIPT = String.raw`
       this.ticks.appendChild(t);
     }
   };
-  // A round number of rows between ticks: about 7 ticks in view.
+  // Rows between ticks, about 7 in view: a round time step when rows have times, else a round row count.
+  var SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
   function tickStep(span) {
+    if (D.times && D.stepMs > 0) {
+      var secs = span * D.stepMs / 1000;
+      for (var j = 0; j < SECONDS.length; j++) if (secs / SECONDS[j] <= 7) return Math.max(1, Math.round(SECONDS[j] * 1000 / D.stepMs));
+      return Math.max(1, Math.round(secs / 7 * 1000 / D.stepMs));
+    }
     var raw = span / 7, mag = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1))));
     var steps = [1, 2, 5, 10];
     for (var i = 0; i < steps.length; i++) if (steps[i] * mag >= raw) return Math.max(1, steps[i] * mag);
