@@ -56,7 +56,7 @@ describe('HTML report', () => {
   const html = renderReport(input);
 
   it('has the title, every section and a table row per scorer and per attack', () => {
-    for (const id of ['evaluation', 'attacks', 'episodes', 'scores', 'channels']) assert.match(html, new RegExp(`<section id="${id}">`), id);
+    for (const id of ['evaluation', 'attacks', 'episodes', 'scores', 'series']) assert.match(html, new RegExp(`<section id="${id}">`), id);
     assert.match(html, /<title>Sample report<\/title>/);
     const evalTable = html.match(/<table class="eval">[\s\S]*?<\/table>/)![0];
     assert.match(evalTable, /VUS-PR \(L=100\)[\s\S]*AUC-PR[\s\S]*AUC-ROC[\s\S]*precision[\s\S]*point-adjusted F1/, 'threshold-free columns first, PA-F1 last');

@@ -62,6 +62,7 @@ export async function report(argv: string[]): Promise<void> {
         `Times in ${series.timestamps ? zone.label : '(no timestamps: rows)'}.`,
       ],
       series, zone,
+      episodeChannels: 'the channels its flagged rows name most often in the scores file (each row names its largest errors)',
       runs: [{ name: loaded.kind, scores: file.scores, threshold: alpha || info.threshold.method === 'dynamic' ? undefined : info.threshold.value, flags: file.flags, episodes: records, postRules: rules }],
     });
     const falseAlarms = series.labels ? records.filter((r) => r.events?.length === 0).length : null;

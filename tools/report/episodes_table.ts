@@ -89,15 +89,16 @@ export function channelsNamed(perRow: readonly (readonly string[])[], flags: Arr
 /** Rows of context around an episode when a link zooms to it. */
 const zoomPad = (e: EpisodeRecord) => Math.max(10, e.duration);
 
-/** The HTML table; `touched` channels are bold (the demo's attacked channels). */
-export function episodeTable(records: EpisodeRecord[], o: { rows: number; touched?: Set<string> }): string {
+/** The HTML table; a channel that a matched event touched (`touched`: event id -> channels, the demo's attacks) is bold. */
+export function episodeTable(records: EpisodeRecord[], o: { rows: number; touched?: Map<string, string[]> }): string {
   const labelled = records.some((r) => r.events !== null);
   const calibrated = records.some((r) => r.calibratedPeak !== undefined);
   const timed = records.some((r) => r.startTime !== null);
   const head = ['#', timed ? 'start' : 'first row', timed ? 'end (last row)' : 'last row', 'duration', 'peak score', ...(calibrated ? ['peak, calibrated'] : []), 'top channels', ...(labelled ? ['labelled event'] : [])];
   const rows = records.map((r, i) => {
     const link = `#rows=${Math.max(0, r.start - zoomPad(r))}-${Math.min(o.rows, r.end + zoomPad(r))}`;
-    const top = r.topChannels.map((c) => (o.touched?.has(c) ? `<b>${esc(c)}</b>` : esc(c))).join(', ') || '–';
+    const touched = new Set((r.events ?? []).flatMap((id) => o.touched?.get(id) ?? []));
+    const top = r.topChannels.map((c) => (touched.has(c) ? `<b>${esc(c)}</b>` : esc(c))).join(', ') || '–';
     const dur = r.durationSeconds === null ? `${r.duration} rows` : durationText(r.durationSeconds);
     const cells = [
       `<td><a href="${link}" title="zoom the plots to this episode">${i + 1}</a></td>`,

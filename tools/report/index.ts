@@ -61,6 +61,8 @@ export interface ReportInput {
   /** Labelled non-anomalies worth seeing (e.g. a benign demand shift): shaded in a second colour. */
   benign?: { startRow: number; endRow: number; label: string }[];
   runs: ReportRun[];
+  /** How the episodes' top channels were chosen, for the note under the tables (default: by mean error). */
+  episodeChannels?: string;
   /** Evaluation reports (the demo's; absent: no evaluation table). */
   reports?: NamedReport[];
   footer?: string;
@@ -118,7 +120,7 @@ function legendOf(input: ReportInput, events: LabelledEvent[]): string {
   return `<p class="legend">${items.map(([style, text]) => `<span><i style="${style}"></i>${esc(text)}</span>`).join('')}</p>`;
 }
 
-function episodesSection(input: ReportInput, events: LabelledEvent[], touched: Set<string> | undefined): string {
+function episodesSection(input: ReportInput, events: LabelledEvent[], touched: Map<string, string[]> | undefined): string {
   const labelled = input.attacks !== undefined || input.series.labels !== undefined || input.events !== undefined;
   return input.runs.map((r) => {
     const rules = `merge gap ${r.postRules.mergeGap} rows, minimum duration ${r.postRules.minDuration} rows, cooldown ${r.postRules.cooldown} rows`;
@@ -129,7 +131,7 @@ function episodesSection(input: ReportInput, events: LabelledEvent[], touched: S
     if (labelled) facts.push(`${false_} false alarms (no labelled row in them); labelled events with no episode: ${missed.length ? missed.join(', ') : 'none'}`);
     const table = r.episodes.length ? episodeTable(r.episodes, { rows: input.series.rows, touched }) : '<p class="note">No alarms.</p>';
     return `<h3>${esc(r.name)}</h3>\n<p class="lead">${esc(facts.join('. '))}.</p>\n${table}`;
-  }).join('\n') + '\n<p class="note">An episode: flagged rows merged by the post-rules (docs/detector.md); start and end are its first and last rows. Top channels: largest error over its flagged rows. The # links zoom the plots to it.</p>';
+  }).join('\n') + `\n<p class="note">An episode: flagged rows merged by the post-rules (docs/detector.md); start and end are its first and last rows. Top channels: ${esc(input.episodeChannels ?? 'largest mean error over its flagged rows')}${input.attacks ? ' (<b>bold</b>: a channel the matched attack touched)' : ''}. The # links zoom the plots to it.</p>`;
 }
 
 export function renderReport(input: ReportInput): string {
@@ -167,7 +169,7 @@ export function renderReport(input: ReportInput): string {
     return rest.length ? `<details><summary>${esc(group)} (${rest.length}${esc(above)})</summary>\n${rest.map(channelPlot).join('\n')}\n</details>` : '';
   }).join('\n');
   const missed = input.attacks?.filter((a) => !a.detected) ?? [];
-  const touched = input.attacks ? new Set(input.attacks.flatMap((a) => a.channels)) : undefined;
+  const touched = input.attacks ? new Map(input.attacks.map((a) => [a.id, a.channels])) : undefined;
   const sections: Section[] = [];
   if (input.reports) sections.push({
     id: 'evaluation', title: 'Evaluation',
@@ -180,7 +182,7 @@ export function renderReport(input: ReportInput): string {
   sections.push(
     { id: 'episodes', title: 'Alarm episodes', html: episodesSection(input, events, touched) },
     { id: 'scores', title: 'Anomaly scores', html: legend + scorePlots },
-    { id: 'channels', title: `Channels (${channels.length})`, html: legend + keyGroup + groups },
+    { id: 'series', title: `Channels (${channels.length})`, html: legend + keyGroup + groups },
   );
   const intro = `<ul class="facts">${input.facts.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`;
   const data = zoomData(series.rows, zoomPlots, { timestamps: series.timestamps, zone, stepSeconds: step });
