@@ -3,7 +3,7 @@
 // `vigil train`, the bundle's training section and the logs read as for any other kind.
 import type { FitData } from '../lib/train/data';
 import type { FitResult } from '../lib/train/fit';
-import { tidy } from '../lib/tensor';
+import { Tensor, tidy } from '../lib/tensor';
 
 /** Every sample of a split, in order, as one row-major array (flattened samples of `per` values). */
 export function allSamples(data: FitData, split: 'train' | 'validation'): { count: number; per: number; values: Float32Array } {
@@ -23,11 +23,29 @@ export function allSamples(data: FitData, split: 'train' | 'validation'): { coun
   return { count, per, values };
 }
 
+/** A fitted classic model: it scores windows of `window` rows of `inputs` channels. */
+interface ScoringModel {
+  readonly config: { inputs: number; window: number };
+  scores(x: Tensor): Tensor;
+}
+
+/** Mean score of the samples under the fitted model. */
+function meanScore(model: ScoringModel, x: { count: number; values: Float32Array }): number {
+  const { inputs, window } = model.config;
+  return tidy(() => {
+    let sum = 0;
+    for (const v of model.scores(Tensor.fromArray(x.values, [x.count, window, inputs])).toArray()) sum += v;
+    return sum / x.count;
+  });
+}
+
 /**
- * The FitResult of a closed-form fit: one epoch whose losses are the mean scores of the training
- * and validation samples (what the fitted model calls normal), `seconds` the fit's time.
+ * The FitResult of a closed-form fit: one epoch whose losses are the fitted model's mean scores
+ * of the training and validation samples (what it calls normal), `seconds` the fit's time.
  */
-export function closedFormResult(trainLoss: number, validationLoss: number | null, seconds: number): FitResult {
+export function closedFormResult(model: ScoringModel, data: FitData, train: { count: number; values: Float32Array }, seconds: number): FitResult {
+  const trainLoss = meanScore(model, train);
+  const validationLoss = data.validationCount ? meanScore(model, allSamples(data, 'validation')) : null;
   const watched = validationLoss ?? trainLoss;
   return {
     history: [{ epoch: 1, trainLoss, validationLoss, lr: 0, seconds, improved: true }],

@@ -7,9 +7,10 @@ import { lstmAeKind } from './lstm_ae';
 import { staeadKind } from './staead';
 import { saDvcraeKind } from './sa_dvcrae';
 import { pcaKind } from './pca';
+import { iforestKind } from './iforest';
 
-export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind];
+export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind];
 for (const k of MODEL_KINDS) registerModelKind(k);
 
 export { modelKind, modelKinds, type AnomalyModel, type ModelKind } from '../lib/model';
-export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind };
+export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind };

@@ -1,7 +1,6 @@
 // PCA reconstruction as a model kind: `--model pca` fits the reports' PCA baseline on the
 // training samples (closed form, no epochs) and deploys it like any other detector.
 import type { ModelKind } from '../../lib/model';
-import { Tensor, tidy } from '../../lib/tensor';
 import { allSamples, closedFormResult } from '../closed_form_fit';
 import { Pca, type PcaConfig } from './model';
 
@@ -13,18 +12,6 @@ export function checkPcaConfig(c: PcaConfig): PcaConfig {
   if (c.inputs * c.window > 4096) throw fail('window', `at most ${Math.floor(4096 / c.inputs)} rows for ${c.inputs} channels (inputs * window <= 4096)`);
   if (!(typeof c.varianceExplained === 'number' && c.varianceExplained > 0 && c.varianceExplained <= 1)) throw fail('varianceExplained', 'a number in (0, 1]');
   return c;
-}
-
-/** Mean of a split's scores under the fitted model. */
-function meanScore(model: Pca, x: { count: number; values: Float32Array }): number {
-  if (!x.count) return NaN;
-  const { inputs, window } = model.config;
-  return tidy(() => {
-    const s = model.scores(Tensor.fromArray(x.values, [x.count, window, inputs])).toArray();
-    let sum = 0;
-    for (const v of s) sum += v;
-    return sum / x.count;
-  });
 }
 
 export const pcaKind: ModelKind<PcaConfig, Pca> = {
@@ -39,7 +26,6 @@ export const pcaKind: ModelKind<PcaConfig, Pca> = {
     const train = allSamples(data, 'train');
     model.fitSamples(train.count, (i, j) => train.values[i * train.per + j]);
     const seconds = (performance.now() - t0) / 1000;
-    const validation = data.validationCount ? allSamples(data, 'validation') : null;
-    return closedFormResult(meanScore(model, train), validation ? meanScore(model, validation) : null, seconds);
+    return closedFormResult(model, data, train, seconds);
   },
 };
