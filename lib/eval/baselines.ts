@@ -49,7 +49,7 @@ export interface PcaModel {
 function vectors(series: SeriesLike, window: number): { count: number; dim: number; at: (i: number, j: number) => number } {
   const c = series.columns.length;
   if (series.data.length !== series.rows * c) {
-    throw new Error(`pca: data holds ${series.data.length} values, expected rows ${series.rows} * columns ${c}`);
+    throw new Error(`PCA baseline: data holds ${series.data.length} values, expected rows ${series.rows} * columns ${c}`);
   }
   // Window i covers rows i .. i+window-1, which are contiguous in row-major data.
   return { count: series.rows - window + 1, dim: c * window, at: (i, j) => series.data[i * c + j] };
