@@ -1,0 +1,61 @@
+// A worker's counters and the Prometheus text format (0.0.4) they are served in. The per-shard
+// gauges (lag, pending) are read from Redis when scraped, not kept here.
+
+/** What a worker counts, from its start. */
+export interface ScaleCounters {
+  /** Rows read from the shard streams (new and claimed). */
+  rowsIn: number;
+  /** Results written (a row that got a decision or was too early for one). */
+  scored: number;
+  /** Rows refused to the dead-letter stream. */
+  dead: number;
+  /** Entity states read back from a checkpoint. */
+  restores: number;
+  /** Rows scored again after a takeover (claimed pending rows past the entity's checkpoint). */
+  replays: number;
+  /** Outputs the commit skipped because the row already had one (replays of written rows). */
+  duplicatesSkipped: number;
+  /** Claimed ids whose entries were trimmed from the stream before being acknowledged. */
+  rowsLost: number;
+  /** Leases found taken or expired at renewal or commit. */
+  leasesLost: number;
+}
+
+export function zeroCounters(): ScaleCounters {
+  return { rowsIn: 0, scored: 0, dead: 0, restores: 0, replays: 0, duplicatesSkipped: 0, rowsLost: 0, leasesLost: 0 };
+}
+
+const COUNTER_HELP: Record<keyof ScaleCounters, [string, string]> = {
+  rowsIn: ['vigil_scale_rows_in_total', 'Rows read from the shard streams (new and claimed).'],
+  scored: ['vigil_scale_rows_scored_total', 'Results written to the results stream.'],
+  dead: ['vigil_scale_rows_dead_total', 'Rows refused to the dead-letter stream.'],
+  restores: ['vigil_scale_restores_total', 'Entity stream states restored from a checkpoint.'],
+  replays: ['vigil_scale_replays_total', 'Rows scored again after a shard takeover.'],
+  duplicatesSkipped: ['vigil_scale_duplicates_skipped_total', 'Outputs not written because the row already had one.'],
+  rowsLost: ['vigil_scale_rows_lost_total', 'Pending rows trimmed from a stream before they were acknowledged.'],
+  leasesLost: ['vigil_scale_leases_lost_total', 'Shard leases lost (expired or taken) while held.'],
+};
+
+export interface ShardGauge {
+  shard: number;
+  /** Entries not yet delivered to the group (null: Redis cannot tell, after deletions). */
+  lag: number | null;
+  /** Delivered, not yet acknowledged. */
+  pending: number;
+}
+
+/** The metrics page: counters, shards held, and per held shard its lag and pending rows. */
+export function metricsText(c: ScaleCounters, worker: string, shards: ShardGauge[]): string {
+  const w = `worker="${worker.replace(/["\\\n]/g, '_')}"`;
+  const lines: string[] = [];
+  for (const k of Object.keys(COUNTER_HELP) as (keyof ScaleCounters)[]) {
+    const [name, help] = COUNTER_HELP[k];
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}{${w}} ${c[k]}`);
+  }
+  lines.push('# HELP vigil_scale_shards_held Shards this worker holds.', '# TYPE vigil_scale_shards_held gauge', `vigil_scale_shards_held{${w}} ${shards.length}`);
+  lines.push('# HELP vigil_scale_shard_lag Entries of a held shard not yet delivered to the group.', '# TYPE vigil_scale_shard_lag gauge');
+  for (const g of shards) if (g.lag !== null) lines.push(`vigil_scale_shard_lag{${w},shard="${g.shard}"} ${g.lag}`);
+  lines.push('# HELP vigil_scale_shard_pending Rows of a held shard delivered and not yet acknowledged.', '# TYPE vigil_scale_shard_pending gauge');
+  for (const g of shards) lines.push(`vigil_scale_shard_pending{${w},shard="${g.shard}"} ${g.pending}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,167 @@
+// The entities of one held shard: each entity's Detector stream (restored from its checkpoint
+// when it has one), the rows scored since that checkpoint (pending in the group until the next
+// one), and turning a batch of stream entries into one fenced commit (commit.ts).
+import type { Detector } from '../detect/detector';
+import { RowError, type RowPolicy } from '../detect/rows';
+import type { DetectorStream, StreamState } from '../detect/stream';
+import type { DetectorResult } from '../detect/detector_result';
+import { commitBatch, emptyBatch, type Batch, type Output } from './commit';
+import { shardOf, type FleetKeys } from './keys';
+import type { ScaleCounters } from './metrics';
+import type { RedisClient } from './redis';
+import { decodeRow, fieldMap } from './wire';
+
+/** A stream entry as Redis answers it: [id, [field, value, ...]]. */
+export type Entry = [string, string[]];
+
+/** What an entity's checkpoint holds: its stream state and the id of the last row in it. */
+interface Checkpoint {
+  row: string;
+  state: StreamState;
+}
+
+interface Entity {
+  stream: DetectorStream;
+  /** The id of the last row pushed into the stream (null: none yet). */
+  row: string | null;
+  /** Rows pushed since the last checkpoint: pending until a checkpoint holds them. */
+  unacked: string[];
+}
+
+export interface ShardOptions extends RowPolicy {
+  top: number;
+  /** Checkpoint an entity once it has this many rows past its checkpoint. */
+  checkpointRows: number;
+}
+
+/** Whether stream id a ("ms-seq") comes after b. */
+export function idAfter(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(Number), [bm, bs] = b.split('-').map(Number);
+  return am !== bm ? am > bm : as > bs;
+}
+
+/** A result's stream fields (lossless numbers: String() round-trips a double). */
+function resultFields(entity: string, row: string, r: DetectorResult): string[] {
+  const f = ['e', entity, 'row', row, 'index', String(r.index)];
+  if (r.timestamp !== undefined) f.push('t', String(r.timestamp));
+  if (!r.ready) return [...f, 'ready', '0', 'remaining', String(r.remaining)];
+  f.push('ready', '1', 'score', String(r.score), 'flag', r.flag ? '1' : '0', 'top', JSON.stringify(r.topChannels));
+  if (r.calibrated !== undefined) f.push('calibrated', String(r.calibrated));
+  if (r.flaggedChannels) f.push('flaggedChannels', JSON.stringify(r.flaggedChannels));
+  return f;
+}
+
+export class ShardScorer {
+  private readonly entities = new Map<string, Entity>();
+
+  constructor(
+    private readonly det: Detector,
+    private readonly redis: RedisClient,
+    private readonly keys: FleetKeys,
+    readonly shard: number,
+    private readonly token: string,
+    private readonly opts: ShardOptions,
+    private readonly counters: ScaleCounters,
+  ) {}
+
+  /** Whether some entity has rows past its checkpoint. */
+  get dirty(): boolean {
+    for (const e of this.entities.values()) if (e.unacked.length) return true;
+    return false;
+  }
+
+  /**
+   * Scores a batch of this shard's entries in order and commits it. `claimed`: the rows were
+   * taken over from another holder's pending list. False when the lease was lost (nothing written).
+   */
+  async process(entries: Entry[], claimed: boolean): Promise<boolean> {
+    const rows = entries.map(([id, fields]) => ({ id, fields, row: decodeRow(fields) }));
+    await this.restore(rows.flatMap((r) => ('refused' in r.row || shardOf(r.row.entity, this.keys.shards) !== this.shard ? [] : [r.row.entity])));
+    const b = emptyBatch();
+    for (const { id, fields, row } of rows) {
+      this.counters.rowsIn++;
+      if ('refused' in row) {
+        this.refuse(b, row.entity, id, row.refused, fields);
+        continue;
+      }
+      const home = shardOf(row.entity, this.keys.shards);
+      if (home !== this.shard) {
+        this.refuse(b, row.entity, id, `entity "${row.entity}" belongs to shard ${home} of ${this.keys.shards}, not ${this.shard}: its producer uses another shard count`, fields);
+        continue;
+      }
+      const ent = this.entities.get(row.entity)!;
+      if (ent.row !== null && !idAfter(id, ent.row)) {
+        b.acks.push(id); // already inside the restored state: its result was written before the checkpoint
+        continue;
+      }
+      let r: DetectorResult;
+      try {
+        r = await ent.stream.push(row.values, row.timestamp);
+      } catch (e) {
+        if (!(e instanceof RowError)) throw e;
+        this.refuse(b, row.entity, id, e.message, fields); // a refused row leaves the stream as it was
+        continue;
+      }
+      if (claimed) this.counters.replays++;
+      b.outputs.push({ kind: r.ready && r.flag ? 'a' : 'r', entity: row.entity, row: id, fields: resultFields(row.entity, id, r) });
+      ent.unacked.push(id);
+      ent.row = id;
+    }
+    this.addCheckpoints(b, false);
+    return this.commit(b);
+  }
+
+  /** Checkpoints every entity with rows past its checkpoint and acknowledges them. */
+  async checkpointAll(): Promise<boolean> {
+    const b = emptyBatch();
+    this.addCheckpoints(b, true);
+    return this.commit(b);
+  }
+
+  /** Reads the checkpoints of the entities not yet known (one HMGET). */
+  private async restore(entities: string[]): Promise<void> {
+    const missing = [...new Set(entities)].filter((e) => !this.entities.has(e));
+    if (!missing.length) return;
+    const saved = await this.redis.hmget(this.keys.state(this.shard), ...missing);
+    const policy = { onBadValue: this.opts.onBadValue, timestampOrder: this.opts.timestampOrder, top: this.opts.top };
+    missing.forEach((entity, i) => {
+      const json = saved[i];
+      if (json === null) return void this.entities.set(entity, { stream: this.det.stream(policy), row: null, unacked: [] });
+      let cp: Checkpoint;
+      try {
+        cp = JSON.parse(json) as Checkpoint;
+        this.entities.set(entity, { stream: this.det.stream({ ...policy, restore: cp.state }), row: cp.row, unacked: [] });
+      } catch (e) {
+        throw new Error(`the checkpoint of entity "${entity}" (${this.keys.state(this.shard)}) cannot be restored on this detector: ${(e as Error).message}`);
+      }
+      this.counters.restores++;
+    });
+  }
+
+  private refuse(b: Batch, entity: string, row: string, reason: string, fields: string[]): void {
+    const out: Output = { kind: 'd', entity, row, fields: ['e', entity, 'row', row, 'reason', reason, 'fields', JSON.stringify(fieldMap(fields))] };
+    b.outputs.push(out);
+    b.acks.push(row); // a refused row changed no state: nothing to replay
+  }
+
+  /** Adds the checkpoints due (all: every entity with rows past its checkpoint) and their acks. */
+  private addCheckpoints(b: Batch, all: boolean): void {
+    for (const [entity, ent] of this.entities) {
+      if (!ent.unacked.length || (!all && ent.unacked.length < this.opts.checkpointRows)) continue;
+      const cp: Checkpoint = { row: ent.row!, state: ent.stream.state() };
+      b.states.set(entity, JSON.stringify(cp));
+      b.acks.push(...ent.unacked);
+      ent.unacked = [];
+    }
+  }
+
+  private async commit(b: Batch): Promise<boolean> {
+    if (!b.outputs.length && !b.states.size && !b.acks.length) return true;
+    const done = await commitBatch(this.redis, this.keys, this.shard, this.token, b);
+    if (!done) return false;
+    this.counters.scored += done.results;
+    this.counters.dead += done.dead;
+    this.counters.duplicatesSkipped += done.skipped;
+    return true;
+  }
+}

@@ -1,0 +1,209 @@
+// A scoring worker of a fleet (docs/scale.md): it registers with a heartbeat, holds about
+// shards / workers shard leases (taking free ones, releasing extras cleanly when others join),
+// takes over a dead holder's pending rows before reading new ones, reads all its shards in one
+// XREADGROUP per batch, scores each entity's rows through its Detector stream and commits each
+// shard's part of the batch atomically (shard.ts, commit.ts). Everything runs on one loop, so a
+// shard is never read, checkpointed and released at the same time.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+import type { Detector } from '../detect/detector';
+import type { RowPolicy } from '../detect/rows';
+import { checkShardCount, fleetKeys, GROUP, shardOf, type FleetKeys } from './keys';
+import { Lease } from './lease';
+import { metricsText, zeroCounters, type ScaleCounters, type ShardGauge } from './metrics';
+import type { RedisClient } from './redis';
+import { LuaScript } from './script';
+import { ShardScorer, type Entry } from './shard';
+
+export interface ScaleWorkerOptions extends RowPolicy {
+  /** Key prefix of the fleet (default 'vigil'). */
+  prefix?: string;
+  /** Shard streams of the fleet (default 16; fixed for its lifetime). */
+  shards?: number;
+  /** This worker's consumer name (default host-pid-random). */
+  name?: string;
+  /** Lease ttl in ms (default 5000): a dead worker's shards are taken over after about this long. */
+  leaseMs?: number;
+  /** Longest wait of one read for new rows, ms (default 100, at most leaseMs / 10). */
+  blockMs?: number;
+  /** Rows per read and shard (default 500). */
+  batch?: number;
+  /** Checkpoint an entity after this many rows (default 200). */
+  checkpointRows?: number;
+  /** Checkpoint every entity with rows past its checkpoint at least this often, ms (default 5000). */
+  checkpointMs?: number;
+  /** Channels named per result (default 3). */
+  top?: number;
+  /** Progress lines (shards taken, released, lost). */
+  log?: (line: string) => void;
+}
+
+interface Held {
+  lease: Lease;
+  scorer: ShardScorer;
+}
+
+// Registers the worker and answers how many are alive (heartbeats newer than ARGV[3] ms), on the
+// server's clock so that workers on several machines agree.
+const HEARTBEAT = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+return redis.call('ZCARD', KEYS[1])`);
+
+function positive(name: string, v: number, integer = true): number {
+  if (!(Number.isFinite(v) && v > 0 && (!integer || Number.isInteger(v)))) throw new Error(`${name} must be a positive ${integer ? 'whole ' : ''}number, got ${v}`);
+  return v;
+}
+
+export class ScaleWorker {
+  readonly name: string;
+  readonly counters: ScaleCounters = zeroCounters();
+  readonly keys: FleetKeys;
+  private readonly token: string;
+  private readonly leaseMs: number;
+  private readonly blockMs: number;
+  private readonly batch: number;
+  private readonly checkpointMs: number;
+  private readonly held = new Map<number, Held>();
+  private readonly log: (line: string) => void;
+  private stopping = false;
+  private nextRenew = 0;
+  private nextCheckpoint = 0;
+
+  constructor(private readonly det: Detector, private readonly redis: RedisClient, private readonly opts: ScaleWorkerOptions = {}) {
+    this.keys = fleetKeys(opts.prefix ?? 'vigil', opts.shards ?? 16);
+    this.name = opts.name ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.token = `${this.name}:${randomBytes(8).toString('hex')}`;
+    this.leaseMs = positive('leaseMs', opts.leaseMs ?? 5000);
+    this.blockMs = Math.min(positive('blockMs', opts.blockMs ?? 100), Math.max(1, Math.floor(this.leaseMs / 10)));
+    this.batch = positive('batch', opts.batch ?? 500);
+    this.checkpointMs = positive('checkpointMs', opts.checkpointMs ?? 5000);
+    positive('checkpointRows', opts.checkpointRows ?? 200);
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  /** The shards held now. */
+  get shards(): number[] {
+    return [...this.held.keys()].sort((a, b) => a - b);
+  }
+
+  /** Scores until stop(); then checkpoints and releases every shard and leaves the fleet. */
+  async run(): Promise<void> {
+    await checkShardCount(this.redis, this.keys);
+    for (let s = 0; s < this.keys.shards; s++) {
+      try {
+        await this.redis.xgroup('CREATE', this.keys.rows(s), GROUP, '0', 'MKSTREAM');
+      } catch (e) {
+        if (!String((e as Error).message).startsWith('BUSYGROUP')) throw e;
+      }
+    }
+    this.nextCheckpoint = Date.now() + this.checkpointMs;
+    try {
+      while (!this.stopping) await this.step();
+    } finally {
+      await this.leave();
+    }
+  }
+
+  /** Asks run() to finish: it returns once every shard is checkpointed and released. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** The Prometheus text of /metrics (per held shard, the group's lag and pending rows from Redis). */
+  async metrics(): Promise<string> {
+    const gauges: ShardGauge[] = [];
+    for (const s of this.shards) {
+      const groups = (await this.redis.xinfo('GROUPS', this.keys.rows(s))) as unknown[][];
+      const g = groups.map((fields) => Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]))).find((x) => x.name === GROUP);
+      if (g) gauges.push({ shard: s, lag: g.lag === null || g.lag === undefined ? null : Number(g.lag), pending: Number(g.pending) });
+    }
+    return metricsText(this.counters, this.name, gauges);
+  }
+
+  /** One turn of the loop: leases when due, checkpoints when due, one read of new rows. */
+  private async step(): Promise<void> {
+    if (Date.now() >= this.nextRenew) await this.balance();
+    if (Date.now() >= this.nextCheckpoint) {
+      for (const [s, h] of this.held) if (h.scorer.dirty && !(await h.scorer.checkpointAll())) this.lost(s, 'at a checkpoint');
+      this.nextCheckpoint = Date.now() + this.checkpointMs;
+    }
+    const wait = Math.max(1, Math.min(this.blockMs, this.nextRenew - Date.now()));
+    const readable = this.shards.filter((s) => this.held.get(s)!.lease.readable(wait));
+    if (!readable.length) return void (await new Promise((r) => setTimeout(r, wait)));
+    const keys = readable.map((s) => this.keys.rows(s));
+    const reply = (await this.redis.call('XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', this.batch, 'BLOCK', wait, 'STREAMS', ...keys, ...keys.map(() => '>'))) as [string, Entry[]][] | null;
+    for (const [key, entries] of reply ?? []) {
+      const s = readable[keys.indexOf(key)];
+      const h = this.held.get(s);
+      if (h && entries.length && !(await h.scorer.process(entries, false))) this.lost(s, 'at a commit');
+    }
+  }
+
+  /** Heartbeat, lease renewal, then shards taken or released toward shards / live workers. */
+  private async balance(): Promise<void> {
+    const live = Number(await HEARTBEAT.run(this.redis, [this.keys.workers], [this.name, this.leaseMs]));
+    await this.renew();
+    const target = Math.ceil(this.keys.shards / Math.max(1, live));
+    for (const s of this.shards.reverse()) {
+      if (this.held.size <= target) break;
+      await this.release(s);
+    }
+    // Each worker starts looking at its own place in the ring, so workers rarely contend.
+    const first = shardOf(this.name, this.keys.shards);
+    for (let k = 0; k < this.keys.shards && this.held.size < target && !this.stopping; k++) {
+      const s = (first + k) % this.keys.shards;
+      if (this.held.has(s)) continue;
+      const lease = new Lease(this.redis, this.keys.lease(s), this.token, this.leaseMs);
+      if (await lease.acquire()) await this.take(s, lease);
+    }
+  }
+
+  private async renew(): Promise<void> {
+    this.nextRenew = Date.now() + this.leaseMs / 3;
+    for (const [s, h] of this.held) if (!(await h.lease.renew())) this.lost(s, 'at renewal');
+  }
+
+  /** A newly leased shard: its checkpoints are read as entities appear; first its pending rows. */
+  private async take(s: number, lease: Lease): Promise<void> {
+    const scorer = new ShardScorer(this.det, this.redis, this.keys, s, this.token, {
+      top: this.opts.top ?? 3, checkpointRows: this.opts.checkpointRows ?? 200, onBadValue: this.opts.onBadValue, timestampOrder: this.opts.timestampOrder,
+    }, this.counters);
+    this.held.set(s, { lease, scorer });
+    let cursor = '0-0', claimed = 0;
+    do {
+      // min-idle 0: the lease, not idleness, says the previous holder is gone
+      const [next, entries, deleted] = (await this.redis.call('XAUTOCLAIM', this.keys.rows(s), GROUP, this.name, 0, cursor, 'COUNT', this.batch)) as [string, Entry[], string[]];
+      this.counters.rowsLost += deleted?.length ?? 0;
+      claimed += entries.length;
+      if (entries.length && !(await scorer.process(entries, true))) return this.lost(s, 'while taking over its pending rows');
+      cursor = next;
+      if (Date.now() >= this.nextRenew) await this.renew();
+      if (!this.held.has(s)) return;
+    } while (cursor !== '0-0');
+    this.log(`took shard ${s}${claimed ? ` (${claimed} pending rows taken over)` : ''}`);
+  }
+
+  /** Checkpoints every entity of the shard, acknowledges its rows, then gives the lease up. */
+  private async release(s: number): Promise<void> {
+    const h = this.held.get(s)!;
+    this.held.delete(s);
+    if (!(await h.scorer.checkpointAll())) return this.lost(s, 'at release', false);
+    await h.lease.release();
+    this.log(`released shard ${s}`);
+  }
+
+  private lost(s: number, when: string, drop = true): void {
+    if (drop) this.held.delete(s);
+    this.counters.leasesLost++;
+    this.log(`lost shard ${s} ${when}: its lease expired or was taken; its uncommitted rows are left to the new holder`);
+  }
+
+  private async leave(): Promise<void> {
+    for (const s of this.shards) await this.release(s);
+    await this.redis.zrem(this.keys.workers, this.name);
+  }
+}
