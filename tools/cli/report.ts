@@ -10,7 +10,6 @@ import { firstLines } from '../../lib/data/lines';
 import { detectSeparator, splitFields } from '../../lib/data/fields';
 import type { Series } from '../../lib/data/series';
 import { defaultPostRules, episodes, postRules, type PostRules } from '../../lib/detect/episodes';
-import type { DetectorInfo } from '../../lib/detect/detector_bundle';
 import { calibratedScore, tailCalibration } from '../../lib/eval/calibrated';
 import { channelsNamed, episodeRecords, labelledEvents, writeReport, zoneOf, UTC, type EpisodeRecord, type TimeZone } from '../report';
 import { formatTime } from '../report/time';
@@ -18,6 +17,7 @@ import { helpText, parseFlags, RANGE, UsageError } from './args';
 import { DATA_FLAGS, flagsFor, loadFor, type DataFlags } from './data_args';
 import { loadModelArg } from './model_arg';
 import { JSON_FLAG, Output } from './output';
+import { POST_RULE_FLAGS, postRulesGiven } from './post_rule_flags';
 import { parseScoresFile, type ScoresFile } from './scores_file';
 
 const FLAGS = {
@@ -27,9 +27,7 @@ const FLAGS = {
   out: { type: 'string', default: 'vigil-report', help: 'the folder to write index.html in' },
   title: { type: 'string', help: 'the report\'s title (default: names the data and the model)' },
   top: { type: 'number', default: 3, help: 'channels named per alarm episode', range: RANGE.whole },
-  'merge-gap': { type: 'number', help: 'post-rule: unflagged rows that may separate two runs of one episode (default: the window - 1)', range: RANGE.whole },
-  'min-duration': { type: 'number', help: 'post-rule: rows an episode must span to be reported (default 1)', range: RANGE.count },
-  cooldown: { type: 'number', help: 'post-rule: rows after an episode in which flags are ignored (default 0)', range: RANGE.whole },
+  ...POST_RULE_FLAGS,
   ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
@@ -47,7 +45,7 @@ export async function report(argv: string[]): Promise<void> {
     const f = await flagsFor(info, given.model!, given, argv);
     const series = (await loadFor(info, f, argv, 'test', (l) => out.note(`  ${l}`))).series;
     const file = readScores(f.scores!, series);
-    const rules = rulesOf(info, f);
+    const rules = postRules(postRulesGiven(f), defaultPostRules(info.windows.length));
     const alpha = 'alpha' in info;
     const tail = alpha ? null : tailCalibration(info.threshold);
     const zone = series.timestamps && f.timestamp ? await zoneOfData(f) : UTC;
@@ -85,15 +83,6 @@ function readScores(path: string, series: Series): ScoresFile {
   if (file.scores.length !== series.rows)
     throw new UsageError(`--scores ${path} has ${file.scores.length} rows and --data ${series.rows}: give the file (and --rows) vigil detect scored`);
   return file;
-}
-
-/** The bundle's default post-rules (its window's), with the rule flags given over them. */
-function rulesOf(info: DetectorInfo, f: { 'merge-gap'?: number; 'min-duration'?: number; cooldown?: number }): PostRules {
-  const given: Partial<PostRules> = {};
-  if (f['merge-gap'] !== undefined) given.mergeGap = f['merge-gap'];
-  if (f['min-duration'] !== undefined) given.minDuration = f['min-duration'];
-  if (f.cooldown !== undefined) given.cooldown = f.cooldown;
-  return postRules(given, defaultPostRules(info.windows.length));
 }
 
 /** The episode table's rows: the file's flags merged by the rules; labelled events are the runs of the data's labels. */
