@@ -15,6 +15,8 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   export: { summary: 'write a trained detector as an ONNX file (metadata: scaler, threshold)', run: (a) => require('./export').exportOnnx(a) },
   simulate: { summary: 'simulate the built-in water plant with labelled attacks (CSV + sidecar)', run: (a) => require('./simulate').simulate(a) },
   demo: { summary: 'train detectors on a simulated plant under attack; write an HTML report', run: (a) => require('./demo').demo(a) },
+  serve: { summary: 'score a fleet of streams from Redis Streams (a worker; run several)', run: (a) => require('./serve').serve(a) },
+  replay: { summary: 'push a CSV into Redis as N entities at a rate (load generator for serve)', run: (a) => require('./replay').replay(a) },
 };
 
 function usage(): string {
