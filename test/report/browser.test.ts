@@ -1,9 +1,10 @@
 // The report in headless Chromium: the page is not blank, its zoom script runs without a console
 // error, the alarm table has its rows, and a zoom (a #rows=A-B link, as the episode table's)
-// redraws the plots over those rows: another line, ticks inside the range, spans moved.
+// redraws the plots over those rows: another line, ticks inside the range, spans moved; a drag
+// across a plot (mouse events dispatched by a script appended to a copy) zooms, a hover names the row.
 // Skipped, saying why, where no Chromium is installed.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -64,4 +65,29 @@ describe('HTML report in headless Chromium: script, alarm table, zoom', function
     const a2 = after.match(/<rect[^>]*class="span stealthy"[^>]*>/)![0];
     assert.match(a2, /style="display: none;"/, 'A2 (rows 4000-4600) is out of view');
   });
+
+  it('zooms by a drag across a plot, and a hover shows the time, row and value', () => {
+    // The first plot's x axis: 62 px margin, 1126 px wide, rows 0-6000. Drag from a quarter to a half.
+    const drive = `<script>
+      var s = document.querySelector('svg.plot[data-plot]'), r = s.getBoundingClientRect();
+      function at(f) { return r.left + (62 + 1126 * f) * r.width / 1200; }
+      function ev(target, type, f) { target.dispatchEvent(new MouseEvent(type, { clientX: at(f), clientY: r.top + 60, bubbles: true })); }
+      ev(s, 'mousedown', 0.25); ev(s, 'mousemove', 0.5); ev(window, 'mouseup', 0.5);
+      ev(s, 'mousemove', 0.5);
+    </script>`;
+    const copy = join(dir, 'driven.html');
+    writeFileSync(copy, readFileSync(page, 'utf8').replace('</body>', `${drive}\n</body>`));
+    const { dom, console: logged } = dumpDom(chromium!, copy);
+    assert.deepEqual(logged, []);
+    // Rows 1500-3000, give or take the pixel a mouse event's clientX is rounded to (5.3 rows at 6000 rows in 1126 px).
+    const [from, to] = attr(dom.match(/<body[^>]*>/)![0], 'data-view')!.split('-').map(Number);
+    assert.ok(Math.abs(from - 1500) <= 6 && Math.abs(to - 3001) <= 6, `view ${from}-${to}`);
+    // After the zoom the pointer at the middle of the plot is row (from + to) / 2, about 2250 (00:37:30 at 1 s a row);
+    // its value is the min to max of the two rows one stored point holds (6000 rows in 4000 points: 2 a point).
+    const tip = dom.match(/<div class="tip" style="display: block;[^"]*">(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC · row (\d+) · [\d.e+-]+ to [\d.e+-]+<\/div>/);
+    assert.ok(tip, 'the tooltip shows');
+    assert.ok(Math.abs(+tip[2] - (from + to) / 2) <= 2, `tooltip row ${tip[2]}`);
+    assert.equal(tip[1], new Date(Date.UTC(2024, 0, 1) + +tip[2] * 1000).toISOString().slice(0, 19).replace('T', ' '), 'its time is its row\'s');
+  });
 });
+
