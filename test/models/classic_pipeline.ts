@@ -1,10 +1,19 @@
 // What the classic detectors' tests (pca, iforest) check the same way: a detector fitted through
 // the pipeline, saved, reloaded and served by the Detector scores a series identically every way
 // (bundle round trip, Detector batch, Detector stream row by row: bit for bit), and names the
-// data's channels.
+// data's channels; the synthetic series they run on.
 import { strict as assert } from 'node:assert';
 
 import { detect, pipeline, type data } from '../..';
+import { syntheticSeries } from '../../lib/data/synthetic';
+
+export const COLUMNS = ['a', 'b', 'c', 'd', 'e'];
+
+/** `n` rows of the 5-channel synthetic plant (planted faults, labelled, when `faults`). */
+export function rows(n: number, faults: boolean, seed: number): data.Series {
+  const s = syntheticSeries(n, COLUMNS.length, { plantSeed: 2, noiseSeed: seed, faults });
+  return { columns: [...COLUMNS], data: s.data, rows: n, labels: s.labels, source: 'synthetic' };
+}
 
 /** Asserts the round trip and batch = stream; returns the reloaded bundle's pipeline scores. */
 export async function assertServedAlike(path: string, fitted: pipeline.FittedDetector, test: data.Series): Promise<Float32Array> {

@@ -7,21 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { data, pipeline } from '../..';
-import { syntheticSeries } from '../../lib/data/synthetic';
+import { pipeline } from '../..';
 import { exportDetectorOnnx } from '../../lib/onnx/export/export';
 import {
   anomalyScore, averagePathLength, growTree, heightLimit, iforestKind, LEAF, nodesPerTree, pathLength, UNUSED, windowFeatures, type Forest,
 } from '../../models/iforest';
-import { assertServedAlike } from './classic_pipeline';
+import { assertServedAlike, rows } from './classic_pipeline';
 
-const COLUMNS = ['a', 'b', 'c', 'd', 'e'];
 const GAMMA = 0.5772156649015329;
 
-function rows(n: number, faults: boolean, seed: number): data.Series {
-  const s = syntheticSeries(n, COLUMNS.length, { plantSeed: 2, noiseSeed: seed, faults });
-  return { columns: [...COLUMNS], data: s.data, rows: n, labels: s.labels, source: 'synthetic' };
-}
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
 

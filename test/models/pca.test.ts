@@ -9,21 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { data, pipeline } from '../..';
-import { syntheticSeries } from '../../lib/data/synthetic';
 import { Scaler } from '../../lib/data/scaler';
 import { pcaFromJSON } from '../../lib/detect/detector_bundle';
 import { fitPca, pcaScores } from '../../lib/eval/baselines';
 import { exportDetectorOnnx } from '../../lib/onnx/export/export';
 import { verifyOnnx } from '../../lib/onnx/export/verify';
 import { pcaKind } from '../../models/pca';
-import { assertServedAlike } from './classic_pipeline';
+import { assertServedAlike, rows } from './classic_pipeline';
 
-const COLUMNS = ['a', 'b', 'c', 'd', 'e'];
 
-function rows(n: number, faults: boolean, seed: number): data.Series {
-  const s = syntheticSeries(n, COLUMNS.length, { plantSeed: 2, noiseSeed: seed, faults });
-  return { columns: [...COLUMNS], data: s.data, rows: n, labels: s.labels, source: 'synthetic' };
-}
 
 describe('pca model kind', function () {
   this.timeout(120000);
