@@ -24,6 +24,8 @@ import { helpText, parseFlags, RANGE, UsageError } from './args';
 import { DATA_FLAGS, flagsFor, loadFor } from './data_args';
 import { loadModelArg } from './model_arg';
 import { JSON_FLAG, Output } from './output';
+import { POST_RULE_FLAGS, postRulesGiven } from './post_rule_flags';
+import { parseScoresFile, SCORES_HEADER } from './scores_file';
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained model bundle (.vigil)' },
@@ -32,9 +34,7 @@ const FLAGS = {
   top: { type: 'number', default: 3, help: 'channels named per row', range: RANGE.whole },
   backend: { type: 'string', default: 'native', help: 'native|onnxruntime (the exported model in onnxruntime-node, CPU)' },
   episodes: { type: 'string', help: 'also write the alarm episodes (runs of flags merged by the post-rules) to this CSV' },
-  'merge-gap': { type: 'number', help: 'post-rule: unflagged rows that may separate two runs of one episode (default window - 1)', range: RANGE.whole },
-  'min-duration': { type: 'number', help: 'post-rule: rows an episode must span to be reported (default 1)', range: RANGE.count },
-  cooldown: { type: 'number', help: 'post-rule: rows after a reported episode in which flags are ignored (default 0)', range: RANGE.whole },
+  ...POST_RULE_FLAGS,
   ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
@@ -70,7 +70,7 @@ export async function detect(argv: string[]): Promise<void> {
     const flagged = writeScores(f.out!, series, scores, flags, channelErrors, f.top);
     const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})` : `at threshold ${describeThreshold(det.threshold)}`;
     out.say(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
-    const rules = postRules(rulesGiven(f), det.postRules);
+    const rules = postRules(postRulesGiven(f), det.postRules);
     const eps = det.episodes(scored, { postRules: rules, top: f.top, timestamps: series.timestamps });
     out.result({ ...detectResult(f, series, scores, flagged, det.alphas ? { alphas: det.alphas.method } : { threshold: det.threshold }), ...tellEpisodes(f, eps, rules, out) });
   } finally {
@@ -89,22 +89,13 @@ async function detectByPipeline(det: LoadedDetector, f: DetectFlags, argv: strin
     const flagged = writeScores(f.out!, series, scores, flags, channelErrors, f.top);
     out.say(`vigil detect: ${series.rows} rows scored, ${flagged} flagged at threshold ${describeThreshold(det.info.threshold)}; wrote ${f.out}`);
     // Row models decide row by row (window 1): no runs to merge by default.
-    const rules = postRules(rulesGiven(f), defaultPostRules(det.info.windows?.length ?? 1));
+    const rules = postRules(postRulesGiven(f), defaultPostRules(det.info.windows?.length ?? 1));
     const hasErrors = channelErrors.some((v) => !Number.isNaN(v));
     const eps = episodes({ flags, scores, timestamps: series.timestamps, ...(hasErrors ? { channelErrors, columns: series.columns } : {}) }, rules, f.top);
     out.result({ ...detectResult(f, series, scores, flagged, { threshold: det.info.threshold }), ...tellEpisodes(f, eps, rules, out) });
   } finally {
     det.model.dispose();
   }
-}
-
-/** The post-rules given as flags (the rest come from the detector's defaults). */
-function rulesGiven(f: DetectFlags): Partial<PostRules> {
-  const r: Partial<PostRules> = {};
-  if (f['merge-gap'] !== undefined) r.mergeGap = f['merge-gap'];
-  if (f['min-duration'] !== undefined) r.minDuration = f['min-duration'];
-  if (f.cooldown !== undefined) r.cooldown = f.cooldown;
-  return r;
 }
 
 /** Says how many episodes there are, writes --episodes, and returns their part of the JSON result. */
@@ -133,7 +124,7 @@ function detectResult(f: DetectFlags, series: Series, scores: Float32Array, flag
 /** The scores CSV (row,time,score,flag,top_channels); returns the number of flagged rows. */
 function writeScores(out: string, series: Series, scores: Float32Array, flags: Uint8Array, channelErrors: Float32Array, top: number): number {
   const F = series.columns.length;
-  const lines = ['row,time,score,flag,top_channels'];
+  const lines = [SCORES_HEADER];
   let flagged = 0;
   for (let r = 0; r < series.rows; r++) {
     const time = series.timestamps ? new Date(series.timestamps[r]).toISOString() : '';
@@ -150,20 +141,8 @@ function writeScores(out: string, series: Series, scores: Float32Array, flags: U
   return flagged;
 }
 
-/** Reads a scores CSV written by detect: scores (NaN where empty), flags and times. */
-export function readScores(text: string): { scores: Float32Array; timestamps?: Float64Array } {
-  const lines = text.split(/\r?\n/).filter((l) => l.length);
-  if (lines[0] !== 'row,time,score,flag,top_channels') throw new UsageError('the scores file is not one written by vigil detect (header row,time,score,flag,top_channels)');
-  const n = lines.length - 1;
-  const scores = new Float32Array(n);
-  const times = new Float64Array(n);
-  let haveTimes = true;
-  for (let i = 0; i < n; i++) {
-    const [, time, score] = lines[i + 1].split(',');
-    scores[i] = score === '' ? NaN : Number(score);
-    const ms = time ? Date.parse(time) : NaN;
-    if (Number.isNaN(ms)) haveTimes = false;
-    times[i] = ms;
-  }
-  return { scores, timestamps: haveTimes ? times : undefined };
+/** Reads a scores CSV written by detect: scores (NaN where empty) and times (tools/cli/scores_file.ts). */
+export function readScores(text: string, path: string): { scores: Float32Array; timestamps?: Float64Array } {
+  const { scores, timestamps } = parseScoresFile(text, path);
+  return { scores, timestamps };
 }

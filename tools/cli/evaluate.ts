@@ -50,7 +50,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   try {
     const f = await flagsFor(det.info, given.model, given, argv);
     const series: Series | null = f.data ? (await loadFor(det.info, f, argv, 'test', (l) => console.error(`vigil evaluate: ${l}`))).series : null;
-    const fromFile = f.scores ? readScores(readFileSync(f.scores, 'utf8')) : null;
+    const fromFile = f.scores ? readScores(readFileSync(f.scores, 'utf8'), f.scores) : null;
     const labels = f.labels ? await loadLabelsFor(det.info, f.labels, given, argv) : series?.labels;
     if (!labels)
       throw new UsageError(f.data ? `no labels: name the label column of ${f.data} with --label <column>, or give --labels FILE (0/1 lines or a CSV)` : 'no labels: give --labels FILE (0/1 lines or a CSV), or --data with its label column (--label <column>)');
