@@ -8,6 +8,7 @@ import { DEFAULT_MIN_HOURS } from '../../lib/data/simulator';
 import { formatReport } from '../../lib/eval/report';
 import { missedAttacks } from '../report';
 import { helpText, parseFlags, UsageError } from './args';
+import { JSON_FLAG, Output } from './output';
 import { defaultDemoModels, demoModels, demoWindow, FULL, QUICK, type DemoModel, type DemoSizes } from './demo/config';
 import { demoData } from './demo/data';
 import { evaluateDemo } from './demo/evaluate';
@@ -27,6 +28,7 @@ const FLAGS = {
   quick: { type: 'boolean', help: `a shorter run for CI: the same data, ${QUICK.epochs} epochs on windows every ${QUICK.stride} rows` },
   check: { type: 'boolean', help: 'exit 1 unless every attack but the stealthiest is detected by some model' },
   out: { type: 'string', default: 'vigil-report', help: 'folder of the HTML report (index.html)' },
+  ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
@@ -61,6 +63,7 @@ export async function demo(argv: string[]): Promise<void> {
   const f = parseFlags('demo', argv, FLAGS);
   if (f.help) return console.log(helpText('demo', 'train detectors on a simulated plant under attack and report what they find', FLAGS));
   const t0 = Date.now();
+  const out = new Output(!!f.json);
   const sizes = sizesOf(f);
   const models = modelsOf(f.models);
   const step = sizes.sampleSeconds;
@@ -76,35 +79,41 @@ export async function demo(argv: string[]): Promise<void> {
     'Models score each channel\'s error over its mean error on the validation rows (the error scale vigil train stores), so every channel is measured against its own normal level.',
     'Thresholds: POT (peaks over threshold, risk 1e-4) on each scorer\'s validation scores, normal data only; the attack labels are used for evaluation only.',
   ];
-  console.log(`vigil demo${f.quick ? ' --quick' : ''}: ${channels.length}-channel simulated water treatment plant, seed ${f.seed}`);
-  for (const line of facts.slice(1)) console.log(`  ${line}`);
-  console.log('');
+  out.say(`vigil demo${f.quick ? ' --quick' : ''}: ${channels.length}-channel simulated water treatment plant, seed ${f.seed}`);
+  for (const line of facts.slice(1)) out.say(`  ${line}`);
+  out.say('');
 
   const scored = [];
   for (const m of models) {
     const s = await trainAndScore(m, data, sizes, f.seed);
-    console.log(`  ${s.summary}`);
+    out.say(`  ${s.summary}`);
     scored.push(s);
   }
   const pca = pcaScorer(data);
-  console.log(`  ${pca.summary}`);
+  out.say(`  ${pca.summary}`);
   scored.push(pca, randomScorer(data.attacked.rows, f.seed));
 
   const ev = evaluateDemo(data, scored, models.map((m) => m.kind), sizes.vusSeconds, step);
-  console.log(`\nEvaluation on the attacked period (${data.attacked.rows} rows; VUS window L = ${ev.vusWindow} rows = ${ev.vusWindow * step} s):`);
-  console.log(formatReport(ev.reports));
-  console.log(`\nAttacks (detected: a row inside the attack scores above the threshold; top channels relative to their error on normal data):`);
-  console.log(attackLines(ev.attacks, scored.filter((s) => s.name !== 'random').map((s) => s.name), step));
+  out.say(`\nEvaluation on the attacked period (${data.attacked.rows} rows; VUS window L = ${ev.vusWindow} rows = ${ev.vusWindow * step} s):`);
+  out.say(formatReport(ev.reports));
+  out.say(`\nAttacks (detected: a row inside the attack scores above the threshold; top channels relative to their error on normal data):`);
+  out.say(attackLines(ev.attacks, scored.filter((s) => s.name !== 'random').map((s) => s.name), step));
 
   const path = writeDemoReport(f.out, data, scored, ev, sizes, [...facts, `Run took ${((Date.now() - t0) / 1000).toFixed(0)} s.`]);
   const missed = missedAttacks(ev.attacks);
   const caught = ev.attacks.filter((a) => a.detected).length;
-  console.log(`\n${caught}/${ev.attacks.length} attacks detected by ${models.map((m) => m.kind).join(' or ')}` +
+  out.say(`\n${caught}/${ev.attacks.length} attacks detected by ${models.map((m) => m.kind).join(' or ')}` +
     `${ev.attacks.filter((a) => !a.detected).map((a) => `; missed ${a.id}${a.stealthy ? ' (the stealthiest)' : ''}`).join('')}.`);
-  console.log(`report: ${path}`);
-  console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  out.say(`report: ${path}`);
+  out.say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  out.result({
+    seed: f.seed, quick: !!f.quick, models: models.map((m) => m.kind), rows: data.attacked.rows, stepSeconds: step, vusWindow: ev.vusWindow,
+    reports: JSON.parse(formatReport(ev.reports, 'json')),
+    attacks: ev.attacks.map((a) => ({ id: a.id, stealthy: !!a.stealthy, channels: a.channels, detected: a.detected, detections: a.detections })),
+    detected: caught, report: path, seconds: (Date.now() - t0) / 1000, check: f.check ? missed.length === 0 : null,
+  });
   if (f.check && missed.length) {
     throw new Error(`--check failed: not detected by any model: ${missed.map((a) => `${a.id} (${a.channels.join(', ')})`).join('; ')}`);
   }
-  if (f.check) console.log('check passed: every attack except the stealthiest was detected with thresholds fitted on normal data only');
+  if (f.check) out.say('check passed: every attack except the stealthiest was detected with thresholds fitted on normal data only');
 }
