@@ -10,9 +10,8 @@
 //   them, over the last step's dependency cone only (less work by design, bit-for-bit the same
 //   scores), against the same PyTorch full forward. Its ratio is the saving, not a faster engine.
 // Runs alternate with the peer's.
-import { dcVaeKind } from '../../models/dc_vae';
 import { alternateWithTorch, peerColumn, withheldAt, type SuiteContext } from './context';
-import { dcVaeStepMs } from './model_steps';
+import { benchDcVaeConfig, dcVaeStepMs } from './model_steps';
 import { perSecond } from './stats';
 import type { BenchTable, TableRow } from './table';
 
@@ -20,7 +19,7 @@ const SIZES = { batch: 32, scoreBatch: 256 }, CHANNELS = 12;
 
 export async function benchDcVae(ctx: SuiteContext): Promise<BenchTable> {
   const warmup = ctx.quick ? 1 : 2, reps = ctx.quick ? 2 : 7;
-  const config = dcVaeKind.defaultConfig(CHANNELS);
+  const config = benchDcVaeConfig(CHANNELS);
   const { batch, scoreBatch } = SIZES;
   const rows: TableRow[] = [];
   for (const threads of ctx.threads) {

@@ -21,9 +21,8 @@ import { join } from 'node:path';
 
 import { native } from '../../lib/binding';
 import { Tensor } from '../../lib/tensor';
-import { dcVaeKind } from '../../models/dc_vae';
 import { lcgTensorOn, medianMs } from './common';
-import { dcVaeStepMs, lstmAeStepMs, type StepMs, type StepRun } from './model_steps';
+import { benchDcVaeConfig, dcVaeStepMs, lstmAeStepMs, type StepMs, type StepRun } from './model_steps';
 
 type Mode = 'fp32' | 'tf32';
 const MODES: Mode[] = ['fp32', 'tf32'];
@@ -83,7 +82,7 @@ function runPeer(): Peer {
   const script = join(process.env.VIGIL_BENCH_DIR ?? __dirname, 'torch_gpu.py');
   const config = {
     warmup: WARMUP, reps: REPS, gemm: GEMM_SIZES, lstm_ae: LSTM_AE,
-    dc_vae: DC_VAE.map((c) => ({ ...c, config: dcVaeKind.defaultConfig(DC_VAE_CHANNELS) })),
+    dc_vae: DC_VAE.map((c) => ({ ...c, config: benchDcVaeConfig(DC_VAE_CHANNELS) })),
   };
   const r = spawnSync(python, [script, JSON.stringify(config)], {
     encoding: 'utf8', timeout: 400_000, env: { ...process.env, PYTHONUNBUFFERED: '1' },
@@ -117,7 +116,7 @@ export function benchGpu(): void {
       vigil[mode] = {
         gemm: Object.fromEntries(GEMM_SIZES.map((n) => [String(n), gemmTflops(n)])),
         lstmAe: LSTM_AE.map((c) => lstmAeStepMs(c, ON_GPU)),
-        dcVae: DC_VAE.map((c) => dcVaeStepMs(dcVaeKind.defaultConfig(DC_VAE_CHANNELS), c, ON_GPU)),
+        dcVae: DC_VAE.map((c) => dcVaeStepMs(benchDcVaeConfig(DC_VAE_CHANNELS), c, ON_GPU)),
       };
     }
   } finally {
