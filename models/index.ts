@@ -8,9 +8,10 @@ import { staeadKind } from './staead';
 import { saDvcraeKind } from './sa_dvcrae';
 import { pcaKind } from './pca';
 import { iforestKind } from './iforest';
+import { ensembleKind } from './ensemble';
 
-export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind];
+export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind, ensembleKind];
 for (const k of MODEL_KINDS) registerModelKind(k);
 
 export { modelKind, modelKinds, type AnomalyModel, type ModelKind } from '../lib/model';
-export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind };
+export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind, ensembleKind };
