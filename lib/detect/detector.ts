@@ -28,7 +28,9 @@
 // Alarm episodes (episodes.ts) and calibrated scores (lib/eval/calibrated.ts) are additive: the
 // per-row results keep their fields; a decision gains `calibrated` when the bundle's threshold is
 // POT, and episodes come from `episodes()` / `scoreEpisodes()` here and from a stream made with
-// `postRules` (stream.ts), which gives the same episodes row by row.
+// `postRules` (stream.ts), which gives the same episodes row by row. So is an adaptive threshold
+// (`adaptiveThreshold`, adaptive_threshold.ts: a warm-up re-fit or DSPOT): without it every flag
+// is the bundle's rule's, as before; with it a batch and a stream flag the same rows.
 //
 // The registry: Detector.load rebuilds the model from the bundle's kind through lib/model.ts;
 // the kinds are registered when models/ is imported (the package entry, index.ts, does it). Nothing here imports
@@ -46,12 +48,15 @@ import { loadDetector, type DetectorInfo, type LoadedDetector } from './detector
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
 import { TabularRowReader } from './tabular_rows';
 import { DetectorStream, type StreamOptions, type StreamSource } from './stream';
+import { AdaptiveThresholdState, checkAdaptiveThreshold, type AdaptiveThresholdOptions } from './adaptive_threshold';
 import type { Threshold } from '../calibrate/thresholds';
 import { calibratedScore, tailCalibration, type TailCalibration } from '../eval/calibrated';
 import { defaultPostRules, episodes, postRules, type Episode, type PostRules } from './episodes';
 import { withCalibrated, type DetectorResult } from './detector_result';
 
 export type { DetectorStream, StreamOptions, StreamState } from './stream';
+export type { AdaptiveThresholdOptions, AdaptiveThresholdJSON } from './adaptive_threshold';
+export { dspot, Dspot, type DspotOptions, type DspotStateJSON } from '../calibrate/dspot';
 export type { Decision, NotReady, RowResult, SeriesScores, TopChannel } from './decide';
 export { RowError, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
 export { defaultPostRules, episodes, postRules, type Episode, type EpisodeSource, type PostRules } from './episodes';
@@ -77,6 +82,8 @@ export interface ScoreOptions extends RowPolicy {
   top?: number;
   /** One timestamp per row (checked by timestampOrder and echoed in the results). */
   timestamps?: ArrayLike<TimestampInput>;
+  /** Flags from a threshold that adapts to this series' scores (a warm-up re-fit or DSPOT; stream.ts). */
+  adaptiveThreshold?: AdaptiveThresholdOptions;
 }
 
 export interface EpisodeOptions {
@@ -192,7 +199,7 @@ export class Detector {
   /** scoreBatch's work, keeping the columns and timestamps episodes are built from. */
   private async scoreRows(rows: ArrayLike<RowInput>, opts: ScoreOptions): Promise<{ results: DetectorResult[]; s: SeriesScores; timestamps?: Float64Array }> {
     const { series, timestamps, unseen } = this.toSeries(rows, opts);
-    const s = await this.scoreSeries(series);
+    const s = await this.scoreSeries(series, opts);
     const results = this.results(s, opts.top, timestamps);
     if (unseen) for (const [r, u] of unseen) if (results[r].ready) (results[r] as Decision).unseen = u;
     return { results, s, timestamps };
@@ -257,8 +264,8 @@ export class Detector {
   }
 
   /** Scores a whole series (schema checked), yielding to the event loop between chunks. */
-  async scoreSeries(series: Series): Promise<SeriesScores> {
-    const job = this.begin(series);
+  async scoreSeries(series: Series, opts: { adaptiveThreshold?: AdaptiveThresholdOptions } = {}): Promise<SeriesScores> {
+    const job = this.begin(series, opts.adaptiveThreshold);
     for (let c = job.next(); c; c = job.next()) {
       if (!this.backend.runSeriesSync?.(c.rows, c.n, c.out)) await this.backend.run(job.windows(c), c.n, c.out);
       job.commit(c);
@@ -268,8 +275,8 @@ export class Detector {
   }
 
   /** scoreSeries without yielding (native backend only). */
-  scoreSeriesSync(series: Series): SeriesScores {
-    const job = this.begin(series);
+  scoreSeriesSync(series: Series, opts: { adaptiveThreshold?: AdaptiveThresholdOptions } = {}): SeriesScores {
+    const job = this.begin(series, opts.adaptiveThreshold);
     for (let c = job.next(); c; c = job.next()) {
       if (!this.backend.runSeriesSync?.(c.rows, c.n, c.out)) this.backend.runSync(job.windows(c), c.n, c.out);
       job.commit(c);
@@ -287,7 +294,8 @@ export class Detector {
   private streamSource(): StreamSource {
     return {
       columns: this.columns, reader: (policy) => this.reader(policy), window: this.window, scalerJSON: this.info.scaler, scaler: this.scaler,
-      backend: this.backend, rule: this.decisions, calibration: this.calibration, postRules: this.postRules, alive: () => this.alive(),
+      backend: this.backend, rule: this.decisions, calibration: this.calibration, postRules: this.postRules, threshold: this.threshold,
+      alive: () => this.alive(),
     };
   }
 
@@ -303,10 +311,11 @@ export class Detector {
     if (this.disposed) throw new Error('this Detector was disposed');
   }
 
-  private begin(series: Series) {
+  private begin(series: Series, adapt?: AdaptiveThresholdOptions) {
     this.alive();
     checkSchema(this.columns, series);
     const T = this.window, F = this.columns.length, rule = this.decisions;
+    const adaptive = adapt ? new AdaptiveThresholdState(checkAdaptiveThreshold(adapt, this.threshold, rule.rule === 'alpha'), this.threshold) : null;
     const scaled = this.scaler.transform(series);
     const windows = new Windows(scaled, { length: T, stride: 1 });
     const result = rule.columns0(series.rows);
@@ -339,7 +348,9 @@ export class Detector {
         return c.x;
       },
       commit(c: Chunk): void {
-        rule.decide(rule.rule === 'alpha' ? job.windows(c) : x.subarray(0, 0), c.n, c.out, result, windows.endRow(c.b), undefined, thresholdState);
+        const at = windows.endRow(c.b);
+        rule.decide(rule.rule === 'alpha' ? job.windows(c) : x.subarray(0, 0), c.n, c.out, result, at, undefined, thresholdState);
+        if (adaptive) for (let r = at; r < at + c.n; r++) result.flags[r] = adaptive.push(result.scores[r], result.flags[r]);
         b += c.n;
       },
     };

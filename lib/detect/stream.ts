@@ -26,11 +26,17 @@
 // without a decision as unflagged, so its row numbers are the results' `index`), and a decision
 // carries `episode` on the row that opens or closes an alarm episode: the episodes
 // det.episodes() finds in the same rows as a batch. The tracker is part of state().
+//
+// Adaptive threshold (`adaptiveThreshold` option, adaptive_threshold.ts): a warm-up re-fit or
+// DSPOT decides the flags after the rule scored the row; a batch given the same option flags the
+// same rows. Its state is part of state(); without the option nothing of it runs or is saved.
 import { createHash } from 'node:crypto';
 
 import type { ScalerJSON } from '../data/scaler';
 import type { TailCalibration } from '../eval/calibrated';
 import type { DynamicThresholdState, DynamicThresholdStateJSON } from '../eval/dynamic_threshold';
+import type { Threshold } from '../eval/threshold';
+import { AdaptiveThresholdState, checkAdaptiveThreshold, type AdaptiveThresholdJSON, type AdaptiveThresholdOptions } from './adaptive_threshold';
 import type { Backend } from './backend';
 import type { DecisionRule, RowResult, SeriesScores, WindowOut } from './decide';
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
@@ -61,6 +67,8 @@ export interface StreamSource {
   readonly calibration: TailCalibration | null;
   /** The detector's default post-rules. */
   readonly postRules: PostRules;
+  /** The bundle's threshold (what an adaptive threshold starts from). */
+  readonly threshold: Threshold;
   /** Throws once the detector is disposed. */
   alive(): void;
 }
@@ -75,6 +83,11 @@ export interface StreamOptions extends RowPolicy {
    * restored state that tracked them goes on with its own rules when this is absent.
    */
   postRules?: true | Partial<PostRules>;
+  /**
+   * Flags from a threshold that adapts to this stream's scores (a warm-up re-fit or DSPOT). A
+   * restored state that had one goes on with its own options when this is absent.
+   */
+  adaptiveThreshold?: AdaptiveThresholdOptions;
 }
 
 /** A stream's state as plain JSON. */
@@ -99,6 +112,8 @@ export interface StreamState {
   threshold?: DynamicThresholdStateJSON;
   /** The alarm episodes' tracker, for a stream with post-rules. */
   episodes?: EpisodeTrackerJSON;
+  /** An adaptive threshold's state (warm-up scores, or the refitted threshold or DSPOT model). */
+  adaptiveThreshold?: AdaptiveThresholdJSON;
 }
 
 /** The state fingerprint of a detector's input side. */
@@ -130,6 +145,8 @@ export class DetectorStream {
   private thresholdState: DynamicThresholdState | null;
   /** Alarm episodes (null: no post-rules). */
   private episodes: EpisodeTracker | null = null;
+  /** The adaptive threshold (null: the bundle's rule alone). */
+  private adaptive: AdaptiveThresholdState | null = null;
   private seenRows = 0;
   private lastTime = NaN;
   private queue: Promise<unknown> = Promise.resolve();
@@ -156,6 +173,11 @@ export class DetectorStream {
     this.lastRaw = new Float32Array(F);
     this.thresholdState = this.rule.thresholdState();
     if (s) this.restore(s);
+    const adapt = opts.adaptiveThreshold ?? s?.adaptiveThreshold?.options;
+    if (adapt) {
+      const checked = checkAdaptiveThreshold(adapt, det.threshold, this.rule.rule === 'alpha');
+      this.adaptive = new AdaptiveThresholdState(checked, det.threshold, s?.adaptiveThreshold);
+    }
     const rules = opts.postRules ?? s?.episodes?.rules;
     if (rules) {
       const checked = postRules(rules === true ? {} : rules, det.postRules);
@@ -173,6 +195,11 @@ export class DetectorStream {
   /** The alarm episode a series ending now would report last (null: none, or no post-rules). */
   pendingEpisode(): Episode | null {
     return this.episodes ? this.episodes.pending() : null;
+  }
+
+  /** The adaptive threshold's current value in score units (NaN in its warm-up), or null without one. */
+  get adaptiveThreshold(): number | null {
+    return this.adaptive ? this.adaptive.threshold : null;
   }
 
   /** Whether the next push gets a decision. */
@@ -232,6 +259,7 @@ export class DetectorStream {
       top: this.top,
       ...(this.thresholdState ? { threshold: this.thresholdState.toJSON() } : {}),
       ...(this.episodes ? { episodes: this.episodes.toJSON() } : {}),
+      ...(this.adaptive ? { adaptiveThreshold: this.adaptive.toJSON() } : {}),
     };
   }
 
@@ -260,6 +288,7 @@ export class DetectorStream {
 
   private decide(x: Float32Array, ts: number): DetectorResult {
     this.rule.decide(x, 1, this.out, this.dst, 0, this.lastX, this.thresholdState);
+    if (this.adaptive) this.dst.flags[0] = this.adaptive.push(this.dst.scores[0], this.dst.flags[0]);
     const r = withCalibrated(this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts), this.det.calibration);
     // The row just decided is the last one read (a window of 1: tabular rows always are).
     if (this.reader.unseen.length && r.ready) r.unseen = [...this.reader.unseen];
