@@ -242,7 +242,11 @@ class RowParser {
     if (n !== this.ncols) {
       if (line.trim() === '') return;
       const first = plan.header.line ? 'header' : 'first row';
-      throw new DataError(`expected ${this.ncols} fields (as in the ${first}), found ${n}`, this.where());
+      // The column where the row departs from the others: the first one it lacks, or the
+      // first field past the last column (c<k>, its position, as for a header-less file).
+      const column = n < this.ncols ? plan.header.columns[n] : `c${this.ncols}`;
+      const how = n < this.ncols ? `it ends before this column` : `this field is past the last column`;
+      throw new DataError(`expected ${this.ncols} fields (as in the ${first}), found ${n}: ${how}`, this.where(column));
     }
     if (out.rows === out.capacity) out.reserve(Math.ceil((this.bytes / (line.length + 1)) * 1.1) + 16);
     this.features(line, fields);

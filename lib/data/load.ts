@@ -4,10 +4,13 @@
 // Tabular presets (kddcup99, arrhythmia, tabular) are read by tabular_presets.ts: their row range
 // is taken from the table BEFORE the protocol splits it (rows have no time order), and their parts
 // are the protocol's (train, validation: honest only, test; with protocol 'none' every row).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// A folder (or a glob) that is not a dataset's layout is a folder of runs (runs.ts): one pooled
+// series, the same for every part, whose `runs` keep samples inside each file.
+import { existsSync, readFileSync } from 'node:fs';
 
 import { UsageError } from '../options';
 import type { UnseenCount } from './categorical';
+import { isGlob, isRunsPath } from './runs';
 import { loadPreset, PRESETS, readPresetFile, type PresetName, type PresetOptions } from './presets';
 import { sliceRows, type Series } from './series';
 import { tabularInput, type TabularInput } from './tabular_input';
@@ -16,7 +19,7 @@ import { loadTabular, TABULAR_PRESETS, type TabularData, type TabularPart, type 
 export type DataPart = TabularPart;
 
 export interface DataSource {
-  /** A CSV file, or a dataset folder for a folder preset (smd, batadal, skab). */
+  /** A CSV file, a dataset folder (smd, batadal, skab), or a folder or glob of runs (runs.ts). */
   path: string;
   /** File format (default 'generic'). */
   preset?: string;
@@ -100,7 +103,7 @@ function readTabular(src: DataSource): Promise<TabularData> {
 /** The preset after checking the path and the name. */
 function checkSource(src: DataSource): PresetName {
   if (!src.path) throw new UsageError('--data is required');
-  if (!existsSync(src.path)) throw new UsageError(`--data ${src.path}: no such file or folder`);
+  if (!isGlob(src.path) && !existsSync(src.path)) throw new UsageError(`--data ${src.path}: no such file or folder`);
   const preset = (src.preset ?? 'generic') as PresetName;
   if (!PRESETS.includes(preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got "${src.preset}"`);
   return preset;
@@ -126,7 +129,7 @@ export function rowBounds(n: number, spec: string): [number, number] {
 async function loadWholeSeries(src: DataSource, part: 'train' | 'test'): Promise<Series> {
   const preset = checkSource(src);
   const opts = presetOptions(src);
-  if (statSync(src.path).isDirectory() || preset === 'smd') {
+  if (isRunsPath(src.path) || preset === 'smd') {
     const d = await loadPreset(preset, src.path, opts);
     const s = d[part] ?? d.series;
     if (!s) throw new UsageError(`--data ${src.path}: the ${preset} preset found no ${part} data there`);

@@ -4,19 +4,27 @@
 //   path is a folder   -> the dataset's protocol split:
 //     smd      { train, test (labels from test_label), interpretation }   (opts.machine)
 //     batadal  { train: dataset03, test: dataset04 with the full labels }
-//     skab     { train: anomaly-free, parts: the labelled runs (valve1/0.csv, ...) }
+//     skab     { train: anomaly-free, test: the labelled runs pooled (valve1/0.csv, ...; runs.ts),
+//              parts: the same runs one by one }
 //     kddcup99, arrhythmia, tabular   tabular rows, split by a one-class protocol (opts.tabular,
 //              tabular_presets.ts): { train, validation (honest protocol), test, encoder };
 //              a file with tabular.protocol paper|honest is split the same way
+//   any other folder (or a glob) of a series preset -> { series }: a folder of runs, every CSV
+//     file one run in the preset's format, pooled (runs.ts); also a skab folder without
+//     anomaly-free/ (e.g. skab/valve1) and a batadal folder without BATADAL_dataset03.csv
 // Options of the caller (include, exclude, onBadValue, ...) are applied over the preset's.
 //
 // Formats (see ../shared/data/README.md):
-//   smd      no header, 38 columns c0..c37, ','; labels from test_label/<machine>.txt;
-//            interpretation_label lines `start-end:c1,c2` (end exclusive, channels 1-based,
-//            returned 0-based)
-//   batadal  DATETIME (dd/mm/yy HH), label ATT_FLAG; dataset04's header and values are
-//            space-padded and its ATT_FLAG is partial (-999 = unknown, read as normal): its
-//            labels are replaced by BATADAL_dataset04_full_labels.csv, found beside it
+//   smd      no header, ',', columns c0..c<n-1> with n read from the file (SMD 38, ASD 19;
+//            a row of another width is an error naming file, line and column); train and test
+//            must have the same n; labels from test_label/<machine>.txt; interpretation_label
+//            lines `start-end:c1,c2` (end exclusive, channels 1-based, returned 0-based)
+//   batadal  DATETIME (dd/mm/yy HH), 43 channels, label ATT_FLAG when the header has it (the
+//            competition's test file has none: its labels come from --labels); dataset04's
+//            header and values are space-padded and its ATT_FLAG is partial (-999 = unknown,
+//            read as normal): its labels are replaced by BATADAL_dataset04_full_labels.csv,
+//            found beside it. That labels file (DATETIME, ATT_FLAG and only other ATT* columns)
+//            reads as labels without features, e.g. for --labels
 //   skab     ';', datetime, labels `anomaly` (default) or `changepoint` (opts.label; the other
 //            one is dropped, 'any' uses both); anomaly-free.csv has neither
 //   hai      20.07 ';' with `time` and attack, attack_P1..P3; 21.03 ',' with `time` or
@@ -35,6 +43,7 @@ import { basename, dirname, join } from 'node:path';
 import { peekHeader, readCsv, type CsvOptions } from './csv';
 import { DataError } from './errors';
 import { firstLines } from './lines';
+import { isGlob, poolRuns, readRuns, runFiles } from './runs';
 import { parseInterpretationLabels, type Interpretation } from './interpretation';
 import type { Series } from './series';
 import { plantCsvOptions } from './simulator/writer';
@@ -64,7 +73,7 @@ export interface PresetData {
   train?: Series;
   test?: Series;
   interpretation?: Interpretation[];
-  /** skab: the labelled runs, each its own series (windows must not span runs). */
+  /** skab: the labelled runs, each its own series (`test` pools them, with `runs`). */
   parts?: Series[];
   /** kddcup99, arrhythmia (honest protocol): label-0 rows held out of training, for thresholds. */
   validation?: Series;
@@ -74,13 +83,13 @@ export interface PresetData {
   unseen?: UnseenCount[];
 }
 
-const SMD_CHANNELS = 38;
 const BATADAL_CHANNELS = 43;
 const SKAB_CHANNELS = 8;
 const BATADAL_FULL_LABELS = 'BATADAL_dataset04_full_labels.csv';
 
 export async function loadPreset(name: PresetName, path: string, opts: PresetOptions = {}): Promise<PresetData> {
   if (!PRESETS.includes(name)) throw new Error(`unknown preset '${name}' (known: ${PRESETS.join(', ')})`);
+  if (isGlob(path) && !isTabular(name)) return { series: await readRuns(path, (f) => readPresetFile(name, f, opts)) };
   const folder = isFolder(path);
   if (name === 'smd') return loadSmd(path, folder, opts);
   if (isTabular(name)) {
@@ -90,9 +99,9 @@ export async function loadPreset(name: PresetName, path: string, opts: PresetOpt
     return { train, ...(validation ? { validation } : {}), test, encoder: t.encoder, unseen: t.unseen.test };
   }
   if (folder) {
-    if (name === 'batadal') return loadBatadalFolder(path, opts);
-    if (name === 'skab') return loadSkabFolder(path, opts);
-    throw new DataError(`the ${name} preset reads one file; ${path} is a folder`, { file: path });
+    if (name === 'batadal' && existsSync(join(path, 'BATADAL_dataset03.csv'))) return loadBatadalFolder(path, opts);
+    if (name === 'skab' && existsSync(join(path, 'anomaly-free'))) return loadSkabFolder(path, opts);
+    return { series: await readRuns(path, (f) => readPresetFile(name, f, opts)) };
   }
   return { series: await readPresetFile(name, path, opts) };
 }
@@ -103,11 +112,11 @@ export async function readPresetFile(name: PresetName, file: string, opts: Prese
   const csv = await presetCsvOptions(name, file, opts);
   const series = await readCsv(file, csv);
   if (name === 'batadal') {
+    if (isBatadalLabels(series)) return series;
     expectChannels(series, BATADAL_CHANNELS, opts);
     const full = opts.fullLabels ?? (basename(file) === 'BATADAL_dataset04.csv' ? siblingIfExists(file, BATADAL_FULL_LABELS) : undefined);
     return full ? withLabels(series, await readBatadalLabels(full)) : series;
   }
-  if (name === 'smd') expectChannels(series, SMD_CHANNELS, opts);
   if (name === 'skab') expectChannels(series, SKAB_CHANNELS, opts);
   return series;
 }
@@ -119,8 +128,14 @@ export async function presetCsvOptions(name: PresetName, file: string, opts: Pre
   switch (name) {
     case 'smd':
       return merge({ header: false, separator: ',' }, user);
-    case 'batadal':
-      return merge({ timestamp: 'DATETIME', labels: ['ATT_FLAG'] }, user);
+    case 'batadal': {
+      const { columns } = await peekHeader(file);
+      const labels = columns.includes('ATT_FLAG') ? ['ATT_FLAG'] : [];
+      // The full-labels file: besides DATETIME only ATT* columns (ATTACK_ID, the partial flag),
+      // none of them a sensor.
+      if (labels.length && columns.every((c) => c === 'DATETIME' || c.startsWith('ATT'))) return merge({ timestamp: 'DATETIME', labels, include: [] }, user);
+      return merge({ timestamp: 'DATETIME', labels }, user);
+    }
     case 'skab': {
       const { columns } = await peekHeader(file, { separator: ';' });
       const want = opts.label ?? 'anomaly';
@@ -179,6 +194,11 @@ function siblingIfExists(file: string, name: string): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
+/** A BATADAL labels file read by the preset: labels, no features. */
+function isBatadalLabels(s: Series): boolean {
+  return s.columns.length === 0 && !!s.labels;
+}
+
 /** A preset's channel count, checked when the caller did not choose columns. */
 function expectChannels(s: Series, n: number, opts: CsvOptions): void {
   if (opts.include || opts.exclude) return;
@@ -199,13 +219,16 @@ async function loadSmd(path: string, folder: boolean, opts: PresetOptions): Prom
   const file = (split: string) => join(root, split, `${machine}.txt`);
   const train = await readPresetFile('smd', file('train'), opts);
   const test = await readPresetFile('smd', file('test'), opts);
+  if (test.columns.length !== train.columns.length) {
+    throw new DataError(`${test.columns.length} columns, but ${file('train')} has ${train.columns.length}: train and test of one machine must have the same channels`, { file: file('test') });
+  }
   const labels = await readCsv(file('test_label'), { header: false, names: ['label'], labels: ['label'] });
   if (labels.rows !== test.rows) {
     throw new DataError(`${labels.rows} labels for the ${test.rows} rows of ${file('test')}`, { file: file('test_label') });
   }
   const result: PresetData = { train, test: { ...test, labels: labels.labels } };
   if (existsSync(file('interpretation_label'))) {
-    result.interpretation = readInterpretation(file('interpretation_label'), test.rows, SMD_CHANNELS);
+    result.interpretation = readInterpretation(file('interpretation_label'), test.rows, test.columns.length);
   }
   return result;
 }
@@ -260,16 +283,15 @@ function withLabels(series: Series, labels: Series): Series {
 
 async function loadSkabFolder(root: string, opts: PresetOptions): Promise<PresetData> {
   const train = await readPresetFile('skab', join(root, 'anomaly-free', 'anomaly-free.csv'), opts);
-  const parts: Series[] = [];
+  // Every labelled folder's runs (valve1/0.csv, ...; not anomaly-free), named by folder and file.
   const folders = readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory() && d.name !== 'anomaly-free')
     .map((d) => d.name)
     .sort();
+  const runs: Array<{ name: string; series: Series }> = [];
   for (const f of folders) {
-    const files = readdirSync(join(root, f))
-      .filter((n) => n.endsWith('.csv'))
-      .sort((x, y) => parseInt(x, 10) - parseInt(y, 10) || x.localeCompare(y));
-    for (const n of files) parts.push(await readPresetFile('skab', join(root, f, n), opts));
+    for (const file of runFiles(join(root, f))) runs.push({ name: `${f}/${basename(file)}`, series: await readPresetFile('skab', file, opts) });
   }
-  return { train, parts };
+  if (!runs.length) throw new DataError('skab: no labelled runs (folders such as valve1/ of .csv files) beside anomaly-free/', { file: root });
+  return { train, test: poolRuns(runs, root), parts: runs.map((r) => r.series) };
 }

@@ -4,7 +4,7 @@
 // spans (its context: rows before the first full context get no score).
 import { MatrixSeries, matrixSeriesContext, type MatrixSeriesSpec } from './correlation';
 import { EndingSamples, endRowsFrom } from './ending_samples';
-import type { Series } from './series';
+import { runSegments, type Series } from './series';
 import { Windows } from './windows';
 
 export type InputSpec =
@@ -52,9 +52,12 @@ export function contextRows(spec: InputSpec): number {
   return matrixSeriesContext(spec);
 }
 
-/** The samples of `spec` over a (scaled) series, one ending every `stride` rows. */
+/**
+ * The samples of `spec` over a (scaled) series, one ending every `stride` rows; windows of a
+ * pooled series stay inside its runs (runs.ts).
+ */
 export function samplesOf(spec: InputSpec, series: Series, stride = 1): Samples {
-  if (spec.kind === 'windows') return new Windows(series, { length: spec.length, stride });
+  if (spec.kind === 'windows') return new Windows(series, { length: spec.length, stride, segments: runSegments(series) });
   if (spec.kind === 'rows') return new RowSamples(series, stride);
   return new MatrixSeries(series, spec, stride);
 }

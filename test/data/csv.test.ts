@@ -74,12 +74,14 @@ describe('data: CSV reader', () => {
       assert.equal(e.message, `${p} line 1, column "a": duplicate column name "a" (fields 1 and 3)`);
     });
 
-    it('reports a row with the wrong number of fields by its line', async () => {
+    it('reports a row with the wrong number of fields by its line and the column where it departs', async () => {
       const p = tmp.file('r.csv', 'a,b\n1,2\n3\n');
       const e = await rejection(readCsv(p));
       assert.ok(e instanceof DataError);
-      assert.equal(e.message, `${p} line 3: expected 2 fields (as in the header), found 1`);
+      assert.equal(e.message, `${p} line 3, column "b": expected 2 fields (as in the header), found 1: it ends before this column`);
       assert.equal(e.row, 3);
+      const q = tmp.file('q.csv', '1,2\n3,4,5\n');
+      assert.equal((await rejection(readCsv(q, { header: false }))).message, `${q} line 2, column "c2": expected 2 fields (as in the first row), found 3: this field is past the last column`);
     });
 
     it('refuses an empty file and a header without rows', async () => {

@@ -167,10 +167,10 @@ describe('data: presets on generated files', () => {
       assert.equal(series!.timestamps![0], Date.UTC(2021, 6, 10, 0, 0, 1));
     });
 
-    it('refuses a file without a time column, and a folder', async () => {
+    it('refuses a file without a time column, also as a run of a folder', async () => {
       const p = tmp.file('x.csv', 'a,b\n1,2\n');
       assert.equal((await rejection(loadPreset('hai', p))).message, `${p} line 1: hai: no time or timestamp column (the file starts with: a, b)`);
-      assert.equal((await rejection(loadPreset('hai', tmp.path))).message, `${tmp.path}: the hai preset reads one file; ${tmp.path} is a folder`);
+      assert.equal((await rejection(loadPreset('hai', tmp.path))).message, `${p} line 1: hai: no time or timestamp column (the file starts with: a, b)`);
     });
   });
 
