@@ -26,14 +26,18 @@ export function checkEnsembleConfig(c: EnsembleConfig): EnsembleConfig {
   return c;
 }
 
-/** Members named or configured by the user, each given its kind's full default config. */
-function resolveMembers(inputs: number, specs: unknown): EnsembleMember[] {
+/**
+ * Members named or configured by the user, each given its kind's full default config; `window`
+ * (`vigil train --window`) goes to every member whose own config does not set one.
+ */
+function resolveMembers(inputs: number, specs: unknown, window: unknown): EnsembleMember[] {
   if (!Array.isArray(specs) || !specs.length) throw new Error(`ensemble: members must be a list of one or more kinds or {kind, config}, got ${JSON.stringify(specs)}`);
   return specs.map((s: MemberSpec, i) => {
     const spec = typeof s === 'string' ? { kind: s } : s;
     if (!spec || typeof spec.kind !== 'string') throw new Error(`ensemble: member ${i} must be a kind name or {kind, config}, got ${JSON.stringify(s)}`);
     if (spec.kind === 'ensemble') throw new Error(`ensemble: member ${i} is an ensemble; members must be single detectors`);
-    return { kind: spec.kind, config: modelKind(spec.kind).defaultConfig(inputs, spec.config ?? {}) };
+    const own = { ...(window !== undefined ? { window } : {}), ...(spec.config ?? {}) };
+    return { kind: spec.kind, config: modelKind(spec.kind).defaultConfig(inputs, own) };
   });
 }
 
@@ -53,13 +57,10 @@ export const ensembleKind: ModelKind<EnsembleConfig, Ensemble> = {
   kind: 'ensemble',
   summary: 'fitted members (e.g. lstm-ae, pca, iforest) on one scale: each score\'s surprise on validation data, combined by max',
   inputKind: 'windows',
-  defaultConfig: (inputs, overrides = {}) => ({
-    combine: 'max',
-    levels: 1000,
-    ...overrides,
-    members: resolveMembers(inputs, (overrides as Partial<EnsembleConfig>).members ?? DEFAULT_MEMBERS),
-    inputs,
-  }),
+  defaultConfig: (inputs, overrides = {}) => {
+    const { members, window, ...rest } = overrides as Partial<EnsembleConfig> & { window?: unknown };
+    return { combine: 'max', levels: 1000, ...rest, members: resolveMembers(inputs, members ?? DEFAULT_MEMBERS, window), inputs };
+  },
   create: (config, gen) => new Ensemble(checkEnsembleConfig(config), gen),
   async fit(model, data, options) {
     if (!data.validationCount) throw new Error('ensemble: its members\' scales are fitted on validation windows, and there are none');

@@ -77,7 +77,7 @@ export function exceedance(m: MemberScale, x: number): number {
 
 /** -log10 of the exceedance: 0 for an unremarkable score, 3 for one normal data exceeds once in a thousand. */
 export function surprise(m: MemberScale, x: number): number {
-  return -Math.log10(exceedance(m, x));
+  return 0 - Math.log10(exceedance(m, x)); // 0 - 0 is +0, where -log10(1) is -0
 }
 
 export type CombineRule = 'max' | 'mean';
