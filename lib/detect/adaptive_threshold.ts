@@ -37,6 +37,7 @@ const REFITTABLE = new Set(['pot', 'quantile', 'mean-std', 'false-alarm-budget']
 export function checkAdaptiveThreshold(o: AdaptiveThresholdOptions, bundle: Threshold, alphaRule: boolean): AdaptiveThresholdOptions {
   const bad = (what: string) => new Error(`adaptiveThreshold: ${what}`);
   if (!o || typeof o !== 'object') throw bad("must be { method: 'warmup' | 'dspot', warmup, ... }");
+  if (o.method !== 'warmup' && o.method !== 'dspot') throw bad(`method must be 'warmup' or 'dspot', got '${String((o as { method: unknown }).method)}'`);
   if (alphaRule) throw bad("this detector flags by per-channel alphas, not by a score threshold; load it with rule: 'threshold'");
   if (!(Number.isInteger(o.warmup) && o.warmup >= 1)) throw bad(`warmup must be a positive integer (decisions), got ${o.warmup}`);
   if (o.method === 'warmup') {
@@ -45,13 +46,10 @@ export function checkAdaptiveThreshold(o: AdaptiveThresholdOptions, bundle: Thre
     if (bundle.method === 'pot' && o.warmup < DSPOT_MIN_RESIDUALS) throw bad(`a POT refit needs warmup >= ${DSPOT_MIN_RESIDUALS}, got ${o.warmup}`);
     return { method: 'warmup', warmup: o.warmup };
   }
-  if (o.method === 'dspot') {
-    const risk = o.risk ?? (bundle.method === 'pot' ? (bundle.params.risk as number) : undefined);
-    if (risk === undefined) throw bad(`method 'dspot' needs a risk (the bundle's threshold is '${bundle.method}', not POT, so it has none to take)`);
-    const c = checkDspotOptions({ depth: o.depth, risk, initialQuantile: o.initialQuantile, drift: o.drift }, o.warmup);
-    return { method: 'dspot', warmup: o.warmup, ...c };
-  }
-  throw bad(`method must be 'warmup' or 'dspot', got '${String((o as { method: unknown }).method)}'`);
+  const risk = o.risk ?? (bundle.method === 'pot' ? (bundle.params.risk as number) : undefined);
+  if (risk === undefined) throw bad(`method 'dspot' needs a risk (the bundle's threshold is '${bundle.method}', not POT, so it has none to take)`);
+  const c = checkDspotOptions({ depth: o.depth, risk, initialQuantile: o.initialQuantile, drift: o.drift }, o.warmup);
+  return { method: 'dspot', warmup: o.warmup, ...c };
 }
 
 export class AdaptiveThresholdState {
