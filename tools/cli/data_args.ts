@@ -13,7 +13,7 @@ import { rememberedNote, withRemembered } from './remember';
 export { rowBounds } from '../../lib/data/load';
 
 export const DATA_FLAGS = {
-  data: { type: 'string', help: 'a CSV file, or a dataset folder with --preset smd|batadal|skab|kddcup99|arrhythmia' },
+  data: { type: 'string', help: "a CSV file; a dataset folder with --preset smd|batadal|skab|kddcup99|arrhythmia; or a folder or glob ('runs/*.csv', quoted) of runs: every CSV one run of the same columns, pooled, windows kept within a run" },
   preset: { type: 'string', default: 'generic', help: `file format: ${PRESETS.join('|')} (a tabular model's bundle names its own)` },
   machine: { type: 'string', help: 'smd: the machine, e.g. machine-1-6' },
   label: { type: 'string', help: 'generic: label column(s), comma-separated (kept apart from features); tabular: the label column' },
@@ -91,7 +91,20 @@ export async function flagsFor<F extends DataFlags>(info: DetectorInfo, model: s
 export async function loadFor(info: DetectorInfo, f: DataFlags, argv: string[], part: DataPart, say: (line: string) => void): Promise<LoadedPart> {
   const p = await loadPart(sourceFor(info, f, argv), part);
   if (p.unseen?.length) say(unseenNote(p.unseen, p.series.source ?? f.data!));
+  if (p.series.runs) say(runsNote(p.series, info.windows.length));
   return p;
+}
+
+/**
+ * One line on the runs a pooled series holds (lib/data/runs.ts), by name and rows. Scoring
+ * (lib/detect's Detector, lib/pipeline) does not yet restart its samples at a run's first row,
+ * so the line says which rows are scored across a boundary (context: the model's rows per sample).
+ */
+export function runsNote(s: Series, context: number): string {
+  const runs = s.runs!;
+  const shown = runs.slice(0, 4).map((r) => `${r.name} (${r.rows} rows)`).join(', ');
+  const across = context > 1 && runs.length > 1 ? `; the first ${context - 1} rows of each run after the first are scored from samples that reach into the run before` : '';
+  return `note: ${s.source}: ${runs.length} runs pooled, ${s.rows} rows: ${shown}${runs.length > 4 ? `, and ${runs.length - 4} more` : ''}${across}`;
 }
 
 /** One line on the unseen categories met (encoded as all-zero blocks). */
