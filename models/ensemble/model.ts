@@ -3,6 +3,7 @@
 // scale.ts (fitted on the validation scores by the kind's fit), the surprises combined (max or
 // mean) into the ensemble's score. Members' weights and the scales are buffers of this module,
 // so one bundle holds them all.
+import { noGrad } from '../../lib/autograd/grad_mode';
 import { fitErrorScale, scaledScore } from '../../lib/calibrate/error_scale';
 import { modelKind, takesRowWindows, type AnomalyModel } from '../../lib/model';
 import { Module } from '../../lib/nn';
@@ -83,13 +84,15 @@ export class Ensemble extends Module implements AnomalyModel {
   fitScales(chunks: (visit: (x: Tensor) => void) => void): void {
     const M = this.members.length, F = this.config.inputs;
     const raw: { scores: number[]; errors: number[] }[] = this.members.map(() => ({ scores: [], errors: [] }));
-    chunks((x) => {
+    // Fitted on what scoring computes: eval mode (a member's BatchNorm on its running statistics).
+    this.eval();
+    noGrad(() => chunks((x) => {
       const out = this.rawOutputs(x);
       for (let i = 0; i < M; i++) {
         if (out.errors[i]) for (const e of out.errors[i]!) raw[i].errors.push(e);
         if (out.scores[i]) for (const s of out.scores[i]!) raw[i].scores.push(s);
       }
-    });
+    }));
     const channelScale = new Float64Array(M * F).fill(1);
     raw.forEach((r, i) => r.errors.length && channelScale.set(fitErrorScale(r.errors, F), i * F));
     this.channelScale.assign(channelScale);
@@ -171,7 +174,7 @@ export class Ensemble extends Module implements AnomalyModel {
     const t = this.tail.toArray() as Float64Array;
     const scales = this.members.map((_, i) => {
       const [initialThreshold, tailShare, shape, scale] = t.subarray(i * 4, i * 4 + 4);
-      if (!(Number.isFinite(initialThreshold) && tailShare > 0 && tailShare <= 1 && Number.isFinite(shape) && scale > 0))
+      if (!(Number.isFinite(initialThreshold) && tailShare > 0 && tailShare <= 1 && shape >= 0 && Number.isFinite(shape) && scale > 0))
         throw new Error(`ensemble: member ${i}'s stored tail is invalid: ${Array.from(t.subarray(i * 4, i * 4 + 4)).join(', ')}`);
       return { quantiles: q.subarray(i * L, (i + 1) * L), tail: { initialThreshold, tailShare, shape, scale } };
     });

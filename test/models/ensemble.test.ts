@@ -8,7 +8,9 @@ import { strict as assert } from 'node:assert';
 import { registerModelKind, unregisterModelKind } from '../../lib/model';
 import { Tensor } from '../../lib/tensor';
 import '../../models';
-import { addAttribution, combine, ensembleKind, exceedance, fitMemberScale, MIN_EXCEEDANCE, surprise, type Ensemble, type MemberScale } from '../../models/ensemble';
+import { defaultThreshold } from '../../lib/calibrate/thresholds';
+import { calibratedScore, tailCalibration } from '../../lib/eval/calibrated';
+import { addAttribution, combine, ensembleKind, fitMemberScale, surprise, type Ensemble, type MemberScale } from '../../models/ensemble';
 import { echoKind } from './ensemble_echo';
 
 const close = (a: number, b: number, what: string, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
@@ -17,20 +19,28 @@ describe('ensemble: the common scale and the combination rule', () => {
   // Quantiles of a member's validation scores at levels 0, 1/4, ..., 1; its tail above t = 3.
   const scale = (shape: number): MemberScale => ({ quantiles: [0, 1, 2, 3, 4], tail: { initialThreshold: 3, tailShare: 0.25, shape, scale: 1 } });
 
-  it('below t: the rank table, interpolated; above: the GPD tail; floored', () => {
+  it('below t: -log10 of the interpolated rank; above: of the GPD tail, unbounded', () => {
     const m = scale(0);
-    close(exceedance(m, -1), 1, 'below every validation score');
-    close(exceedance(m, 1.5), 1 - 1.5 / 4, 'between the quantiles at 1/4 and 2/4');
-    close(exceedance(m, 3), 0.25, 'at t: the tail share');
-    close(exceedance(m, 3 + Math.log(10)), 0.025, 'exponential tail: q e^(-y/s)');
-    close(exceedance(scale(0.5), 5), 0.25 * 2 ** -2, 'GPD tail: q (1 + g y / s)^(-1/g)');
-    close(exceedance(scale(-1), 5), MIN_EXCEEDANCE, 'past a bounded tail\'s end: the floor', 0);
-    close(surprise(m, 3 + Math.log(10)), -Math.log10(0.025), 'surprise = -log10 P');
-    close(surprise(scale(-1), 5), 12, 'at most 12');
+    close(surprise(m, -1), 0, 'below every validation score');
+    close(surprise(m, 1.5), -Math.log10(1 - 1.5 / 4), 'between the quantiles at 1/4 and 2/4');
+    close(surprise(m, 3), -Math.log10(0.25), 'at t: the tail share');
+    close(surprise(m, 3 + Math.log(10)), -Math.log10(0.025), 'exponential tail: q e^(-y/s)');
+    close(surprise(scale(0.5), 5), -Math.log10(0.25 * 2 ** -2), 'GPD tail: q (1 + g y / s)^(-1/g)');
+    close(surprise(m, 103), -Math.log10(0.25) + 100 / Math.LN10, 'far out, where 1 - calibrated rounds to 0', 1e-9);
+    for (const g of [0, 0.5])
+      for (const x of [3.5, 5, 10]) close(surprise(scale(g), x), -Math.log10(1 - calibratedScore(scale(g).tail, x)), `lib's calibrated tail, g ${g}, x ${x}`, 1e-9);
+    assert.throws(() => surprise(scale(-1), 5), /tail shape must be >= 0/);
     assert.ok(Number.isNaN(surprise(m, NaN)));
   });
 
-  it('a score from the ranks alone where the tail cannot be fitted: an exponential top decile', () => {
+  it('the tail: POT\'s when unbounded, else exponential over its t; over the top decile without POT', () => {
+    // 1..100: POT over t = 90.1 (the 0.9 quantile, 10 excesses 0.9..9.9) fits a bounded tail.
+    const uniform = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+    const pot = tailCalibration(defaultThreshold(uniform))!;
+    assert.ok(pot.shape < 0, `the POT fit is bounded: shape ${pot.shape}`);
+    const u = fitMemberScale(uniform, 99);
+    assert.deepEqual([u.tail.initialThreshold, u.tail.tailShare, u.tail.shape], [pot.initialThreshold, pot.tailShare, 0]);
+    close(u.tail.scale, 5.4, 'the mean excess', 1e-12);
     // 40 scores: no POT (under 50); t = the 0.9 quantile 36.1, excesses 0.9, 1.9, 2.9, 3.9.
     const m = fitMemberScale(Float64Array.from({ length: 40 }, (_, i) => i + 1), 39);
     Array.from(m.quantiles).forEach((v, i) => close(v, i + 1, `quantile ${i}`, 1e-12));
@@ -38,6 +48,9 @@ describe('ensemble: the common scale and the combination rule', () => {
     close(m.tail.tailShare, 0.1, 'q');
     close(m.tail.scale, 2.4, 'the mean excess', 1e-12);
     assert.equal(m.tail.shape, 0);
+    // Heavy-tailed scores keep POT's positive shape.
+    const heavy = Float64Array.from({ length: 2000 }, (_, i) => 1 / (1 - (i + 0.5) / 2000) ** 0.5);
+    assert.ok(fitMemberScale(heavy, 100).tail.shape > 0);
   });
 
   it('max and mean of the surprises; attribution shares weighted by surprise', () => {
