@@ -131,7 +131,7 @@ export class ScaleWorker {
       for (const [s, h] of this.held) if (h.scorer.dirty && !(await h.scorer.checkpointAll())) this.lost(s, 'at a checkpoint');
       this.nextCheckpoint = Date.now() + this.checkpointMs;
     }
-    const wait = Math.max(1, Math.min(this.blockMs, this.nextRenew - Date.now()));
+    const wait = Math.max(1, Math.floor(Math.min(this.blockMs, this.nextRenew - Date.now())));
     const readable = this.shards.filter((s) => this.held.get(s)!.lease.readable(wait));
     if (!readable.length) return void (await new Promise((r) => setTimeout(r, wait)));
     const keys = readable.map((s) => this.keys.rows(s));
