@@ -78,17 +78,20 @@ export const ensembleKind: ModelKind<EnsembleConfig, Ensemble> = {
     }
     const t0 = performance.now();
     const chunk = 1024;
-    model.fitScales((visit) => {
+    const validationScores = model.fitScales((visit) => {
       for (let b = 0; b < data.validationCount; b += chunk) {
         const idx = Int32Array.from({ length: Math.min(chunk, data.validationCount - b) }, (_, j) => b + j);
         tidy(() => visit(data.batch('validation', idx) as Tensor));
       }
     });
     seconds += (performance.now() - t0) / 1000;
-    // The ensemble is every member at its best: the run's last record stands for it.
-    const lastRecord = history[history.length - 1];
+    // The history is the members' epochs one after another; the ensemble is every member at its
+    // best, so its "best epoch" is the last, and its loss its mean score (surprise) on the
+    // validation windows, as the classic kinds report their mean score (closed_form_fit.ts).
+    let sum = 0;
+    for (const v of validationScores) sum += v;
     return {
-      history, bestEpoch: history.length, bestLoss: lastRecord.validationLoss ?? lastRecord.trainLoss,
+      history, bestEpoch: history.length, bestLoss: sum / validationScores.length,
       watched: 'validation loss', stoppedEarly: false, resumedFrom: null, seconds,
     };
   },

@@ -80,8 +80,9 @@ export class Ensemble extends Module implements AnomalyModel {
   /**
    * Fits each member's channel scale and score scale on validation windows given in chunks
    * (`chunks` calls back with each [n, window, F] batch); the members must be fitted already.
+   * Returns the ensemble's scores of those windows.
    */
-  fitScales(chunks: (visit: (x: Tensor) => void) => void): void {
+  fitScales(chunks: (visit: (x: Tensor) => void) => void): Float32Array {
     const M = this.members.length, F = this.config.inputs;
     const raw: { scores: number[]; errors: number[] }[] = this.members.map(() => ({ scores: [], errors: [] }));
     // Fitted on what scoring computes: eval mode (a member's BatchNorm on its running statistics).
@@ -111,6 +112,7 @@ export class Ensemble extends Module implements AnomalyModel {
     this.fitted.assign([1]);
     this.host = null;
     this.last = null;
+    return this.combined(scores);
   }
 
   override loadStateDict(state: Parameters<Module['loadStateDict']>[0], strict = true): void {
@@ -126,16 +128,17 @@ export class Ensemble extends Module implements AnomalyModel {
 
   /** The combined surprise of each window: [batch]. */
   scores(x: Tensor): Tensor {
-    const out = this.outputs(x);
-    const B = x.shape[0], M = this.members.length;
+    return Tensor.fromArray(this.combined(this.outputs(x).scores), [x.shape[0]]);
+  }
+
+  /** The combined surprise of each window from the members' raw scores [M][B]. */
+  private combined(memberScores: ArrayLike<number>[]): Float32Array {
     const { scales } = this.scales();
-    const res = new Float32Array(B);
-    const s = new Float64Array(M);
-    for (let b = 0; b < B; b++) {
-      for (let i = 0; i < M; i++) s[i] = surprise(scales[i], out.scores[i][b]);
-      res[b] = combine(s, this.config.combine);
-    }
-    return Tensor.fromArray(res, [B]);
+    const s = new Float64Array(memberScores.length);
+    return Float32Array.from({ length: memberScores[0].length }, (_, b) => {
+      memberScores.forEach((m, i) => (s[i] = surprise(scales[i], m[b])));
+      return combine(s, this.config.combine);
+    });
   }
 
   /**

@@ -42,6 +42,12 @@ describe('ensemble model kind through the pipeline', function () {
       assert.deepEqual(model.members.map((m) => m.window), [8, 1, 5]);
       assert.equal(a.info.windows.length, 8, 'the ensemble reads its longest member\'s window');
       assert.deepEqual(pipeline.scoreSeries(a, test).scores, pipeline.scoreSeries(b, test).scores);
+      // The scales were fitted on what scoring computes (eval mode: the LSTM-AE's BatchNorm on
+      // running statistics): the fit's mean validation score is the mean of the pipeline's.
+      const v = a.fitted.validationScores;
+      const mean = v.reduce((s, x) => s + x, 0) / v.length;
+      assert.ok(Math.abs(a.fitted.result.bestLoss - mean) <= 1e-6 * mean, `fit ${a.fitted.result.bestLoss} vs scored ${mean}`);
+      assert.equal(a.fitted.result.bestEpoch, a.fitted.result.history.length, 'the members\' epochs one after another, the last standing for the ensemble');
     } finally {
       a.model.dispose();
       b.model.dispose();
