@@ -25,14 +25,15 @@ function skabCsv(rows: number, start: number, shift?: [number, number]): string 
   return lines.join('\n') + '\n';
 }
 
-function json(r: CliResult, what: string): Record<string, any> {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}: ${r.err}`);
-  return JSON.parse(r.out);
-}
-
 describe('vigil: a SKAB folder of runs, pooled', function () {
   this.timeout(300000);
   const work = useCliDir('vigil-skab-runs-');
+  /** `vigil ...args --json`'s object; the command must succeed. */
+  const report = (args: string[]): Record<string, any> => {
+    const r: CliResult = work.run([...args, '--json']);
+    assert.equal(r.code, 0, `vigil ${args[0]}: exit ${r.code}: ${r.err}`);
+    return JSON.parse(r.out);
+  };
   const runs: Array<[string, number, [number, number]]> = [
     ['valve1/0.csv', 160, [90, 120]],
     ['valve1/2.csv', 140, [40, 70]],
@@ -57,14 +58,14 @@ describe('vigil: a SKAB folder of runs, pooled', function () {
   for (const [kind, flags, context] of kinds) {
     it(`${kind}: trains on anomaly-free/, scores and evaluates the ${runs.length} runs pooled`, () => {
       const skab = ['--preset', 'skab', '--data', 'skab'];
-      json(work.run(['train', '--model', kind, ...skab, ...flags, '--out', `${kind}.vigil`, '--json']), 'train');
+      report(['train', '--model', kind, ...skab, ...flags, '--out', `${kind}.vigil`]);
       const d = work.run(['detect', '--model', `${kind}.vigil`, ...skab, '--out', `${kind}.csv`]);
       assert.equal(d.code, 0, d.err);
       assert.match(d.out + d.err, new RegExp(`3 runs pooled, ${total} rows: valve1/0\\.csv \\(160 rows\\), valve1/2\\.csv \\(140 rows\\), valve1/10\\.csv \\(150 rows\\)`));
       // Scoring does not restart at a run's first row yet (lib/detect): the note says so.
       assert.match(d.out + d.err, new RegExp(`the first ${context - 1} rows of each run after the first are scored from samples that reach into the run before`));
       assert.equal(readFileSync(join(work.path, `${kind}.csv`), 'utf8').trim().split('\n').length, total + 1);
-      const e = json(work.run(['evaluate', '--model', `${kind}.vigil`, ...skab, '--json']), 'evaluate');
+      const e = report(['evaluate', '--model', `${kind}.vigil`, ...skab]);
       // The shifts are plain (2.5 on two channels): every kind ranks them above chance
       // (measured: lstm-ae, dc-vae and pca above 0.6, iforest on 5-row windows 0.57).
       assert.ok(e[kind].thresholdFree.aucRoc > 0.55, `${kind} AUC-ROC ${e[kind].thresholdFree.aucRoc}`);
@@ -73,8 +74,8 @@ describe('vigil: a SKAB folder of runs, pooled', function () {
 
   it('reads a plain folder of runs and a glob with the generic preset', () => {
     const generic = ['--timestamp', 'datetime', '--label', 'anomaly', '--exclude', 'changepoint'];
-    const all = json(work.run(['evaluate', '--model', 'pca.vigil', '--data', 'skab/valve1', ...generic, '--json']), 'evaluate');
-    const pooled = json(work.run(['evaluate', '--model', 'pca.vigil', '--preset', 'skab', '--data', 'skab', '--json']), 'evaluate');
+    const all = report(['evaluate', '--model', 'pca.vigil', '--data', 'skab/valve1', ...generic]);
+    const pooled = report(['evaluate', '--model', 'pca.vigil', '--preset', 'skab', '--data', 'skab']);
     assert.deepEqual(all.pca.thresholdFree, pooled.pca.thresholdFree, 'the same rows, the same scores');
     const d = work.run(['detect', '--model', 'pca.vigil', '--data', 'skab/valve1/1*.csv', ...generic, '--out', 'glob.csv']);
     assert.equal(d.code, 0, d.err);

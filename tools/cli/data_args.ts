@@ -13,7 +13,7 @@ import { rememberedNote, withRemembered } from './remember';
 export { rowBounds } from '../../lib/data/load';
 
 export const DATA_FLAGS = {
-  data: { type: 'string', help: "a CSV file; a dataset folder with --preset smd|batadal|skab|kddcup99|arrhythmia; or a folder or glob ('runs/*.csv', quoted) of runs: every CSV one run of the same columns, pooled, windows kept within a run" },
+  data: { type: 'string', help: "a CSV file; a dataset folder with --preset smd|batadal|skab|kddcup99|arrhythmia; or a folder or glob ('runs/*.csv', quoted) of runs: every CSV one run of the same columns, pooled (training windows stay within a run)" },
   preset: { type: 'string', default: 'generic', help: `file format: ${PRESETS.join('|')} (a tabular model's bundle names its own)` },
   machine: { type: 'string', help: 'smd: the machine, e.g. machine-1-6' },
   label: { type: 'string', help: 'generic: label column(s), comma-separated (kept apart from features); tabular: the label column' },
