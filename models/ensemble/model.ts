@@ -7,6 +7,7 @@ import { noGrad } from '../../lib/autograd/grad_mode';
 import { fitErrorScale, scaledScore } from '../../lib/calibrate/error_scale';
 import { modelKind, takesRowWindows, type AnomalyModel } from '../../lib/model';
 import { Module } from '../../lib/nn';
+import { GraphBuilder } from '../../lib/onnx/graph/builder';
 import type { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 import { addAttribution, combine, fitMemberScale, surprise, type CombineRule, type MemberScale } from './scale';
@@ -156,11 +157,25 @@ export class Ensemble extends Module implements AnomalyModel {
     return Tensor.fromArray(res, [B, F]);
   }
 
-  /** Refused: the rank tables and tails are no graph here, and some members have none either. */
+  /**
+   * Refused: the members' scales (rank tables and tails) are no graph here. The message also
+   * names the members that could not export on their own (each tried on a scratch graph).
+   */
   toOnnx(): string[] {
-    const without = this.config.members.filter((_, i) => typeof (this.members[i] as { toOnnx?: unknown }).toOnnx !== 'function').map((m) => m.kind);
-    const members = without.length ? `; members without an ONNX graph: ${without.join(', ')}` : '';
-    throw new Error(`ensemble: no ONNX export (its per-member rank tables and tails are not exported${members}); serve the bundle with the native backend (Detector, vigil detect)`);
+    const refusals: string[] = [];
+    this.members.forEach((m, i) => {
+      const own = (m as { toOnnx?: (g: GraphBuilder, x: string) => string[] }).toOnnx;
+      const kind = this.config.members[i].kind;
+      if (typeof own !== 'function') return void refusals.push(`${kind} (no graph)`);
+      const g = new GraphBuilder();
+      try {
+        own.call(m, g, g.input('x', ['batch', m.window, this.config.inputs]));
+      } catch (e) {
+        refusals.push(`${kind} (${(e as Error).message})`);
+      }
+    });
+    const members = refusals.length ? `; members that cannot export either: ${refusals.join('; ')}` : '';
+    throw new Error(`ensemble: no ONNX export (its members' scales, rank tables and tails, are not exported as a graph${members}); serve the bundle with the native backend (Detector, vigil detect)`);
   }
 
   private checkInput(x: Tensor): void {
