@@ -11,7 +11,7 @@ export interface ScaleCounters {
   dead: number;
   /** Entity states read back from a checkpoint. */
   restores: number;
-  /** Rows scored again after a takeover (claimed pending rows past the entity's checkpoint). */
+  /** Rows taken over from a previous holder's pending list and scored (past the entity's checkpoint: some were scored before). */
   replays: number;
   /** Outputs the commit skipped because the row already had one (replays of written rows). */
   duplicatesSkipped: number;
@@ -30,7 +30,7 @@ const COUNTER_HELP: Record<keyof ScaleCounters, [string, string]> = {
   scored: ['vigil_scale_rows_scored_total', 'Results written to the results stream.'],
   dead: ['vigil_scale_rows_dead_total', 'Rows refused to the dead-letter stream.'],
   restores: ['vigil_scale_restores_total', 'Entity stream states restored from a checkpoint.'],
-  replays: ['vigil_scale_replays_total', 'Rows scored again after a shard takeover.'],
+  replays: ['vigil_scale_replays_total', 'Rows taken over from a previous holder\'s pending list and scored.'],
   duplicatesSkipped: ['vigil_scale_duplicates_skipped_total', 'Outputs not written because the row already had one.'],
   rowsLost: ['vigil_scale_rows_lost_total', 'Pending rows trimmed from a stream before they were acknowledged.'],
   leasesLost: ['vigil_scale_leases_lost_total', 'Shard leases lost (expired or taken) while held.'],

@@ -103,9 +103,12 @@ export class ScaleWorker {
     this.nextCheckpoint = Date.now() + this.checkpointMs;
     try {
       while (!this.stopping) await this.step();
-    } finally {
-      await this.leave();
+    } catch (e) {
+      // Leave what can be left (the leases expire anyway); the loop's error is the one to report.
+      await this.leave().catch(() => undefined);
+      throw e;
     }
+    await this.leave();
   }
 
   /** Asks run() to finish: it returns once every shard is checkpointed and released. */
