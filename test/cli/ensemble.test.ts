@@ -6,16 +6,17 @@ import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { dataFlags, useCliDir, writeTrainTest, type CliResult } from '../helpers/cli';
-
-function json(r: CliResult, what: string): Record<string, any> {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}: ${r.err}`);
-  return JSON.parse(r.out);
-}
+import { dataFlags, useCliDir, writeTrainTest } from '../helpers/cli';
 
 describe('vigil: the ensemble model kind', function () {
   this.timeout(240000);
   const work = useCliDir('vigil-ensemble-');
+  /** Runs a command that must succeed with --json; its parsed output. */
+  const json = (args: string[]): Record<string, any> => {
+    const r = work.run([...args, '--json']);
+    assert.equal(r.code, 0, `vigil ${args[0]}: exit ${r.code}: ${r.err}`);
+    return JSON.parse(r.out);
+  };
   before(() => {
     writeTrainTest(work.path, 1200, 400);
     const members = [{ kind: 'lstm-ae', config: { window: 8, encoder: [8], latent: 4, decoderDense: 8, decoder: [8] } }, 'pca', { kind: 'iforest', config: { trees: 30 } }];
@@ -24,10 +25,10 @@ describe('vigil: the ensemble model kind', function () {
   });
 
   it('train, detect, evaluate the written scores as evaluate scores itself; export refused', () => {
-    json(work.run(['train', '--model', 'ensemble', '--config', 'members.json', ...dataFlags('train.csv'), '--epochs', '2', '--out', 'ens.vigil', '--json']), 'train');
+    json(['train', '--model', 'ensemble', '--config', 'members.json', ...dataFlags('train.csv'), '--epochs', '2', '--out', 'ens.vigil']);
     assert.equal(work.run(['detect', '--model', 'ens.vigil', '--data', 'test.csv', '--out', 'scores.csv']).code, 0);
-    const fromFile = json(work.run(['evaluate', '--model', 'ens.vigil', '--data', 'test.csv', '--scores', 'scores.csv', '--json']), 'evaluate');
-    const own = json(work.run(['evaluate', '--model', 'ens.vigil', '--data', 'test.csv', '--json']), 'evaluate');
+    const fromFile = json(['evaluate', '--model', 'ens.vigil', '--data', 'test.csv', '--scores', 'scores.csv']);
+    const own = json(['evaluate', '--model', 'ens.vigil', '--data', 'test.csv']);
     assert.deepEqual(Object.keys(own), ['ensemble', 'random', 'PCA']);
     assert.deepEqual(fromFile.ensemble.thresholdFree, own.ensemble.thresholdFree);
     assert.ok(own.ensemble.thresholdFree.aucRoc > own.random.thresholdFree.aucRoc, 'the ensemble ranks the planted faults above chance');
