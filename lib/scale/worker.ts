@@ -27,7 +27,7 @@ export interface ScaleWorkerOptions extends RowPolicy {
   leaseMs?: number;
   /** Longest wait of one read for new rows, ms (default 100, at most leaseMs / 10). */
   blockMs?: number;
-  /** Rows per read and shard (default 500). */
+  /** Rows per read over all held shards (default 500): bounds the time between lease renewals. */
   batch?: number;
   /** Checkpoint an entity after this many rows (default 200). */
   checkpointRows?: number;
@@ -138,8 +138,11 @@ export class ScaleWorker {
     const readable = this.shards.filter((s) => this.held.get(s)!.lease.readable(wait));
     if (!readable.length) return void (await new Promise((r) => setTimeout(r, wait)));
     const keys = readable.map((s) => this.keys.rows(s));
-    const reply = (await this.redis.call('XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', this.batch, 'BLOCK', wait, 'STREAMS', ...keys, ...keys.map(() => '>'))) as [string, Entry[]][] | null;
+    const count = Math.ceil(this.batch / keys.length);
+    const reply = (await this.redis.call('XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', count, 'BLOCK', wait, 'STREAMS', ...keys, ...keys.map(() => '>'))) as [string, Entry[]][] | null;
     for (const [key, entries] of reply ?? []) {
+      // A slow model may take a while over a read: keep the leases renewed between shards.
+      if (Date.now() >= this.nextRenew) await this.renew();
       const s = readable[keys.indexOf(key)];
       const h = this.held.get(s);
       if (h && entries.length && !(await h.scorer.process(entries, false))) this.lost(s, 'at a commit');
@@ -179,7 +182,7 @@ export class ScaleWorker {
     let cursor = '0-0', claimed = 0;
     do {
       // min-idle 0: the lease, not idleness, says the previous holder is gone
-      const [next, entries, deleted] = (await this.redis.call('XAUTOCLAIM', this.keys.rows(s), GROUP, this.name, 0, cursor, 'COUNT', this.batch)) as [string, Entry[], string[]];
+      const [next, entries, deleted] = (await this.redis.call('XAUTOCLAIM', this.keys.rows(s), GROUP, this.name, 0, cursor, 'COUNT', Math.ceil(this.batch / this.keys.shards))) as [string, Entry[], string[]];
       this.counters.rowsLost += deleted?.length ?? 0;
       claimed += entries.length;
       if (entries.length && !(await scorer.process(entries, true))) return this.lost(s, 'while taking over its pending rows');
