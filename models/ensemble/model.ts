@@ -44,8 +44,11 @@ export class Ensemble extends Module implements AnomalyModel {
   /** [1]: 1 once the scales are fitted. */
   private readonly fitted: Tensor;
   private host: { scales: MemberScale[]; channelScale: Float64Array } | null = null;
-  /** The last batch's outputs, so channelErrors and scores of one batch score the members once. */
-  private last: { x: Tensor; out: MemberOutputs } | null = null;
+  /**
+   * The last batch's outputs, so channelErrors and scores of one batch score the members once;
+   * keyed by the batch's values (a caller may refill one tensor between calls).
+   */
+  private last: { x: Float32Array; out: MemberOutputs } | null = null;
 
   constructor(readonly config: EnsembleConfig, gen?: Generator) {
     super();
@@ -202,7 +205,8 @@ export class Ensemble extends Module implements AnomalyModel {
 
   /** Every member's raw score and scaled channel errors for a batch (cached for the last batch). */
   private outputs(x: Tensor): MemberOutputs {
-    if (this.last?.x === x) return this.last.out;
+    const values = Float32Array.from(x.toArray());
+    if (this.last && sameValues(this.last.x, values)) return this.last.out;
     const raw = this.rawOutputs(x);
     const scores: Float64Array[] = [], channels: (Float32Array | null)[] = [];
     raw.errors.forEach((e, i) => {
@@ -211,7 +215,7 @@ export class Ensemble extends Module implements AnomalyModel {
       scores.push(raw.scores[i] ? Float64Array.from(raw.scores[i]!) : reduced!.scores);
     });
     const out = { scores, channels };
-    this.last = { x, out };
+    this.last = { x: values, out };
     return out;
   }
 
@@ -240,4 +244,11 @@ export class Ensemble extends Module implements AnomalyModel {
       return { errors, scores };
     });
   }
+}
+
+/** Bit-equal arrays (NaN equals NaN: the same input). */
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return false;
+  return true;
 }

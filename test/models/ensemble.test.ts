@@ -116,6 +116,19 @@ describe('ensemble model: hand-known members', () => {
     }
   });
 
+  it('a tensor refilled between calls is scored anew (the one-batch cache keys on values)', () => {
+    const model = fitted('max');
+    try {
+      const t = Tensor.fromArray([1, 25.75, 50.5, 99], [1, 2, 2]);
+      close(model.scores(t).toArray()[0], sa, 'first fill', 1e-6);
+      t.assign([0, 0, 0, 0]);
+      assert.equal(model.scores(t).toArray()[0], 0, 'second fill');
+      assert.deepEqual(Array.from(model.channelErrors(t).toArray()), [0, 0]);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('refuses to score before its scales are fitted, and refuses ONNX export naming why', () => {
     const model = ensembleKind.create(ensembleKind.defaultConfig(2, { members: ['echo-test', 'pca'] }));
     try {
