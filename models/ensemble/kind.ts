@@ -20,6 +20,7 @@ export function checkEnsembleConfig(c: EnsembleConfig): EnsembleConfig {
   c.members.forEach((m, i) => {
     if (!m || typeof m.kind !== 'string' || typeof m.config !== 'object' || m.config === null) throw fail('members', `entries {kind, config} (entry ${i} is not)`);
     if (m.kind === 'ensemble') throw new Error(`ensemble: member ${i} is an ensemble; members must be single detectors`);
+    if (m.config.inputs !== c.inputs) throw new Error(`ensemble: member ${i} (${m.kind}) reads ${JSON.stringify(m.config.inputs)} channels, the ensemble ${c.inputs}`);
   });
   if (c.combine !== 'max' && c.combine !== 'mean') throw fail('combine', '"max" or "mean"');
   if (!(Number.isInteger(c.levels) && c.levels >= 2 && c.levels <= 100000)) throw fail('levels', 'an integer in [2, 100000]');

@@ -53,14 +53,17 @@ export class Ensemble extends Module implements AnomalyModel {
   constructor(readonly config: EnsembleConfig, gen?: Generator) {
     super();
     const { members, levels, inputs } = config;
-    this.members = members.map((m, i) => {
-      const model = modelKind(m.kind).create(m.config, gen);
-      if (!takesRowWindows(model)) {
-        model.dispose();
-        throw new Error(`ensemble: member ${i} (${m.kind}) does not read windows of rows; only such members can share the ensemble's windows`);
-      }
-      return this.registerModule(`member${i}`, model);
-    });
+    this.members = [];
+    try {
+      members.forEach((m, i) => {
+        const model = this.registerModule(`member${i}`, modelKind(m.kind).create(m.config, gen));
+        this.members.push(model);
+        if (!takesRowWindows(model)) throw new Error(`ensemble: member ${i} (${m.kind}) does not read windows of rows; only such members can share the ensemble's windows`);
+      });
+    } catch (e) {
+      for (const m of this.members) m.dispose();
+      throw e;
+    }
     this.window = Math.max(...this.members.map((m) => m.window));
     const f64 = { dtype: 'float64' as const };
     const M = members.length;

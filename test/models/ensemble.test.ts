@@ -147,6 +147,10 @@ describe('ensemble model: hand-known members', () => {
     assert.throws(make({ members: ['pca'], combine: 'sum' }), /ensemble: combine must be "max" or "mean", got "sum"/);
     assert.throws(make({ members: ['pca'], levels: 1 }), /ensemble: levels must be an integer in \[2, 100000\]/);
     assert.throws(make({ members: ['dc-vae', { kind: 'pca', config: { varianceExplained: 2 } }] }), /pca: varianceExplained must be/);
+    assert.throws(make({ members: ['pca', 'alad'] }), /ensemble: member 1 \(alad\) does not read windows of rows/);
+    const edited = ensembleKind.defaultConfig(2, { members: ['pca'] });
+    edited.members[0].config.inputs = 3;
+    assert.throws(() => ensembleKind.create(edited), /ensemble: member 0 \(pca\) reads 3 channels, the ensemble 2/);
   });
 
   it('--window reaches the members that set none', () => {
