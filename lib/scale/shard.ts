@@ -26,12 +26,16 @@ interface Entity {
   row: string | null;
   /** Rows pushed since the last checkpoint: pending until a checkpoint holds them. */
   unacked: string[];
+  /** When (Date.now) a checkpoint is due by time if rows are pending. */
+  dueAt: number;
 }
 
 export interface ShardOptions extends RowPolicy {
   top: number;
   /** Checkpoint an entity once it has this many rows past its checkpoint. */
   checkpointRows: number;
+  /** ... or once its oldest such row is this many ms old. */
+  checkpointMs: number;
 }
 
 /** Whether stream id a ("ms-seq") comes after b. */
@@ -111,10 +115,10 @@ export class ShardScorer {
     return this.commit(b);
   }
 
-  /** Checkpoints every entity with rows past its checkpoint and acknowledges them. */
-  async checkpointAll(): Promise<boolean> {
+  /** Checkpoints the entities due (all: every one with rows past its checkpoint) and acknowledges their rows. */
+  async checkpoint(all: boolean): Promise<boolean> {
     const b = emptyBatch();
-    this.addCheckpoints(b, true);
+    this.addCheckpoints(b, all);
     return this.commit(b);
   }
 
@@ -126,11 +130,11 @@ export class ShardScorer {
     const policy = { onBadValue: this.opts.onBadValue, timestampOrder: this.opts.timestampOrder, top: this.opts.top };
     missing.forEach((entity, i) => {
       const json = saved[i];
-      if (json === null) return void this.entities.set(entity, { stream: this.det.stream(policy), row: null, unacked: [] });
+      if (json === null) return void this.entities.set(entity, { stream: this.det.stream(policy), row: null, unacked: [], dueAt: this.firstDue() });
       let cp: Checkpoint;
       try {
         cp = JSON.parse(json) as Checkpoint;
-        this.entities.set(entity, { stream: this.det.stream({ ...policy, restore: cp.state }), row: cp.row, unacked: [] });
+        this.entities.set(entity, { stream: this.det.stream({ ...policy, restore: cp.state }), row: cp.row, unacked: [], dueAt: this.firstDue() });
       } catch (e) {
         throw new Error(`the checkpoint of entity "${entity}" (${this.keys.state(this.shard)}) cannot be restored on this detector: ${(e as Error).message}`);
       }
@@ -144,14 +148,24 @@ export class ShardScorer {
     b.acks.push(row); // a refused row changed no state: nothing to replay
   }
 
+  /**
+   * The first time-based checkpoint of a new entity, spread over a period: entities seen together
+   * (a takeover restores many at once) would otherwise all be checkpointed in one large commit.
+   */
+  private firstDue(): number {
+    return Date.now() + this.opts.checkpointMs * (0.5 + Math.random() / 2);
+  }
+
   /** Adds the checkpoints due (all: every entity with rows past its checkpoint) and their acks. */
   private addCheckpoints(b: Batch, all: boolean): void {
+    const now = Date.now();
     for (const [entity, ent] of this.entities) {
-      if (!ent.unacked.length || (!all && ent.unacked.length < this.opts.checkpointRows)) continue;
+      if (!ent.unacked.length || (!all && ent.unacked.length < this.opts.checkpointRows && now < ent.dueAt)) continue;
       const cp: Checkpoint = { row: ent.row!, state: ent.stream.state() };
       b.states.set(entity, JSON.stringify(cp));
       b.acks.push(...ent.unacked);
       ent.unacked = [];
+      ent.dueAt = now + this.opts.checkpointMs;
     }
   }
 

@@ -31,7 +31,7 @@ export interface ScaleWorkerOptions extends RowPolicy {
   batch?: number;
   /** Checkpoint an entity after this many rows (default 200). */
   checkpointRows?: number;
-  /** Checkpoint every entity with rows past its checkpoint at least this often, ms (default 5000). */
+  /** Checkpoint an entity with rows past its checkpoint at least this often, ms (default 5000). */
   checkpointMs?: number;
   /** Channels named per result (default 3). */
   top?: number;
@@ -131,8 +131,9 @@ export class ScaleWorker {
   private async step(): Promise<void> {
     if (Date.now() >= this.nextRenew) await this.balance();
     if (Date.now() >= this.nextCheckpoint) {
-      for (const [s, h] of this.held) if (h.scorer.dirty && !(await h.scorer.checkpointAll())) this.lost(s, 'at a checkpoint');
-      this.nextCheckpoint = Date.now() + this.checkpointMs;
+      // Entities are due at spread times (shard.ts): look often, checkpoint the few that are due.
+      for (const [s, h] of this.held) if (h.scorer.dirty && !(await h.scorer.checkpoint(false))) this.lost(s, 'at a checkpoint');
+      this.nextCheckpoint = Date.now() + this.checkpointMs / 10;
     }
     const wait = Math.max(1, Math.floor(Math.min(this.blockMs, this.nextRenew - Date.now())));
     const readable = this.shards.filter((s) => this.held.get(s)!.lease.readable(wait));
@@ -176,7 +177,8 @@ export class ScaleWorker {
   /** A newly leased shard: its checkpoints are read as entities appear; first its pending rows. */
   private async take(s: number, lease: Lease): Promise<void> {
     const scorer = new ShardScorer(this.det, this.redis, this.keys, s, this.token, {
-      top: this.opts.top ?? 3, checkpointRows: this.opts.checkpointRows ?? 200, onBadValue: this.opts.onBadValue, timestampOrder: this.opts.timestampOrder,
+      top: this.opts.top ?? 3, checkpointRows: this.opts.checkpointRows ?? 200, checkpointMs: this.checkpointMs,
+      onBadValue: this.opts.onBadValue, timestampOrder: this.opts.timestampOrder,
     }, this.counters);
     this.held.set(s, { lease, scorer });
     let cursor = '0-0', claimed = 0;
@@ -197,7 +199,7 @@ export class ScaleWorker {
   private async release(s: number): Promise<void> {
     const h = this.held.get(s)!;
     this.held.delete(s);
-    if (!(await h.scorer.checkpointAll())) return this.lost(s, 'at release', false);
+    if (!(await h.scorer.checkpoint(true))) return this.lost(s, 'at release', false);
     await h.lease.release();
     this.log(`released shard ${s}`);
   }

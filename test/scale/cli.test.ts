@@ -4,7 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { createServer } from 'node:net';
 
-import { tinyBundle } from './fleet';
+import { makeBundle } from '../detect/detector_fixture';
+import { TINY_LSTM_AE } from './fleet';
 import { useCliDir } from '../helpers/cli';
 
 /** A local port nobody listens on (taken, then freed). */
@@ -31,7 +32,7 @@ describe('vigil serve and vigil replay: help and errors', function () {
 
   it('an unreachable Redis is an error naming it and the command that starts one', async () => {
     const url = `redis://127.0.0.1:${await closedPort()}`;
-    const r = dir.run(['serve', '--model', tinyBundle(dir.path), '--redis', url]);
+    const r = dir.run(['serve', '--model', makeBundle(dir.path, 'lstm-ae', { config: TINY_LSTM_AE }), '--redis', url]);
     assert.equal(r.code, 1);
     assert.match(r.err, new RegExp(`cannot reach Redis at ${url}: .*ECONNREFUSED.*Start one with: redis-server`));
   });

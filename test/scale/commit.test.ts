@@ -5,10 +5,10 @@ import { strict as assert } from 'node:assert';
 
 import { commitBatch, emptyBatch, type Batch } from '../../lib/scale/commit';
 import { fleetKeys, GROUP } from '../../lib/scale/keys';
-import { useRedis } from './fleet';
+import { useFleet } from './fleet';
 
 describe('lib/scale commit script', () => {
-  const ctx = useRedis();
+  const ctx = useFleet();
 
   it('writes nothing without the lease, each row once with it, and acknowledges what it is given', async () => {
     const { redis, prefix } = ctx;

@@ -3,10 +3,7 @@
 // timestamp out of order) lands there, and the entity's later rows are still scored, equal to
 // batch scoring of its good rows. The worker's /metrics counts them.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { Detector } from '../../lib/detect/detector';
 import { fleetKeys, shardOf } from '../../lib/scale/keys';
@@ -14,19 +11,16 @@ import { serveMetrics } from '../../lib/scale/metrics_server';
 import { pushRow } from '../../lib/scale/producer';
 import { ScaleWorker } from '../../lib/scale/worker';
 import { rowOf, series } from '../detect/detector_fixture';
-import { readAll, tinyBundle, useRedis, waitFor } from './fleet';
+import { readAll, useFleet, waitFor } from './fleet';
 
 describe('vigil serve: the dead-letter stream', function () {
   this.timeout(60000);
-  const ctx = useRedis();
-  let dir = '';
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'vigil-scale-dead-'))));
-  after(() => dir && rmSync(dir, { recursive: true, force: true }));
+  const ctx = useFleet();
 
   it('a malformed row lands there with its reason; the entity\'s later rows are still scored', async () => {
     const { redis, prefix } = ctx;
     const keys = fleetKeys(prefix, 4);
-    const det = await Detector.load(tinyBundle(dir));
+    const det = await Detector.load(ctx.bundle);
     const own = redis.duplicate();
     const worker = new ScaleWorker(det, own, { prefix, shards: 4, leaseMs: 1000, checkpointRows: 7 });
     const metrics = await serveMetrics(worker, 0);

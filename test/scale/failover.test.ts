@@ -4,16 +4,13 @@
 // is lost, and every result equals offline batch scoring of that entity's series bit for bit.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { Detector } from '../../lib/detect/detector';
 import { fleetKeys } from '../../lib/scale/keys';
 import { replay } from '../../lib/scale/producer';
 import { BIN } from '../helpers/cli';
 import { rowOf, series } from '../detect/detector_fixture';
-import { readAll, tinyBundle, useRedis, waitFor, REDIS_URL } from './fleet';
+import { readAll, useFleet, waitFor, REDIS_URL } from './fleet';
 
 const ENTITIES = 200, ROWS = 600, SHARDS = 8, STRIDE = 13;
 
@@ -27,10 +24,7 @@ interface Worker {
 
 describe('vigil serve: failover (3 workers, one SIGKILLed, a new one started)', function () {
   this.timeout(180000);
-  const ctx = useRedis();
-  let dir = '';
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'))));
-  after(() => dir && rmSync(dir, { recursive: true, force: true }));
+  const ctx = useFleet();
 
   function start(name: string, bundle: string): Worker {
     const proc = spawn(process.execPath, [BIN, 'serve', '--model', bundle, '--redis', REDIS_URL!, '--prefix', ctx.prefix, '--shards', String(SHARDS),
@@ -44,7 +38,7 @@ describe('vigil serve: failover (3 workers, one SIGKILLed, a new one started)', 
   it('every (entity, row) gets exactly one result, none is lost, each equals batch scoring bit for bit', async () => {
     const { redis, prefix } = ctx;
     const keys = fleetKeys(prefix, SHARDS);
-    const bundle = tinyBundle(dir);
+    const bundle = ctx.bundle;
     const data = series(3000, 11);
     const workers = ['w0', 'w1', 'w2'].map((n) => start(n, bundle));
     const total = ENTITIES * ROWS;

@@ -1,7 +1,10 @@
 // What the scale-out tests share: the Redis they run against (VIGIL_REDIS_URL; .ci/run starts one
-// and sets it, so in CI they run; unset, they skip saying so), a fresh key prefix per suite whose
-// keys are deleted after it, reading a whole stream as field maps, and a tiny fleet bundle.
+// and sets it, so in CI they run; unset, they skip saying so), a fresh key prefix and folder per
+// suite, removed after it, a tiny fleet bundle, and reading a whole stream as field maps.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { makeBundle } from '../detect/detector_fixture';
 import { connectRedis, type RedisClient } from '../../lib/scale/redis';
@@ -12,24 +15,24 @@ export const REDIS_URL = process.env.VIGIL_REDIS_URL;
 /** A tiny LSTM-AE (window 8, 4 channels): the failover test scores 120,000 rows with it. */
 export const TINY_LSTM_AE = { window: 8, encoder: [8], latent: 2, decoderDense: 4, decoder: [8] };
 
-export function tinyBundle(dir: string): string {
-  return makeBundle(dir, 'lstm-ae', { name: 'fleet', config: TINY_LSTM_AE });
-}
-
 /**
- * Call at the top of a describe(): skips the suite without VIGIL_REDIS_URL, else connects before
- * it and deletes the suite's keys after it. `prefix` is unique to the suite.
+ * Call at the top of a describe(): skips the suite without VIGIL_REDIS_URL, else connects and
+ * writes the tiny bundle into a fresh folder before it; deletes the suite's keys and folder after
+ * it. `prefix` is unique to the suite.
  */
-export function useRedis(): { redis: RedisClient; prefix: string } {
-  const ctx = { redis: null as unknown as RedisClient, prefix: `vigil-test-${process.pid}-${randomBytes(4).toString('hex')}` };
+export function useFleet(): { redis: RedisClient; prefix: string; dir: string; bundle: string } {
+  const ctx = { redis: null as unknown as RedisClient, prefix: `vigil-test-${process.pid}-${randomBytes(4).toString('hex')}`, dir: '', bundle: '' };
   before(async function () {
     if (!REDIS_URL) {
       console.log('    skipped: VIGIL_REDIS_URL is not set (start redis-server and set it, as .ci/run does)');
       this.skip();
     }
     ctx.redis = await connectRedis(REDIS_URL);
+    ctx.dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
+    ctx.bundle = makeBundle(ctx.dir, 'lstm-ae', { name: 'fleet', config: TINY_LSTM_AE });
   });
   after(async () => {
+    if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
     if (!ctx.redis) return;
     let cursor = '0';
     do {

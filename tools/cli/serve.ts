@@ -18,7 +18,7 @@ const FLAGS = {
   'lease-ms': { type: 'number', default: 5000, help: 'shard lease ttl: a dead worker\'s shards are taken over after about this long', range: { min: 100, integer: true } },
   batch: { type: 'number', default: 500, help: 'rows per read over all held shards (a slow model: fewer, so leases are renewed in time)', range: RANGE.count },
   'checkpoint-rows': { type: 'number', default: 200, help: 'checkpoint an entity\'s stream state after this many rows', range: RANGE.count },
-  'checkpoint-ms': { type: 'number', default: 5000, help: 'checkpoint every entity with new rows at least this often', range: RANGE.count },
+  'checkpoint-ms': { type: 'number', default: 5000, help: 'checkpoint an entity with new rows at least this often (entities spread over the period)', range: RANGE.count },
   top: { type: 'number', default: 3, help: 'channels named per result', range: RANGE.whole },
   'on-bad-value': { type: 'string', default: 'error', help: 'error|ffill: a row with a bad value goes to the dead-letter stream, or repeats the entity\'s previous value' },
   'timestamp-order': { type: 'string', default: 'increasing', help: 'increasing|nondecreasing|any: rows whose timestamp breaks it go to the dead-letter stream' },
