@@ -106,7 +106,10 @@ export class ScaleWorker {
     } catch (e) {
       // Leave what can be left (the leases expire anyway); the loop's error is the one to report.
       await this.leave().catch(() => undefined);
-      throw e;
+      if ((e as Error).name !== 'MaxRetriesPerRequestError') throw e;
+      const { host, port } = this.redis.options;
+      throw new Error(`lost the connection to Redis at ${host}:${port} and could not get it back (${(e as Error).message}); ` +
+        'this worker\'s leases expire and the other workers (or this one, restarted) go on from the checkpoints');
     }
     await this.leave();
   }
