@@ -65,10 +65,13 @@ export const ensembleKind: ModelKind<EnsembleConfig, Ensemble> = {
   create: (config, gen) => new Ensemble(checkEnsembleConfig(config), gen),
   async fit(model, data, options) {
     if (!data.validationCount) throw new Error('ensemble: its members\' scales are fitted on validation windows, and there are none');
+    // One checkpoint or log file would be overwritten member by member: refused, not ignored.
+    const files = (['checkpoint', 'resume', 'log'] as const).filter((k) => options[k]);
+    if (files.length) throw new Error(`ensemble: ${files.map((k) => `--${k}`).join(', ')} not supported (its members would share one file); train without`);
     const history: FitResult['history'] = [];
     let seconds = 0;
-    // A checkpoint, log or epoch hook is the ensemble's, not one member's: members train without.
-    const { checkpoint: _c, resume: _r, log: _l, onEpoch: _e, ...shared } = options;
+    // The epoch hook speaks of the ensemble's epochs, not a member's: members train without it.
+    const { onEpoch: _e, ...shared } = options;
     for (let i = 0; i < model.members.length; i++) {
       const k = modelKind(model.config.members[i].kind);
       const member = model.members[i];

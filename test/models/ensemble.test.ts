@@ -153,6 +153,16 @@ describe('ensemble model: hand-known members', () => {
     assert.throws(() => ensembleKind.create(edited), /ensemble: member 0 \(pca\) reads 3 channels, the ensemble 2/);
   });
 
+  it('refuses a checkpoint or log its members would share', async () => {
+    const model = ensembleKind.create(ensembleKind.defaultConfig(2, { members: ['echo-test'] }));
+    const data = { trainCount: 1, validationCount: 1, batch: () => Tensor.zeros([1, 1, 2]) };
+    try {
+      await assert.rejects(ensembleKind.fit!(model, data, { epochs: 1, checkpoint: 'c.ckpt', log: 'l.jsonl' }), /ensemble: --checkpoint, --log not supported/);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('--window reaches the members that set none', () => {
     const c = ensembleKind.defaultConfig(3, { window: 7, members: ['pca', { kind: 'iforest', config: { window: 4 } }] });
     assert.deepEqual(c.members.map((m) => m.config.window), [7, 4]);
