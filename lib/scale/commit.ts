@@ -78,12 +78,22 @@ export interface Committed {
   skipped: number;
 }
 
-/** Writes a batch of shard s; null when the lease was lost (nothing written). */
-export async function commitBatch(redis: RedisClient, keys: FleetKeys, s: number, token: string, b: Batch): Promise<Committed | null> {
-  const args: (string | number)[] = [token, GROUP, b.outputs.length, b.states.size, b.acks.length];
-  for (const o of b.outputs) args.push(o.kind, o.entity, o.row, o.fields.length, ...o.fields);
-  for (const [entity, json] of b.states) args.push(entity, json);
-  args.push(...b.acks);
-  const [results, dead, skipped] = (await COMMIT.run(redis, [keys.lease(s), keys.rows(s), keys.results, keys.alarms, keys.dead, keys.done(s), keys.state(s)], args)) as number[];
-  return results < 0 ? null : { results, dead, skipped };
+export function isEmpty(b: Batch): boolean {
+  return !b.outputs.length && !b.states.size && !b.acks.length;
+}
+
+/**
+ * Writes the batches of several shards in one round trip (a pipeline of scripts, each atomic on
+ * its own); per batch, what it wrote, or null when its shard's lease was lost (nothing written).
+ */
+export async function commitBatches(redis: RedisClient, keys: FleetKeys, token: string, batches: { shard: number; batch: Batch }[]): Promise<(Committed | null)[]> {
+  const calls = batches.map(({ shard: s, batch: b }) => {
+    const args: (string | number)[] = [token, GROUP, b.outputs.length, b.states.size, b.acks.length];
+    for (const o of b.outputs) args.push(o.kind, o.entity, o.row, o.fields.length, ...o.fields);
+    for (const [entity, json] of b.states) args.push(entity, json);
+    args.push(...b.acks);
+    return { keys: [keys.lease(s), keys.rows(s), keys.results, keys.alarms, keys.dead, keys.done(s), keys.state(s)], args };
+  });
+  const replies = (await COMMIT.pipelined(redis, calls)) as number[][];
+  return replies.map(([results, dead, skipped]) => (results < 0 ? null : { results, dead, skipped }));
 }

@@ -5,7 +5,7 @@ import type { Detector } from '../detect/detector';
 import { RowError, type RowPolicy } from '../detect/rows';
 import type { DetectorStream, StreamState } from '../detect/stream';
 import type { DetectorResult } from '../detect/detector_result';
-import { commitBatch, emptyBatch, type Batch, type Output } from './commit';
+import { commitBatches, emptyBatch, isEmpty, type Batch, type Committed, type Output } from './commit';
 import { shardOf, type FleetKeys } from './keys';
 import type { ScaleCounters } from './metrics';
 import type { RedisClient } from './redis';
@@ -79,6 +79,11 @@ export class ShardScorer {
    * taken over from another holder's pending list. False when the lease was lost (nothing written).
    */
   async process(entries: Entry[], claimed: boolean): Promise<boolean> {
+    return this.commit(await this.score(entries, claimed));
+  }
+
+  /** Scores a batch of this shard's entries in order: what to commit (with the checkpoints due). */
+  async score(entries: Entry[], claimed: boolean): Promise<Batch> {
     const rows = entries.map(([id, fields]) => ({ id, fields, row: decodeRow(fields) }));
     await this.restore(rows.flatMap((r) => ('refused' in r.row || shardOf(r.row.entity, this.keys.shards) !== this.shard ? [] : [r.row.entity])));
     const b = emptyBatch();
@@ -112,7 +117,7 @@ export class ShardScorer {
       ent.row = id;
     }
     this.addCheckpoints(b, false);
-    return this.commit(b);
+    return b;
   }
 
   /** Checkpoints the entities due (all: every one with rows past its checkpoint) and acknowledges their rows. */
@@ -170,8 +175,12 @@ export class ShardScorer {
   }
 
   private async commit(b: Batch): Promise<boolean> {
-    if (!b.outputs.length && !b.states.size && !b.acks.length) return true;
-    const done = await commitBatch(this.redis, this.keys, this.shard, this.token, b);
+    if (isEmpty(b)) return true;
+    return this.committed((await commitBatches(this.redis, this.keys, this.token, [{ shard: this.shard, batch: b }]))[0]);
+  }
+
+  /** Counts what a commit of this shard wrote; false when it was refused (the lease is lost). */
+  committed(done: Committed | null): boolean {
     if (!done) return false;
     this.counters.scored += done.results;
     this.counters.dead += done.dead;

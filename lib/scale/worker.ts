@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import type { Detector } from '../detect/detector';
 import type { RowPolicy } from '../detect/rows';
 import { checkShardCount, fleetKeys, GROUP, shardOf, type FleetKeys } from './keys';
+import { commitBatches, isEmpty, type Batch } from './commit';
 import { Lease } from './lease';
 import { metricsText, zeroCounters, type ScaleCounters, type ShardGauge } from './metrics';
 import type { RedisClient } from './redis';
@@ -144,12 +145,20 @@ export class ScaleWorker {
     const keys = readable.map((s) => this.keys.rows(s));
     const count = Math.ceil(this.batch / keys.length);
     const reply = (await this.redis.call('XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', count, 'BLOCK', wait, 'STREAMS', ...keys, ...keys.map(() => '>'))) as [string, Entry[]][] | null;
+    // Score every shard's rows, then commit them all in one round trip.
+    const scored: { shard: number; batch: Batch }[] = [];
     for (const [key, entries] of reply ?? []) {
       // A slow model may take a while over a read: keep the leases renewed between shards.
       if (Date.now() >= this.nextRenew) await this.renew();
       const s = readable[keys.indexOf(key)];
       const h = this.held.get(s);
-      if (h && entries.length && !(await h.scorer.process(entries, false))) this.lost(s, 'at a commit');
+      if (h && entries.length) scored.push({ shard: s, batch: await h.scorer.score(entries, false) });
+    }
+    const done = await commitBatches(this.redis, this.keys, this.token, scored.filter(({ shard, batch }) => this.held.has(shard) && !isEmpty(batch)));
+    let i = 0;
+    for (const { shard: s, batch } of scored) {
+      if (!this.held.has(s) || isEmpty(batch)) continue;
+      if (!this.held.get(s)!.scorer.committed(done[i++])) this.lost(s, 'at a commit');
     }
   }
 

@@ -3,7 +3,7 @@
 // checkpoints and acknowledges exactly the rows it is given.
 import { strict as assert } from 'node:assert';
 
-import { commitBatch, emptyBatch, type Batch } from '../../lib/scale/commit';
+import { commitBatches, emptyBatch, type Batch } from '../../lib/scale/commit';
 import { fleetKeys, GROUP } from '../../lib/scale/keys';
 import { useFleet } from './fleet';
 
@@ -24,20 +24,29 @@ describe('lib/scale commit script', () => {
       b.acks.push(ids[0]);
       return b;
     };
+    const commit = async (token: string) => (await commitBatches(redis, keys, token, [{ shard: 1, batch: batch() }]))[0];
     const pending = async () => Number(((await redis.xpending(keys.rows(1), GROUP)) as [number])[0]);
 
     await redis.set(keys.lease(1), 'someone-else');
-    assert.equal(await commitBatch(redis, keys, 1, 'me', batch()), null);
+    assert.equal(await commit('me'), null);
     assert.equal(await redis.xlen(keys.results), 0);
     assert.equal(await redis.hlen(keys.state(1)), 0);
     assert.equal(await pending(), 2);
 
     await redis.set(keys.lease(1), 'me');
-    assert.deepEqual(await commitBatch(redis, keys, 1, 'me', batch()), { results: 2, dead: 0, skipped: 0 });
-    assert.deepEqual(await commitBatch(redis, keys, 1, 'me', batch()), { results: 0, dead: 0, skipped: 2 });
+    assert.deepEqual(await commit('me'), { results: 2, dead: 0, skipped: 0 });
+    assert.deepEqual(await commit('me'), { results: 0, dead: 0, skipped: 2 });
     assert.equal(await redis.xlen(keys.results), 2);
     assert.equal(await redis.xlen(keys.alarms), 1);
     assert.equal(await redis.hget(keys.state(1), 'a'), '{"row":"x"}');
     assert.equal(await pending(), 1, 'only the row given is acknowledged');
+
+    // Several shards in one round trip: each fenced by its own lease.
+    await redis.set(keys.lease(0), 'me');
+    await redis.set(keys.lease(1), 'someone-else');
+    const dead = emptyBatch();
+    dead.outputs.push({ kind: 'd', entity: 'b', row: '1-0', fields: ['e', 'b', 'reason', 'test'] });
+    assert.deepEqual(await commitBatches(redis, keys, 'me', [{ shard: 0, batch: dead }, { shard: 1, batch: batch() }]), [{ results: 0, dead: 1, skipped: 0 }, null]);
+    assert.equal(await redis.xlen(keys.dead), 1);
   });
 });

@@ -74,7 +74,7 @@ const ms = (id: string) => Number(id.split('-')[0]);
 /** Starts `n` workers on the fleet; stop() ends them cleanly. */
 function workers(n: number, path: string, url: string, prefix: string): { stop(): Promise<void> } {
   const procs = Array.from({ length: n }, (_, i) => spawn(process.execPath, [BIN, 'serve', '--model', path, '--redis', url, '--prefix', prefix, '--shards', '16',
-    '--name', `bench${i}`, '--threads', '1', '--lease-ms', '3000', '--batch', '64'], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    '--name', `bench${i}`, '--threads', '1', '--lease-ms', '3000', '--batch', '128'], { stdio: ['ignore', 'ignore', 'inherit'] }));
   return {
     async stop() {
       await Promise.all(procs.map((p) => new Promise((r) => (p.on('exit', r), p.kill('SIGTERM')))));
