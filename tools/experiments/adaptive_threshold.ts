@@ -26,7 +26,7 @@ const FLAGS = {
   json: { type: 'string', help: 'also write the figures as JSON here' },
 } as const;
 
-interface Tally { rows: number; flagged: number; anomalous: number; truePositives: number; warmupRows: number; warmupAnomalous: number }
+interface Tally { rows: number; flagged: number; anomalous: number; truePositives: number; warmupRows: number; warmupAnomalous: number; warmupFlagged: number }
 
 async function main(): Promise<void> {
   const f = parseFlags('adaptive_threshold', process.argv.slice(2), FLAGS);
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const out: Record<string, Tally & { flaggedFraction: number; anomalyFraction: number; precision: number; recall: number }> = {};
   try {
     for (const [name, adaptiveThreshold] of Object.entries(configs)) {
-      const t: Tally = { rows: 0, flagged: 0, anomalous: 0, truePositives: 0, warmupRows: 0, warmupAnomalous: 0 };
+      const t: Tally = { rows: 0, flagged: 0, anomalous: 0, truePositives: 0, warmupRows: 0, warmupAnomalous: 0, warmupFlagged: 0 };
       for (const s of runs) {
         const { flags } = await det.scoreSeries(s, { adaptiveThreshold });
         const judged = det.window - 1 + W; // the first row after the warm-up
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
           if (r < judged) {
             t.warmupRows++;
             t.warmupAnomalous += y;
+            t.warmupFlagged += flags[r];
             continue;
           }
           t.rows++;
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     await det.dispose();
   }
   const first = Object.values(out)[0];
-  console.log(`${runs.length} series; warm-up ${W} decisions each (${first.warmupRows} rows, ${(100 * first.warmupAnomalous / first.warmupRows).toFixed(1)}% of them anomalous); judged ${first.rows} rows after it, ${(100 * first.anomalyFraction).toFixed(1)}% anomalous; bundle threshold ${det.threshold.method} ${det.threshold.value.toPrecision(5)}`);
+  console.log(`${runs.length} series; warm-up ${W} decisions each (${first.warmupRows} rows, ${(100 * first.warmupAnomalous / first.warmupRows).toFixed(1)}% of them anomalous, ${(100 * first.warmupFlagged / first.warmupRows).toFixed(1)}% flagged by the stored threshold); judged ${first.rows} rows after it, ${(100 * first.anomalyFraction).toFixed(1)}% anomalous; bundle threshold ${det.threshold.method} ${det.threshold.value.toPrecision(5)}`);
   console.log('| threshold | flagged | true anomalies | precision | recall |\n|---|---|---|---|---|');
   const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '-');
   for (const [name, v] of Object.entries(out)) console.log(`| ${name} | ${pct(v.flaggedFraction)} | ${pct(v.anomalyFraction)} | ${pct(v.precision)} | ${pct(v.recall)} |`);
