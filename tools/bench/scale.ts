@@ -4,8 +4,9 @@
 //     [--latency-seconds 20 (0: none)]
 // Throughput: the same rows (E entities, `rows` decisions each after a window of warm-up rows)
 // scored in process (Detector.scoreBatch per entity, one thread) and through Redis by 1 and 2
-// `vigil serve` processes (one native thread each), alternating, median/min/max of --runs; the
-// Redis figure runs from the first to the last result (Redis' clock: entry ids). Latency: after
+// `vigil serve` processes (one native thread each, started and holding their shards before the
+// rows go in), alternating, median/min/max of --runs; the Redis figure runs from the first to the
+// last result (Redis' clock: entry ids). Latency: after
 // every entity's window is filled, rows replayed at a fixed rate, each decision's result entry id
 // minus its row id (both ms on Redis' clock). --runs 0 skips throughput.
 // The model is the kind's default (seed) config on 38 channels, randomly initialised: speed does
@@ -24,7 +25,7 @@ import { saveDetector } from '../../lib/detect/detector_bundle';
 import { modelKind } from '../../lib/model';
 import { Generator } from '../../lib/random';
 import { connectRedis, type RedisClient } from '../../lib/scale/redis';
-import { fleetKeys } from '../../lib/scale/keys';
+import { fleetKeys, type FleetKeys } from '../../lib/scale/keys';
 import { replay } from '../../lib/scale/producer';
 import { fieldMap } from '../../lib/scale/wire';
 import { alternate, spread, type Spread } from './stats';
@@ -82,6 +83,17 @@ function workers(n: number, path: string, url: string, prefix: string): { stop()
   };
 }
 
+/** Waits until `n` workers hold every shard between them (the rows then go in, not during a rebalance). */
+async function balanced(redis: RedisClient, keys: FleetKeys, n: number): Promise<void> {
+  for (;;) {
+    const holders = (await redis.mget(...Array.from({ length: keys.shards }, (_, i) => keys.lease(i)))).map((t) => t?.split(':')[0]);
+    const counts = new Map<string, number>();
+    for (const h of holders) if (h) counts.set(h, (counts.get(h) ?? 0) + 1);
+    if (counts.size === n && [...counts.values()].every((c) => c <= Math.ceil(keys.shards / n)) && !holders.includes(undefined)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function waitResults(redis: RedisClient, key: string, n: number): Promise<void> {
   while ((await redis.xlen(key)) < n) await new Promise((r) => setTimeout(r, 50));
 }
@@ -111,8 +123,9 @@ async function main(): Promise<void> {
     const throughRedis = (n: number) => async (run: number) => {
       const prefix = `bench-scale-${process.pid}-${n}-${run}`;
       const keys = fleetKeys(prefix, 16);
-      await replay(redis, keys, s, { entities: E, rowsPerEntity: perEntity, stride: 7, seconds: 600 });
       const w = workers(n, path, url, prefix);
+      await balanced(redis, keys, n);
+      await replay(redis, keys, s, { entities: E, rowsPerEntity: perEntity, stride: 7, seconds: 600 });
       await waitResults(redis, keys.results, total);
       await w.stop();
       const first = await redis.xrange(keys.results, '-', '+', 'COUNT', 1), last = await redis.xrevrange(keys.results, '+', '-', 'COUNT', 1);
@@ -134,11 +147,11 @@ async function main(): Promise<void> {
     const keys = fleetKeys(prefix, 16);
     const n = counts[counts.length - 1];
     const w = workers(n, path, url, prefix);
+    await balanced(redis, keys, n);
     // Every entity's first window - 1 rows (no decision yet) go in first, as fast as they are taken,
     // and the workers settle; then the timed rows, each of which gets a decision.
     await replay(redis, keys, s, { entities: LE, rowsPerEntity: T - 1, stride: 1, seconds: 600 });
     await waitResults(redis, keys.results, LE * (T - 1));
-    await new Promise((r) => setTimeout(r, 3000));
     const sent = await replay(redis, keys, s, { entities: LE, rate, seconds: secs, stride: 1 });
     await new Promise((r) => setTimeout(r, 2000));
     await w.stop();
