@@ -75,7 +75,7 @@ describe('detect: adaptive threshold (warm-up refit, DSPOT)', function () {
     }
   });
 
-  it('a level shift in the rows: the bundle\'s POT flags every row after it, DSPOT (drift "all") few once depth + window rows have passed', async () => {
+  it('a level shift in the rows: the bundle\'s POT flags 95% or more of the rows after it, DSPOT (drift "all") few once depth + window rows have passed', async () => {
     const det = await Detector.load(potted);
     try {
       const test = shifted(1200, 600, 2);
