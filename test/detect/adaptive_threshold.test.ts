@@ -42,6 +42,15 @@ describe('detect: adaptive threshold (warm-up refit, DSPOT)', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const DSPOT = { method: 'dspot', warmup: 200, depth: 30, drift: 'all' } as const;
+  /** Runs fn on a Detector of the POT bundle, disposed after. */
+  const withPot = async (fn: (det: Detector) => Promise<void>): Promise<void> => {
+    const det = await Detector.load(potted);
+    try {
+      await fn(det);
+    } finally {
+      await det.dispose();
+    }
+  };
 
   it('DSPOT: warm-up flags are the bundle\'s, later ones dspot()\'s; batch (chunks 1, 64) = stream through JSON saves', async () => {
     const det = await Detector.load(potted);
@@ -75,9 +84,8 @@ describe('detect: adaptive threshold (warm-up refit, DSPOT)', function () {
     }
   });
 
-  it('a level shift in the rows: the bundle\'s POT flags 95% or more of the rows after it, DSPOT (drift "all") few once depth + window rows have passed', async () => {
-    const det = await Detector.load(potted);
-    try {
+  it('a level shift in the rows: the bundle\'s POT flags 95% or more of the rows after it, DSPOT (drift "all") few once depth + window rows have passed', () =>
+    withPot(async (det) => {
       const test = shifted(1200, 600, 2);
       const plain = await det.scoreSeries(test);
       const d = await det.scoreSeries(test, { adaptiveThreshold: DSPOT });
@@ -86,14 +94,10 @@ describe('detect: adaptive threshold (warm-up refit, DSPOT)', function () {
       assert.ok(count(d.flags, after) <= 0.15 * (1200 - after), `DSPOT: ${count(d.flags, after)} of ${1200 - after}`);
       const paper = await det.scoreSeries(test, { adaptiveThreshold: { ...DSPOT, drift: 'normal' } });
       assert.ok(count(paper.flags, 600) >= 0.95 * 600, 'the paper\'s drift rule keeps flagging a shift larger than z');
-    } finally {
-      await det.dispose();
-    }
-  });
+    }));
 
-  it('warm-up refit: new data at another level is flagged throughout by the bundle, by the refitted POT only at its rate', async () => {
-    const det = await Detector.load(potted);
-    try {
+  it('warm-up refit: new data at another level is flagged throughout by the bundle, by the refitted POT only at its rate', () =>
+    withPot(async (det) => {
       const test = shifted(1200, 0, 2);
       const W = 300, first = det.window - 1;
       const plain = await det.scoreSeries(test);
@@ -111,24 +115,17 @@ describe('detect: adaptive threshold (warm-up refit, DSPOT)', function () {
         const res = st.pushSync(rowOf(test, r));
         if (res.ready) assert.equal(res.flag, refit.flags[r] === 1, `row ${r}`);
       }
-    } finally {
-      await det.dispose();
-    }
-  });
+    }));
 
-  it('without the option: the same columns as before and no state of it', async () => {
-    const det = await Detector.load(potted);
-    try {
+  it('without the option: the same columns as before and no state of it', () =>
+    withPot(async (det) => {
       const test = shifted(300, 150, 1);
       assert.deepEqual(await det.scoreSeries(test, {}), await det.scoreSeries(test));
       const st = det.stream();
       for (let r = 0; r < 50; r++) st.pushSync(rowOf(test, r));
       assert.equal('adaptiveThreshold' in st.state(), false);
       assert.equal(st.adaptiveThreshold, null);
-    } finally {
-      await det.dispose();
-    }
-  });
+    }));
 
   it('refuses what it cannot do, with the reason', async () => {
     const det = await Detector.load(potted);
