@@ -9,6 +9,9 @@
 //   budget as refitThreshold); fixed from then on;
 // - method 'dspot': DSPOT (lib/calibrate/dspot.ts) initialised on them; from then on every score
 //   is judged by M + z and updates the model (flagged scores leave the tail alone).
+// A warm-up whose scores admit no fit (e.g. too few distinct values for 10 peaks) is dropped and
+// starts again at the next decision, the bundle's rule flagging meanwhile; `failed` says why.
+// Throwing instead would leave a stream with a row accepted and not decided.
 // The warm-up assumes those rows are mostly normal: an anomaly inside it is learnt as normal and
 // raises the threshold (see docs/detector.md).
 // The state is plain JSON, so a stream saves it in state() and a restored stream goes on exactly.
@@ -24,6 +27,8 @@ export interface AdaptiveThresholdJSON {
   options: AdaptiveThresholdOptions;
   /** The warm-up's scores so far (empty once it is over). */
   warm: number[];
+  /** Why the last warm-up could not be fitted (it started again), if one could not. */
+  failed?: string;
   /** method 'warmup': the threshold refitted at the end of the warm-up. */
   refitted?: Threshold;
   /** method 'dspot': the model after the warm-up. */
@@ -56,10 +61,16 @@ export class AdaptiveThresholdState {
   private warm: number[] = [];
   private refitted: Threshold | null = null;
   private model: Dspot | null = null;
+  private failed: string | undefined;
 
   /** `options` as checkAdaptiveThreshold returned them; `bundle`: the bundle's threshold (the refit's method). */
   constructor(readonly options: AdaptiveThresholdOptions, private readonly bundle: Threshold, from?: AdaptiveThresholdJSON) {
     if (from) this.restore(from);
+  }
+
+  /** Why the last warm-up could not be fitted and started again (undefined: none failed). */
+  get failure(): string | undefined {
+    return this.failed;
   }
 
   /** Whether the warm-up is still running (its flags are the bundle's). */
@@ -85,6 +96,7 @@ export class AdaptiveThresholdState {
     return {
       options: { ...this.options },
       warm: [...this.warm],
+      ...(this.failed !== undefined ? { failed: this.failed } : {}),
       ...(this.refitted ? { refitted: this.refitted } : {}),
       ...(this.model ? { dspot: this.model.toJSON() } : {}),
     };
@@ -92,12 +104,16 @@ export class AdaptiveThresholdState {
 
   private initialise(): void {
     const o = this.options, warm = this.warm;
-    if (o.method === 'dspot') this.model = Dspot.fromWarmup(warm, o as Required<typeof o>);
-    else if (this.bundle.method === 'pot') {
-      const p = this.bundle.params, n = warm.length;
-      this.refitted = pot(warm, { risk: Math.max(p.risk as number, 1 / n), initialQuantile: Math.min(p.initialQuantile as number, 1 - 10 / n) });
-    } else this.refitted = refitThreshold(this.bundle, warm);
     this.warm = [];
+    try {
+      if (o.method === 'dspot') this.model = Dspot.fromWarmup(warm, o as Required<typeof o>);
+      else if (this.bundle.method === 'pot') {
+        const p = this.bundle.params, n = warm.length;
+        this.refitted = pot(warm, { risk: Math.max(p.risk as number, 1 / n), initialQuantile: Math.min(p.initialQuantile as number, 1 - 10 / n) });
+      } else this.refitted = refitThreshold(this.bundle, warm);
+    } catch (e) {
+      this.failed = (e as Error).message;
+    }
   }
 
   private restore(s: AdaptiveThresholdJSON): void {
@@ -113,6 +129,8 @@ export class AdaptiveThresholdState {
       this.refitted = s.refitted;
     }
     if ((this.model || this.refitted) && s.warm.length) throw bad('a state past its warm-up holds no warm-up scores');
+    if (s.failed !== undefined && typeof s.failed !== 'string') throw bad('failed must be a string');
+    this.failed = s.failed;
     this.warm = [...s.warm];
   }
 }

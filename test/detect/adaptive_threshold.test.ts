@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { dspot } from '../../lib/calibrate/dspot';
 import { pot } from '../../lib/calibrate/thresholds';
 import type { Series } from '../../lib/data/series';
+import type { Threshold } from '../../lib/eval/threshold';
+import { AdaptiveThresholdState, checkAdaptiveThreshold } from '../../lib/detect/adaptive_threshold';
 import { Detector, type StreamState } from '../../lib/detect/detector';
 import { loadDetector } from '../../lib/detect/detector_bundle';
 import { calibrateDetector, saveCalibration } from '../../lib/pipeline/calibrate';
@@ -126,6 +128,18 @@ describe('detect: adaptive threshold (warm-up refit, DSPOT)', function () {
       assert.equal('adaptiveThreshold' in st.state(), false);
       assert.equal(st.adaptiveThreshold, null);
     }));
+
+  it('a warm-up that admits no fit starts again, the bundle flagging meanwhile, and says why', () => {
+    const bundle: Threshold = { value: 1, method: 'pot', params: { risk: 1e-2, initialQuantile: 0.98 } };
+    const a = new AdaptiveThresholdState(checkAdaptiveThreshold({ method: 'dspot', warmup: 60, depth: 0 }, bundle, false), bundle);
+    for (let i = 0; i < 60; i++) assert.equal(a.push(0.5, i % 2), i % 2, 'the bundle\'s flags'); // one value: no peaks
+    assert.ok(a.warming && Number.isNaN(a.threshold));
+    assert.match(a.failure!, /only 0 of 60 scores exceed/);
+    const b = new AdaptiveThresholdState(a.options, bundle, JSON.parse(JSON.stringify(a.toJSON())));
+    assert.equal(b.failure, a.failure);
+    for (let i = 0; i < 60; i++) b.push(Math.sqrt(i), 0);
+    assert.ok(!b.warming && b.threshold > 1 && Number.isFinite(b.threshold), `a second warm-up with distinct scores fits: ${b.threshold}`);
+  });
 
   it('refuses what it cannot do, with the reason', async () => {
     const det = await Detector.load(potted);
