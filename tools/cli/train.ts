@@ -33,7 +33,7 @@ const namedConfigs = MODEL_KINDS.filter((k) => k.namedConfigs?.length).map((k) =
 const FLAGS = {
   model: { type: 'string', default: MODEL_KINDS[0].kind, help: `model kind: ${modelKinds().join('|')}` },
   ...DATA_FLAGS,
-  config: { type: 'string', help: `JSON file overriding the model config (sizes, window...), or a named config${namedConfigs ? ` (${namedConfigs})` : ''}` },
+  config: { type: 'string', help: `JSON file (or inline JSON object) overriding the model config (sizes, window...), or a named config${namedConfigs ? ` (${namedConfigs})` : ''}` },
   ...kindFlags(),
   clean: { type: 'number', default: 0, help: 'mask values beyond this many training stds and forward-fill them (0: off; upstream: 7)', range: RANGE.nonNegative },
   out: { type: 'string', help: 'where to write the trained model bundle (.vigil)' },
@@ -183,9 +183,22 @@ function watched(r: FitResult): string {
   return `best ${r.watched} ${r.bestLoss.toFixed(5)} (epoch ${r.bestEpoch})`;
 }
 
-/** --config: a named config of the model kind, or a JSON file of overrides. */
+/** --config: a named config of the model kind, a JSON file of overrides, or the JSON itself. */
 function readConfig(value: string, names: string[]): Record<string, unknown> {
   if (names.includes(value) && !existsSync(value)) return { preset: value };
+  // Inline JSON (`--config '{"window": 30}'`): a file name never starts with a brace here.
+  if (value.trimStart().startsWith('{')) return parseConfig(value, '--config (inline JSON)');
   if (!existsSync(value)) throw new UsageError(`--config ${value}: no such file${names.length ? ` (named configs: ${names.join(', ')})` : ''}`);
-  return JSON.parse(readFileSync(value, 'utf8'));
+  return parseConfig(readFileSync(value, 'utf8'), `--config ${value}`);
+}
+
+function parseConfig(text: string, what: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${what}: not JSON (${(e as Error).message})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`${what}: a JSON object of config fields is expected`);
+  return v as Record<string, unknown>;
 }
