@@ -5,7 +5,7 @@
 // count where the peer looks crippled (peer_check.ts). Each figure is the median of --runs
 // alternating runs with min and max; the header carries date, CPU, threads, versions, BLAS and
 // the machine's load before and after. Suites: ops, lstm-ae, dc-vae, inference, convlstm, alad,
-// staead, sa-dvcrae (= all), gpu.
+// staead, sa-dvcrae (= all), gpu; scale (named alone, its own flags: tools/bench/scale.ts).
 import { cpus, loadavg } from 'node:os';
 
 import { fmaPeakGflops, fmaPeakSource } from './fma_peak';
@@ -85,6 +85,8 @@ function header(o: BenchOptions, ctx: ReturnType<typeof makeContext>, loadBefore
 }
 
 async function main(): Promise<void> {
+  // scale runs Redis and vigil serve processes with flags of its own (tools/bench/scale.ts)
+  if (process.argv[2] === 'scale') return (require('./scale') as typeof import('./scale')).benchScale();
   let o: BenchOptions;
   try {
     o = parseOptions(process.argv.slice(2));

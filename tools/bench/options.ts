@@ -36,7 +36,10 @@ options:
   --allow-weak-peer   print ratios even when the peer's matmul is below half of Vigil's FMA peak
   --help              this text
 
-The gpu suite runs its own single-shot protocol (tools/bench/gpu.ts) and ignores these options.`;
+The gpu suite runs its own single-shot protocol (tools/bench/gpu.ts) and ignores these options.
+\`npm run bench -- scale [--kind lstm-ae|dc-vae|tiny] [--entities N] [--workers 1,2] ...\` (named
+alone, VIGIL_REDIS_URL set) times scoring through Redis and vigil serve against in-process
+scoring; its flags are listed in tools/bench/scale.ts and docs/scale.md.`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const o: BenchOptions = { suites: [], runs: DEFAULT_RUNS, quick: false, json: false, threads: [1, 2], allowWeakPeer: false, help: false };

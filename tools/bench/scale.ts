@@ -1,5 +1,5 @@
-// The scale-out benchmark (issue 22; docs/scale.md), run on its own until the suite is registered:
-//   VIGIL_REDIS_URL=redis://127.0.0.1:6379 npx tsx tools/bench/scale.ts [--kind lstm-ae|dc-vae|tiny]
+// The scale-out benchmark (issue 22; docs/scale.md), named alone with its own flags:
+//   VIGIL_REDIS_URL=redis://127.0.0.1:6379 npm run bench -- scale [--kind lstm-ae|dc-vae|tiny]
 //     [--entities 20] [--rows 300] [--runs 3] [--workers 1,2] [--latency-entities 1000] [--latency-rate 1000]
 //     [--latency-seconds 20 (0: none)]
 // Throughput: the same rows (E entities, `rows` decisions each after a window of warm-up rows)
@@ -98,7 +98,7 @@ async function waitResults(redis: RedisClient, key: string, n: number): Promise<
   while ((await redis.xlen(key)) < n) await new Promise((r) => setTimeout(r, 50));
 }
 
-async function main(): Promise<void> {
+export async function benchScale(): Promise<void> {
   const url = process.env.VIGIL_REDIS_URL;
   if (!url) throw new Error('set VIGIL_REDIS_URL to a Redis of your own (redis-server --port 6379 --bind 127.0.0.1 --save \'\' --daemonize yes)');
   const kind = flag('kind', 'lstm-ae'), E = +flag('entities', '20'), R = +flag('rows', '300'), runs = +flag('runs', '3');
@@ -178,7 +178,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(`bench scale: ${(e as Error).message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  benchScale().catch((e) => {
+    console.error(`bench scale: ${(e as Error).message}`);
+    process.exit(1);
+  });
+}
