@@ -14,6 +14,7 @@ import { rankChannels } from '../../lib/eval/attribution';
 import type { BackendName } from '../../lib/detect/backend';
 import { Detector } from '../../lib/detect/detector';
 import { defaultPostRules, episodes, postRules, type Episode, type PostRules } from '../../lib/detect/episodes';
+import type { AdaptiveThresholdOptions } from '../../lib/detect/adaptive_threshold';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import type { LoadedDetector } from '../../lib/detect/detector_bundle';
 import { applyThreshold, describeThreshold } from '../../lib/eval/threshold';
@@ -34,6 +35,10 @@ const FLAGS = {
   top: { type: 'number', default: 3, help: 'channels named per row', range: RANGE.whole },
   backend: { type: 'string', default: 'native', help: 'native|onnxruntime (the exported model in onnxruntime-node, CPU)' },
   episodes: { type: 'string', help: 'also write the alarm episodes (runs of flags merged by the post-rules) to this CSV' },
+  adapt: { type: 'string', help: 'warmup|dspot: a threshold that adapts to this data (docs/detector.md): refit on the first --warmup decisions, or DSPOT from them' },
+  warmup: { type: 'number', help: '--adapt: decisions (rows with a full window) whose scores set the threshold up; flagged by the bundle meanwhile', range: RANGE.count },
+  depth: { type: 'number', help: '--adapt dspot: the moving average removed from each score (decisions)', range: RANGE.count },
+  drift: { type: 'string', help: '--adapt dspot: normal (flagged scores stay out of the moving average: the paper) or all (a lasting level shift is absorbed)' },
   ...POST_RULE_FLAGS,
   ...JSON_FLAG,
   help: { type: 'boolean', help: 'show this help' },
@@ -65,14 +70,17 @@ export async function detect(argv: string[]): Promise<void> {
     const series = (await loadFor(det.info, f, argv, 'test', (l) => out.say(`  ${l}`))).series;
     checkScorable({ info: det.info }, series);
     // A bundle with per-channel alphas (calibrate --method alpha) flags by them instead of the threshold.
-    const scored = await det.scoreSeries(series);
+    const adaptiveThreshold = adaptOf(f);
+    const scored = await det.scoreSeries(series, adaptiveThreshold ? { adaptiveThreshold } : {});
     const { scores, flags, channelErrors } = scored;
     const flagged = writeScores(f.out!, series, scores, flags, channelErrors, f.top);
-    const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})` : `at threshold ${describeThreshold(det.threshold)}`;
+    const rule = det.alphas ? `by per-channel alphas (${det.alphas.method})`
+      : adaptiveThreshold ? `by ${adaptiveThreshold.method === 'dspot' ? `DSPOT (depth ${adaptiveThreshold.depth}, drift ${adaptiveThreshold.drift ?? 'normal'})` : 'a threshold refitted'} after a ${adaptiveThreshold.warmup}-decision warm-up at threshold ${describeThreshold(det.threshold)}`
+        : `at threshold ${describeThreshold(det.threshold)}`;
     out.say(`vigil detect: ${series.rows} rows scored, ${flagged} flagged ${rule}; wrote ${f.out}`);
     const rules = postRules(postRulesGiven(f), det.postRules);
     const eps = det.episodes(scored, { postRules: rules, top: f.top, timestamps: series.timestamps });
-    out.result({ ...detectResult(f, series, scores, flagged, det.alphas ? { alphas: det.alphas.method } : { threshold: det.threshold }), ...tellEpisodes(f, eps, rules, out) });
+    out.result({ ...detectResult(f, series, scores, flagged, det.alphas ? { alphas: det.alphas.method } : { threshold: det.threshold, ...(adaptiveThreshold ? { adaptiveThreshold } : {}) }), ...tellEpisodes(f, eps, rules, out) });
   } finally {
     await det.dispose();
   }
@@ -82,6 +90,7 @@ export async function detect(argv: string[]): Promise<void> {
  * at the bundle's threshold, through lib/pipeline. */
 async function detectByPipeline(det: LoadedDetector, f: DetectFlags, argv: string[], out: Output): Promise<void> {
   try {
+    if (f.adapt) throw new UsageError(`--adapt: a model of ${inputOf(det.model).kind} input (${det.kind}) is scored at its bundle's threshold only`);
     if (f.backend !== 'native') throw new UsageError(`--backend ${f.backend}: a model of ${inputOf(det.model).kind} input (${det.kind}) is scored natively only here (vigil export writes its scoring graph for onnxruntime)`);
     const series = (await loadFor(det.info, f, argv, 'test', (l) => out.say(`  ${l}`))).series;
     const { scores, channelErrors } = scoreSeries(det, series);
@@ -96,6 +105,23 @@ async function detectByPipeline(det: LoadedDetector, f: DetectFlags, argv: strin
   } finally {
     det.model.dispose();
   }
+}
+
+/** --adapt and its parameters as the Detector's adaptiveThreshold option (none without --adapt). */
+function adaptOf(f: DetectFlags): AdaptiveThresholdOptions | undefined {
+  if (!f.adapt) {
+    for (const k of ['warmup', 'depth', 'drift'] as const) if (f[k] !== undefined) throw new UsageError(`--${k} needs --adapt warmup|dspot`);
+    return undefined;
+  }
+  if (f.adapt !== 'warmup' && f.adapt !== 'dspot') throw new UsageError(`--adapt must be warmup or dspot, got "${f.adapt}"`);
+  if (f.warmup === undefined) throw new UsageError('--adapt needs --warmup N (decisions whose scores set the threshold up)');
+  if (f.adapt === 'warmup') {
+    if (f.depth !== undefined || f.drift !== undefined) throw new UsageError('--depth and --drift are DSPOT\'s (--adapt dspot)');
+    return { method: 'warmup', warmup: f.warmup };
+  }
+  if (f.depth === undefined) throw new UsageError('--adapt dspot needs --depth N (the moving average, in decisions)');
+  if (f.drift !== undefined && f.drift !== 'normal' && f.drift !== 'all') throw new UsageError(`--drift must be normal or all, got "${f.drift}"`);
+  return { method: 'dspot', warmup: f.warmup, depth: f.depth, ...(f.drift ? { drift: f.drift } : {}) };
 }
 
 /** Says how many episodes there are, writes --episodes, and returns their part of the JSON result. */
