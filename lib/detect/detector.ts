@@ -38,7 +38,7 @@
 import { CategoricalEncoder } from '../data/categorical';
 import { Scaler } from '../data/scaler';
 import { checkSchema } from '../data/schema';
-import type { Series } from '../data/series';
+import { sliceRows, type Series } from '../data/series';
 import { Windows } from '../data/windows';
 import { inputOf, takesRowWindows } from '../model';
 import { alphasFromJSON, type Alphas, type AlphasJSON } from '../calibrate/alpha';
@@ -96,6 +96,16 @@ export interface EpisodeOptions {
 }
 
 const DEFAULT_CHUNK = 64;
+
+/** A series of several runs (lib/data/runs.ts): each is scored on its own, so no window spans two. */
+function pooled(series: Series): boolean {
+  return !!series.runs && series.runs.length > 1;
+}
+
+function runsOf(series: Series, opts: { adaptiveThreshold?: AdaptiveThresholdOptions }): Series[] {
+  if (opts.adaptiveThreshold) throw new Error(`adaptiveThreshold: ${series.source ?? 'the series'} pools ${series.runs!.length} runs; score them one by one (each run's warm-up is its own)`);
+  return series.runs!.map((r) => sliceRows(series, r.start, r.start + r.rows));
+}
 
 export class Detector {
   readonly kind: string;
@@ -265,6 +275,11 @@ export class Detector {
 
   /** Scores a whole series (schema checked), yielding to the event loop between chunks. */
   async scoreSeries(series: Series, opts: { adaptiveThreshold?: AdaptiveThresholdOptions } = {}): Promise<SeriesScores> {
+    if (pooled(series)) {
+      const parts: SeriesScores[] = [];
+      for (const part of runsOf(series, opts)) parts.push(await this.scoreSeries(part));
+      return this.stitch(series, parts);
+    }
     const job = this.begin(series, opts.adaptiveThreshold);
     for (let c = job.next(); c; c = job.next()) {
       if (!this.backend.runSeriesSync?.(c.rows, c.n, c.out)) await this.backend.run(job.windows(c), c.n, c.out);
@@ -276,12 +291,29 @@ export class Detector {
 
   /** scoreSeries without yielding (native backend only). */
   scoreSeriesSync(series: Series, opts: { adaptiveThreshold?: AdaptiveThresholdOptions } = {}): SeriesScores {
+    if (pooled(series)) return this.stitch(series, runsOf(series, opts).map((part) => this.scoreSeriesSync(part)));
     const job = this.begin(series, opts.adaptiveThreshold);
     for (let c = job.next(); c; c = job.next()) {
       if (!this.backend.runSeriesSync?.(c.rows, c.n, c.out)) this.backend.runSync(job.windows(c), c.n, c.out);
       job.commit(c);
     }
     return job.result;
+  }
+
+  /** The runs' scores laid back at their rows: each run's first window - 1 rows have none (NaN). */
+  private stitch(series: Series, parts: SeriesScores[]): SeriesScores {
+    const out = this.decisions.columns0(series.rows);
+    const F = this.columns.length;
+    series.runs!.forEach((run, k) => {
+      const p = parts[k];
+      out.scores.set(p.scores, run.start);
+      out.flags.set(p.flags, run.start);
+      out.channelErrors.set(p.channelErrors, run.start * F);
+      if (out.channelFlags && p.channelFlags) out.channelFlags.set(p.channelFlags, run.start * F);
+    });
+    const k = parts.findIndex((p) => p.first < p.rows); // a run shorter than the window decides nothing
+    out.first = k < 0 ? series.rows : series.runs![k].start + parts[k].first;
+    return out;
   }
 
   /** A stream decides row by row (see stream.ts); { restore: state } resumes a saved one. */

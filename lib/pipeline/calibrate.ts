@@ -14,6 +14,7 @@ import { loadBundle, saveBundle } from '../io/bundle';
 import { modelKind, modelKinds } from '../model';
 import { UsageError } from '../options';
 import { gaussianRowsOf } from './gaussian_scores';
+import { keptRows, windowRows } from './kept_rows';
 import { scoreSeries } from './score';
 
 export interface CalibrateOptions {
@@ -41,21 +42,22 @@ export function calibrateDetector(det: LoadedDetector, series: Series, method: s
   if (c.declared && !offers(det.kind))
     throw new UsageError(`--method ${method} needs ${c.requires ?? 'what this model lacks'} (${modelKinds().filter(offers).join(', ')}); this bundle holds ${det.kind}`);
   if (opts.labels && opts.labels.length !== series.rows) throw new UsageError(`--labels has ${opts.labels.length} rows, the data ${series.rows}`);
-  const first = det.info.windows.length - 1; // rows before it end no sample
+  // The rows whose window ends no sample (the first window - 1 of each run) are left out.
+  const take = keptRows(windowRows(series, det.info.windows.length), series.rows);
   const C = series.columns.length;
   let scores: Float32Array | undefined;
   const data: CalibrationData = {
     get scores() {
-      return (scores ??= scoreSeries(det, series).scores.subarray(first));
+      return (scores ??= take.rows(scoreSeries(det, series).scores));
     },
-    labels: opts.labels?.subarray(first),
-    channelLabels: opts.channelLabels?.subarray(first * C),
+    labels: opts.labels && take.rows(opts.labels),
+    channelLabels: opts.channelLabels && take.rows(opts.channelLabels, C),
     gaussians: () => gaussianRowsOf(det, series)?.rows ?? null,
   };
   const result: DetectorCalibration = runCalibrator(method, data, opts.options);
   if (result.section !== 'threshold' || !det.info.pca) return result;
   const scaled = Scaler.fromJSON(det.info.scaler).transform(series);
-  const pca: CalibrationData = { ...data, scores: pcaScores(pcaFromJSON(det.info.pca), scaled).scores.subarray(first), gaussians: () => null };
+  const pca: CalibrationData = { ...data, scores: take.rows(pcaScores(pcaFromJSON(det.info.pca), scaled).scores), gaussians: () => null };
   try {
     const threshold = runCalibrator(method, pca, opts.options).value as Threshold;
     result.pca = { threshold };

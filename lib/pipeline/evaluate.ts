@@ -12,6 +12,7 @@ import { pcaScores, randomScores } from '../eval/baselines';
 import { evaluate, type NamedReport } from '../eval/report';
 import { UsageError } from '../options';
 import { alphaRuleScorer } from './gaussian_scores';
+import { keptRows, scoredRows } from './kept_rows';
 import { scoreSeries } from './score';
 
 /** One column of the report: per-row scores, the threshold fitted without test labels. */
@@ -90,23 +91,28 @@ export function evaluateDetector(det: LoadedDetector, series: Series | null, opt
   return { ...evaluateScored(scored, opts, series?.columns.length ?? 0), alphas: alpha?.alphas, notes };
 }
 
-/** Reports of scorers on the same rows, from the first row the first scorer scores. */
+/**
+ * Reports of scorers on the same rows: those the first scorer scores, i.e. from its first full
+ * sample on, less the first rows of every later run of a pooled series (lib/data/runs.ts), which
+ * no window covers; the kept rows are laid end to end, as each run scored on its own and pooled.
+ */
 export function evaluateScored(scored: Scored[], opts: EvaluateDetectorOptions, channels: number): { reports: NamedReport[]; first: number; rows: number } {
   const rows = scored[0].scores.length;
-  let first = 0;
-  while (first < rows && Number.isNaN(scored[0].scores[first])) first++;
+  const take = keptRows(scoredRows(scored[0].scores), rows);
+  const first = take.first;
   const segments = opts.interpretation
-    ?.map((s) => ({ ...s, start: Math.max(0, s.start - first), end: s.end - first }))
-    .filter((s) => s.end > 0);
+    ?.map((s) => ({ ...s, start: take.position(s.start), end: take.position(s.end) }))
+    .filter((s) => s.end > s.start);
   const reports = scored.map((s) => ({
     name: s.name,
-    report: evaluate(s.scores.subarray(first), opts.labels.subarray(first), {
+    report: evaluate(take.rows(s.scores), take.rows(opts.labels), {
       threshold: s.threshold,
       vusWindow: opts.vusWindow ?? 100,
-      timestamps: opts.timestamps?.subarray(first),
+      timestamps: opts.timestamps && take.rows(opts.timestamps),
       stepSeconds: opts.stepSeconds,
-      attribution: segments && s.channelErrors ? { errors: s.channelErrors.subarray(first * channels), channels, labelled: segments } : undefined,
+      attribution: segments && s.channelErrors ? { errors: take.rows(s.channelErrors, channels), channels, labelled: segments } : undefined,
     }),
   }));
   return { reports, first, rows };
 }
+

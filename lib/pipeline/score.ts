@@ -5,7 +5,7 @@
 import { checkSchema } from '../data/schema';
 import { samplesOf } from '../data/representation';
 import { Scaler } from '../data/scaler';
-import type { Series } from '../data/series';
+import { runSegments, type Series } from '../data/series';
 import { Detector } from '../detect/detector';
 import type { LoadedDetector } from '../detect/detector_bundle';
 import { nonFiniteScore } from '../detect/decide';
@@ -30,7 +30,8 @@ export function scoreSeries(det: LoadedDetector, series: Series): WindowScores {
   }
   const samples = samplesOf(input, Scaler.fromJSON(det.info.scaler).transform(series));
   const rows = pointScores(samples, scoreWindows(det.model, samples, { errorScale: det.info.errorScale }), series.rows);
-  // NaN marks the rows before the first full sample; from there on every score must be finite.
-  for (let r = det.info.windows.length - 1; r < rows.scores.length; r++) if (!Number.isFinite(rows.scores[r])) throw nonFiniteScore(r, rows.scores[r]);
+  // NaN marks the rows before each run's first full sample; from there on every score must be finite.
+  for (const [begin, end] of runSegments(series))
+    for (let r = begin + det.info.windows.length - 1; r < end; r++) if (!Number.isFinite(rows.scores[r])) throw nonFiniteScore(r, rows.scores[r]);
   return rows;
 }

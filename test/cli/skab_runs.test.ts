@@ -62,9 +62,22 @@ describe('vigil: a SKAB folder of runs, pooled', function () {
       const d = work.run(['detect', '--model', `${kind}.vigil`, ...skab, '--out', `${kind}.csv`]);
       assert.equal(d.code, 0, d.err);
       assert.match(d.out + d.err, new RegExp(`3 runs pooled, ${total} rows: valve1/0\\.csv \\(160 rows\\), valve1/2\\.csv \\(140 rows\\), valve1/10\\.csv \\(150 rows\\)`));
-      // Scoring does not restart at a run's first row yet (lib/detect): the note says so.
-      assert.match(d.out + d.err, new RegExp(`the first ${context - 1} rows of each run after the first are scored from samples that reach into the run before`));
-      assert.equal(readFileSync(join(work.path, `${kind}.csv`), 'utf8').trim().split('\n').length, total + 1);
+      // Each run is scored on its own: its first context - 1 rows have no score, and its scores
+      // are those of its file scored alone.
+      assert.match(d.out + d.err, new RegExp(`each run is scored on its own \\(its first ${context - 1} rows have no score\\)`));
+      const column = (csv: string) => readFileSync(join(work.path, csv), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]);
+      const pooled = column(`${kind}.csv`);
+      assert.equal(pooled.length, total);
+      let start = 0;
+      for (const [, rows] of runs) {
+        const part = pooled.slice(start, start + rows);
+        assert.ok(part.slice(0, context - 1).every((v) => v === ''), `a run's first ${context - 1} rows have no score`);
+        assert.ok(part.slice(context - 1).every((v) => v !== ''), 'the rest of the run is scored');
+        start += rows;
+      }
+      const alone = work.run(['detect', '--model', `${kind}.vigil`, '--data', 'skab/valve1/2.csv', '--timestamp', 'datetime', '--label', 'anomaly', '--exclude', 'changepoint', '--out', `${kind}_2.csv`]);
+      assert.equal(alone.code, 0, alone.err);
+      assert.deepEqual(pooled.slice(runs[0][1], runs[0][1] + runs[1][1]), column(`${kind}_2.csv`));
       const e = report(['evaluate', '--model', `${kind}.vigil`, ...skab]);
       // The shifts are plain (2.5 on two channels): every kind ranks them above chance
       // (measured: lstm-ae, dc-vae and pca above 0.6, iforest on 5-row windows 0.57).

@@ -96,15 +96,14 @@ export async function loadFor(info: DetectorInfo, f: DataFlags, argv: string[], 
 }
 
 /**
- * One line on the runs a pooled series holds (lib/data/runs.ts), by name and rows. Scoring
- * (lib/detect's Detector, lib/pipeline) does not yet restart its samples at a run's first row,
- * so the line says which rows are scored across a boundary (context: the model's rows per sample).
+ * One line on the runs a pooled series holds (lib/data/runs.ts), by name and rows; each run is
+ * scored on its own, so its first context - 1 rows (the model's rows per sample) have no score.
  */
 export function runsNote(s: Series, context: number): string {
   const runs = s.runs!;
   const shown = runs.slice(0, 4).map((r) => `${r.name} (${r.rows} rows)`).join(', ');
-  const across = context > 1 && runs.length > 1 ? `; the first ${context - 1} rows of each run after the first are scored from samples that reach into the run before` : '';
-  return `note: ${s.source}: ${runs.length} runs pooled, ${s.rows} rows: ${shown}${runs.length > 4 ? `, and ${runs.length - 4} more` : ''}${across}`;
+  const unscored = context > 1 && runs.length > 1 ? `; each run is scored on its own (its first ${context - 1} rows have no score)` : '';
+  return `note: ${s.source}: ${runs.length} runs pooled, ${s.rows} rows: ${shown}${runs.length > 4 ? `, and ${runs.length - 4} more` : ''}${unscored}`;
 }
 
 /** One line on the unseen categories met (encoded as all-zero blocks). */
