@@ -45,6 +45,10 @@ export interface DetectorEvaluation {
   /** First evaluated row (the model's first full sample). */
   first: number;
   rows: number;
+  /** Rows evaluated: from `first` on, less each later run's first rows on pooled runs. */
+  evaluated: number;
+  /** Of those, labelled anomalous. */
+  labelled: number;
   /** The alphas of the alpha column, when there is one. */
   alphas?: Alphas;
   /** Said to the user (e.g. a column that could not be computed). */
@@ -96,7 +100,7 @@ export function evaluateDetector(det: LoadedDetector, series: Series | null, opt
  * sample on, less the first rows of every later run of a pooled series (lib/data/runs.ts), which
  * no window covers; the kept rows are laid end to end, as each run scored on its own and pooled.
  */
-export function evaluateScored(scored: Scored[], opts: EvaluateDetectorOptions, channels: number): { reports: NamedReport[]; first: number; rows: number } {
+export function evaluateScored(scored: Scored[], opts: EvaluateDetectorOptions, channels: number): { reports: NamedReport[]; first: number; rows: number; evaluated: number; labelled: number } {
   const rows = scored[0].scores.length;
   const take = keptRows(scoredRows(scored[0].scores), rows);
   const first = take.first;
@@ -113,6 +117,6 @@ export function evaluateScored(scored: Scored[], opts: EvaluateDetectorOptions, 
       attribution: segments && s.channelErrors ? { errors: take.rows(s.channelErrors, channels), channels, labelled: segments } : undefined,
     }),
   }));
-  return { reports, first, rows };
+  return { reports, first, rows, evaluated: take.count, labelled: take.rows(opts.labels).reduce((n, l) => n + l, 0) };
 }
 

@@ -67,7 +67,8 @@ export async function evaluate(argv: string[]): Promise<void> {
       stepSeconds: f['step-seconds'], seed: f.seed, interpretation,
     });
     for (const n of e.notes) console.error(`vigil evaluate: ${n}`);
-    if (!f.json) console.log(`vigil evaluate: ${e.rows - e.first} rows (from row ${e.first}, the model's first full window), ${labels.subarray(e.first).reduce((a, b) => a + b, 0)} labelled anomalous`);
+    const pooledNote = e.evaluated < e.rows - e.first ? '; each run from its first full window' : '';
+    if (!f.json) console.log(`vigil evaluate: ${e.evaluated} rows (from row ${e.first}, the model's first full window${pooledNote}), ${e.labelled} labelled anomalous`);
     console.log(formatReport(e.reports, f.json ? 'json' : 'table'));
     if (e.alphas && !f.json) {
       const fmt = (v: number[]) => v.map((a) => (Number.isFinite(a) ? String(+a.toFixed(3)) : 'off')).join(' ');
