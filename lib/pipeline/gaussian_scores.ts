@@ -12,31 +12,35 @@ import { UsageError } from '../options';
 import { gaussianModel, lastStepGaussians } from './gaussians';
 import { checkScorable } from './score';
 
-/** x, mu, sigma at every row that ends a window (rows first.. of the series); null without Gaussians. */
-export function gaussianRowsOf(det: LoadedDetector, series: Series): { rows: GaussianRows; first: number } | null {
+/**
+ * x, mu, sigma at every row that ends a window, in row order (`ends`: those rows; from `first` on,
+ * less each later run's first rows on pooled runs); null without Gaussians.
+ */
+export function gaussianRowsOf(det: LoadedDetector, series: Series): { rows: GaussianRows; first: number; ends: Int32Array } | null {
   const model = gaussianModel(det.model);
   if (!model) return null;
   checkScorable(det, series);
   const scaled = Scaler.fromJSON(det.info.scaler).transform(series);
   const samples = samplesOf(inputOf(det.model), scaled);
   if (!samples.count) throw new UsageError(`${series.rows} rows are fewer than the model's window of ${samples.length}`);
-  return { rows: lastStepGaussians(model, samples), first: samples.length - 1 };
+  const ends = Int32Array.from({ length: samples.count }, (_, i) => samples.endRow(i));
+  return { rows: lastStepGaussians(model, samples), first: samples.length - 1, ends };
 }
 
 /**
- * Per-channel values of the window-ending rows (`per`, [rows, C] from row `first` on) as the
- * series' channel errors, and each row's score as the largest of them (from 0); both NaN before
- * the first full window.
+ * Per-channel values of the window-ending rows (`per`, [ends.length, C], row ends[i] for i) as
+ * the series' channel errors, and each row's score as the largest of them (from 0); both NaN at
+ * the rows no window ends at.
  */
-function seriesScores(per: Float32Array, C: number, first: number, n: number): { scores: Float32Array; channelErrors: Float32Array } {
+function seriesScores(per: Float32Array, C: number, ends: Int32Array, n: number): { scores: Float32Array; channelErrors: Float32Array } {
   const scores = new Float32Array(n).fill(NaN);
   const channelErrors = new Float32Array(n * C).fill(NaN);
-  channelErrors.set(per, first * C);
-  for (let i = 0; i < per.length / C; i++) {
+  ends.forEach((r, i) => {
+    channelErrors.set(per.subarray(i * C, (i + 1) * C), r * C);
     let s = 0;
     for (let c = 0; c < C; c++) s = Math.max(s, per[i * C + c]);
-    scores[first + i] = s;
-  }
+    scores[r] = s;
+  });
   return { scores, channelErrors };
 }
 
@@ -57,5 +61,5 @@ export function alphaRuleScorer(det: LoadedDetector, series: Series):
     value: 1, method: 'fixed',
     params: { rule: 'per-channel alphas: flag when some channel leaves [mu - alpha_down sigma, mu + alpha_up sigma]', alphaMethod: alphas.method },
   };
-  return { ...seriesScores(alphaChannelScores(g.rows, alphas), g.rows.channels, g.first, series.rows), threshold, alphas };
+  return { ...seriesScores(alphaChannelScores(g.rows, alphas), g.rows.channels, g.ends, series.rows), threshold, alphas };
 }

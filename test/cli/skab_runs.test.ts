@@ -85,6 +85,27 @@ describe('vigil: a SKAB folder of runs, pooled', function () {
     });
   }
 
+  it('dc-vae with per-channel alphas: calibrate, detect and evaluate on the pooled runs, run by run', () => {
+    const skab = ['--preset', 'skab', '--data', 'skab'];
+    const c = work.run(['calibrate', '--model', 'dc-vae.vigil', ...skab, '--method', 'alpha', '--fraction', '0.01', '--out', 'alpha.vigil']);
+    assert.equal(c.code, 0, c.err);
+    const d = work.run(['detect', '--model', 'alpha.vigil', ...skab, '--out', 'alpha.csv']);
+    assert.equal(d.code, 0, d.err);
+    const flags = readFileSync(join(work.path, 'alpha.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[3]);
+    let start = 0;
+    for (const [, rows] of runs) {
+      assert.ok(flags.slice(start, start + 7).every((v) => v === '') && flags.slice(start + 7, start + rows).every((v) => v !== ''), 'per run: 7 rows without a decision, then one a row');
+      start += rows;
+    }
+    // The alpha column's flags are the Detector's (the rule's threshold 1 over the same rows).
+    const e = report(['evaluate', '--model', 'alpha.vigil', ...skab]);
+    const alpha = Object.entries(e).find(([name]) => /alpha/.test(name));
+    assert.ok(alpha, `an alpha column in ${Object.keys(e).join(', ')}`);
+    const flagged = flags.filter((v) => v === '1').length;
+    const point = (alpha![1] as { point: { tp: number; fp: number } }).point;
+    assert.equal(point.tp + point.fp, flagged, 'evaluate flags the rows detect flags');
+  });
+
   it('reads a plain folder of runs and a glob with the generic preset', () => {
     const generic = ['--timestamp', 'datetime', '--label', 'anomaly', '--exclude', 'changepoint'];
     const all = report(['evaluate', '--model', 'pca.vigil', '--data', 'skab/valve1', ...generic]);
