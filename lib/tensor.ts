@@ -38,7 +38,19 @@ export interface GradNode {
 /** The implementations of Tensor methods that live above this file (see the top). */
 export interface TensorHooks {
   reshape(x: Tensor, shape: Shape): Tensor;
-  backward(root: Tensor, gradient?: Tensor, opts?: { retainGraph?: boolean }): void;
+  backward(root: Tensor, gradient?: Tensor, opts?: BackwardOptions): void;
+}
+
+/** Options of a backward pass (autograd/engine). */
+export interface BackwardOptions {
+  /** Keep the saved buffers so backward can run again through the same graph. */
+  retainGraph?: boolean;
+  /**
+   * The leaves that receive gradients (as PyTorch's `backward(inputs=...)`); other leaves' .grad
+   * stay as they are, and no node whose outputs lead to none of these is backpropagated (no
+   * dW for another player's weights). Default: every leaf that requires grad.
+   */
+  inputs?: readonly Tensor[];
 }
 
 const hooks: Partial<TensorHooks> = {};
@@ -372,8 +384,8 @@ export class Tensor {
     return t;
   }
 
-  /** Backpropagates from this tensor (see autograd/engine). */
-  backward(gradient?: Tensor, opts?: { retainGraph?: boolean }): void {
+  /** Backpropagates from this tensor (see autograd/engine); opts.inputs limits which leaves get gradients. */
+  backward(gradient?: Tensor, opts?: BackwardOptions): void {
     hook('backward')(this, gradient, opts);
   }
 

@@ -3,14 +3,11 @@
 // gradients land in .grad (kept across steps until the optimiser zeroes them); gradients of
 // intermediate tensors live only during the pass.
 // Tensor#backward runs this engine through the hook it fills when it loads (see tensor.ts).
-import { setTensorHook, Tensor, untracked, type GradNode } from '../tensor';
+import { setTensorHook, Tensor, untracked, type BackwardOptions, type GradNode } from '../tensor';
 import { accumulateInto } from './accumulate';
 import { noGrad } from './grad_mode';
 
-export interface BackwardOptions {
-  /** Keep the saved buffers so backward can run again through the same graph. */
-  retainGraph?: boolean;
-}
+export type { BackwardOptions };
 
 function topoOrder(root: GradNode): GradNode[] {
   const order: GradNode[] = [];
@@ -33,6 +30,14 @@ function topoOrder(root: GradNode): GradNode[] {
     }
   }
   return order; // inputs before the nodes that use them
+}
+
+/** The nodes of `order` (inputs first) from which some leaf in `targets` is reached. */
+function leadingTo(order: GradNode[], targets: ReadonlySet<Tensor>): Set<GradNode> {
+  const leads = new Set<GradNode>();
+  for (const fn of order)
+    if (fn.inputs.some((t) => t !== null && (t.isLeaf ? targets.has(t) : leads.has(t.gradFn!)))) leads.add(fn);
+  return leads;
 }
 
 /**
@@ -62,18 +67,27 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
         return g;
       };
       const seed = gradient ? gradient.detach() : Tensor.ones(root.shape, { dtype: root.dtype, device: root.device });
+      const targets = opts.inputs ? new Set(opts.inputs) : null;
       if (root.isLeaf) {
-        accumulateInto(gradFor(root), seed);
+        if (!targets || targets.has(root)) accumulateInto(gradFor(root), seed);
         seed.dispose();
         return;
       }
       pending.set(root, seed);
       const order = topoOrder(root.gradFn!);
+      const leads = targets ? leadingTo(order, targets) : null;
+      const wanted = (t: Tensor | null): t is Tensor =>
+        t !== null && (!leads || (t.isLeaf ? targets!.has(t) : leads.has(t.gradFn!)));
       for (let k = order.length - 1; k >= 0; k--) {
         const fn = order[k];
         const gradOutputs = fn.outputs.map((o) => pending.get(o) ?? null);
-        if (gradOutputs.every((g) => g === null)) continue;
-        const gradInputs = fn.inputs.map((t, i) => (t && fn.needsInputGrad[i] ? gradFor(t) : null));
+        if ((leads && !leads.has(fn)) || gradOutputs.every((g) => g === null)) {
+          for (const g of gradOutputs) g?.dispose();
+          for (const o of fn.outputs) pending.delete(o);
+          if (!opts.retainGraph) fn.release();
+          continue;
+        }
+        const gradInputs = fn.inputs.map((t, i) => (fn.needsInputGrad[i] && wanted(t) ? gradFor(t) : null));
         fn.backward(gradOutputs, gradInputs);
         for (const o of fn.outputs) {
           const g = pending.get(o);

@@ -3,10 +3,10 @@
 // backward into EVERY leaf it reaches: backpropagating the discriminator's loss also writes into
 // the generator's parameters. Running each loss's backward and letting the optimisers read .grad
 // would hand every player the sum of all losses' gradients (the bug of ALAD's PyTorch
-// reproduction). So before each player's backward the router points the other players'
-// parameters at spill buffers (written, never read) and that player's parameters at their own
-// buffers; afterwards every parameter's .grad is its own buffer: the gradient of its own
-// player's loss only. No engine change is needed: backward with retainGraph keeps the shared
+// reproduction). So each player's backward names that player's parameters as its only inputs
+// (the engine's `inputs`, PyTorch's `backward(inputs=...)`): the pass stops where no path leads
+// to them, so no other player's weights get a gradient or cost a dW, and every parameter's .grad
+// ends as the gradient of its own player's loss only. backward with retainGraph keeps the shared
 // graph for the next player's pass, and the last pass frees it.
 import { native } from '../binding';
 import { Tensor, untracked } from '../tensor';
@@ -14,7 +14,6 @@ import { Tensor, untracked } from '../tensor';
 export class GradientRouter {
   private readonly owner = new Map<Tensor, string>();
   private readonly own = new Map<Tensor, Tensor>();
-  private readonly spill = new Map<Tensor, Tensor>();
 
   /** players: name -> the parameters it updates; no parameter may belong to two players. */
   constructor(private readonly players: Map<string, Tensor[]>) {
@@ -34,28 +33,24 @@ export class GradientRouter {
   backward(losses: [player: string, loss: Tensor][]): void {
     for (const [name] of losses) if (!this.players.has(name)) throw new Error(`adversarial: no player "${name}"`);
     const stepping = new Set(losses.map(([n]) => n));
-    for (const [p, name] of this.owner) if (stepping.has(name)) native.fill(this.bufferOf(this.own, p).native, 0);
-    losses.forEach(([name, loss], k) => {
-      for (const [p, owner] of this.owner) p.grad = owner === name ? this.bufferOf(this.own, p) : this.bufferOf(this.spill, p);
-      loss.backward(undefined, { retainGraph: k < losses.length - 1 });
-    });
+    for (const [p, name] of this.owner) if (stepping.has(name)) native.fill(this.bufferOf(p).native, 0);
     for (const p of this.owner.keys()) p.grad = this.own.get(p) ?? null;
+    losses.forEach(([name, loss], k) => loss.backward(undefined, { retainGraph: k < losses.length - 1, inputs: this.players.get(name)! }));
   }
 
   /** Detaches the buffers from the parameters and frees them. */
   dispose(): void {
     for (const p of this.owner.keys()) if (p.grad === this.own.get(p)) p.grad = null;
-    for (const t of [...this.own.values(), ...this.spill.values()]) t.dispose();
+    for (const t of this.own.values()) t.dispose();
     this.own.clear();
-    this.spill.clear();
   }
 
   /** A zeroed buffer of p's shape, made once and kept outside tidy scopes (remade if freed). */
-  private bufferOf(store: Map<Tensor, Tensor>, p: Tensor): Tensor {
-    let t = store.get(p);
+  private bufferOf(p: Tensor): Tensor {
+    let t = this.own.get(p);
     if (!t || t.disposed) {
       t = untracked(() => Tensor.zeros(p.shape, { dtype: p.dtype, device: p.device }));
-      store.set(p, t);
+      this.own.set(p, t);
     }
     return t;
   }

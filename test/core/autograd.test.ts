@@ -80,6 +80,30 @@ describe('autograd engine', () => {
   });
 });
 
+  it('inputs: only the named leaves get gradients, and branches leading to none are not run', () => {
+    // y = cube(a) * cube(b) with a CubeFn whose backward would be wrong on b's branch: asking
+    // for a's gradient alone must give a's exact gradient, leave b.grad untouched and never run
+    // b's (wrong) branch; asking for b then runs it (and shows the wrong value).
+    const a = Tensor.fromArray([1, 2], [2], { dtype: 'float64', requiresGrad: true });
+    const b = Tensor.fromArray([3, -1], [2], { dtype: 'float64', requiresGrad: true });
+    tidy(() => mul(cube(a), cube(b, true)).backward(Tensor.ones([2], { dtype: 'float64' }), { inputs: [a] }));
+    assert.deepEqual([...a.grad!.toArray()], [3 * 1 * 27, 3 * 4 * -1]); // 3a^2 b^3
+    assert.equal(b.grad, null);
+    tidy(() => mul(cube(a), cube(b, true)).backward(Tensor.ones([2], { dtype: 'float64' }), { inputs: [b] }));
+    assert.deepEqual([...b.grad!.toArray()], [1 * 3 * 3, 8 * 3 * -1]); // a^3 (wrong: 3b)
+    assert.deepEqual([...a.grad!.toArray()], [81, -12], 'a.grad unchanged by the pass for b');
+  });
+
+  it('inputs: the freed graph returns native memory to its level like a full backward', () => {
+    const a = Tensor.fromArray([1, 2], [2], { dtype: 'float64', requiresGrad: true });
+    const b = Tensor.fromArray([3, -1], [2], { dtype: 'float64', requiresGrad: true });
+    const pass = () => tidy(() => mul(cube(a), cube(b)).backward(Tensor.ones([2], { dtype: 'float64' }), { inputs: [a] }));
+    pass();
+    const before = native.memory().cpuBuffers;
+    for (let i = 0; i < 20; i++) pass();
+    assert.equal(native.memory().cpuBuffers, before);
+  });
+
 describe('gradcheck', () => {
   it('passes on a correct backward', () => {
     const x = Tensor.fromArray([0.3, -1.2, 2.0, 0.7], [2, 2], { dtype: 'float64', requiresGrad: true });
