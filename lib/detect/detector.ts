@@ -38,7 +38,7 @@
 import { CategoricalEncoder } from '../data/categorical';
 import { Scaler } from '../data/scaler';
 import { checkSchema } from '../data/schema';
-import { sliceRows, type Series } from '../data/series';
+import type { Series } from '../data/series';
 import { Windows } from '../data/windows';
 import { inputOf, takesRowWindows } from '../model';
 import { alphasFromJSON, type Alphas, type AlphasJSON } from '../calibrate/alpha';
@@ -51,7 +51,9 @@ import { DetectorStream, type StreamOptions, type StreamSource } from './stream'
 import { AdaptiveThresholdState, checkAdaptiveThreshold, type AdaptiveThresholdOptions } from './adaptive_threshold';
 import type { Threshold } from '../calibrate/thresholds';
 import { calibratedScore, tailCalibration, type TailCalibration } from '../eval/calibrated';
-import { defaultPostRules, episodes, postRules, type Episode, type PostRules } from './episodes';
+import { defaultPostRules, type Episode, type PostRules } from './episodes';
+import { pooled, runsOf, stitchRuns } from './pooled_runs';
+import { seriesEpisodes, type EpisodeOptions } from './series_episodes';
 import { withCalibrated, type DetectorResult } from './detector_result';
 
 export type { DetectorStream, StreamOptions, StreamState } from './stream';
@@ -61,6 +63,7 @@ export type { Decision, NotReady, RowResult, SeriesScores, TopChannel } from './
 export { RowError, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
 export { defaultPostRules, episodes, postRules, type Episode, type EpisodeSource, type PostRules } from './episodes';
 export { EpisodeTracker, type EpisodeEvent, type EpisodeTrackerJSON } from './episode_tracker';
+export type { EpisodeOptions } from './series_episodes';
 export type { DetectorDecision, DetectorResult } from './detector_result';
 export { calibratedScore, tailCalibration, type TailCalibration } from '../eval/calibrated';
 
@@ -86,26 +89,7 @@ export interface ScoreOptions extends RowPolicy {
   adaptiveThreshold?: AdaptiveThresholdOptions;
 }
 
-export interface EpisodeOptions {
-  /** Post-rules over the Detector's defaults (`postRules`). */
-  postRules?: Partial<PostRules>;
-  /** Channels named per episode (default 3). */
-  top?: number;
-  /** ms since the epoch per row (echoed as the episodes' start and end times). */
-  timestamps?: ArrayLike<number>;
-}
-
 const DEFAULT_CHUNK = 64;
-
-/** A series of several runs (lib/data/runs.ts): each is scored on its own, so no window spans two. */
-function pooled(series: Series): boolean {
-  return !!series.runs && series.runs.length > 1;
-}
-
-function runsOf(series: Series, opts: { adaptiveThreshold?: AdaptiveThresholdOptions }): Series[] {
-  if (opts.adaptiveThreshold) throw new Error(`adaptiveThreshold: ${series.source ?? 'the series'} pools ${series.runs!.length} runs; score them one by one (each run's warm-up is its own)`);
-  return series.runs!.map((r) => sliceRows(series, r.start, r.start + r.rows));
-}
 
 export class Detector {
   readonly kind: string;
@@ -230,9 +214,7 @@ export class Detector {
 
   /** The alarm episodes of scoreSeries' columns by the post-rules (episodes.ts). */
   episodes(s: SeriesScores, opts: EpisodeOptions = {}): Episode[] {
-    const rules = postRules(opts.postRules, this.postRules);
-    const errors = this.decisions.hasChannelErrors ? { channelErrors: s.channelErrors, columns: this.columns } : {};
-    return episodes({ flags: s.flags, scores: s.scores, timestamps: opts.timestamps, ...errors }, rules, opts.top);
+    return seriesEpisodes(this.decisions, this.postRules, s, opts);
   }
 
   /** scoreBatch and the episodes of the same rows (row indices are positions in the call). */
@@ -278,7 +260,7 @@ export class Detector {
     if (pooled(series)) {
       const parts: SeriesScores[] = [];
       for (const part of runsOf(series, opts)) parts.push(await this.scoreSeries(part));
-      return this.stitch(series, parts);
+      return stitchRuns(this.decisions, series, parts);
     }
     const job = this.begin(series, opts.adaptiveThreshold);
     for (let c = job.next(); c; c = job.next()) {
@@ -291,29 +273,13 @@ export class Detector {
 
   /** scoreSeries without yielding (native backend only). */
   scoreSeriesSync(series: Series, opts: { adaptiveThreshold?: AdaptiveThresholdOptions } = {}): SeriesScores {
-    if (pooled(series)) return this.stitch(series, runsOf(series, opts).map((part) => this.scoreSeriesSync(part)));
+    if (pooled(series)) return stitchRuns(this.decisions, series, runsOf(series, opts).map((part) => this.scoreSeriesSync(part)));
     const job = this.begin(series, opts.adaptiveThreshold);
     for (let c = job.next(); c; c = job.next()) {
       if (!this.backend.runSeriesSync?.(c.rows, c.n, c.out)) this.backend.runSync(job.windows(c), c.n, c.out);
       job.commit(c);
     }
     return job.result;
-  }
-
-  /** The runs' scores laid back at their rows: each run's first window - 1 rows have none (NaN). */
-  private stitch(series: Series, parts: SeriesScores[]): SeriesScores {
-    const out = this.decisions.columns0(series.rows);
-    const F = this.columns.length;
-    series.runs!.forEach((run, k) => {
-      const p = parts[k];
-      out.scores.set(p.scores, run.start);
-      out.flags.set(p.flags, run.start);
-      out.channelErrors.set(p.channelErrors, run.start * F);
-      if (out.channelFlags && p.channelFlags) out.channelFlags.set(p.channelFlags, run.start * F);
-    });
-    const k = parts.findIndex((p) => p.first < p.rows); // a run shorter than the window decides nothing
-    out.first = k < 0 ? series.rows : series.runs![k].start + parts[k].first;
-    return out;
   }
 
   /** A stream decides row by row (see stream.ts); { restore: state } resumes a saved one. */
