@@ -8,10 +8,11 @@ import { staeadKind } from './staead';
 import { saDvcraeKind } from './sa_dvcrae';
 import { pcaKind } from './pca';
 import { iforestKind } from './iforest';
+import { knnKind } from './knn';
 import { ensembleKind } from './ensemble';
 
-export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind, ensembleKind];
+export const MODEL_KINDS = [lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind, knnKind, ensembleKind];
 for (const k of MODEL_KINDS) registerModelKind(k);
 
 export { modelKind, modelKinds, type AnomalyModel, type ModelKind } from '../lib/model';
-export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind, ensembleKind };
+export { lstmAeKind, dcVaeKind, aladKind, staeadKind, saDvcraeKind, pcaKind, iforestKind, knnKind, ensembleKind };
