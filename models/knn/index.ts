@@ -1,5 +1,6 @@
 // k nearest neighbours (k-th distance, mean distance, LOF) over windows: the neighbour search,
-// the model and its kind.
+// the model, its ONNX graph and its kind.
 export * from './neighbours';
 export * from './model';
+export { knnOnnx } from './onnx';
 export { knnKind, checkKnnConfig } from './kind';

@@ -8,6 +8,8 @@ import { Module } from '../../lib/nn';
 import { Tensor } from '../../lib/tensor';
 import type { AnomalyModel } from '../../lib/model';
 import type { Generator } from '../../lib/random';
+import type { GraphBuilder } from '../../lib/onnx/graph/builder';
+import { knnOnnx } from './onnx';
 import { distinctRows, meanReach, nearest, referenceDensities, stratifiedSample, type Densities, type Neighbours } from './neighbours';
 
 export type KnnScore = 'kth' | 'mean' | 'lof';
@@ -144,9 +146,9 @@ export class Knn extends Module implements AnomalyModel {
     return Tensor.fromArray(out, [B, inputs]);
   }
 
-  /** Refused: see docs/models/knn.md (top-k over a float64 distance matrix is not exported). */
-  toOnnx(): string[] {
-    throw new Error('knn: no ONNX export (a float32 graph of ||q||^2 + ||r||^2 - 2 q.r would not match the float64 native distances); serve the bundle with the native backend (Detector, vigil detect)');
+  /** ONNX graph (onnx.ts): outputs `channel_errors` [batch, inputs] and `scores` [batch], as natively. */
+  toOnnx(g: GraphBuilder, x: string): string[] {
+    return knnOnnx(g, x, { config: this.config, ...this.fitted() });
   }
 }
 

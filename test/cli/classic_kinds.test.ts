@@ -2,7 +2,7 @@
 // then `evaluate` prints the PCA column's numbers in the model's column; `train --model iforest`,
 // `detect` then `evaluate --scores` agree with `evaluate` scoring itself; `export` writes pca's
 // graph and refuses iforest's with its reason (exit 1); `train --model knn` with a config file,
-// then calibrate, detect and evaluate, listed by `vigil models`.
+// then calibrate, detect, evaluate and a verified export, listed by `vigil models`.
 import { strict as assert } from 'node:assert';
 
 import { writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ describe('vigil: the classic model kinds (pca, iforest, knn)', function () {
     assert.match(r.err, /iforest: no ONNX export .*native backend/);
   });
 
-  it('knn: train with a config file, calibrate, detect, evaluate; listed by models; export refused', () => {
+  it('knn: train with a config file, calibrate, detect, evaluate; listed by models; export verified', () => {
     writeFileSync(join(work.path, 'knn.json'), JSON.stringify({ k: 3, score: 'lof', reference: 400 }));
     const t = json(work.run(['train', '--model', 'knn', ...dataFlags('train.csv'), '--config', 'knn.json', '--window', '5', '--seed', '2', '--out', 'knn.vigil', '--json']), 'train');
     assert.equal(t.model, 'knn');
@@ -58,8 +58,8 @@ describe('vigil: the classic model kinds (pca, iforest, knn)', function () {
     const m = json(work.run(['models', '--channels', '4', '--json']), 'models');
     const listed = m.models.find((k: { kind: string }) => k.kind === 'knn');
     assert.deepEqual(listed.defaultConfig, { window: 10, k: 5, score: 'kth', reference: 2000, inputs: 4 });
-    const r = work.run(['export', '--model', 'knn.vigil', '--out', 'knn.onnx']);
-    assert.equal(r.code, 1);
-    assert.match(r.err, /knn: no ONNX export .*native backend/);
+    const x = json(work.run(['export', '--model', 'knn.vigil', '--out', 'knn.onnx', '--verify', '--json']), 'export');
+    assert.deepEqual(Object.keys(x.outputs), ['channel_errors', 'scores']);
+    assert.ok(x.verified, 'onnxruntime agrees with the native engine');
   });
 });

@@ -1,7 +1,8 @@
 // The knn model kind (models/knn): the k-th, mean and LOF scores worked by hand on tiny
 // references, the time-stratified reference, planted faults scored above normal rows through
 // the pipeline, bundle round trip and batch = stream (every score), attribution, and the
-// refusals (configs, too few windows, a tampered reference, ONNX).
+// refusals (configs, too few windows, a tampered reference); the ONNX graph of each score
+// against the native engine.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 
 import { pipeline } from '../..';
 import { exportDetectorOnnx } from '../../lib/onnx/export/export';
+import { verifyOnnx } from '../../lib/onnx/export/verify';
 import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
 import { Knn, knnKind, stratifiedSample, type KnnConfig } from '../../models/knn';
@@ -130,7 +132,7 @@ describe('knn model kind', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const config = { window: 5, reference: 300 };
 
-  it('planted faults score above normal rows; round trip, batch = stream, attribution; no ONNX', async () => {
+  it('planted faults score above normal rows; round trip, batch = stream, attribution', async () => {
     const fitted = await pipeline.fitDetector(rows(1000, false, 1), { kind: 'knn', config, seed: 0, progress: false });
     try {
       const test = rows(500, true, 5);
@@ -147,14 +149,20 @@ describe('knn model kind', function () {
       assert.ok(scores[210] > Math.max(...scores.subarray(4, 200)), 'the offset scores above every normal row');
       const errs = Array.from(pipeline.scoreSeries(fitted, shifted).channelErrors.subarray(210 * 5, 211 * 5));
       assert.equal(errs.indexOf(Math.max(...errs)), 3, `channel d is blamed: ${errs}`);
-      assert.throws(() => exportDetectorOnnx(fitted), /knn: no ONNX export .*native backend/);
     } finally {
       fitted.model.dispose();
     }
   });
 
-  it('mean and LOF: served alike, one reference per seed', async () => {
-    for (const score of ['mean', 'lof']) {
+  /** onnxruntime on 40 windows (faults included) equals the native channel errors and scores within 1e-4. */
+  async function assertOnnxMatches(fitted: pipeline.FittedDetector): Promise<void> {
+    const r = await verifyOnnx(fitted.model, exportDetectorOnnx(fitted), rows(200, true, 11).data, 40);
+    assert.deepEqual(r.compared.map((c) => c.output), ['channel_errors', 'scores']);
+    assert.ok(r.ok, `onnxruntime vs native within 1e-4 + 1e-4 |native|: ${JSON.stringify(r.compared)}`);
+  }
+
+  it('mean and LOF: served alike, one reference per seed; each score exports to ONNX', async () => {
+    for (const score of ['kth', 'mean', 'lof']) {
       const fit = (seed: number) => pipeline.fitDetector(rows(600, false, 1), { kind: 'knn', config: { ...config, score, reference: 100 }, seed, progress: false });
       const [a, b, c] = [await fit(3), await fit(3), await fit(4)];
       try {
@@ -162,6 +170,7 @@ describe('knn model kind', function () {
         assert.deepEqual(state(a), state(b));
         assert.notDeepEqual(state(a), state(c));
         await assertServedAlike(join(dir, `knn-${score}.vigil`), a, rows(120, true, 9));
+        await assertOnnxMatches(a);
       } finally {
         for (const d of [a, b, c]) d.model.dispose();
       }
