@@ -3,6 +3,7 @@
 //   const det = await Detector.load('model.vigil', { backend: 'native' });
 //   const results = await det.scoreBatch(rows);   // one RowResult per row
 //   const stream = det.stream();                  // row by row, see stream.ts
+//   const outcomes = det.pushManySync([{ stream, row }, ...]); // many streams, one inference call
 //
 // Batch semantics are those of `vigil detect` (which runs on this class): the rows of one call
 // form one series; a row's decision is that of the window ending at it, so the first window - 1
@@ -48,6 +49,7 @@ import { loadDetector, type DetectorInfo, type LoadedDetector } from './detector
 import { RowReader, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
 import { TabularRowReader } from './tabular_rows';
 import { DetectorStream, type StreamOptions, type StreamSource } from './stream';
+import { pushMany, pushManySync, type PushOutcome, type StreamPush } from './stream_batch';
 import { AdaptiveThresholdState, checkAdaptiveThreshold, type AdaptiveThresholdOptions } from './adaptive_threshold';
 import type { Threshold } from '../calibrate/thresholds';
 import { calibratedScore, tailCalibration, type TailCalibration } from '../eval/calibrated';
@@ -57,6 +59,7 @@ import { seriesEpisodes, type EpisodeOptions } from './series_episodes';
 import { withCalibrated, type DetectorResult } from './detector_result';
 
 export type { DetectorStream, StreamOptions, StreamState } from './stream';
+export type { PushOutcome, StreamPush } from './stream_batch';
 export type { AdaptiveThresholdOptions, AdaptiveThresholdJSON } from './adaptive_threshold';
 export { dspot, Dspot, type DspotOptions, type DspotStateJSON } from '../calibrate/dspot';
 export type { Decision, NotReady, RowResult, SeriesScores, TopChannel } from './decide';
@@ -286,6 +289,22 @@ export class Detector {
   stream(opts: StreamOptions = {}): DetectorStream {
     this.alive();
     return new DetectorStream(this.streamSource(), opts);
+  }
+
+  /**
+   * Pushes rows of many of this detector's streams, scoring all their full windows in one
+   * inference call (native backend; stream_batch.ts): per push, in order, exactly the result the
+   * stream's own pushSync() gives, or the error it would throw for that row (a RowError: refused).
+   */
+  pushManySync(pushes: readonly StreamPush[]): PushOutcome[] {
+    this.alive();
+    return pushManySync(this.backend, this.decisions, pushes);
+  }
+
+  /** pushManySync on either backend (onnxruntime runs asynchronously); it waits for the streams' queued pushes. */
+  async pushMany(pushes: readonly StreamPush[]): Promise<PushOutcome[]> {
+    this.alive();
+    return pushMany(this.backend, this.decisions, pushes);
   }
 
   /** What a stream reads of this Detector (stream.ts's StreamSource), and nothing else. */

@@ -22,6 +22,10 @@
 //
 // pushes made with push() are queued, so they run in order even when not awaited one by one.
 //
+// Many streams at once: det.pushMany (stream_batch.ts) takes rows of many streams of one detector
+// and scores every full window among them in one inference call, through stage() and finish()
+// below: the two halves of a push, with the model's run between them.
+//
 // Post-rules (`postRules` option): an EpisodeTracker (episode_tracker.ts) sees every row (a row
 // without a decision as unflagged, so its row numbers are the results' `index`), and a decision
 // carries `episode` on the row that opens or closes an alarm episode: the episodes
@@ -39,7 +43,7 @@ import type { Threshold } from '../eval/threshold';
 import { AdaptiveThresholdState, checkAdaptiveThreshold, type AdaptiveThresholdJSON, type AdaptiveThresholdOptions } from './adaptive_threshold';
 import type { Backend } from './backend';
 import type { DecisionRule, RowResult, SeriesScores, WindowOut } from './decide';
-import { RowReader, type RowInput, type RowPolicy, type TimestampInput } from './rows';
+import { RowReader, type RowInput, type RowPolicy, type TimestampInput, type UnseenCategory } from './rows';
 import { withCalibrated, type DetectorResult } from './detector_result';
 import { postRules, type Episode, type PostRules } from './episodes';
 import { EpisodeTracker, type EpisodeTrackerJSON } from './episode_tracker';
@@ -114,6 +118,21 @@ export interface StreamState {
   episodes?: EpisodeTrackerJSON;
   /** An adaptive threshold's state (warm-up scores, or the refitted threshold or DSPOT model). */
   adaptiveThreshold?: AdaptiveThresholdJSON;
+}
+
+/**
+ * @internal A row a stream has accepted and not yet decided (stream_batch.ts): what its
+ * decision needs once the model has scored its window.
+ */
+export interface StagedRow {
+  /** The window ending at the row, copied out of the ring (null: no full window yet). */
+  x: Float32Array | null;
+  /** Rows the stream had accepted with this one. */
+  seen: number;
+  /** ms since the epoch (NaN: none). */
+  ts: number;
+  /** Categories of the row the vocabulary lacks (tabular rows), when any. */
+  unseen: UnseenCategory[] | null;
 }
 
 /** The state fingerprint of a detector's input side. */
@@ -207,6 +226,30 @@ export class DetectorStream {
     return this.seenRows + 1 >= this.T;
   }
 
+  /** @internal Whether this stream scores on `backend` (pushMany batches only one detector's streams). */
+  runsOn(backend: Backend): boolean {
+    return this.backend === backend;
+  }
+
+  /**
+   * @internal pushMany's first half: accepts a row as push() does (a RowError leaves the stream as
+   * it was) and, once the window is full, copies it into `slot` (T * F values of the batch): the
+   * ring's view of it is overwritten by the stream's next row, which the same batch may hold.
+   */
+  stage(row: RowInput, timestamp: TimestampInput | undefined, slot: Float32Array): StagedRow {
+    this.det.alive();
+    const step = this.accept(row, timestamp);
+    const unseen = this.reader.unseen.length ? [...this.reader.unseen] : null;
+    if (step.x) slot.set(step.x);
+    return { x: step.x ? slot : null, seen: this.seenRows, ts: step.ts, unseen };
+  }
+
+  /** @internal pushMany's second half: the decision push() gives, from the window's outputs `out`. */
+  finish(staged: StagedRow, out: WindowOut): DetectorResult {
+    if (!staged.x) return this.notReady(staged.ts, staged.seen);
+    return this.decide(staged.x, staged.ts, out, staged.seen, staged.unseen);
+  }
+
   /** Pushes one row (native backend only): its decision, or how many rows remain. */
   pushSync(row: RowInput, timestamp?: TimestampInput): DetectorResult {
     this.det.alive();
@@ -235,6 +278,16 @@ export class DetectorStream {
     });
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  /**
+   * @internal Hands the stream's queue to `done` (async pushMany): pushes made from now on wait for
+   * it. Answers the pushes queued before, which the caller waits for first.
+   */
+  handQueue(done: Promise<unknown>): Promise<unknown> {
+    const before = this.queue;
+    this.queue = done;
+    return before;
   }
 
   /** A JSON-serialisable snapshot; det.stream({ restore }) continues exactly from it. */
@@ -281,17 +334,22 @@ export class DetectorStream {
     return { x: this.seenRows < T ? null : this.views[this.seenRows % T], ts };
   }
 
-  private notReady(ts: number): RowResult {
+  /** The result of the `seen`-th row, which has no full window. */
+  private notReady(ts: number, seen = this.seenRows): RowResult {
     this.episodes?.push(false, NaN, null, 0, ts);
-    return this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts);
+    return this.rule.result(this.dst, 0, this.top, seen - 1, seen, ts);
   }
 
-  private decide(x: Float32Array, ts: number): DetectorResult {
-    this.rule.decide(x, 1, this.out, this.dst, 0, this.lastX, this.thresholdState);
+  /**
+   * The decision of the `seen`-th row from its window x and the model's outputs for it; `unseen`:
+   * its unseen categories (by default those of the last row read: push decides the row it read).
+   */
+  private decide(x: Float32Array, ts: number, out = this.out, seen = this.seenRows, unseen: readonly UnseenCategory[] | null = this.reader.unseen): DetectorResult {
+    this.rule.decide(x, 1, out, this.dst, 0, this.lastX, this.thresholdState);
     if (this.adaptive) this.dst.flags[0] = this.adaptive.push(this.dst.scores[0], this.dst.flags[0]);
-    const r = withCalibrated(this.rule.result(this.dst, 0, this.top, this.seenRows - 1, this.seenRows, ts), this.det.calibration);
-    // The row just decided is the last one read (a window of 1: tabular rows always are).
-    if (this.reader.unseen.length && r.ready) r.unseen = [...this.reader.unseen];
+    const r = withCalibrated(this.rule.result(this.dst, 0, this.top, seen - 1, seen, ts), this.det.calibration);
+    // A window of 1 (tabular rows always are): the row decided is the one whose categories these are.
+    if (unseen?.length && r.ready) r.unseen = [...unseen];
     const event = this.episodes?.push(this.dst.flags[0] === 1, this.dst.scores[0], this.dst.channelErrors, 0, ts);
     if (event && r.ready) r.episode = event;
     return r;
