@@ -1,7 +1,12 @@
 // The entities of one held shard: each entity's Detector stream (restored from its checkpoint
 // when it has one), the rows scored since that checkpoint (pending in the group until the next
 // one), and turning a batch of stream entries into one fenced commit (commit.ts).
-import type { Detector } from '../detect/detector';
+//
+// Scoring a read goes in two steps so that the reads of several shards share one inference call:
+// read() decodes and checks the entries and lists the rows each entity's stream takes; scoreReads
+// pushes the rows of all the reads given with one det.pushMany (lib/detect/stream_batch.ts: each
+// stream's result exactly as its own push would give it) and turns each read into its batch.
+import type { Detector, PushOutcome, StreamPush } from '../detect/detector';
 import { RowError, type RowPolicy } from '../detect/rows';
 import type { DetectorStream, StreamState } from '../detect/stream';
 import type { DetectorResult } from '../detect/detector_result';
@@ -36,6 +41,31 @@ export interface ShardOptions extends RowPolicy {
   checkpointRows: number;
   /** ... or once its oldest such row is this many ms old. */
   checkpointMs: number;
+}
+
+/** What an entry of a read becomes: a dead letter, an acknowledgement alone, or its stream's push. */
+type Step =
+  | { id: string; entity: string; refused: string; fields: string[] }
+  | { id: string; ack: true }
+  | { id: string; entity: string; ent: Entity; push: number; fields: string[] };
+
+/** A shard's read, decoded and checked: its entries' steps in order and the rows for the streams. */
+export interface ShardRead {
+  scorer: ShardScorer;
+  /** The rows were taken over from another holder's pending list. */
+  claimed: boolean;
+  steps: Step[];
+  pushes: StreamPush[];
+}
+
+/**
+ * Scores the reads of several shards with one pushMany (one inference call for all their full
+ * windows): each read's batch to commit, with the checkpoints due.
+ */
+export async function scoreReads(det: Detector, reads: ShardRead[]): Promise<Batch[]> {
+  const outcomes = await det.pushMany(reads.flatMap((r) => r.pushes));
+  let at = 0;
+  return reads.map((r) => r.scorer.finish(r, outcomes.slice(at, (at += r.pushes.length))));
 }
 
 /** Whether stream id a ("ms-seq") comes after b. */
@@ -79,42 +109,59 @@ export class ShardScorer {
    * taken over from another holder's pending list. False when the lease was lost (nothing written).
    */
   async process(entries: Entry[], claimed: boolean): Promise<boolean> {
-    return this.commit(await this.score(entries, claimed));
+    return this.commit((await scoreReads(this.det, [await this.read(entries, claimed)]))[0]);
   }
 
-  /** Scores a batch of this shard's entries in order: what to commit (with the checkpoints due). */
-  async score(entries: Entry[], claimed: boolean): Promise<Batch> {
+  /** Decodes and checks a batch of this shard's entries (reading the checkpoints of new entities): scoreReads scores it. */
+  async read(entries: Entry[], claimed: boolean): Promise<ShardRead> {
     const rows = entries.map(([id, fields]) => ({ id, fields, row: decodeRow(fields) }));
     await this.restore(rows.flatMap((r) => ('refused' in r.row || shardOf(r.row.entity, this.keys.shards) !== this.shard ? [] : [r.row.entity])));
-    const b = emptyBatch();
+    const read: ShardRead = { scorer: this, claimed, steps: [], pushes: [] };
     for (const { id, fields, row } of rows) {
       this.counters.rowsIn++;
       if ('refused' in row) {
-        this.refuse(b, row.entity, id, row.refused, fields);
+        read.steps.push({ id, entity: row.entity, refused: row.refused, fields });
         continue;
       }
       const home = shardOf(row.entity, this.keys.shards);
       if (home !== this.shard) {
-        this.refuse(b, row.entity, id, `entity "${row.entity}" belongs to shard ${home} of ${this.keys.shards}, not ${this.shard}: its producer uses another shard count`, fields);
+        read.steps.push({ id, entity: row.entity, refused: `entity "${row.entity}" belongs to shard ${home} of ${this.keys.shards}, not ${this.shard}: its producer uses another shard count`, fields });
         continue;
       }
       const ent = this.entities.get(row.entity)!;
+      // Entries come in id order, so comparing with the row before this read is enough.
       if (ent.row !== null && !idAfter(id, ent.row)) {
-        b.acks.push(id); // already inside the restored state: its result was written before the checkpoint
+        read.steps.push({ id, ack: true }); // already inside the restored state: its result was written before the checkpoint
         continue;
       }
-      let r: DetectorResult;
-      try {
-        r = await ent.stream.push(row.values, row.timestamp);
-      } catch (e) {
-        if (!(e instanceof RowError)) throw e;
-        this.refuse(b, row.entity, id, e.message, fields); // a refused row leaves the stream as it was
+      read.steps.push({ id, entity: row.entity, ent, push: read.pushes.length, fields });
+      read.pushes.push({ stream: ent.stream, row: row.values, timestamp: row.timestamp });
+    }
+    return read;
+  }
+
+  /** A read's batch from its pushes' outcomes (in entry order, so an entity's outputs come in id order). */
+  finish(read: ShardRead, outcomes: PushOutcome[]): Batch {
+    const b = emptyBatch();
+    for (const step of read.steps) {
+      if ('ack' in step) {
+        b.acks.push(step.id);
         continue;
       }
-      if (claimed) this.counters.replays++;
-      b.outputs.push({ kind: r.ready && r.flag ? 'a' : 'r', entity: row.entity, row: id, fields: resultFields(row.entity, id, r) });
-      ent.unacked.push(id);
-      ent.row = id;
+      if ('refused' in step) {
+        this.refuse(b, step.entity, step.id, step.refused, step.fields);
+        continue;
+      }
+      const r = outcomes[step.push];
+      if (r instanceof Error) {
+        if (!(r instanceof RowError)) throw r;
+        this.refuse(b, step.entity, step.id, r.message, step.fields); // a refused row leaves the stream as it was
+        continue;
+      }
+      if (read.claimed) this.counters.replays++;
+      b.outputs.push({ kind: r.ready && r.flag ? 'a' : 'r', entity: step.entity, row: step.id, fields: resultFields(step.entity, step.id, r) });
+      step.ent.unacked.push(step.id);
+      step.ent.row = step.id;
     }
     this.addCheckpoints(b, false);
     return b;

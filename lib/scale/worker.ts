@@ -1,8 +1,9 @@
 // A scoring worker of a fleet (docs/scale.md): it registers with a heartbeat, holds about
 // shards / workers shard leases (taking free ones, releasing extras cleanly when others join),
 // takes over a dead holder's pending rows before reading new ones, reads all its shards in one
-// XREADGROUP per batch, scores each entity's rows through its Detector stream and commits each
-// shard's part of the batch atomically (shard.ts, commit.ts). Everything runs on one loop, so a
+// XREADGROUP per batch, scores the rows of every entity in the read with one inference call (each
+// entity's Detector stream deciding its own rows: det.pushMany) and commits each shard's part of
+// the batch atomically (shard.ts, commit.ts). Everything runs on one loop, so a
 // shard is never read, checkpointed and released at the same time.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -15,7 +16,7 @@ import { Lease } from './lease';
 import { metricsText, zeroCounters, type ScaleCounters, type ShardGauge } from './metrics';
 import type { RedisClient } from './redis';
 import { LuaScript } from './script';
-import { ShardScorer, type Entry } from './shard';
+import { scoreReads, ShardScorer, type Entry, type ShardRead } from './shard';
 
 export interface ScaleWorkerOptions extends RowPolicy {
   /** Key prefix of the fleet (default 'vigil'). */
@@ -145,15 +146,17 @@ export class ScaleWorker {
     const keys = readable.map((s) => this.keys.rows(s));
     const count = Math.ceil(this.batch / keys.length);
     const reply = (await this.redis.call('XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', count, 'BLOCK', wait, 'STREAMS', ...keys, ...keys.map(() => '>'))) as [string, Entry[]][] | null;
-    // Score every shard's rows, then commit them all in one round trip.
-    const scored: { shard: number; batch: Batch }[] = [];
+    // Score every shard's rows in one inference call, then commit them all in one round trip.
+    const reads: { shard: number; read: ShardRead }[] = [];
     for (const [key, entries] of reply ?? []) {
-      // A slow model may take a while over a read: keep the leases renewed between shards.
-      if (Date.now() >= this.nextRenew) await this.renew();
       const s = readable[keys.indexOf(key)];
       const h = this.held.get(s);
-      if (h && entries.length) scored.push({ shard: s, batch: await h.scorer.score(entries, false) });
+      if (h && entries.length) reads.push({ shard: s, read: await h.scorer.read(entries, false) });
     }
+    // The inference call over a whole read (at most --batch rows) may take a while: renew first.
+    if (Date.now() >= this.nextRenew) await this.renew();
+    const batches = await scoreReads(this.det, reads.map((r) => r.read));
+    const scored: { shard: number; batch: Batch }[] = reads.map((r, i) => ({ shard: r.shard, batch: batches[i] }));
     const done = await commitBatches(this.redis, this.keys, this.token, scored.filter(({ shard, batch }) => this.held.has(shard) && !isEmpty(batch)));
     let i = 0;
     for (const { shard: s, batch } of scored) {
