@@ -1,14 +1,15 @@
 // Nearest reference windows on plain arrays plus the engine's matmul: the reference subsample,
-// squared distances by ||q||^2 + ||r||^2 - 2 q.r (one float64 matmul per batch of queries),
-// the k smallest per query, and the local densities LOF compares. A query row's distances depend
-// only on that row and the reference (the CPU gemm computes each output row by the same chain of
-// operations whatever the batch: native/cpu/gemm.h), so a window scores the same bits alone or
-// in a batch, which the Detector's stream = batch relies on.
+// the k nearest per query (float32 matmul estimates of ||q||^2 + ||r||^2 - 2 q.r screen the
+// reference, the few candidates left get exact float64 distances), and the local densities LOF
+// compares. A query row's result depends only on that row and the reference (the CPU gemm
+// computes each output row by the same chain of operations whatever the batch:
+// native/cpu/gemm.h), so a window scores the same bits alone or in a batch, which the Detector's
+// stream = batch relies on.
 import { matmul } from '../../lib/ops/matmul';
 import type { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
 
-/** Queries per matmul: a [512, reference] float64 block is 8 MB at the default 2000 references. */
+/** Queries per matmul: a [512, reference] block is 4 MB at the default 2000 references. */
 const QUERY_BATCH = 512;
 
 /**
@@ -55,48 +56,92 @@ export interface Neighbours {
 
 /**
  * The k nearest of the `refCount` rows of `ref` ([refCount, dim]) to each of the `count` rows
- * of `q` ([count, dim]), by squared distance ||q||^2 + ||r||^2 - 2 q.r in float64 (a negative
- * rounding residue clamped to 0). Equal distances keep the lower reference index first.
- * `skipSelf`: query i is reference row i and does not count as its own neighbour (LOF's
- * reference densities).
+ * of `q` ([count, dim]), exactly as a float64 search over every reference row would find them,
+ * at the cost of a float32 one. The engine's float32 matmul gives every estimate
+ * ||q||^2 + ||r||^2 - 2 q.r (norms in float64); the rounding of a float32 dot product of dim
+ * terms is at most gamma = dim u / (1 - dim u) times ||q|| ||r|| (u = 2^-24, any summation
+ * order), so each squared distance lies within e = 2 gamma ||q|| ||r|| of its estimate. The k-th
+ * smallest upper bound (estimate + e) bounds the k-th true squared distance; only rows whose
+ * lower bound (estimate - e) is within it can be among the k nearest, and only those get their
+ * squared distance summed exactly in float64 from the values. Equal distances keep the lower
+ * reference index first. `skipSelf`: query i is reference row i and does not count as its own
+ * neighbour (LOF's reference densities).
  */
 export function nearest(q: Float32Array, count: number, ref: Float32Array, refCount: number, dim: number, k: number, skipSelf = false): Neighbours {
   const available = skipSelf ? refCount - 1 : refCount;
   if (k > available) throw new Error(`knn: k ${k} needs at least ${skipSelf ? k + 1 : k} reference windows, there are ${refCount}`);
+  const u = 2 ** -24;
+  // Doubled, and 1e-12 of the norms on top, for the float64 rounding of the estimate itself.
+  const gamma = dim * u < 0.5 ? (2.02 * dim * u) / (1 - dim * u) : Infinity;
   const refNorm = rowNorms(ref, refCount, dim);
+  const refLength = refNorm.map(Math.sqrt);
   const index = new Int32Array(count * k);
   const distance = new Float64Array(count * k);
-  const sq = new Float64Array(k);
+  const upper = new KSmallest(k), exact = new KSmallest(k);
+  const estimate = new Float64Array(refCount), margin = new Float64Array(refCount);
   tidy(() => {
-    const r = Tensor.fromArray(ref.subarray(0, refCount * dim), [refCount, dim], { dtype: 'float64' });
+    const r = Tensor.fromArray(ref.subarray(0, refCount * dim), [refCount, dim]);
     for (let b = 0; b < count; b += QUERY_BATCH) {
       const n = Math.min(QUERY_BATCH, count - b);
       const rows = q.subarray(b * dim, (b + n) * dim);
       const qNorm = rowNorms(rows, n, dim);
-      const dot = tidy(() => matmul(Tensor.fromArray(rows, [n, dim], { dtype: 'float64' }), r, { transB: true }).toArray());
+      const dot = tidy(() => matmul(Tensor.fromArray(rows, [n, dim]), r, { transB: true }).toArray());
       for (let i = 0; i < n; i++) {
-        const at = (b + i) * k;
-        const idx = index.subarray(at, at + k);
-        let filled = 0;
+        const self = skipSelf ? b + i : -1;
+        const qn = qNorm[i], ql = Math.sqrt(qn), row = i * refCount;
+        // Pass 1: estimates and their margins; the k-th smallest upper bound.
+        upper.clear();
         for (let j = 0; j < refCount; j++) {
-          if (skipSelf && j === b + i) continue;
-          const d = Math.max(0, qNorm[i] + refNorm[j] - 2 * dot[i * refCount + j]);
-          if (filled === k && d >= sq[k - 1]) continue;
-          // Insert into the sorted k smallest; strict < keeps earlier indices first on ties.
-          let p = filled < k ? filled++ : k - 1;
-          while (p > 0 && d < sq[p - 1]) {
-            sq[p] = sq[p - 1];
-            idx[p] = idx[p - 1];
-            p--;
-          }
-          sq[p] = d;
-          idx[p] = j;
+          const e = qn + refNorm[j] - 2 * dot[row + j];
+          const m = gamma * ql * refLength[j] + 1e-12 * (qn + refNorm[j]);
+          estimate[j] = e;
+          margin[j] = m;
+          if (j !== self) upper.offer(e + m, j);
         }
-        for (let m = 0; m < k; m++) distance[at + m] = Math.sqrt(sq[m]);
+        const bound = upper.value[k - 1];
+        // Pass 2: exact squared distances of the rows that can still be among the k nearest.
+        exact.clear();
+        for (let j = 0; j < refCount; j++) {
+          if (j === self || estimate[j] - margin[j] > bound) continue;
+          let d = 0;
+          for (let c = 0, a = i * dim, o = j * dim; c < dim; c++) d += (rows[a + c] - ref[o + c]) ** 2;
+          exact.offer(d, j);
+        }
+        const at = (b + i) * k;
+        for (let m = 0; m < k; m++) {
+          index[at + m] = exact.index[m];
+          distance[at + m] = Math.sqrt(exact.value[m]);
+        }
       }
     }
   });
   return { k, index, distance };
+}
+
+/** The k smallest values offered, ascending, with their indices; a tie keeps the earlier offer first. */
+class KSmallest {
+  readonly value: Float64Array;
+  readonly index: Int32Array;
+  private filled = 0;
+  constructor(readonly k: number) {
+    this.value = new Float64Array(k);
+    this.index = new Int32Array(k);
+  }
+  clear(): void {
+    this.filled = 0;
+  }
+  offer(v: number, i: number): void {
+    const k = this.k;
+    if (this.filled === k && v >= this.value[k - 1]) return;
+    let p = this.filled < k ? this.filled++ : k - 1;
+    while (p > 0 && v < this.value[p - 1]) {
+      this.value[p] = this.value[p - 1];
+      this.index[p] = this.index[p - 1];
+      p--;
+    }
+    this.value[p] = v;
+    this.index[p] = i;
+  }
 }
 
 /** Squared Euclidean norm of each row, in float64. */

@@ -13,7 +13,7 @@ import { exportDetectorOnnx } from '../../lib/onnx/export/export';
 import { verifyOnnx } from '../../lib/onnx/export/verify';
 import { Generator } from '../../lib/random';
 import { Tensor } from '../../lib/tensor';
-import { Knn, knnKind, stratifiedSample, type KnnConfig } from '../../models/knn';
+import { Knn, knnKind, nearest, stratifiedSample, type KnnConfig } from '../../models/knn';
 import { assertServedAlike, rows } from './classic_pipeline';
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-6, `${what}: ${a} vs ${b}`);
@@ -83,6 +83,32 @@ describe('knn: the scores by hand', () => {
       close(s[2], 8.5 * (1 / 8.5 + 2 / 3) / 2, 'LOF(10)');
     } finally {
       m.dispose();
+    }
+  });
+
+  it('the screened search finds what a float64 search over every row finds, far from 0 and on ties too', () => {
+    // Values near 1000 with spreads of 1e-3: the float32 estimates of the squared distances are
+    // off by far more than the distances themselves, so only the exact pass can rank them.
+    const gen = new Generator(5);
+    const dim = 12, R = 300, Q = 40, k = 4;
+    for (const [level, spread] of [[0, 1], [1000, 1e-3]]) {
+      const u = gen.uniform([(R + Q) * dim], 0, 1, { dtype: 'float64' });
+      const v = Float32Array.from(u.toArray(), (x) => level + spread * x);
+      u.dispose();
+      const ref = v.slice(0, R * dim), q = v.slice(R * dim);
+      ref.copyWithin(7 * dim, 3 * dim, 4 * dim); // reference rows 3 and 7 equal: a tie
+      q.set(ref.subarray(3 * dim, 4 * dim), 0); // query 0 is that row
+      const nb = nearest(q, Q, ref, R, dim, k);
+      for (let i = 0; i < Q; i++) {
+        const all = Array.from({ length: R }, (_, j) => {
+          let d = 0;
+          for (let c = 0; c < dim; c++) d += (q[i * dim + c] - ref[j * dim + c]) ** 2;
+          return { j, d };
+        }).sort((a, b) => a.d - b.d || a.j - b.j);
+        assert.deepEqual(Array.from(nb.index.subarray(i * k, (i + 1) * k)), all.slice(0, k).map((a) => a.j), `level ${level}, query ${i}`);
+        assert.deepEqual(Array.from(nb.distance.subarray(i * k, (i + 1) * k)), all.slice(0, k).map((a) => Math.sqrt(a.d)), `level ${level}, query ${i}`);
+      }
+      assert.deepEqual(Array.from(nb.index.subarray(0, 2)), [3, 7], 'the tie at 0: lower index first');
     }
   });
 
