@@ -10,14 +10,17 @@ Napi::Function Storage::Init(Napi::Env env) {
       {InstanceMethod<&Storage::Free>("free"),
        InstanceAccessor<&Storage::GetNbytes>("nbytes"),
        InstanceAccessor<&Storage::GetFreed>("freed")});
-  auto* ctor = new Napi::FunctionReference(Napi::Persistent(cls));
-  env.SetInstanceData<Napi::FunctionReference>(ctor);
+  Napi::Array keys = Napi::Array::New(env, 3);
+  keys.Set(0u, Napi::String::New(env, "storage"));
+  keys.Set(1u, Napi::String::New(env, "shape"));
+  keys.Set(2u, Napi::String::New(env, "dtype"));
+  auto* data = new AddonData{Napi::Persistent(cls), Napi::Persistent(keys.As<Napi::Object>())};
+  env.SetInstanceData<AddonData>(data);
   return cls;
 }
 
 Napi::Object Storage::Create(Napi::Env env, vigil_device dev, size_t nbytes) {
-  Napi::FunctionReference* ctor = env.GetInstanceData<Napi::FunctionReference>();
-  return ctor->New({Napi::Number::New(env, static_cast<double>(dev)),
+  return env.GetInstanceData<AddonData>()->storage_ctor.New({Napi::Number::New(env, static_cast<double>(dev)),
                     Napi::Number::New(env, static_cast<double>(nbytes))});
 }
 
@@ -72,16 +75,20 @@ const vigil_tensor* Args::read(size_t i, const Napi::Value& v) {
   if (!v.IsObject()) throw arg_error(env(), i, "a tensor");
   if (used_ >= kSlots) throw Napi::Error::New(env(), "too many tensor arguments");
   Napi::Object o = v.As<Napi::Object>();
-  Napi::Value sv = o.Get("storage");
+  if (!keys_[0]) {
+    Napi::Object keys = env().GetInstanceData<AddonData>()->descriptor_keys.Value();
+    for (uint32_t k = 0; k < 3; ++k) keys_[k] = keys.Get(k);
+  }
+  Napi::Value sv = o.Get(keys_[0]);
   if (!sv.IsObject()) throw arg_error(env(), i, "a tensor with a storage");
   Storage* st = Storage::Unwrap(sv.As<Napi::Object>());
-  Napi::Value shape_v = o.Get("shape");
+  Napi::Value shape_v = o.Get(keys_[1]);
   if (!shape_v.IsArray()) throw arg_error(env(), i, "a tensor with a shape array");
   Napi::Array shape = shape_v.As<Napi::Array>();
   if (shape.Length() > VIGIL_MAX_DIMS) throw arg_error(env(), i, "at most 8 dims");
   vigil_tensor& t = slots_[used_++];
   t.data = st->data();
-  t.dtype = static_cast<vigil_dtype>(o.Get("dtype").As<Napi::Number>().Int32Value());
+  t.dtype = static_cast<vigil_dtype>(o.Get(keys_[2]).As<Napi::Number>().Int32Value());
   t.device = st->device();
   t.ndim = static_cast<int32_t>(shape.Length());
   size_t elems = 1;

@@ -31,6 +31,15 @@ class Storage : public Napi::ObjectWrap<Storage> {
   vigil_device device_ = VIGIL_CPU;
 };
 
+// What the addon keeps per environment: Storage's constructor and the property names a tensor
+// descriptor is read by ("storage", "shape", "dtype" in an array: Node-API 9 keeps references to
+// objects only), made once; a key given as a C string is interned anew on every read, which
+// cost as much as a small op's arithmetic.
+struct AddonData {
+  Napi::FunctionReference storage_ctor;
+  Napi::ObjectReference descriptor_keys;
+};
+
 // Reads the arguments of one call. A tensor argument is a JS object
 // { storage: Storage, dtype: 0|1, device: 0|1, shape: number[] }; optional ones may be null.
 class Args {
@@ -50,6 +59,7 @@ class Args {
  private:
   const vigil_tensor* read(size_t i, const Napi::Value& v);
   const Napi::CallbackInfo& info_;
+  napi_value keys_[3] = {nullptr, nullptr, nullptr};  // storage, shape, dtype: fetched on first read
   static constexpr int kSlots = 32;
   vigil_tensor slots_[kSlots];
   int used_ = 0;

@@ -2,24 +2,30 @@
 // the work is split over blocks freely and the result never depends on the thread count.
 #include "cpu/random.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/parallel.h"
 #include "core/philox.h"
+#include "cpu/philox_blocks.h"
 
 namespace vigil::cpu {
 namespace {
 
-// Calls fn(i, U_i) for i < n, U_i the uniform in [0, 1) of element i (lane i%4 of block i/4).
+constexpr int64_t kRunBlocks = 256;  // blocks drawn per batch of philox_run (4 KiB of lanes)
+
+// Calls fn(begin, end, lanes) over runs of elements: lanes[i - begin] is element i's 32-bit lane
+// (lane i%4 of block i/4), whose uniform is philox_unit(lane). A run is a loop the kernel can
+// vectorise; a per-element callback with a data-dependent branch was most of dropout's time.
 template <typename F>
-void each_uniform(int64_t n, uint64_t seed, uint64_t offset, const F& fn) {
+void each_uniform_run(int64_t n, uint64_t seed, uint64_t offset, const F& fn) {
   const int64_t blocks = static_cast<int64_t>(uniform_blocks(n));
   parallel_for(0, blocks, 2048, [&](int64_t jb, int64_t je) {
-    for (int64_t j = jb; j < je; ++j) {
-      const Philox4 r = philox_block(seed, offset, static_cast<uint64_t>(j));
-      const int64_t base = 4 * j;
-      const int lanes = n - base < 4 ? static_cast<int>(n - base) : 4;
-      for (int l = 0; l < lanes; ++l) fn(base + l, philox_unit(r.v[l]));
+    uint32_t lanes[4 * kRunBlocks];
+    for (int64_t j = jb; j < je; j += kRunBlocks) {
+      const int64_t count = std::min(kRunBlocks, je - j);
+      philox_run(seed, offset, static_cast<uint64_t>(j), count, lanes);
+      fn(4 * j, std::min(n, 4 * (j + count)), static_cast<const uint32_t*>(lanes));
     }
   });
 }
@@ -28,8 +34,13 @@ void each_uniform(int64_t n, uint64_t seed, uint64_t offset, const F& fn) {
 template <typename F>
 void each_normal(int64_t n, uint64_t seed, uint64_t offset, const F& fn) {
   parallel_for(0, n, 1024, [&](int64_t ib, int64_t ie) {
-    for (int64_t i = ib; i < ie; ++i)
-      fn(i, philox_normal(philox_block(seed, offset, static_cast<uint64_t>(i))));
+    uint32_t lanes[4 * kRunBlocks];
+    for (int64_t i = ib; i < ie; i += kRunBlocks) {
+      const int64_t count = std::min(kRunBlocks, ie - i);
+      philox_run(seed, offset, static_cast<uint64_t>(i), count, lanes);
+      for (int64_t k = 0; k < count; ++k)
+        fn(i + k, philox_normal(Philox4{{lanes[4 * k], lanes[4 * k + 1], lanes[4 * k + 2], lanes[4 * k + 3]}}));
+    }
   });
 }
 
@@ -41,7 +52,9 @@ uint64_t normal_blocks(int64_t n) { return n <= 0 ? 0 : static_cast<uint64_t>(n)
 template <typename T>
 void random_uniform(T* y, int64_t n, double a, double b, uint64_t seed, uint64_t offset) {
   const double w = b - a;
-  each_uniform(n, seed, offset, [&](int64_t i, double u) { y[i] = static_cast<T>(a + w * u); });
+  each_uniform_run(n, seed, offset, [&](int64_t begin, int64_t end, const uint32_t* lanes) {
+    for (int64_t i = begin; i < end; ++i) y[i] = static_cast<T>(a + w * philox_unit(lanes[i - begin]));
+  });
 }
 
 template <typename T>
@@ -53,10 +66,16 @@ template <typename T>
 void dropout_forward(const T* x, int64_t n, double p, uint64_t seed, uint64_t offset, T* y,
                      T* mask) {
   const T keep = static_cast<T>(1.0 / (1.0 - p));
-  each_uniform(n, seed, offset, [&](int64_t i, double u) {
-    const T m = u >= p ? keep : T(0);
-    mask[i] = m;
-    y[i] = x[i] * m;
+  // U = k 2^-24 with k = lane >> 8, so U >= p exactly when k >= ceil(p 2^24) (both sides exact).
+  const uint32_t least = static_cast<uint32_t>(std::ceil(p * 16777216.0));
+  each_uniform_run(n, seed, offset, [&](int64_t begin, int64_t end, const uint32_t* lanes) {
+    T* __restrict m = mask + begin;
+    T* __restrict out = y + begin;
+    const T* __restrict in = x + begin;
+    for (int64_t i = 0; i < end - begin; ++i) {
+      m[i] = keep * static_cast<T>((lanes[i] >> 8) >= least);
+      out[i] = in[i] * m[i];
+    }
   });
 }
 
