@@ -1,4 +1,4 @@
-// What the classic detectors (pca, iforest) share: they fit once on all their training samples
+// What the classic detectors (pca, iforest, knn) share: they fit once on all their training samples
 // instead of by gradient steps, through ModelKind.fit, and report that fit as one "epoch" so
 // `vigil train`, the bundle's training section and the logs read as for any other kind.
 import type { FitData } from '../lib/train/data';

@@ -3,7 +3,8 @@
 import type { ModelKind } from '../../lib/model';
 import { Generator } from '../../lib/random';
 import { allSamples, closedFormResult } from '../closed_form_fit';
-import { Knn, KNN_SCORES, type KnnConfig } from './model';
+import { KNN_SCORES, type KnnConfig } from './config';
+import { Knn } from './model';
 
 /** Values the reference buffer may hold (float32): 64 MB. */
 const MAX_REFERENCE_VALUES = 1 << 24;

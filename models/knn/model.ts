@@ -10,23 +10,8 @@ import type { AnomalyModel } from '../../lib/model';
 import type { Generator } from '../../lib/random';
 import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 import { knnOnnx } from './onnx';
+import type { KnnConfig, KnnScore } from './config';
 import { distinctRows, meanReach, nearest, referenceDensities, stratifiedSample, type Densities, type Neighbours } from './neighbours';
-
-export type KnnScore = 'kth' | 'mean' | 'lof';
-export const KNN_SCORES: readonly KnnScore[] = ['kth', 'mean', 'lof'];
-
-export interface KnnConfig {
-  /** Channels per row. */
-  inputs: number;
-  /** Rows per sample, flattened to one vector of window * inputs values. */
-  window: number;
-  /** Neighbours a score looks at. */
-  k: number;
-  /** kth: distance to the k-th nearest; mean: mean distance to the k nearest; lof: local outlier factor. */
-  score: KnnScore;
-  /** Most training windows kept as the reference (a time-stratified, seeded subsample beyond it). */
-  reference: number;
-}
 
 export class Knn extends Module implements AnomalyModel {
   /** [reference, window * inputs]: the first `count` rows are the reference windows. */

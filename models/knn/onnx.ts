@@ -3,7 +3,7 @@
 // ||q||^2 + ||r||^2 - 2 q.r by MatMul, clamped at 0, the k smallest by TopK (ties: lower index
 // first, as natively), then the score and the channel errors from the neighbours by Gather.
 import type { GraphBuilder } from '../../lib/onnx/graph/builder';
-import type { KnnConfig } from './model';
+import type { KnnConfig } from './config';
 import type { Densities } from './neighbours';
 
 const FLOAT = 1, DOUBLE = 11;
