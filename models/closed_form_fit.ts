@@ -3,6 +3,7 @@
 // `vigil train`, the bundle's training section and the logs read as for any other kind.
 import type { FitData } from '../lib/train/data';
 import type { FitResult } from '../lib/train/fit';
+import { Generator } from '../lib/random';
 import { Tensor, tidy } from '../lib/tensor';
 
 /** Every sample of a split, in order, as one row-major array (flattened samples of `per` values). */
@@ -51,4 +52,17 @@ export function closedFormResult(model: ScoringModel, data: FitData, train: { co
     history: [{ epoch: 1, trainLoss, validationLoss, lr: 0, seconds, improved: true }],
     bestEpoch: 1, bestLoss: watched, watched: 'validation loss', stoppedEarly: false, resumedFrom: null, seconds,
   };
+}
+
+/** A classic model fitted once on every training sample with random numbers (iforest, knn). */
+interface SeededModel extends ScoringModel {
+  fitSamples(x: Float32Array, count: number, gen: Generator): void;
+}
+
+/** ModelKind.fit of a SeededModel: all training samples, the run's generator (seed 0 without one). */
+export async function fitSeeded(model: SeededModel, data: FitData, generator: Generator | undefined): Promise<FitResult> {
+  const t0 = performance.now();
+  const train = allSamples(data, 'train');
+  model.fitSamples(train.values, train.count, generator ?? new Generator(0));
+  return closedFormResult(model, data, train, (performance.now() - t0) / 1000);
 }

@@ -1,8 +1,7 @@
 // Isolation Forest as a model kind: `--model iforest` grows the forest once on the training
 // windows (seeded by --seed; no epochs) and deploys it like any other detector.
 import type { ModelKind } from '../../lib/model';
-import { Generator } from '../../lib/random';
-import { allSamples, closedFormResult } from '../closed_form_fit';
+import { fitSeeded } from '../closed_form_fit';
 import { IForest, type IForestConfig } from './model';
 
 /** Throws naming the first field of the wrong type or range (a bundle's config is user input). */
@@ -24,11 +23,5 @@ export const iforestKind: ModelKind<IForestConfig, IForest> = {
   // The paper's forest (100 trees of 256 points); 10 rows of context for the mean and spread.
   defaultConfig: (inputs, overrides = {}) => ({ window: 10, trees: 100, subsample: 256, ...overrides, inputs }),
   create: (config) => new IForest(checkIForestConfig(config)),
-  async fit(model, data, options) {
-    const t0 = performance.now();
-    const train = allSamples(data, 'train');
-    model.fitSamples(train.values, train.count, options.generator ?? new Generator(0));
-    const seconds = (performance.now() - t0) / 1000;
-    return closedFormResult(model, data, train, seconds);
-  },
+  fit: (model, data, options) => fitSeeded(model, data, options.generator),
 };

@@ -1,8 +1,7 @@
 // k nearest neighbours as a model kind: `--model knn` keeps a seeded, time-stratified subsample
 // of the training windows as its reference (no epochs) and deploys it like any other detector.
 import type { ModelKind } from '../../lib/model';
-import { Generator } from '../../lib/random';
-import { allSamples, closedFormResult } from '../closed_form_fit';
+import { fitSeeded } from '../closed_form_fit';
 import { KNN_SCORES, type KnnConfig } from './config';
 import { Knn } from './model';
 
@@ -33,11 +32,5 @@ export const knnKind: ModelKind<KnnConfig, Knn> = {
   // a score (2000 distances of window * inputs values) whatever the training length.
   defaultConfig: (inputs, overrides = {}) => ({ window: 10, k: 5, score: 'kth' as const, reference: 2000, ...overrides, inputs }),
   create: (config) => new Knn(checkKnnConfig(config)),
-  async fit(model, data, options) {
-    const t0 = performance.now();
-    const train = allSamples(data, 'train');
-    model.fitSamples(train.values, train.count, options.generator ?? new Generator(0));
-    const seconds = (performance.now() - t0) / 1000;
-    return closedFormResult(model, data, train, seconds);
-  },
+  fit: (model, data, options) => fitSeeded(model, data, options.generator),
 };
