@@ -61,7 +61,8 @@ export interface NativeInferencePlan {
 
 export interface NativeBinding {
   InferencePlan: new (inputs: number, window: number) => NativeInferencePlan;
-  alloc(device: 0 | 1, nbytes: number): NativeStorage;
+  /** zeroed: host storage filled with zero bytes in the same call (ignored for CUDA). */
+  alloc(device: 0 | 1, nbytes: number, zeroed?: boolean): NativeStorage;
   write(t: T, src: Float32Array | Float64Array): void;
   read(t: T, dst: Float32Array | Float64Array): void;
   fill(y: T, value: number): void;

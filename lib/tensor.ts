@@ -217,20 +217,27 @@ export class Tensor {
 
   /** Uninitialised storage. */
   static empty(shape: Shape, opts: TensorOptions = {}): Tensor {
+    return Tensor.allocate(shape, opts, false);
+  }
+
+  static full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
+    // Host zeros come from the allocation itself (one native call instead of two: gradient
+    // buffers are the commonest allocation of a training step). +0 only: -0 has its sign bit set.
+    if (value === 0 && !Object.is(value, -0) && (opts.device ?? 'cpu') === 'cpu') return Tensor.allocate(shape, opts, true);
+    const t = Tensor.empty(shape, opts);
+    native.fill(t.native, value);
+    return t;
+  }
+
+  private static allocate(shape: Shape, opts: TensorOptions, zeroed: boolean): Tensor {
     checkShape(shape);
     const dtype = opts.dtype ?? 'float32';
     const device = opts.device ?? 'cpu';
     requireDevice(device);
     const bytes = sizeOf(shape) * (dtype === 'float64' ? 8 : 4);
     spend(bytes);
-    const t = new Tensor(new StorageRef(native.alloc(DEVICE_CODE[device], bytes)), shape, dtype, device);
+    const t = new Tensor(new StorageRef(native.alloc(DEVICE_CODE[device], bytes, zeroed)), shape, dtype, device);
     t.requiresGrad = opts.requiresGrad ?? false;
-    return t;
-  }
-
-  static full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-    const t = Tensor.empty(shape, opts);
-    native.fill(t.native, value);
     return t;
   }
 

@@ -1,5 +1,6 @@
 #include "addon/common.h"
 
+#include <cstring>
 #include <string>
 
 namespace vigil::addon {
@@ -19,15 +20,17 @@ Napi::Function Storage::Init(Napi::Env env) {
   return cls;
 }
 
-Napi::Object Storage::Create(Napi::Env env, vigil_device dev, size_t nbytes) {
+Napi::Object Storage::Create(Napi::Env env, vigil_device dev, size_t nbytes, bool zeroed) {
   return env.GetInstanceData<AddonData>()->storage_ctor.New({Napi::Number::New(env, static_cast<double>(dev)),
-                    Napi::Number::New(env, static_cast<double>(nbytes))});
+                    Napi::Number::New(env, static_cast<double>(nbytes)), Napi::Boolean::New(env, zeroed)});
 }
 
 Storage::Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(info) {
   device_ = static_cast<vigil_device>(info[0].As<Napi::Number>().Int32Value());
   nbytes_ = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
   check(info.Env(), vigil_alloc(device_, nbytes_, &data_));
+  // Host zeros in the same call: a zeroed gradient buffer is the commonest allocation in training.
+  if (device_ == VIGIL_CPU && info.Length() > 2 && info[2].ToBoolean().Value() && data_) std::memset(data_, 0, nbytes_);
   // Tell V8 how much memory hides behind this small object so GC pressure is right.
   Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(nbytes_));
 }

@@ -14,7 +14,8 @@ namespace vigil::addon {
 class Storage : public Napi::ObjectWrap<Storage> {
  public:
   static Napi::Function Init(Napi::Env env);
-  static Napi::Object Create(Napi::Env env, vigil_device dev, size_t nbytes);
+  // zeroed: host storage comes back filled with zero bytes (device storage is not touched).
+  static Napi::Object Create(Napi::Env env, vigil_device dev, size_t nbytes, bool zeroed = false);
   explicit Storage(const Napi::CallbackInfo& info);
   ~Storage() override { release(); }
   void* data() const { return data_; }

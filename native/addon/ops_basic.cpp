@@ -13,7 +13,7 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
   if (dev != VIGIL_CPU && dev != VIGIL_CUDA) throw Napi::TypeError::New(info.Env(), "alloc: unknown device");
   double n = a.num(1);
   if (n < 0) throw Napi::RangeError::New(info.Env(), "alloc: negative size");
-  return Storage::Create(info.Env(), static_cast<vigil_device>(dev), static_cast<size_t>(n));
+  return Storage::Create(info.Env(), static_cast<vigil_device>(dev), static_cast<size_t>(n), a.flag(2));
 }
 
 void host_bytes(const Napi::Value& v, void** p, size_t* n) {
