@@ -160,6 +160,8 @@ export interface NativeBinding {
     nesterov: boolean, firstStep: boolean): void;
   sumSquares(x: T): number;
   scaleInplace(x: T, alpha: number): void;
+  /** average += (1 - decay) (param - average), in place. */
+  emaUpdate(average: T, param: T, decay: number): void;
 }
 
 const requireNative = createRequire(__filename);

@@ -4,7 +4,7 @@
 // computed on the parameters' device with native kernels (no host round trip per step).
 // GANs such as ALAD score with the averages; swap() exchanges averages and raw weights in place
 // (copies, so swapping twice restores both bit for bit and optimisers keep their tensors).
-import { BINARY_OP, native, NativeTensor } from '../binding';
+import { native, NativeTensor } from '../binding';
 import type { Module, TensorData } from '../nn/module';
 import { Tensor, untracked } from '../tensor';
 
@@ -28,13 +28,7 @@ export class Ema {
   /** One step of the recurrence for every parameter. */
   update(): void {
     if (this.swapped) throw new Error('Ema.update: the averages are swapped in; swap back first');
-    for (const [, p, avg] of this.entries) {
-      const [param, diff] = this.flatPair(p);
-      const average = flat(avg.native, avg.size);
-      native.binaryForward(BINARY_OP.sub, param, average, diff);
-      native.scaleInplace(diff, 1 - this.decay);
-      native.axisCopy(diff, 0, average, 0, 0, avg.size, true); // average += (1 - decay)(p - average)
-    }
+    for (const [, p, avg] of this.entries) native.emaUpdate(avg.native, p.native, this.decay); // avg += (1 - decay)(p - avg)
   }
 
   /** Exchanges the averages and the raw weights in place; calling it again undoes it. */

@@ -55,6 +55,11 @@ Napi::Value sum_squares(const Napi::CallbackInfo& info) {
   check(a.env(), vigil_sum_squares(a.tensor(0), &out));
   return Napi::Number::New(info.Env(), out);
 }
+// emaUpdate(average, param, decay)
+Napi::Value ema_update(const Napi::CallbackInfo& info) {
+  Args a(info);
+  RETURN_CHECKED(vigil_ema_update(a.tensor(0), a.tensor(1), a.num(2)));
+}
 // scaleInplace(x, alpha)
 Napi::Value scale_inplace(const Napi::CallbackInfo& info) {
   Args a(info);

@@ -4,6 +4,7 @@
 
 #include "api/same_shapes.h"
 #include "core/dispatch.h"
+#include "cpu/ema.h"
 #include "cpu/optim.h"
 #include "cuda/optim.h"
 
@@ -71,6 +72,22 @@ extern "C" vigil_status vigil_sum_squares(const vigil_tensor* x, double* out) {
       s = dispatch(
           op, x->device, [&] { *out = cpu::sum_squares(p, numel(x)); },
           VIGIL_CUDA_KERNEL([&] { return cuda::sum_squares(p, numel(x), out); }));
+    });
+    return s;
+  });
+}
+
+extern "C" vigil_status vigil_ema_update(const vigil_tensor* average, const vigil_tensor* param,
+                                         double decay) {
+  const char* op = "ema_update";
+  return guarded(op, [&]() -> vigil_status {
+    if (!average || !param) return fail(VIGIL_ERR_ARG, op, "average and param are required");
+    VIGIL_CHECK(check_elementwise(op, {{"average", average}, {"param", param}}));
+    if (!(decay >= 0 && decay <= 1)) return fail(VIGIL_ERR_ARG, op, "decay must be in [0, 1]");
+    vigil_status s = VIGIL_OK;
+    VIGIL_FLOAT_SWITCH(average->dtype, T, {
+      s = VIGIL_DISPATCH(op, average->device, ema_update<T>, data<T>(average), data<T>(param),
+                         numel(average), decay);
     });
     return s;
   });

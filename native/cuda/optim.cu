@@ -68,7 +68,22 @@ vigil_status scale_inplace(T* x, int64_t n, double alpha) {
   return for_each(n, "scale_inplace", [=] __device__(int64_t i) { x[i] *= a; });
 }
 
+__device__ inline float mul_rn(float a, float b) { return __fmul_rn(a, b); }
+__device__ inline double mul_rn(double a, double b) { return __dmul_rn(a, b); }
+__device__ inline float add_rn(float a, float b) { return __fadd_rn(a, b); }
+__device__ inline double add_rn(double a, double b) { return __dadd_rn(a, b); }
+
+template <typename T>
+vigil_status ema_update(T* average, const T* param, int64_t n, double decay) {
+  const T w = static_cast<T>(1 - decay);
+  // Three roundings as the CPU (cpu/ema.h): the _rn intrinsics are never fused into an FMA.
+  return for_each(n, "ema_update", [=] __device__(int64_t i) {
+    average[i] = add_rn(average[i], mul_rn(w, param[i] - average[i]));
+  });
+}
+
 #define VIGIL_INSTANTIATE(T)                                                               \
+  template vigil_status ema_update<T>(T*, const T*, int64_t, double);                     \
   template vigil_status adam_step<T>(T*, const T*, T*, T*, T*, int64_t, const AdamHyper&); \
   template vigil_status sgd_step<T>(T*, const T*, T*, int64_t, const SgdHyper&);           \
   template vigil_status sum_squares<T>(const T*, int64_t, double*);                        \

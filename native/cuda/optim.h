@@ -20,5 +20,7 @@ template <typename T>
 vigil_status sum_squares(const T* x, int64_t n, double* out);
 template <typename T>
 vigil_status scale_inplace(T* x, int64_t n, double alpha);
+template <typename T>
+vigil_status ema_update(T* average, const T* param, int64_t n, double decay);
 
 }  // namespace vigil::cuda

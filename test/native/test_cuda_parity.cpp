@@ -685,6 +685,9 @@ void optimisers() {
     HCHECK_CLOSE("sum_squares", &sd, &sc, 1, 1e-12, 0.0);
     both("scale_inplace", [&](Sel P) { return vigil_scale_inplace(P(x), -0.37); });
     agree("scale_inplace", x, {0, 0});
+    Tens<T> avg({n}, kRandom), q({n}, kRandom);
+    both("ema_update", [&](Sel P) { return vigil_ema_update(P(avg), P(q), 0.999); });
+    agree("ema_update", avg, tol<T>(1e-6, 1e-7));
   }
 }
 
@@ -878,7 +881,7 @@ const std::vector<Case>& cases() {
       BOTH_TYPES(conv_lstm, "conv_lstm"),
       BOTH_TYPES(batch_norm, "batch_norm"),
       BOTH_TYPES(losses, "mse", "gaussian_nll", "kl_normal", "bce_with_logits"),
-      BOTH_TYPES(optimisers, "adam_step", "sgd_step", "sum_squares", "scale_inplace"),
+      BOTH_TYPES(optimisers, "adam_step", "sgd_step", "sum_squares", "scale_inplace", "ema_update"),
       Case{"matmul_tf32 f32", {"matmul"}, matmul_tf32}};
   return c;
 }

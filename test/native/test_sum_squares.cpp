@@ -20,3 +20,21 @@ HTEST(sum_squares_and_scale) {
   for (int64_t i = 0; i < n; ++i) bad += x.v[i] != before[i] * 0.5f;
   HCHECK(bad == 0, "scale_inplace is not x *= alpha");
 }
+
+HTEST(ema_update_moves_the_average_toward_the_parameter) {
+  const int64_t n = 70001;  // several chunks
+  Buf<float> avg({n}), p({n});
+  harness::fill_uniform(avg.v, 5);
+  harness::fill_uniform(p.v, 6);
+  std::vector<double> want(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) want[i] = avg.v[i] + 0.25 * (static_cast<double>(p.v[i]) - avg.v[i]);
+  HCHECK_OK(vigil_ema_update(avg.d(), p.d(), 0.75));
+  std::vector<double> got(avg.v.begin(), avg.v.end());
+  HCHECK_CLOSE("ema_update", got.data(), want.data(), n, 1e-6, 1e-7);
+  const std::vector<float> kept = avg.v;
+  HCHECK_OK(vigil_ema_update(avg.d(), p.d(), 1.0));  // decay 1: the average stays where it is
+  int bad = 0;
+  for (int64_t i = 0; i < n; ++i) bad += avg.v[i] != kept[i];
+  HCHECK(bad == 0, "decay 1 moved the average");
+  HCHECK(vigil_ema_update(avg.d(), p.d(), 1.5) == VIGIL_ERR_ARG, "decay 1.5 accepted");
+}

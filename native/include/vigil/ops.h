@@ -342,6 +342,8 @@ vigil_status vigil_sgd_step(vt param, vt grad, vt momentum_buf, double lr, doubl
 /* *out = sum(x^2) in double; x *= alpha (in place). Together: global-norm clipping.          */
 vigil_status vigil_sum_squares(vt x, double* out);
 vigil_status vigil_scale_inplace(vt x, double alpha);
+/* average += (1 - decay) (param - average), in place: one step of a weight average (EMA).  */
+vigil_status vigil_ema_update(vt average, vt param, double decay);
 
 /* ---------------------------------------------------------------- dispatch
  * 1 when this build has a kernel for the op family on that device, else 0. op is a family
