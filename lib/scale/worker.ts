@@ -73,6 +73,8 @@ export class ScaleWorker {
   private readonly log: (line: string) => void;
   private stopping = false;
   private nextRenew = 0;
+  /** Heartbeat and rebalancing are due then, also when renewals between reads moved nextRenew. */
+  private nextBalance = 0;
   private nextCheckpoint = 0;
 
   constructor(private readonly det: Detector, private readonly redis: RedisClient, private readonly opts: ScaleWorkerOptions = {}) {
@@ -134,13 +136,13 @@ export class ScaleWorker {
 
   /** One turn of the loop: leases when due, checkpoints when due, one read of new rows. */
   private async step(): Promise<void> {
-    if (Date.now() >= this.nextRenew) await this.balance();
+    if (Date.now() >= Math.min(this.nextRenew, this.nextBalance)) await this.balance();
     if (Date.now() >= this.nextCheckpoint) {
       // Entities are due at spread times (shard.ts): look often, checkpoint the few that are due.
       for (const [s, h] of this.held) if (h.scorer.dirty && !(await h.scorer.checkpoint(false))) this.lost(s, 'at a checkpoint');
       this.nextCheckpoint = Date.now() + this.checkpointMs / 10;
     }
-    const wait = Math.max(1, Math.floor(Math.min(this.blockMs, this.nextRenew - Date.now())));
+    const wait = Math.max(1, Math.floor(Math.min(this.blockMs, Math.min(this.nextRenew, this.nextBalance) - Date.now())));
     const readable = this.shards.filter((s) => this.held.get(s)!.lease.readable(wait));
     if (!readable.length) return void (await new Promise((r) => setTimeout(r, wait)));
     const keys = readable.map((s) => this.keys.rows(s));
@@ -154,7 +156,7 @@ export class ScaleWorker {
       if (h && entries.length) reads.push({ shard: s, read: await h.scorer.read(entries, false) });
     }
     // The inference call over a whole read (at most --batch rows) may take a while: renew first.
-    if (Date.now() >= this.nextRenew) await this.renew();
+    if (reads.length && Date.now() >= this.nextRenew) await this.renew();
     const batches = await scoreReads(this.det, reads.map((r) => r.read));
     const scored: { shard: number; batch: Batch }[] = reads.map((r, i) => ({ shard: r.shard, batch: batches[i] }));
     const done = await commitBatches(this.redis, this.keys, this.token, scored.filter(({ shard, batch }) => this.held.has(shard) && !isEmpty(batch)));
@@ -167,6 +169,7 @@ export class ScaleWorker {
 
   /** Heartbeat, lease renewal, then shards taken or released toward shards / live workers. */
   private async balance(): Promise<void> {
+    this.nextBalance = Date.now() + this.leaseMs / 3;
     const live = Number(await HEARTBEAT.run(this.redis, [this.keys.workers], [this.name, this.leaseMs]));
     await this.renew();
     const target = Math.ceil(this.keys.shards / Math.max(1, live));
