@@ -32,6 +32,8 @@ export interface EvaluateDetectorOptions {
   timestamps?: Float64Array;
   /** VUS buffer window L (default 100). */
   vusWindow?: number;
+  /** VUS thresholds: every distinct score (default) or a sampled count (TSB-AD: 250). */
+  vusThresholds?: 'all' | number;
   /** Seconds per row when there are no timestamps. */
   stepSeconds?: number;
   /** Seed of the random baseline (default 0). */
@@ -112,6 +114,7 @@ export function evaluateScored(scored: Scored[], opts: EvaluateDetectorOptions, 
     report: evaluate(take.rows(s.scores), take.rows(opts.labels), {
       threshold: s.threshold,
       vusWindow: opts.vusWindow ?? 100,
+      vusThresholds: opts.vusThresholds,
       timestamps: opts.timestamps && take.rows(opts.timestamps),
       stepSeconds: opts.stepSeconds,
       attribution: segments && s.channelErrors ? { errors: take.rows(s.channelErrors, channels), channels, labelled: segments } : undefined,
