@@ -8,7 +8,7 @@ import { Module } from '../../lib/nn';
 import type { GraphBuilder } from '../../lib/onnx/graph/builder';
 import { abs, add, bceWithLogits, neg, softplus, sqrt, square, sub, sum } from '../../lib/ops';
 import type { Generator } from '../../lib/random';
-import { Tensor } from '../../lib/tensor';
+import { Tensor, untracked } from '../../lib/tensor';
 import { DiscriminatorXz, Encoder, Gen, PairDiscriminator, type AladSizes } from './networks';
 
 /** The anomaly score: the paper's feature matching (fm) or one of its ablations. */
@@ -83,7 +83,6 @@ export function checkAladConfig(c: AladConfig): void {
   if (!(num(c.emaDecay) && c.emaDecay >= 0 && c.emaDecay <= 1)) throw err(`emaDecay must be a number in [0, 1], got ${show(c.emaDecay)}`);
 }
 
-const bce = (logits: Tensor, label: 0 | 1): Tensor => bceWithLogits(logits, Tensor.full(logits.shape, label, { dtype: logits.dtype, device: logits.device }));
 
 /** Every logit of one forward over a batch x and noise z. */
 interface Logits {
@@ -118,6 +117,26 @@ export class Alad extends Module implements AnomalyModel {
     this.dzz = this.registerModule('dzz', new PairDiscriminator(s.latent, s.dzzWidth, s.dropout.zz, s.slope, generator));
   }
 
+  /** The constant label tensors of the losses, by shape, dtype, device and value: made once, not twelve times a step. */
+  private readonly labels = new Map<string, Tensor>();
+
+  /** BCE of logits against a constant label (1 real, 0 generated). */
+  private bce(logits: Tensor, label: 0 | 1): Tensor {
+    const key = `${logits.shape.join('x')}/${logits.dtype}/${logits.device}/${label}`;
+    let target = this.labels.get(key);
+    if (!target || target.disposed) {
+      target = untracked(() => Tensor.full(logits.shape, label, { dtype: logits.dtype, device: logits.device }));
+      this.labels.set(key, target);
+    }
+    return bceWithLogits(logits, target);
+  }
+
+  override dispose(): void {
+    for (const t of this.labels.values()) t.dispose();
+    this.labels.clear();
+    super.dispose();
+  }
+
   /** One forward of the original's graph; D_xz's running statistics move only if trackStats. */
   private logits(x: Tensor, z: Tensor, trackStats: boolean): Logits {
     const ex = this.enc.forward(x);
@@ -138,9 +157,9 @@ export class Alad extends Module implements AnomalyModel {
   discriminatorLosses(x: Tensor, z: Tensor): { dxz: Tensor; dxx: Tensor; dzz: Tensor } {
     const l = this.logits(x, z, true);
     return {
-      dxz: add(bce(l.encoder, 1), bce(l.generator, 0)),
-      dxx: add(bce(l.xReal, 1), bce(l.xFake, 0)),
-      dzz: add(bce(l.zReal, 1), bce(l.zFake, 0)),
+      dxz: add(this.bce(l.encoder, 1), this.bce(l.generator, 0)),
+      dxx: add(this.bce(l.xReal, 1), this.bce(l.xFake, 0)),
+      dzz: add(this.bce(l.zReal, 1), this.bce(l.zFake, 0)),
     };
   }
 
@@ -150,9 +169,9 @@ export class Alad extends Module implements AnomalyModel {
    */
   generatorLosses(x: Tensor, z: Tensor): { gen: Tensor; enc: Tensor } {
     const l = this.logits(x, z, false);
-    const costX = add(bce(l.xReal, 0), bce(l.xFake, 1));
-    const cycle = this.config.dzz ? add(costX, add(bce(l.zReal, 0), bce(l.zFake, 1))) : costX;
-    return { gen: add(bce(l.generator, 1), cycle), enc: add(bce(l.encoder, 0), cycle) };
+    const costX = add(this.bce(l.xReal, 0), this.bce(l.xFake, 1));
+    const cycle = this.config.dzz ? add(costX, add(this.bce(l.zReal, 0), this.bce(l.zFake, 1))) : costX;
+    return { gen: add(this.bce(l.generator, 1), cycle), enc: add(this.bce(l.encoder, 0), cycle) };
   }
 
   /**
