@@ -3,6 +3,8 @@ import { strict as assert } from 'node:assert';
 
 import { noGrad } from '../../lib/autograd/grad_mode';
 import { gradcheck } from '../../lib/autograd/gradcheck';
+import { native } from '../../lib/binding';
+import { mul, sum } from '../../lib/ops';
 import { batchNorm } from '../../lib/ops/batch_norm';
 import { Generator } from '../../lib/random';
 import { Tensor, tidy } from '../../lib/tensor';
@@ -50,6 +52,43 @@ describe('batchNorm', () => {
           assert.ok(r.ok, JSON.stringify(r.failure));
         });
       });
+
+  it('channels last over several row chunks: the float64 statistics, the same for 1 and 2 threads', () => {
+    // [12000, 3] with the channel last: three chunks of rows (kWork / C rows each) in the
+    // channels-last path; y against mean/var computed here in float64, and every output and
+    // gradient bit-identical between thread counts.
+    const threads = native.getNumThreads();
+    const run = (n: number) => tidy(() => {
+      native.setNumThreads(n);
+      const g = new Generator(11);
+      const x = uniformLeaf(g, [12000, 3], -2, 3);
+      const gamma = uniformLeaf(g, [3], 0.5, 1.5);
+      const beta = uniformLeaf(g, [3], -1, 1);
+      const y = batchNorm(x, { axis: -1, gamma, beta });
+      tidy(() => sum(mul(y, g.normal([12000, 3], 0, 1, { dtype: 'float64' }))).backward());
+      return [y, x.grad!, gamma.grad!, beta.grad!].map((t) => t.toArray());
+    });
+    try {
+      const one = run(1), two = run(2);
+      one.forEach((a, k) => assert.deepEqual(a, two[k], `output ${k} differs between 1 and 2 threads`));
+      const g = new Generator(11);
+      const [x, gamma, beta] = tidy(() => [g.uniform([12000, 3], -2, 3, { dtype: 'float64' }).toArray(),
+        g.uniform([3], 0.5, 1.5, { dtype: 'float64' }).toArray(), g.uniform([3], -1, 1, { dtype: 'float64' }).toArray()]);
+      for (let c = 0; c < 3; c++) {
+        let m = 0, v = 0;
+        for (let i = c; i < x.length; i += 3) m += x[i];
+        m /= 12000;
+        for (let i = c; i < x.length; i += 3) v += (x[i] - m) ** 2;
+        v /= 12000;
+        for (const i of [c, 6000 * 3 + c, 11999 * 3 + c]) {
+          const want = ((x[i] - m) / Math.sqrt(v + 1e-5)) * gamma[c] + beta[c];
+          assert.ok(Math.abs(one[0][i] - want) < 1e-5, `y[${i}] ${one[0][i]} vs ${want}`);
+        }
+      }
+    } finally {
+      native.setNumThreads(threads);
+    }
+  });
 
   it('needs no gradient buffers at inference and leaves y identical', () => {
     tidy(() => {
