@@ -10,7 +10,7 @@ import { runPlan } from '../../tools/eval/run';
 const dataset = (id: string, shape: 'series' | 'rows', trainRows: number, testRows = 0): DatasetSpec => ({
   id, what: id, shape, trainRows, testRows, needs: [], load: async () => { throw new Error('not loaded in this test'); },
 });
-// cost.fit seconds per 10k training rows (x epochs for deep kinds), plus 5 s overhead.
+// cost.fit seconds per 10k training rows (x epochs for deep kinds), plus 2 s overhead.
 const kind = (name: string, fit: number, deep = false, shapes: ('series' | 'rows')[] = ['series']): KindSpec => ({
   kind: name, deep, shapes, train: () => (deep ? { epochs: 2 } : {}), cost: { fit, score: 0 },
 });
@@ -19,10 +19,10 @@ const A = dataset('a', 'series', 10000), B = dataset('b', 'series', 10000), T = 
 const cheap = kind('cheap', 5), deep = kind('deep', 50, true), rows = kind('rows-only', 5, false, ['rows']);
 
 describe('eval plan', () => {
-  it('estimates from the kinds\' costs: 5 s overhead + fit per 10k rows (x epochs for deep kinds)', () => {
+  it('estimates from the kinds\' costs: 2 s overhead + fit per 10k rows (x epochs for deep kinds)', () => {
     const p = planCells({ datasets: [A], kinds: [cheap, deep], seeds: [0] });
-    assert.deepEqual(p.run.map((c) => [c.kind, c.estimateSeconds]), [['cheap', 10], ['deep', 105]]);
-    assert.equal(p.estimateSeconds, 115);
+    assert.deepEqual(p.run.map((c) => [c.kind, c.estimateSeconds]), [['cheap', 7], ['deep', 102]]);
+    assert.equal(p.estimateSeconds, 109);
     assert.deepEqual(p.skipped, []);
   });
 
@@ -32,18 +32,19 @@ describe('eval plan', () => {
   });
 
   it('under a budget: seed 0 cheapest first, then seed 1; what does not fit is skipped with its estimate and why', () => {
-    // Seed 0: a/cheap 10, b/cheap 10, a/deep 105, b/deep 105; budget 140.
-    const p = planCells({ datasets: [A, B], kinds: [deep, cheap], seeds: [0, 1], budgetSeconds: 140 });
+    // Seed 0: a/cheap 7, b/cheap 7, a/deep 102 (116), b/deep 102 does not fit; seed 1: a/cheap 7 (123), then nothing fits 125.
+    const p = planCells({ datasets: [A, B], kinds: [deep, cheap], seeds: [0, 1], budgetSeconds: 125 });
     assert.deepEqual(p.run.map((c) => `${c.dataset}/${c.kind}/${c.seed}`), ['a/cheap/0', 'b/cheap/0', 'a/deep/0', 'a/cheap/1']);
-    assert.equal(p.estimateSeconds, 135);
+    assert.equal(p.estimateSeconds, 123);
     assert.deepEqual(p.skipped.map((c) => `${c.dataset}/${c.kind}/${c.seed}`), ['b/deep/0', 'b/cheap/1', 'a/deep/1', 'b/deep/1']);
-    assert.match(p.skipped[0].reason, /does not fit the budget: estimated 1.8 min, 15 s of it left/);
-    assert.equal(p.skipped[0].estimateSeconds, 105);
+    assert.match(p.skipped[0].reason, /does not fit the budget: estimated 1.7 min, 9 s of it left/);
+    assert.equal(p.skipped[0].estimateSeconds, 102);
+    assert.match(p.skipped[1].reason, /estimated 7 s, 2 s of it left/);
   });
 
   it('--epochs changes a deep kind\'s estimate, not a classic one\'s', () => {
     const p = planCells({ datasets: [A], kinds: [cheap, deep], seeds: [0], epochs: 6 });
-    assert.deepEqual(p.run.map((c) => c.estimateSeconds), [10, 305]);
+    assert.deepEqual(p.run.map((c) => c.estimateSeconds), [7, 302]);
   });
 
   it('a dataset whose files are missing is skipped with that reason, not planned', () => {
@@ -59,7 +60,7 @@ describe('eval plan', () => {
     assert.equal(p.done.length, 1);
     // Measured with another epoch limit: not used.
     const q = planCells({ datasets: [A], kinds: [deep], seeds: [1], done, epochs: 3 });
-    assert.deepEqual(q.run.map((c) => [c.estimateSeconds, c.measured]), [[155, false]]);
+    assert.deepEqual(q.run.map((c) => [c.estimateSeconds, c.measured]), [[152, false]]);
   });
 
   it('parses budgets and refuses bad ones', () => {
@@ -77,7 +78,7 @@ describe('eval plan', () => {
     const lines: string[] = [];
     const spent: Record<string, number> = { deep: 130, cheap: 5 };
     const plan = planCells({ datasets: [A], kinds: [deep, cheap], seeds: [0, 1], budgetSeconds: 240 });
-    // Planned: cheap/0 10, deep/0 105, cheap/1 10, deep/1 105 = 230 <= 240; deep/0 really takes 130.
+    // Planned: cheap/0 7, deep/0 102, cheap/1 7, deep/1 102 = 218 <= 240; deep/0 really takes 130.
     assert.equal(plan.run.length, 4);
     let saved: EvalResults | undefined;
     const r = await runPlan({
