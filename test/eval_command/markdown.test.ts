@@ -41,7 +41,8 @@ describe('eval markdown', () => {
       cells: [cell(0, 0.5, 10), cell(1, 0.7, 20), { dataset: 'smd-1-6', kind: 'knn', seed: 0, status: 'failed', error: 'out of memory', wallSeconds: 3 }],
       skipped: [{ dataset: 'batadal', kind: 'lstm-ae', seed: 0, estimateSeconds: 450, reason: 'does not fit the budget' }],
     };
-    const s = renderSection(r, { describe: (d) => `the ${d} protocol`, command: 'npm run eval' });
+    const s = renderSection(r, { describe: (d) => `the ${d} protocol`, command: 'npm run eval', fullCells: 168 });
+    assert.match(s, /\*\*2 of the 168 cells\*\* of `npm run eval` are done here \(1 failed, 1 skipped and listed below; the others were not selected/);
     assert.match(s, /Run 2026-12-07 21:00 UTC, commit abc1234, AMD EPYC 7B13 \(2 cores, load 2\.5 \/ 3\.3 at start \/ end\), wall time 10\.0 min/);
     assert.match(s, /the smd-1-6 protocol\. TSB-AD window L = 77\./);
     // (0.5 + 0.7) / 2 = 0.6, population std 0.1; TSB-AD half of it; PCA 0.7 on both seeds (std 0).

@@ -95,7 +95,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!f['no-doc']) {
     const doc = existsSync(f.doc) ? readFileSync(f.doc, 'utf8') : '';
     const describe = (id: string) => DATASETS.find((d) => d.id === id)?.what ?? id;
-    writeFileAtomic(f.doc, replaceMarked(doc, renderSection(results, { describe, command: REGENERATE })));
+    const fullCells = planCells({ datasets: DATASETS.filter((d) => !d.optIn), kinds: KINDS, seeds: parseSeeds(FLAGS.seeds.default) }).run.length;
+    writeFileAtomic(f.doc, replaceMarked(doc, renderSection(results, { describe, command: REGENERATE, fullCells })));
     say(`regenerated the ${BEGIN} section of ${f.doc}`);
   }
   const failed = results.cells.filter((c) => c.status === 'failed').length;

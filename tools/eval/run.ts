@@ -34,6 +34,7 @@ export async function runPlan(o: RunOptions): Promise<EvalResults> {
     format: FORMAT, parts: [...(o.previous?.parts ?? [])],
     cells: (o.previous?.cells ?? []).filter((c) => c.status === 'done'), skipped: [...o.plan.skipped],
   };
+  const cellsBefore = results.cells.length;
   const cells = o.plan.run.map((c) => ({ ...c }));
   const cache = new Map<string, Promise<EvalData>>();
   const measured = new Map<string, number[]>();
@@ -80,7 +81,8 @@ export async function runPlan(o: RunOptions): Promise<EvalResults> {
     ...o.part, finished: new Date(Date.parse(o.part.started) + wallSeconds * 1000).toISOString(), wallSeconds,
     machine: { ...o.part.machine, load: [o.part.machine.load[0], o.loadAtEnd?.() ?? o.part.machine.load[0]] },
   };
-  results.parts.push(part);
+  // A part that ran nothing (a resume with nothing left) would only add noise to the provenance.
+  if (results.cells.length > cellsBefore) results.parts.push(part);
   o.save(results);
   return results;
 }
