@@ -22,6 +22,22 @@ export interface NativeTensor {
   readonly dtype: 0 | 1;
   readonly device: 0 | 1;
   readonly shape: readonly number[];
+  /**
+   * [dtype, ndim, ...shape] as the addon reads it in one call (a tensor argument read field by
+   * field cost more than a small op's arithmetic); descriptors made by `descriptor` carry it.
+   */
+  readonly meta?: Float64Array;
+}
+
+/** A tensor descriptor with its `meta`: the one way lib/ builds them. */
+export function descriptor(storage: NativeStorage, dtype: 0 | 1, device: 0 | 1, shape: readonly number[]): NativeTensor {
+  const meta = new Float64Array(2 + shape.length);
+  meta[0] = dtype;
+  meta[1] = shape.length;
+  for (let k = 0; k < shape.length; k++) meta[2 + k] = shape[k];
+  // Not enumerable: a copy made by spreading ({ ...d, shape }) drops it and is read field by field,
+  // never with the meta of another shape.
+  return Object.defineProperty({ storage, dtype, device, shape }, 'meta', { value: meta, enumerable: false }) as NativeTensor;
 }
 type T = NativeTensor;
 type OptT = NativeTensor | null;
@@ -167,4 +183,18 @@ export interface NativeBinding {
 const requireNative = createRequire(__filename);
 /** The file the addon was loaded from (a source build, or a prebuilt binary: lib/addon_location.ts). */
 export const addonPath = findAddon();
-export const native: NativeBinding = requireNative(addonPath) as NativeBinding;
+/**
+ * The calling convention this file speaks (native/addon/common.h, kInterfaceVersion): an addon
+ * built from older sources would take the arguments it does not know for something else (alloc's
+ * zeroed flag ignored leaves garbage where zeros were asked for), so it is refused.
+ */
+export const ADDON_INTERFACE = 2;
+export const native: NativeBinding = checkedAddon(requireNative(addonPath), addonPath);
+
+/** The loaded addon, or an error naming its file when it speaks another interface. */
+export function checkedAddon(addon: { interfaceVersion?: unknown }, path: string): NativeBinding {
+  if (addon.interfaceVersion !== ADDON_INTERFACE)
+    throw new Error(`the native addon at ${path} speaks interface ${String(addon.interfaceVersion ?? 1)}, this vigil-ad needs ` +
+      `${ADDON_INTERFACE}: it was built from older sources. Rebuild it (npm run build:native) or point VIGIL_ADDON at a current build`);
+  return addon as NativeBinding;
+}

@@ -6,7 +6,7 @@
 // backward (the tape engine). Those layers import Tensor, so Tensor cannot import them back
 // without a cycle; instead they fill the hooks below when they load (autograd/view.ts and
 // autograd/engine.ts, which every op loads through autograd/function.ts).
-import { DEVICE_CODE, DTYPE_CODE, native, NativeStorage, NativeTensor } from './binding';
+import { descriptor, DEVICE_CODE, DTYPE_CODE, native, NativeStorage, NativeTensor } from './binding';
 
 export type DType = 'float32' | 'float64';
 export type Device = 'cpu' | 'cuda';
@@ -285,7 +285,7 @@ export class Tensor {
   get native(): NativeTensor {
     if (!this.ref) throw new Error(`tensor [${this.shape.join(',')}] was disposed`);
     if (!this.desc)
-      this.desc = { storage: this.ref.handle, dtype: DTYPE_CODE[this.dtype], device: DEVICE_CODE[this.device], shape: this.shape };
+      this.desc = descriptor(this.ref.handle, DTYPE_CODE[this.dtype], DEVICE_CODE[this.device], this.shape);
     return this.desc;
   }
 
@@ -371,7 +371,7 @@ export class Tensor {
     spend(bytes);
     const ref = new StorageRef(native.alloc(DEVICE_CODE[device], bytes));
     try {
-      native.write({ storage: ref.handle, dtype: DTYPE_CODE[this.dtype], device: DEVICE_CODE[device], shape: this.shape }, this.toArray());
+      native.write(descriptor(ref.handle, DTYPE_CODE[this.dtype], DEVICE_CODE[device], this.shape), this.toArray());
     } catch (e) {
       ref.release();
       throw e;

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { native } from '../lib/binding';
+import { ADDON_INTERFACE, checkedAddon, native } from '../lib/binding';
 
 const root = join(__dirname, '..');
 const read = (p: string): string => readFileSync(join(root, p), 'utf8');
@@ -90,5 +90,13 @@ describe('native op table (ops.def)', () => {
     const lost = drift(without, prototypes, exports, typed);
     assert.ok(lost.includes('ops.h declares vigil_softmax_forward, an op ops.def lacks'), lost.join('\n'));
     assert.ok(lost.includes('the addon exports softmaxBackward, an op ops.def lacks'), lost.join('\n'));
+  });
+});
+
+describe('addon interface', () => {
+  it('the loaded addon speaks this binding\'s interface; another version is refused naming the file and the fix', () => {
+    assert.equal((native as unknown as { interfaceVersion: number }).interfaceVersion, ADDON_INTERFACE);
+    assert.throws(() => checkedAddon({}, '/x/vigil.node'), /addon at \/x\/vigil\.node speaks interface 1, this vigil-ad needs 2.*npm run build:native/);
+    assert.throws(() => checkedAddon({ interfaceVersion: 3 }, '/x/vigil.node'), /speaks interface 3/);
   });
 });

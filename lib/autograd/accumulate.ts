@@ -1,11 +1,11 @@
 // dst += src for tensors with the same number of elements (shapes may differ): the one
 // accumulation primitive of the engine and of view-like ops.
-import { native, NativeTensor } from '../binding';
+import { descriptor, native, NativeTensor } from '../binding';
 import { Tensor } from '../tensor';
 
 function flat(t: Tensor): NativeTensor {
   const d = t.native;
-  return { storage: d.storage, dtype: d.dtype, device: d.device, shape: [t.size] };
+  return descriptor(d.storage, d.dtype, d.device, [t.size]);
 }
 
 export function accumulateInto(dst: Tensor, src: Tensor): void {

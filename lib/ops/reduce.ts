@@ -2,14 +2,15 @@
 // without keepDim the output tensor is allocated in the squeezed shape and handed to native
 // code under the keep-dim shape, so no reshape node is recorded.
 import { Function } from '../autograd/function';
-import { native, NativeTensor, REDUCE_OP, ReduceOp } from '../binding';
+import { descriptor, native, NativeTensor, REDUCE_OP, ReduceOp } from '../binding';
 import { Shape, Tensor } from '../tensor';
 
 const fmt = (s: Shape): string => `[${s.join(',')}]`;
 
 /** t's descriptor under another shape with the same element count. */
 function as(t: Tensor, shape: Shape): NativeTensor {
-  return { ...t.native, shape };
+  const d = t.native;
+  return descriptor(d.storage, d.dtype, d.device, shape);
 }
 
 /** Sorted distinct axes in [0, ndim); negative axes count from the end; none = all. */

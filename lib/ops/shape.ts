@@ -1,7 +1,7 @@
 // Data-movement ops: permute/transpose, concat and slice (both one native axisCopy per piece),
 // repeat (tile), and unsqueeze/squeeze as reshape views.
 import { Function } from '../autograd/function';
-import { native, NativeTensor } from '../binding';
+import { descriptor, native, NativeTensor } from '../binding';
 import { Shape, Tensor } from '../tensor';
 
 const fmt = (s: Shape): string => `[${s.join(',')}]`;
@@ -139,7 +139,8 @@ class RepeatFn extends Function {
     return 'repeat';
   }
   private as(t: Tensor): NativeTensor {
-    return { ...t.native, shape: this.padded };
+    const d = t.native;
+    return descriptor(d.storage, d.dtype, d.device, this.padded);
   }
   forward(x: Tensor): Tensor[] {
     const y = Tensor.empty(this.padded.map((d, k) => d * this.repeats[k]), { dtype: x.dtype, device: x.device });

@@ -4,7 +4,7 @@
 // computed on the parameters' device with native kernels (no host round trip per step).
 // GANs such as ALAD score with the averages; swap() exchanges averages and raw weights in place
 // (copies, so swapping twice restores both bit for bit and optimisers keep their tensors).
-import { native, NativeTensor } from '../binding';
+import { descriptor, native, NativeTensor } from '../binding';
 import type { Module, TensorData } from '../nn/module';
 import { Tensor, untracked } from '../tensor';
 
@@ -106,5 +106,5 @@ export class Ema {
 }
 
 function flat(t: NativeTensor, n: number): NativeTensor {
-  return { storage: t.storage, dtype: t.dtype, device: t.device, shape: [n] };
+  return descriptor(t.storage, t.dtype, t.device, [n]);
 }

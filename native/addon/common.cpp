@@ -11,11 +11,10 @@ Napi::Function Storage::Init(Napi::Env env) {
       {InstanceMethod<&Storage::Free>("free"),
        InstanceAccessor<&Storage::GetNbytes>("nbytes"),
        InstanceAccessor<&Storage::GetFreed>("freed")});
-  Napi::Array keys = Napi::Array::New(env, 3);
-  keys.Set(0u, Napi::String::New(env, "storage"));
-  keys.Set(1u, Napi::String::New(env, "shape"));
-  keys.Set(2u, Napi::String::New(env, "dtype"));
-  auto* data = new AddonData{Napi::Persistent(cls), Napi::Persistent(keys.As<Napi::Object>())};
+  // Property names as V8 keeps them (internalised): defined on an object, then listed back.
+  Napi::Object named = Napi::Object::New(env);
+  for (const char* k : {"storage", "shape", "dtype", "meta"}) named.Set(k, env.Null());
+  auto* data = new AddonData{Napi::Persistent(cls), Napi::Persistent(named.GetPropertyNames().As<Napi::Object>())};
   env.SetInstanceData<AddonData>(data);
   return cls;
 }
@@ -80,11 +79,12 @@ const vigil_tensor* Args::read(size_t i, const Napi::Value& v) {
   Napi::Object o = v.As<Napi::Object>();
   if (!keys_[0]) {
     Napi::Object keys = env().GetInstanceData<AddonData>()->descriptor_keys.Value();
-    for (uint32_t k = 0; k < 3; ++k) keys_[k] = keys.Get(k);
+    for (uint32_t k = 0; k < 4; ++k) keys_[k] = keys.Get(k);
   }
   Napi::Value sv = o.Get(keys_[0]);
   if (!sv.IsObject()) throw arg_error(env(), i, "a tensor with a storage");
   Storage* st = Storage::Unwrap(sv.As<Napi::Object>());
+  if (const vigil_tensor* t = read_meta(i, o, st)) return t;
   Napi::Value shape_v = o.Get(keys_[1]);
   if (!shape_v.IsArray()) throw arg_error(env(), i, "a tensor with a shape array");
   Napi::Array shape = shape_v.As<Napi::Array>();
@@ -100,6 +100,38 @@ const vigil_tensor* Args::read(size_t i, const Napi::Value& v) {
     if (d < 0) throw arg_error(env(), i, "a shape of non-negative sizes");
     t.shape[k] = d;
     elems *= static_cast<size_t>(d);
+  }
+  if (t.data && elems * vigil_dtype_size(t.dtype) > st->nbytes())
+    throw Napi::RangeError::New(env(), "argument " + std::to_string(i) +
+                                           ": shape needs more bytes than its storage holds");
+  return &t;
+}
+
+// The descriptor's `meta` (lib/binding.ts): a Float64Array [dtype, ndim, d0 .. d(ndim-1)], read
+// in one call where dtype and a shape array cost one property or element read each (a tensor
+// argument's reading was most of a small op's time). Null when the descriptor has none.
+const vigil_tensor* Args::read_meta(size_t i, const Napi::Object& o, const Storage* st) {
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* raw = nullptr;
+  if (napi_get_typedarray_info(env(), o.Get(keys_[3]), &type, &len, &raw, nullptr, nullptr) != napi_ok)
+    return nullptr;
+  const double* m = static_cast<const double*>(raw);
+  if (type != napi_float64_array || len < 2 || m[1] != static_cast<int32_t>(m[1]) || m[1] < 0 ||
+      m[1] > VIGIL_MAX_DIMS || len != 2 + static_cast<size_t>(m[1]) || (m[0] != 0 && m[0] != 1))
+    throw arg_error(env(), i, "a tensor whose meta is [dtype, ndim, dims...] (a Float64Array)");
+  vigil_tensor& t = slots_[used_++];
+  t.data = st->data();
+  t.dtype = static_cast<vigil_dtype>(m[0]);
+  t.device = st->device();
+  t.ndim = static_cast<int32_t>(m[1]);
+  size_t elems = 1;
+  for (int k = 0; k < t.ndim; ++k) {
+    const double d = m[2 + k];
+    if (!(d >= 0 && d == static_cast<double>(static_cast<int64_t>(d))))
+      throw arg_error(env(), i, "a shape of non-negative integer sizes");
+    t.shape[k] = static_cast<int64_t>(d);
+    elems *= static_cast<size_t>(t.shape[k]);
   }
   if (t.data && elems * vigil_dtype_size(t.dtype) > st->nbytes())
     throw Napi::RangeError::New(env(), "argument " + std::to_string(i) +

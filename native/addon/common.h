@@ -10,6 +10,11 @@
 
 namespace vigil::addon {
 
+// What lib/binding.ts expects of the addon beyond the op table (ADDON_INTERFACE there): bumped
+// whenever the calling convention changes, so a stale build is refused by name instead of
+// computing on misread arguments. 2: alloc's zeroed flag and the descriptors' meta.
+constexpr int kInterfaceVersion = 2;
+
 // A native buffer owned by JS. free() releases it at once; the GC finaliser is the backstop.
 class Storage : public Napi::ObjectWrap<Storage> {
  public:
@@ -33,16 +38,17 @@ class Storage : public Napi::ObjectWrap<Storage> {
 };
 
 // What the addon keeps per environment: Storage's constructor and the property names a tensor
-// descriptor is read by ("storage", "shape", "dtype" in an array: Node-API 9 keeps references to
-// objects only), made once; a key given as a C string is interned anew on every read, which
-// cost as much as a small op's arithmetic.
+// descriptor is read by ("storage", "shape", "dtype", "meta" internalised, in an array: Node-API
+// 9 keeps references to objects only), made once; a key given as a C string is interned anew on
+// every read, which cost as much as a small op's arithmetic.
 struct AddonData {
   Napi::FunctionReference storage_ctor;
   Napi::ObjectReference descriptor_keys;
 };
 
 // Reads the arguments of one call. A tensor argument is a JS object
-// { storage: Storage, dtype: 0|1, device: 0|1, shape: number[] }; optional ones may be null.
+// { storage: Storage, dtype: 0|1, device: 0|1, shape: number[], meta?: Float64Array }, read
+// through meta when it is there (lib/binding.ts's descriptor); optional ones may be null.
 class Args {
  public:
   explicit Args(const Napi::CallbackInfo& info) : info_(info) {}
@@ -59,8 +65,9 @@ class Args {
 
  private:
   const vigil_tensor* read(size_t i, const Napi::Value& v);
+  const vigil_tensor* read_meta(size_t i, const Napi::Object& o, const Storage* st);
   const Napi::CallbackInfo& info_;
-  napi_value keys_[3] = {nullptr, nullptr, nullptr};  // storage, shape, dtype: fetched on first read
+  napi_value keys_[4] = {nullptr, nullptr, nullptr, nullptr};  // storage, shape, dtype, meta: on first read
   static constexpr int kSlots = 32;
   vigil_tensor slots_[kSlots];
   int used_ = 0;

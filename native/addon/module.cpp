@@ -9,6 +9,7 @@
 
 namespace vigil::addon {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("interfaceVersion", Napi::Number::New(env, kInterfaceVersion));
   exports.Set("Storage", Storage::Init(env));
   register_basic(env, exports);
 #define VIGIL_OP(name, js, entry, cuda) VIGIL_ADDON_EXPORT_##entry(name, js)
