@@ -3,6 +3,7 @@
 // its players' losses (the original's, seed-models.md §4.2, sigmoid cross-entropy on logits,
 // batch means) and its scores. Training (which player steps on which loss, in which order) is
 // models/alad/train.ts; the networks are models/alad/networks.ts.
+import { noGrad } from '../../lib/autograd/grad_mode';
 import type { AnomalyModel } from '../../lib/model';
 import { Module } from '../../lib/nn';
 import type { GraphBuilder } from '../../lib/onnx/graph/builder';
@@ -137,12 +138,19 @@ export class Alad extends Module implements AnomalyModel {
     super.dispose();
   }
 
-  /** One forward of the original's graph; D_xz's running statistics move only if trackStats. */
-  private logits(x: Tensor, z: Tensor, trackStats: boolean): Logits {
-    const ex = this.enc.forward(x);
-    const gz = this.gen.forward(z);
-    const rx = this.gen.forward(ex);
-    const rz = this.enc.forward(gz);
+  /**
+   * One forward of the original's graph; D_xz's running statistics move only if trackStats.
+   * generatorsFixed: E and G run without recording (their outputs are constants to the
+   * discriminators' losses, which update no weight of theirs), so their part of the step keeps
+   * no tape; the values are the same.
+   */
+  private logits(x: Tensor, z: Tensor, trackStats: boolean, generatorsFixed = false): Logits {
+    const codes = () => {
+      const ex = this.enc.forward(x);
+      const gz = this.gen.forward(z);
+      return { ex, gz, rx: this.gen.forward(ex), rz: this.enc.forward(gz) };
+    };
+    const { ex, gz, rx, rz } = generatorsFixed ? noGrad(codes) : codes();
     return {
       encoder: this.dxz.forward(x, ex, trackStats),
       generator: this.dxz.forward(gz, z, trackStats),
@@ -155,7 +163,7 @@ export class Alad extends Module implements AnomalyModel {
 
   /** The discriminators' losses on a batch: each tells real pairs (label 1) from generated ones (0). */
   discriminatorLosses(x: Tensor, z: Tensor): { dxz: Tensor; dxx: Tensor; dzz: Tensor } {
-    const l = this.logits(x, z, true);
+    const l = this.logits(x, z, true, true);
     return {
       dxz: add(this.bce(l.encoder, 1), this.bce(l.generator, 0)),
       dxx: add(this.bce(l.xReal, 1), this.bce(l.xFake, 0)),
