@@ -50,9 +50,25 @@ export interface Phase<M> {
   name: string;
   /** The players this phase updates, each on the gradient of its own loss. */
   players: string[];
-  /** One forward on the phase's batch x returning each of `players`' losses. */
+  /**
+   * One forward on the phase's batch x returning each of `players`' losses, and with `joint`
+   * also JOINT_LOSS.
+   */
   losses(model: M, x: Tensor, ctx: PhaseContext): PhaseLosses;
+  /**
+   * The model's claim that losses() also returns, under JOINT_LOSS, one objective whose gradient
+   * with respect to each player's parameters IS that of the player's own loss (every own loss
+   * differs from it only by terms that do not depend on the player's weights, e.g. separate
+   * discriminators' summed losses). The phase then runs one backward of it for all its players
+   * instead of one per player: the shared part of the graph is backpropagated once. Not a
+   * summed-gradient shortcut: a model whose losses lack that structure must not set it, and its
+   * tests should compare the joint gradients with per-player passes.
+   */
+  joint?: boolean;
 }
+
+/** The key under which a `joint` phase returns its one objective. */
+export const JOINT_LOSS = 'joint';
 
 export interface AdversarialSetup<M> {
   /** By name ("ema" is reserved). Together they must own every parameter of the model, each once. */
@@ -115,6 +131,7 @@ function checkSetup<M>(setup: AdversarialSetup<M>, o: FitOptions<any>): void {
   if (o.device !== undefined) requireDevice(o.device);
   const names = Object.keys(setup.players);
   if (names.includes('ema')) throw new Error('adversarial: "ema" is reserved (the checkpoint names the averages so)');
+  if (names.includes(JOINT_LOSS)) throw new Error(`adversarial: "${JOINT_LOSS}" is reserved (a joint phase's objective)`);
   if (!setup.phases.length) throw new Error('adversarial: no phases');
   const stepped = new Set<string>();
   for (const ph of setup.phases) {
@@ -295,10 +312,11 @@ function runPhase<M>(model: M, phase: Phase<M>, data: FitData, idx: Int32Array, 
     },
   };
   const out = phase.losses(model, x, ctx);
-  const extra = Object.keys(out).filter((k) => !phase.players.includes(k));
+  const extra = Object.keys(out).filter((k) => !phase.players.includes(k) && !(phase.joint && k === JOINT_LOSS));
   if (extra.length) throw new Error(`adversarial: phase "${phase.name}" returned losses for ${extra.join(', ')}, which it does not update`);
   const parts = phase.players.map((n) => [n, lossOf(out[n], phase.name, n)] as const);
-  c.router.backward(parts.map(([n, p]) => [n, p.loss]));
+  if (phase.joint) c.router.backwardJoint(phase.players, lossOf(out[JOINT_LOSS], phase.name, JOINT_LOSS).loss);
+  else c.router.backward(parts.map(([n, p]) => [n, p.loss]));
   for (const [n] of parts) {
     if (c.clip !== undefined) clipGradNorm(c.owned.get(n)!, c.clip);
     c.optimizers.get(n)!.step();

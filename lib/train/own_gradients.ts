@@ -31,11 +31,25 @@ export class GradientRouter {
    * of the listed players start from zero; other players' .grad keep what they held.
    */
   backward(losses: [player: string, loss: Tensor][]): void {
-    for (const [name] of losses) if (!this.players.has(name)) throw new Error(`adversarial: no player "${name}"`);
-    const stepping = new Set(losses.map(([n]) => n));
+    this.zeroed(losses.map(([n]) => n));
+    losses.forEach(([name, loss], k) => loss.backward(undefined, { retainGraph: k < losses.length - 1, inputs: this.players.get(name)! }));
+  }
+
+  /**
+   * One backward of `objective` into the listed players' parameters, each starting from zero: the
+   * gradient of each player's own loss when the phase's joint claim holds (adversarial.ts, Phase.joint).
+   */
+  backwardJoint(players: string[], objective: Tensor): void {
+    this.zeroed(players);
+    objective.backward(undefined, { inputs: players.flatMap((n) => this.players.get(n)!) });
+  }
+
+  /** Zeroes the named players' buffers and points every parameter's .grad at its own buffer. */
+  private zeroed(players: string[]): void {
+    for (const name of players) if (!this.players.has(name)) throw new Error(`adversarial: no player "${name}"`);
+    const stepping = new Set(players);
     for (const [p, name] of this.owner) if (stepping.has(name)) native.fill(this.bufferOf(p).native, 0);
     for (const p of this.owner.keys()) p.grad = this.own.get(p) ?? null;
-    losses.forEach(([name, loss], k) => loss.backward(undefined, { retainGraph: k < losses.length - 1, inputs: this.players.get(name)! }));
   }
 
   /** Detaches the buffers from the parameters and frees them. */

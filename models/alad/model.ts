@@ -172,14 +172,42 @@ export class Alad extends Module implements AnomalyModel {
   }
 
   /**
+   * The discriminators' losses and their joint objective (lib/train's Phase.joint), the sum: the
+   * three share no weight and E and G run untracked, so each one's loss differs from the sum only
+   * by the other two's, which do not depend on its weights.
+   */
+  discriminatorPhase(x: Tensor, z: Tensor): { dxz: Tensor; dxx: Tensor; dzz: Tensor; joint: Tensor } {
+    const d = this.discriminatorLosses(x, z);
+    return { ...d, joint: add(add(d.dxz, d.dxx), d.dzz) };
+  }
+
+  /**
    * The generator's and encoder's losses: each fools D_xz, and both fool the cycle
    * discriminators with flipped labels (cost_x, and cost_z when config.dzz).
    */
   generatorLosses(x: Tensor, z: Tensor): { gen: Tensor; enc: Tensor } {
+    const t = this.generatorTerms(x, z);
+    return { gen: add(t.foolG, t.cycle), enc: add(t.foolE, t.cycle) };
+  }
+
+  /**
+   * The generator's and encoder's losses and their joint objective foolG + foolE + cycle
+   * (lib/train's Phase.joint): gen = joint - foolE and enc = joint - foolG, and neither removed
+   * term depends on the other player's weights (D_xz(x, E(x)) has no G in it, D_xz(G(z), z) no
+   * E), so each player's gradient of the joint objective is that of its own loss, and the cycle
+   * terms (shared by both losses) are backpropagated once instead of twice.
+   */
+  generatorPhase(x: Tensor, z: Tensor): { gen: Tensor; enc: Tensor; joint: Tensor } {
+    const t = this.generatorTerms(x, z);
+    return { gen: add(t.foolG, t.cycle), enc: add(t.foolE, t.cycle), joint: add(add(t.foolG, t.foolE), t.cycle) };
+  }
+
+  /** foolG: G fooling D_xz; foolE: E fooling D_xz; cycle: both fooling D_xx (and D_zz when config.dzz). */
+  private generatorTerms(x: Tensor, z: Tensor): { foolG: Tensor; foolE: Tensor; cycle: Tensor } {
     const l = this.logits(x, z, false);
     const costX = add(this.bce(l.xReal, 0), this.bce(l.xFake, 1));
     const cycle = this.config.dzz ? add(costX, add(this.bce(l.zReal, 0), this.bce(l.zFake, 1))) : costX;
-    return { gen: add(this.bce(l.generator, 1), cycle), enc: add(this.bce(l.encoder, 0), cycle) };
+    return { foolG: this.bce(l.generator, 1), foolE: this.bce(l.encoder, 0), cycle };
   }
 
   /**

@@ -4,6 +4,10 @@
 //   phase 1, on batch A with fresh z: D_xz, D_xx and D_zz (D_zz always trains, as the
 //            original runs its op even without --enable_dzz);
 //   phase 2, on an independently shuffled batch B with fresh z: G and E.
+// Each phase runs one backward of its joint objective (Alad.discriminatorPhase, generatorPhase):
+// its gradient with respect to each player's weights is exactly that of the player's own loss
+// (every own loss differs from it only by terms free of that player's weights), and the terms
+// the losses share are backpropagated once; backward: 'per-player' runs one pass per player.
 // After every step the weight averages (decay emaDecay) move; training ends with the averages in
 // the weights, which is what the original scores with.
 import { fitAdversarial, type AdversarialSetup, type PhaseContext } from '../../lib/train/adversarial';
@@ -25,19 +29,28 @@ export interface AladSetupOptions {
   optimizer?: (player: string, module: Module, adam: Partial<AdamOptions>) => Optimizer<{ lr: number }>;
   /** 'averages' (default): the weights end as the averages; 'raw' keeps the last raw weights. */
   finalWeights?: 'averages' | 'raw';
+  /**
+   * 'joint' (default): one backward per phase of its joint objective (Alad.discriminatorPhase,
+   * generatorPhase: each player's gradient is that of its own loss); 'per-player': one backward
+   * per player, for the tests that compare the two.
+   */
+  backward?: 'joint' | 'per-player';
 }
 
 export function aladSetup(model: Alad, o: AladSetupOptions = {}): AdversarialSetup<Alad> {
   const c = model.config;
   const adam = { lr: c.lr, betas: [c.beta1, 0.999] as [number, number] };
   const noise = o.noise ?? ((ctx: PhaseContext, shape: number[]) => ctx.normal(shape));
+  const joint = (o.backward ?? 'joint') === 'joint';
   const z = (x: Tensor, ctx: PhaseContext, phase: 'discriminators' | 'generator-encoder') => noise(ctx, [x.shape[0], c.latent], phase);
   return {
     players: Object.fromEntries((['dxz', 'dxx', 'dzz', 'gen', 'enc'] as const).map((n) =>
       [n, { params: model[n], optimizer: o.optimizer ? o.optimizer(n, model[n], adam) : adam }])),
     phases: [
-      { name: 'discriminators', players: ['dxz', 'dxx', 'dzz'], losses: (m, x, ctx) => m.discriminatorLosses(x, z(x, ctx, 'discriminators')) },
-      { name: 'generator-encoder', players: ['gen', 'enc'], losses: (m, x, ctx) => m.generatorLosses(x, z(x, ctx, 'generator-encoder')) },
+      { name: 'discriminators', players: ['dxz', 'dxx', 'dzz'], joint,
+        losses: (m, x, ctx) => (joint ? m.discriminatorPhase : m.discriminatorLosses).call(m, x, z(x, ctx, 'discriminators')) },
+      { name: 'generator-encoder', players: ['gen', 'enc'], joint,
+        losses: (m, x, ctx) => (joint ? m.generatorPhase : m.generatorLosses).call(m, x, z(x, ctx, 'generator-encoder')) },
     ],
     ema: o.ema ?? { decay: c.emaDecay },
     finalWeights: o.finalWeights ?? 'averages',

@@ -124,6 +124,36 @@ describe('ALAD model', function () {
     });
   }
 
+  it('one backward per phase (the joint objectives) hands every player the gradient of its own loss, as one pass per player does', async () => {
+    // KDD sizes with dropout on: both ways from the same weights, batch, noise and masks.
+    const gradients = async (backward: 'joint' | 'per-player') => {
+      const model = aladKind.create(aladKind.defaultConfig(121), new Generator(3)) as Alad;
+      const recorders: RecordingAdam[] = [];
+      const setup = aladSetup(model, {
+        backward,
+        optimizer: (player, module, adam) => {
+          const r = new RecordingAdam(player, module, adam);
+          recorders.push(r);
+          return r;
+        },
+      });
+      const x = new Generator(4).uniform([50, 121], -1, 1);
+      const data = { trainCount: 50, validationCount: 0, batch: () => x.clone() } as unknown as FitData;
+      try {
+        await fitAdversarial(model, data, setup, { epochs: 1, batchSize: 50, progress: false, seed: 5 });
+        return new Map(recorders.flatMap((r) => [...r.seen]));
+      } finally {
+        recorders.forEach((r) => r.dispose());
+        model.dispose();
+        x.dispose();
+      }
+    };
+    const joint = await gradients('joint'), own = await gradients('per-player');
+    assert.equal(joint.size, 28);
+    assert.deepEqual([...joint.keys()].sort(), [...own.keys()].sort());
+    for (const [k, g] of own) assertClose(joint.get(k)!, Tensor.fromArray(g, [g.length]), { rtol: 1e-6, atol: 1e-9 }, `gradient ${k}`);
+  });
+
   it('the gradient tolerance tells own-loss gradients from summed ones (a summing loop would fail the test above)', () => {
     // G and E share the cycle terms but not their D_xz terms, so summing their losses changes both gradients.
     const fx = loadFixture('alad_step_dzz');
