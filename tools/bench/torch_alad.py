@@ -6,9 +6,10 @@ Adam step each; then G and E on an independently shuffled batch B with fresh noi
 gradient of its own loss; then the weight averages. A run is one epoch of STEPS such steps
 (batches gathered from a shuffled [STEPS * batch, inputs] table, as Vigil's loop does), in two
 modes: "train" takes every player's gradient with its own torch.autograd.grad (the fixture's
-loop), "train_joint" takes the three discriminators' in one autograd.grad of their summed losses
-(the same gradients: each discriminator's loss is the only one that reaches its parameters;
-less backward work). Scoring: the fm score of SCORE_BATCH rows in eval mode, eager under
+loop), "train_joint" takes each phase's in one autograd.grad of its joint objective, as Vigil's
+loop does: the discriminators' summed losses, and G/E's foolG + foolE + cycle (the same
+gradients: each player's own loss differs from its phase's objective only by terms free of its
+weights; the shared cycle terms are backpropagated once). Scoring: the fm score of SCORE_BATCH rows in eval mode, eager under
 torch.inference_mode and traced + frozen. Serves runs (torch_common.serve): each answers
 {"train_ms", "train_joint_ms" (per step), "score_ms", "score_frozen_ms" (per batch)}.
 Usage: torch_alad.py THREADS WARMUP REPS STEPS SCORE_BATCH CONFIG_JSON"""
@@ -22,7 +23,7 @@ import torch
 from torch_common import frozen_scorer, median_ms, serve, set_threads, uniform
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from alad import Alad, discriminator_losses, generator_losses  # noqa: E402
+from alad import Alad, bce, discriminator_losses, generator_losses  # noqa: E402
 
 PLAYERS = ("dxz", "dxx", "dzz", "gen", "enc")
 
@@ -41,6 +42,16 @@ def ema_update(avgs, params, decay):
         else:  # PyTorch < 2.0: the same recurrence as decay * avg + (1 - decay) * param
             torch._foreach_mul_(avgs, decay)
             torch._foreach_add_(avgs, params, alpha=1 - decay)
+
+
+def generator_joint(m, x, z):
+    """foolG + foolE + cycle: gen = joint - foolE and enc = joint - foolG, neither removed term
+    depending on the other player's weights (models/alad's generatorPhase)."""
+    enc, gen, xr, xf, zr, zf = m.logits(x, z, False)
+    cycle = bce(xr, 0) + bce(xf, 1)
+    if m.c["dzz"]:
+        cycle = cycle + bce(zr, 0) + bce(zf, 1)
+    return bce(gen, 1) + bce(enc, 0) + cycle
 
 
 class Trainer:
@@ -64,11 +75,11 @@ class Trainer:
         for k in keys:
             self.opts[k].step()
 
-    def joint_gradients(self, losses):
-        """The discriminators' gradients in one pass over their summed losses (separable: the same gradients)."""
-        keys = list(losses)
+    def joint_gradients(self, keys, objective):
+        """The players' gradients in one pass over a joint objective whose gradient w.r.t. each
+        player's weights is that of its own loss (models/alad's discriminatorPhase, generatorPhase)."""
         params = [p for k in keys for p in self.players[k]]
-        for p, g in zip(params, torch.autograd.grad(sum(losses.values()), params)):
+        for p, g in zip(params, torch.autograd.grad(objective, params)):
             p.grad = g
         for k in keys:
             self.opts[k].step()
@@ -81,9 +92,16 @@ class Trainer:
         for s in range(self.steps):
             xa = self.x[order_a[s * b:(s + 1) * b]]
             d = discriminator_losses(m, xa, torch.randn(xa.shape[0], latent))
-            (self.joint_gradients if joint else self.own_gradients)(d)
+            if joint:
+                self.joint_gradients(list(d), sum(d.values()))
+            else:
+                self.own_gradients(d)
             xb = self.x[order_b[s * b:(s + 1) * b]]
-            self.own_gradients(generator_losses(m, xb, torch.randn(xb.shape[0], latent)))
+            zb = torch.randn(xb.shape[0], latent)
+            if joint:
+                self.joint_gradients(["gen", "enc"], generator_joint(m, xb, zb))
+            else:
+                self.own_gradients(generator_losses(m, xb, zb))
             ema_update(self.avgs, self.params, self.cfg["emaDecay"])
 
     def ms_per_step(self, joint):
