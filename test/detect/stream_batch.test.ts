@@ -157,6 +157,38 @@ describe('Detector.pushMany: many streams in one inference call', function () {
     });
   }
 
+  it('onnxruntime: pushMany runs after the streams\' queued pushes and before later ones; scores as pushSync on native within 1e-4', async function () {
+    try {
+      require('../../lib/onnx/export/export');
+    } catch (e) {
+      console.log(`      (skipped: lib/onnx is not available: ${(e as Error).message})`);
+      this.skip();
+    }
+    const ort = await Detector.load(ctx.bundles['lstm-ae'], { backend: 'onnxruntime', threads: 1 });
+    const nat = await Detector.load(ctx.bundles['lstm-ae']);
+    try {
+      const s = series(40);
+      const a = ort.stream(), b = ort.stream();
+      // Not awaited: a's 30 pushes are queued when pushMany is called, and a's 33rd push after it.
+      const first = Array.from({ length: 30 }, (_, r) => a.push(rowOf(s, r), s.timestamps![r]));
+      const many = ort.pushMany([{ stream: a, row: rowOf(s, 30), timestamp: s.timestamps![30] }, { stream: b, row: rowOf(s, 0) }, { stream: a, row: rowOf(s, 31), timestamp: s.timestamps![31] }]);
+      const later = a.push(rowOf(s, 32), s.timestamps![32]);
+      const got = [...(await Promise.all(first)), ...(await many).filter((_, i) => i !== 1), await later] as DetectorResult[];
+      const ref = nat.stream();
+      got.forEach((g, r) => {
+        const want = ref.pushSync(rowOf(s, r), s.timestamps![r]);
+        assert.equal(g.index, r);
+        assert.equal(g.ready, want.ready);
+        if (g.ready && want.ready) assert.ok(Math.abs(g.score - want.score) <= 1e-4 * Math.max(1, Math.abs(want.score)), `row ${r}: ${g.score} vs ${want.score}`);
+      });
+      assert.equal(((await many)[1] as DetectorResult).index, 0);
+      assert.equal(a.seen, 33);
+    } finally {
+      await ort.dispose();
+      await nat.dispose();
+    }
+  });
+
   it('refuses pushes of another detector, a non-array and a disposed detector, changing no stream', async () => {
     const det = await Detector.load(ctx.bundles['lstm-ae']);
     const other = await Detector.load(ctx.bundles['lstm-ae']);
