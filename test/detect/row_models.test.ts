@@ -175,6 +175,13 @@ describe('Detector: single-row models on tabular rows (ALAD)', function () {
       const s = det.stream().pushSync(featuresOf(rows[4]));
       assert.deepEqual(decided(s).unseen, [{ column: 'proto', value: 'sctp' }]);
       assert.equal(decided(s).score, want.scores[4]);
+      // pushMany: a stream's row keeps its own unseen categories when the stream reads another row in the same call.
+      const [m1, m2, one1, one2] = [det.stream(), det.stream(), det.stream(), det.stream()];
+      const order: [number, number][] = [[0, 3], [0, 4], [1, 4], [0, 5], [1, 6]];
+      const many = det.pushManySync(order.map(([k, r]) => ({ stream: [m1, m2][k], row: featuresOf(rows[r]) })));
+      assert.deepEqual(many, order.map(([k, r]) => [one1, one2][k].pushSync(featuresOf(rows[r]))));
+      assert.deepEqual(decided(many[1] as RowResult).unseen, [{ column: 'proto', value: 'sctp' }]);
+      assert.ok(!('unseen' in many[3]));
     } finally {
       await det.dispose();
     }
