@@ -140,30 +140,31 @@ export class Alad extends Module implements AnomalyModel {
 
   /**
    * One forward of the original's graph; D_xz's running statistics move only if trackStats.
-   * generatorsFixed: E and G run without recording (their outputs are constants to the
-   * discriminators' losses, which update no weight of theirs), so their part of the step keeps
-   * no tape; the values are the same.
+   * `constant` names what runs without recording a tape, because no gradient the phase takes
+   * goes through it (same values, same random draws, no saved buffers): 'generators', E and G in
+   * the discriminators' phase; 'real-pairs', D_xx(x, x) and D_zz(z, z) in the generators' phase
+   * (no E or G in them).
    */
-  private logits(x: Tensor, z: Tensor, trackStats: boolean, generatorsFixed = false): Logits {
-    const codes = () => {
+  private logits(x: Tensor, z: Tensor, trackStats: boolean, constant: 'generators' | 'real-pairs'): Logits {
+    const untracked = <T>(part: 'generators' | 'real-pairs', f: () => T): T => (constant === part ? noGrad(f) : f());
+    const { ex, gz, rx, rz } = untracked('generators', () => {
       const ex = this.enc.forward(x);
       const gz = this.gen.forward(z);
       return { ex, gz, rx: this.gen.forward(ex), rz: this.enc.forward(gz) };
-    };
-    const { ex, gz, rx, rz } = generatorsFixed ? noGrad(codes) : codes();
+    });
     return {
       encoder: this.dxz.forward(x, ex, trackStats),
       generator: this.dxz.forward(gz, z, trackStats),
-      xReal: this.dxx.forward(x, x),
+      xReal: untracked('real-pairs', () => this.dxx.forward(x, x)),
       xFake: this.dxx.forward(x, rx),
-      zReal: this.dzz.forward(z, z),
+      zReal: untracked('real-pairs', () => this.dzz.forward(z, z)),
       zFake: this.dzz.forward(z, rz),
     };
   }
 
   /** The discriminators' losses on a batch: each tells real pairs (label 1) from generated ones (0). */
   discriminatorLosses(x: Tensor, z: Tensor): { dxz: Tensor; dxx: Tensor; dzz: Tensor } {
-    const l = this.logits(x, z, true, true);
+    const l = this.logits(x, z, true, 'generators');
     return {
       dxz: add(this.bce(l.encoder, 1), this.bce(l.generator, 0)),
       dxx: add(this.bce(l.xReal, 1), this.bce(l.xFake, 0)),
@@ -204,7 +205,7 @@ export class Alad extends Module implements AnomalyModel {
 
   /** foolG: G fooling D_xz; foolE: E fooling D_xz; cycle: both fooling D_xx (and D_zz when config.dzz). */
   private generatorTerms(x: Tensor, z: Tensor): { foolG: Tensor; foolE: Tensor; cycle: Tensor } {
-    const l = this.logits(x, z, false);
+    const l = this.logits(x, z, false, 'real-pairs');
     const costX = add(this.bce(l.xReal, 0), this.bce(l.xFake, 1));
     const cycle = this.config.dzz ? add(costX, add(this.bce(l.zReal, 0), this.bce(l.zFake, 1))) : costX;
     return { foolG: this.bce(l.generator, 1), foolE: this.bce(l.encoder, 0), cycle };
