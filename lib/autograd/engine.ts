@@ -81,12 +81,9 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
       for (let k = order.length - 1; k >= 0; k--) {
         const fn = order[k];
         const gradOutputs = fn.outputs.map((o) => pending.get(o) ?? null);
-        if ((leads && !leads.has(fn)) || gradOutputs.every((g) => g === null)) {
-          for (const g of gradOutputs) g?.dispose();
-          for (const o of fn.outputs) pending.delete(o);
-          if (!opts.retainGraph) fn.release();
-          continue;
-        }
+        // Not run, so not released either (as before `inputs` existed, and as PyTorch frees only
+        // what a pass ran): another root's pass may still need its saved buffers.
+        if ((leads && !leads.has(fn)) || gradOutputs.every((g) => g === null)) continue;
         const gradInputs = fn.inputs.map((t, i) => (fn.needsInputGrad[i] && wanted(t) ? gradFor(t) : null));
         fn.backward(gradOutputs, gradInputs);
         for (const o of fn.outputs) {
