@@ -16,7 +16,7 @@ import { add, bceWithLogits, dropout, mul } from '../../lib/ops';
 import { SGD } from '../../lib/optim';
 import { Generator } from '../../lib/random';
 import { Tensor, type DType } from '../../lib/tensor';
-import { AdversarialSetup, fitAdversarial, Phase } from '../../lib/train/adversarial';
+import { AdversarialSetup, fitAdversarial, JOINT_LOSS, Phase } from '../../lib/train/adversarial';
 import { loadAdversarialCheckpoint } from '../../lib/train/adversarial_checkpoint';
 import type { FitData } from '../../lib/train/data';
 import { Ema } from '../../lib/train/ema';
@@ -337,5 +337,36 @@ else describe('fitAdversarial', () => {
       /parameters d\.w, d\.c belong to no player/);
     await assert.rejects(fitAdversarial(m, rows(XS, 'float32'), { players: { g: { params: m, optimizer: { lr: 1 } }, d: { params: m.d, optimizer: { lr: 1 } } },
       phases: [{ ...phase, players: ['g', 'd'] }] }, { epochs: 1 }), /belongs to players "g" and "d"/);
+  });
+
+  it('a joint phase backpropagates its one objective into all its players; it must return it, and "joint" names no player', async () => {
+    // d's loss (the fake batch detached) has only d's weights in it and g's (the fake values
+    // scored as logits against 1) only g's, so their sum is a valid joint objective: one pass
+    // must hand each player exactly the gradient of its own loss.
+    const run = async (joint: boolean) => {
+      const m = new Game('float64');
+      const opts = { d: new RecordingSgd(m.d.parameters(), { lr: 0.1 }), g: new RecordingSgd(m.g.parameters(), { lr: 0.1 }) };
+      await fitAdversarial(m, rows(XS, 'float64'), {
+        players: { d: { params: m.d, optimizer: opts.d }, g: { params: m.g, optimizer: opts.g } },
+        phases: [{ name: 'both', players: ['d', 'g'], joint, losses: (model, x, ctx) => {
+          const fake = model.fake(ctx.normal(x.shape, { dtype: 'float64' }));
+          const d = dLoss(model, x, fake.detach()), g = bceWithLogits(fake, full(fake, 1));
+          return joint ? { d, g, [JOINT_LOSS]: add(d, g) } : { d, g };
+        } }],
+      }, { epochs: 1, batchSize: 4, seed: 3, ...QUIET });
+      return [opts.d.seen, opts.g.seen];
+    };
+    const [jd, jg] = await run(true), [od, og] = await run(false);
+    assert.equal(jd.length, 3, 'three steps recorded');
+    assert.ok(jg.flat().some((v) => v !== 0) && jd.flat().some((v) => v !== 0), 'both players got gradients');
+    assert.deepEqual(jd, od);
+    assert.deepEqual(jg, og);
+    const m = new Game('float32');
+    const players = { d: { params: m.d, optimizer: { lr: 1 } }, g: { params: m.g, optimizer: { lr: 1 } } };
+    const missing: Phase<Game> = { name: 'p', players: ['d', 'g'], joint: true, losses: (model, x) => ({ d: gLoss(model, x), g: gLoss(model, x) }) };
+    await assert.rejects(fitAdversarial(m, rows(XS, 'float32'), { players, phases: [missing] }, { epochs: 1, ...QUIET }),
+      /phase "p" must return a one-element Tensor .* for player "joint"/);
+    await assert.rejects(fitAdversarial(m, rows(XS, 'float32'), { players: { ...players, joint: players.d }, phases: [missing] }, { epochs: 1, ...QUIET }),
+      /"joint" is reserved/);
   });
 });
