@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ADDON_INTERFACE, checkedAddon, native } from '../lib/binding';
+import { Tensor } from '../lib/tensor';
 
 const root = join(__dirname, '..');
 const read = (p: string): string => readFileSync(join(root, p), 'utf8');
@@ -98,5 +99,25 @@ describe('addon interface', () => {
     assert.equal((native as unknown as { interfaceVersion: number }).interfaceVersion, ADDON_INTERFACE);
     assert.throws(() => checkedAddon({}, '/x/vigil.node'), /addon at \/x\/vigil\.node speaks interface 1, this vigil-ad needs 2.*npm run build:native/);
     assert.throws(() => checkedAddon({ interfaceVersion: 3 }, '/x/vigil.node'), /speaks interface 3/);
+  });
+});
+
+describe('tensor descriptors', () => {
+  it('are read through meta, or field by field without it; a bad meta is a clear error, never a crash', () => {
+    const t = Tensor.zeros([2, 3]);
+    try {
+      const d = t.native;
+      assert.ok(d.meta instanceof Float64Array);
+      native.fill({ ...d }, 2); // a spread copy has no meta: read field by field
+      assert.deepEqual([...t.toArray()], [2, 2, 2, 2, 2, 2]);
+      const withMeta = (meta: number[]) => Object.assign({ ...d }, { meta: Float64Array.from(meta) });
+      native.fill(withMeta([0, 1, 6]), 3); // meta wins over the fields: [6] is the same storage
+      assert.deepEqual([...t.toArray()], [3, 3, 3, 3, 3, 3]);
+      for (const bad of [[0, NaN, 6], [0, 1e300, 6], [0, 2, 2], [5, 1, 6], [0, 1, -1], [0, 1, 1e300], [0, 1, 2.5]])
+        assert.throws(() => native.fill(withMeta(bad), 0), /argument 0: expected a (tensor whose meta|shape of non-negative integer sizes)/, `meta [${bad}]`);
+      assert.throws(() => native.fill(withMeta([0, 1, 7]), 0), /shape needs more bytes than its storage holds/);
+    } finally {
+      t.dispose();
+    }
   });
 });

@@ -1,5 +1,6 @@
 #include "addon/common.h"
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -84,59 +85,56 @@ const vigil_tensor* Args::read(size_t i, const Napi::Value& v) {
   Napi::Value sv = o.Get(keys_[0]);
   if (!sv.IsObject()) throw arg_error(env(), i, "a tensor with a storage");
   Storage* st = Storage::Unwrap(sv.As<Napi::Object>());
-  if (const vigil_tensor* t = read_meta(i, o, st)) return t;
-  Napi::Value shape_v = o.Get(keys_[1]);
-  if (!shape_v.IsArray()) throw arg_error(env(), i, "a tensor with a shape array");
-  Napi::Array shape = shape_v.As<Napi::Array>();
-  if (shape.Length() > VIGIL_MAX_DIMS) throw arg_error(env(), i, "at most 8 dims");
   vigil_tensor& t = slots_[used_++];
+  if (!read_meta(i, o, t)) read_fields(i, o, t);
   t.data = st->data();
-  t.dtype = static_cast<vigil_dtype>(o.Get(keys_[2]).As<Napi::Number>().Int32Value());
   t.device = st->device();
-  t.ndim = static_cast<int32_t>(shape.Length());
   size_t elems = 1;
-  for (uint32_t k = 0; k < shape.Length(); ++k) {
-    int64_t d = shape.Get(k).As<Napi::Number>().Int64Value();
-    if (d < 0) throw arg_error(env(), i, "a shape of non-negative sizes");
-    t.shape[k] = d;
-    elems *= static_cast<size_t>(d);
-  }
+  for (int k = 0; k < t.ndim; ++k) elems *= static_cast<size_t>(t.shape[k]);
   if (t.data && elems * vigil_dtype_size(t.dtype) > st->nbytes())
     throw Napi::RangeError::New(env(), "argument " + std::to_string(i) +
                                            ": shape needs more bytes than its storage holds");
   return &t;
 }
 
-// The descriptor's `meta` (lib/binding.ts): a Float64Array [dtype, ndim, d0 .. d(ndim-1)], read
-// in one call where dtype and a shape array cost one property or element read each (a tensor
-// argument's reading was most of a small op's time). Null when the descriptor has none.
-const vigil_tensor* Args::read_meta(size_t i, const Napi::Object& o, const Storage* st) {
+// dtype and shape from the descriptor's fields, one property or element read each.
+void Args::read_fields(size_t i, const Napi::Object& o, vigil_tensor& t) {
+  Napi::Value shape_v = o.Get(keys_[1]);
+  if (!shape_v.IsArray()) throw arg_error(env(), i, "a tensor with a shape array");
+  Napi::Array shape = shape_v.As<Napi::Array>();
+  if (shape.Length() > VIGIL_MAX_DIMS) throw arg_error(env(), i, "at most 8 dims");
+  t.dtype = static_cast<vigil_dtype>(o.Get(keys_[2]).As<Napi::Number>().Int32Value());
+  t.ndim = static_cast<int32_t>(shape.Length());
+  for (uint32_t k = 0; k < shape.Length(); ++k) {
+    int64_t d = shape.Get(k).As<Napi::Number>().Int64Value();
+    if (d < 0) throw arg_error(env(), i, "a shape of non-negative sizes");
+    t.shape[k] = d;
+  }
+}
+
+// dtype and shape from the descriptor's `meta` (lib/binding.ts): a Float64Array [dtype, ndim,
+// d0 .. d(ndim-1)] read in one call, where the fields cost a read each (a tensor argument's
+// reading was most of a small op's time). False when the descriptor has no meta.
+bool Args::read_meta(size_t i, const Napi::Object& o, vigil_tensor& t) {
   napi_typedarray_type type;
   size_t len = 0;
   void* raw = nullptr;
   if (napi_get_typedarray_info(env(), o.Get(keys_[3]), &type, &len, &raw, nullptr, nullptr) != napi_ok)
-    return nullptr;
+    return false;
   const double* m = static_cast<const double*>(raw);
-  if (type != napi_float64_array || len < 2 || m[1] != static_cast<int32_t>(m[1]) || m[1] < 0 ||
-      m[1] > VIGIL_MAX_DIMS || len != 2 + static_cast<size_t>(m[1]) || (m[0] != 0 && m[0] != 1))
+  // Range checks before any cast (a NaN or huge double cast to an integer is undefined).
+  if (type != napi_float64_array || len < 2 || !(m[1] >= 0 && m[1] <= VIGIL_MAX_DIMS) ||
+      m[1] != std::floor(m[1]) || len != 2 + static_cast<size_t>(m[1]) || (m[0] != 0 && m[0] != 1))
     throw arg_error(env(), i, "a tensor whose meta is [dtype, ndim, dims...] (a Float64Array)");
-  vigil_tensor& t = slots_[used_++];
-  t.data = st->data();
   t.dtype = static_cast<vigil_dtype>(m[0]);
-  t.device = st->device();
   t.ndim = static_cast<int32_t>(m[1]);
-  size_t elems = 1;
   for (int k = 0; k < t.ndim; ++k) {
     const double d = m[2 + k];
-    if (!(d >= 0 && d == static_cast<double>(static_cast<int64_t>(d))))
+    if (!(d >= 0 && d <= 9007199254740992.0 && d == std::floor(d)))
       throw arg_error(env(), i, "a shape of non-negative integer sizes");
     t.shape[k] = static_cast<int64_t>(d);
-    elems *= static_cast<size_t>(t.shape[k]);
   }
-  if (t.data && elems * vigil_dtype_size(t.dtype) > st->nbytes())
-    throw Napi::RangeError::New(env(), "argument " + std::to_string(i) +
-                                           ": shape needs more bytes than its storage holds");
-  return &t;
+  return true;
 }
 
 const vigil_tensor* Args::tensor(size_t i) {

@@ -65,7 +65,8 @@ class Args {
 
  private:
   const vigil_tensor* read(size_t i, const Napi::Value& v);
-  const vigil_tensor* read_meta(size_t i, const Napi::Object& o, const Storage* st);
+  bool read_meta(size_t i, const Napi::Object& o, vigil_tensor& t);
+  void read_fields(size_t i, const Napi::Object& o, vigil_tensor& t);
   const Napi::CallbackInfo& info_;
   napi_value keys_[4] = {nullptr, nullptr, nullptr, nullptr};  // storage, shape, dtype, meta: on first read
   static constexpr int kSlots = 32;
