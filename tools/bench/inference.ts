@@ -2,8 +2,8 @@
 // alternating native / onnxruntime.
 // - Batch scoring rows/second (Detector.scoreSeries over a series that ends 512 windows, chunks
 //   of 64 windows): native vs onnxruntime-node CPU on the same bundle, at equal thread counts
-//   (native pool size = onnxruntime intraOpNumThreads, interOp 1, sequential). The runner leaves
-//   graphOptimizationLevel unset, which in onnxruntime means every level ('all'). LSTM-AE at the
+//   (native pool size = onnxruntime intraOpNumThreads, interOp 1, sequential). The runner sets
+//   graphOptimizationLevel 'all'. LSTM-AE at the
 //   seed-003 sizes (38 channels as SMD, window 100) and DC-VAE at upstream HEAD's (12 channels
 //   as TELCO, window 128), freshly initialised (weights do not change speed), saved as bundles
 //   in a temp dir. Both backends compute the same full forward of every window.
@@ -132,7 +132,7 @@ export async function benchInference(ctx: SuiteContext): Promise<BenchTable[]> {
   const peerLabels = ['onnxruntime CPU'];
   return [
     { title: `Batch scoring (\`inference\`): ${WINDOWS} windows in chunks of 64, Detector.scoreSeries`, unit: 'rows/s', higherIsBetter: true, peerLabels, rows: batch,
-      notes: ['onnxruntime-node: intraOpNumThreads = threads, interOpNumThreads 1, sequential, graph optimisation at its default (all levels), its own spinning thread pool; Vigil: its pool, workers poll 200 us before sleeping.'] },
+      notes: ['onnxruntime-node: intraOpNumThreads = threads, interOpNumThreads 1, sequential, graphOptimizationLevel 'all', its own spinning thread pool; Vigil: its pool, workers poll 200 us before sleeping.'] },
     { title: `Streaming latency per row (\`inference\`): ${pushes} pushes after the window is full`, unit: 'ms', higherIsBetter: false, peerLabels, rows: stream,
       notes: ['native: stream.pushSync; onnxruntime: await stream.push. Each run reports its own p50 / p99; the cells are the median, min and max of those over runs.'] },
   ];

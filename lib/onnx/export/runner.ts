@@ -101,6 +101,8 @@ export class OnnxRunner {
       ...(opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {}),
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      // onnxruntime's default, stated so that no reader (or bench) has to trust a default
+      graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
     };
     let session: Ort.InferenceSession;
