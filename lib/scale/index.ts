@@ -6,3 +6,6 @@ export { serveMetrics } from './metrics_server';
 export { pushRow, replay, type ReplayOptions, type ReplayReport } from './producer';
 export { encodeRow, decodeRow } from './wire';
 export type { ScaleCounters } from './metrics';
+export { BundleCache, type BundleCacheOptions } from './bundle_cache';
+export { oneDetector, type CacheStats, type EntityDetectors, type NoDetector } from './detectors';
+export { bundlePath } from './bundle_path';

@@ -1,5 +1,7 @@
 // A worker's counters and the Prometheus text format (0.0.4) they are served in. The per-shard
-// gauges (lag, pending) are read from Redis when scraped, not kept here.
+// gauges (lag, pending) are read from Redis when scraped, not kept here; the bundle cache's
+// figures (per-entity bundles) are its own.
+import type { CacheStats } from './detectors';
 
 /** What a worker counts, from its start. */
 export interface ScaleCounters {
@@ -44,8 +46,8 @@ export interface ShardGauge {
   pending: number;
 }
 
-/** The metrics page: counters, shards held, and per held shard its lag and pending rows. */
-export function metricsText(c: ScaleCounters, worker: string, shards: ShardGauge[]): string {
+/** The metrics page: counters, shards held, per held shard its lag and pending rows, and the bundle cache when there is one. */
+export function metricsText(c: ScaleCounters, worker: string, shards: ShardGauge[], cache: CacheStats | null = null): string {
   const w = `worker="${worker.replace(/["\\\n]/g, '_')}"`;
   const lines: string[] = [];
   for (const k of Object.keys(COUNTER_HELP) as (keyof ScaleCounters)[]) {
@@ -57,5 +59,11 @@ export function metricsText(c: ScaleCounters, worker: string, shards: ShardGauge
   for (const g of shards) if (g.lag !== null) lines.push(`vigil_scale_shard_lag{${w},shard="${g.shard}"} ${g.lag}`);
   lines.push('# HELP vigil_scale_shard_pending Rows of a held shard delivered and not yet acknowledged.', '# TYPE vigil_scale_shard_pending gauge');
   for (const g of shards) lines.push(`vigil_scale_shard_pending{${w},shard="${g.shard}"} ${g.pending}`);
+  if (cache) {
+    lines.push('# HELP vigil_scale_bundle_loads_total Per-entity bundles loaded (again after an eviction).', '# TYPE vigil_scale_bundle_loads_total counter', `vigil_scale_bundle_loads_total{${w}} ${cache.loads}`);
+    lines.push('# HELP vigil_scale_bundle_evictions_total Entity detectors dropped from the cache (their state checkpointed first).', '# TYPE vigil_scale_bundle_evictions_total counter', `vigil_scale_bundle_evictions_total{${w}} ${cache.evictions}`);
+    lines.push('# HELP vigil_scale_bundle_cache_entities Entity detectors held in the cache.', '# TYPE vigil_scale_bundle_cache_entities gauge', `vigil_scale_bundle_cache_entities{${w}} ${cache.size}`);
+    lines.push('# HELP vigil_scale_bundle_cache_capacity Most entity detectors the cache holds.', '# TYPE vigil_scale_bundle_cache_capacity gauge', `vigil_scale_bundle_cache_capacity{${w}} ${cache.capacity}`);
+  }
   return lines.join('\n') + '\n';
 }

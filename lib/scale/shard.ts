@@ -4,13 +4,19 @@
 //
 // Scoring a read goes in two steps so that the reads of several shards share one inference call:
 // read() decodes and checks the entries and lists the rows each entity's stream takes; scoreReads
-// pushes the rows of all the reads given with one det.pushMany (lib/detect/stream_batch.ts: each
-// stream's result exactly as its own push would give it) and turns each read into its batch.
+// pushes the rows of all the reads given with one pushMany per detector (lib/detect/stream_batch.ts:
+// each stream's result exactly as its own push would give it; entities sharing a detector share
+// its inference call) and turns each read into its batch.
+//
+// An entity's detector comes from EntityDetectors (detectors.ts): one for the fleet, or its own
+// bundle from a bounded cache. An entity is known here only while its detector is held: evict()
+// checkpoints it and forgets it before the cache drops its detector.
 import type { Detector, PushOutcome, StreamPush } from '../detect/detector';
 import { RowError, type RowPolicy } from '../detect/rows';
 import type { DetectorStream, StreamState } from '../detect/stream';
 import type { DetectorResult } from '../detect/detector_result';
 import { commitBatches, emptyBatch, isEmpty, type Batch, type Committed, type Output } from './commit';
+import type { EntityDetectors } from './detectors';
 import { shardOf, type FleetKeys } from './keys';
 import type { ScaleCounters } from './metrics';
 import type { RedisClient } from './redis';
@@ -26,6 +32,7 @@ interface Checkpoint {
 }
 
 interface Entity {
+  det: Detector;
   stream: DetectorStream;
   /** The id of the last row pushed into the stream (null: none yet). */
   row: string | null;
@@ -37,6 +44,8 @@ interface Entity {
 
 export interface ShardOptions extends RowPolicy {
   top: number;
+  /** Called before the cache drops an entity's detector: checkpoint it (the worker finds its shard). */
+  evict: (entity: string) => Promise<void>;
   /** Checkpoint an entity once it has this many rows past its checkpoint. */
   checkpointRows: number;
   /** ... or once its oldest such row is this many ms old. */
@@ -56,14 +65,24 @@ export interface ShardRead {
   claimed: boolean;
   steps: Step[];
   pushes: StreamPush[];
+  /** The detector of each push's stream. */
+  dets: Detector[];
 }
 
 /**
- * Scores the reads of several shards with one pushMany (one inference call for all their full
- * windows): each read's batch to commit, with the checkpoints due.
+ * Scores the reads of several shards with one pushMany per detector (one inference call for all
+ * the full windows of the entities it scores): each read's batch to commit, with the checkpoints due.
  */
-export async function scoreReads(det: Detector, reads: ShardRead[]): Promise<Batch[]> {
-  const outcomes = await det.pushMany(reads.flatMap((r) => r.pushes));
+export async function scoreReads(reads: ShardRead[]): Promise<Batch[]> {
+  const pushes = reads.flatMap((r) => r.pushes), dets = reads.flatMap((r) => r.dets);
+  const groups = new Map<Detector, number[]>();
+  dets.forEach((det, i) => {
+    const g = groups.get(det);
+    if (g) g.push(i);
+    else groups.set(det, [i]);
+  });
+  const outcomes: PushOutcome[] = new Array(pushes.length);
+  for (const [det, at] of groups) (await det.pushMany(at.map((i) => pushes[i]))).forEach((o, k) => (outcomes[at[k]] = o));
   let at = 0;
   return reads.map((r) => r.scorer.finish(r, outcomes.slice(at, (at += r.pushes.length))));
 }
@@ -89,7 +108,7 @@ export class ShardScorer {
   private readonly entities = new Map<string, Entity>();
 
   constructor(
-    private readonly det: Detector,
+    private readonly detectors: EntityDetectors,
     private readonly redis: RedisClient,
     private readonly keys: FleetKeys,
     readonly shard: number,
@@ -105,18 +124,16 @@ export class ShardScorer {
   }
 
   /**
-   * Scores a batch of this shard's entries in order and commits it. `claimed`: the rows were
-   * taken over from another holder's pending list. False when the lease was lost (nothing written).
+   * Decodes and checks a batch of this shard's entries (getting the detectors and checkpoints of
+   * new entities): scoreReads scores it. `claimed`: the rows were taken over from another
+   * holder's pending list. `keep`: the entities whose detectors must stay held until the read is
+   * committed (at most the cache's capacity; the worker cuts reads to fit).
    */
-  async process(entries: Entry[], claimed: boolean): Promise<boolean> {
-    return this.commit((await scoreReads(this.det, [await this.read(entries, claimed)]))[0]);
-  }
-
-  /** Decodes and checks a batch of this shard's entries (reading the checkpoints of new entities): scoreReads scores it. */
-  async read(entries: Entry[], claimed: boolean): Promise<ShardRead> {
+  async read(entries: Entry[], claimed: boolean, keep: ReadonlySet<string>): Promise<ShardRead> {
     const rows = entries.map(([id, fields]) => ({ id, fields, row: decodeRow(fields) }));
-    await this.restore(rows.flatMap((r) => ('refused' in r.row || shardOf(r.row.entity, this.keys.shards) !== this.shard ? [] : [r.row.entity])));
-    const read: ShardRead = { scorer: this, claimed, steps: [], pushes: [] };
+    const mine = rows.flatMap((r) => ('refused' in r.row || shardOf(r.row.entity, this.keys.shards) !== this.shard ? [] : [r.row.entity]));
+    const without = await this.restore(mine, keep);
+    const read: ShardRead = { scorer: this, claimed, steps: [], pushes: [], dets: [] };
     for (const { id, fields, row } of rows) {
       this.counters.rowsIn++;
       if ('refused' in row) {
@@ -128,6 +145,11 @@ export class ShardScorer {
         read.steps.push({ id, entity: row.entity, refused: `entity "${row.entity}" belongs to shard ${home} of ${this.keys.shards}, not ${this.shard}: its producer uses another shard count`, fields });
         continue;
       }
+      const refused = without.get(row.entity);
+      if (refused !== undefined) {
+        read.steps.push({ id, entity: row.entity, refused, fields });
+        continue;
+      }
       const ent = this.entities.get(row.entity)!;
       // Entries come in id order, so comparing with the row before this read is enough.
       if (ent.row !== null && !idAfter(id, ent.row)) {
@@ -136,6 +158,7 @@ export class ShardScorer {
       }
       read.steps.push({ id, entity: row.entity, ent, push: read.pushes.length, fields });
       read.pushes.push({ stream: ent.stream, row: row.values, timestamp: row.timestamp });
+      read.dets.push(ent.det);
     }
     return read;
   }
@@ -174,24 +197,49 @@ export class ShardScorer {
     return this.commit(b);
   }
 
-  /** Reads the checkpoints of the entities not yet known (one HMGET). */
-  private async restore(entities: string[]): Promise<void> {
-    const missing = [...new Set(entities)].filter((e) => !this.entities.has(e));
-    if (!missing.length) return;
-    const saved = await this.redis.hmget(this.keys.state(this.shard), ...missing);
+  /**
+   * Checkpoints an entity (its rows past the last checkpoint are acknowledged with it) and forgets
+   * it: its detector may be dropped. False when the lease is lost (nothing written).
+   */
+  async evict(entity: string): Promise<boolean> {
+    const ent = this.entities.get(entity);
+    if (!ent) return true;
+    this.entities.delete(entity);
+    if (!ent.unacked.length) return true; // the stored checkpoint (or none: only refused rows) is its state
+    const b = emptyBatch();
+    this.addCheckpoint(b, entity, ent, Date.now());
+    return this.commit(b);
+  }
+
+  /**
+   * Gets the detectors of the entities not yet known and reads their checkpoints (one HMGET);
+   * answers the entities without a detector and why.
+   */
+  private async restore(entities: string[], keep: ReadonlySet<string>): Promise<Map<string, string>> {
+    const without = new Map<string, string>();
+    const found: { entity: string; det: Detector }[] = [];
+    for (const entity of new Set(entities)) {
+      if (this.entities.has(entity)) continue;
+      const det = await this.detectors.get(entity, keep, this.opts.evict);
+      if ('refused' in det) without.set(entity, det.refused);
+      else found.push({ entity, det });
+    }
+    if (!found.length) return without;
+    const saved = await this.redis.hmget(this.keys.state(this.shard), ...found.map((f) => f.entity));
     const policy = { onBadValue: this.opts.onBadValue, timestampOrder: this.opts.timestampOrder, top: this.opts.top };
-    missing.forEach((entity, i) => {
+    found.forEach(({ entity, det }, i) => {
       const json = saved[i];
-      if (json === null) return void this.entities.set(entity, { stream: this.det.stream(policy), row: null, unacked: [], dueAt: this.firstDue() });
+      if (json === null) return void this.entities.set(entity, { det, stream: det.stream(policy), row: null, unacked: [], dueAt: this.firstDue() });
       let cp: Checkpoint;
       try {
         cp = JSON.parse(json) as Checkpoint;
-        this.entities.set(entity, { stream: this.det.stream({ ...policy, restore: cp.state }), row: cp.row, unacked: [], dueAt: this.firstDue() });
+        this.entities.set(entity, { det, stream: det.stream({ ...policy, restore: cp.state }), row: cp.row, unacked: [], dueAt: this.firstDue() });
       } catch (e) {
         throw new Error(`the checkpoint of entity "${entity}" (${this.keys.state(this.shard)}) cannot be restored on this detector: ${(e as Error).message}`);
       }
       this.counters.restores++;
     });
+    return without;
   }
 
   private refuse(b: Batch, entity: string, row: string, reason: string, fields: string[]): void {
@@ -213,12 +261,17 @@ export class ShardScorer {
     const now = Date.now();
     for (const [entity, ent] of this.entities) {
       if (!ent.unacked.length || (!all && ent.unacked.length < this.opts.checkpointRows && now < ent.dueAt)) continue;
-      const cp: Checkpoint = { row: ent.row!, state: ent.stream.state() };
-      b.states.set(entity, JSON.stringify(cp));
-      b.acks.push(...ent.unacked);
-      ent.unacked = [];
-      ent.dueAt = now + this.opts.checkpointMs;
+      this.addCheckpoint(b, entity, ent, now);
     }
+  }
+
+  /** Adds one entity's checkpoint and the acknowledgement of the rows it holds. */
+  private addCheckpoint(b: Batch, entity: string, ent: Entity, now: number): void {
+    const cp: Checkpoint = { row: ent.row!, state: ent.stream.state() };
+    b.states.set(entity, JSON.stringify(cp));
+    b.acks.push(...ent.unacked);
+    ent.unacked = [];
+    ent.dueAt = now + this.opts.checkpointMs;
   }
 
   private async commit(b: Batch): Promise<boolean> {

@@ -1,21 +1,26 @@
 // A scoring worker of a fleet (docs/scale.md): it registers with a heartbeat, holds about
 // shards / workers shard leases (taking free ones, releasing extras cleanly when others join),
 // takes over a dead holder's pending rows before reading new ones, reads all its shards in one
-// XREADGROUP per batch, scores the rows of every entity in the read with one inference call (each
-// entity's Detector stream deciding its own rows: det.pushMany) and commits each shard's part of
-// the batch atomically (shard.ts, commit.ts). Everything runs on one loop, so a
-// shard is never read, checkpointed and released at the same time.
+// XREADGROUP per batch, scores the rows of every entity in the read with one inference call per
+// detector (each entity's Detector stream deciding its own rows: det.pushMany) and commits each
+// shard's part of the batch atomically (shard.ts, commit.ts). With per-entity bundles in a bounded
+// cache (bundle_cache.ts), a read naming more entities than the cache holds is scored and
+// committed in pieces that fit (read_cut.ts), and an entity is checkpointed before its detector
+// is dropped. Everything runs on one loop, so a shard is never read, checkpointed and released
+// at the same time.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
-import type { Detector } from '../detect/detector';
+import { Detector } from '../detect/detector';
 import type { RowPolicy } from '../detect/rows';
 import { checkShardCount, fleetKeys, GROUP, shardOf, type FleetKeys } from './keys';
 import { commitBatches, isEmpty, type Batch } from './commit';
+import { oneDetector, type EntityDetectors } from './detectors';
 import { Lease } from './lease';
 import { metricsText, zeroCounters, type ScaleCounters, type ShardGauge } from './metrics';
 import type { RedisClient } from './redis';
 import { LuaScript } from './script';
+import { cutRead, type ShardEntries } from './read_cut';
 import { scoreReads, ShardScorer, type Entry, type ShardRead } from './shard';
 
 export interface ScaleWorkerOptions extends RowPolicy {
@@ -76,8 +81,14 @@ export class ScaleWorker {
   /** Heartbeat and rebalancing are due then, also when renewals between reads moved nextRenew. */
   private nextBalance = 0;
   private nextCheckpoint = 0;
+  private readonly detectors: EntityDetectors;
 
-  constructor(private readonly det: Detector, private readonly redis: RedisClient, private readonly opts: ScaleWorkerOptions = {}) {
+  /**
+   * `detectors`: one Detector for every entity, or the detector of each entity (a BundleCache of
+   * per-entity bundles); a bounded cache is not disposed here (its owner does, after run()).
+   */
+  constructor(detectors: Detector | EntityDetectors, private readonly redis: RedisClient, private readonly opts: ScaleWorkerOptions = {}) {
+    this.detectors = detectors instanceof Detector ? oneDetector(detectors) : detectors;
     this.keys = fleetKeys(opts.prefix ?? 'vigil', opts.shards ?? 16);
     this.name = opts.name ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.token = `${this.name}:${randomBytes(8).toString('hex')}`;
@@ -131,7 +142,7 @@ export class ScaleWorker {
       const g = groups.map((fields) => Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]))).find((x) => x.name === GROUP);
       if (g) gauges.push({ shard: s, lag: g.lag === null || g.lag === undefined ? null : Number(g.lag), pending: Number(g.pending) });
     }
-    return metricsText(this.counters, this.name, gauges);
+    return metricsText(this.counters, this.name, gauges, this.detectors.stats());
   }
 
   /** One turn of the loop: leases when due, checkpoints when due, one read of new rows. */
@@ -148,23 +159,39 @@ export class ScaleWorker {
     const keys = readable.map((s) => this.keys.rows(s));
     const count = Math.ceil(this.batch / keys.length);
     const reply = (await this.redis.call('XREADGROUP', 'GROUP', GROUP, this.name, 'COUNT', count, 'BLOCK', wait, 'STREAMS', ...keys, ...keys.map(() => '>'))) as [string, Entry[]][] | null;
-    // Score every shard's rows in one inference call, then commit them all in one round trip.
-    const reads: { shard: number; read: ShardRead }[] = [];
-    for (const [key, entries] of reply ?? []) {
-      const s = readable[keys.indexOf(key)];
-      const h = this.held.get(s);
-      if (h && entries.length) reads.push({ shard: s, read: await h.scorer.read(entries, false) });
+    await this.score((reply ?? []).map(([key, entries]) => ({ shard: readable[keys.indexOf(key)], entries })).filter((p) => p.entries.length), false);
+  }
+
+  /**
+   * Scores the entries read from several shards and commits them: per piece of the read whose
+   * entities' detectors fit the cache (the whole read for one fleet detector), one inference call
+   * per detector and one round trip of commits. `claimed`: taken over from a previous holder.
+   */
+  private async score(parts: ShardEntries[], claimed: boolean): Promise<void> {
+    for (const piece of cutRead(parts, this.detectors.capacity)) {
+      const reads: { shard: number; read: ShardRead }[] = [];
+      for (const { shard: s, entries } of piece.parts) {
+        const h = this.held.get(s);
+        if (h) reads.push({ shard: s, read: await h.scorer.read(entries, claimed, piece.entities) });
+      }
+      // The inference call over a whole read (at most --batch rows) may take a while: renew first.
+      if (reads.length && Date.now() >= this.nextRenew) await this.renew();
+      const batches = await scoreReads(reads.map((r) => r.read));
+      const scored: { shard: number; batch: Batch }[] = reads.map((r, i) => ({ shard: r.shard, batch: batches[i] }));
+      const done = await commitBatches(this.redis, this.keys, this.token, scored.filter(({ shard, batch }) => this.held.has(shard) && !isEmpty(batch)));
+      let i = 0;
+      for (const { shard: s, batch } of scored) {
+        if (!this.held.has(s) || isEmpty(batch)) continue;
+        if (!this.held.get(s)!.scorer.committed(done[i++])) this.lost(s, claimed ? 'while taking over its pending rows' : 'at a commit');
+      }
     }
-    // The inference call over a whole read (at most --batch rows) may take a while: renew first.
-    if (reads.length && Date.now() >= this.nextRenew) await this.renew();
-    const batches = await scoreReads(this.det, reads.map((r) => r.read));
-    const scored: { shard: number; batch: Batch }[] = reads.map((r, i) => ({ shard: r.shard, batch: batches[i] }));
-    const done = await commitBatches(this.redis, this.keys, this.token, scored.filter(({ shard, batch }) => this.held.has(shard) && !isEmpty(batch)));
-    let i = 0;
-    for (const { shard: s, batch } of scored) {
-      if (!this.held.has(s) || isEmpty(batch)) continue;
-      if (!this.held.get(s)!.scorer.committed(done[i++])) this.lost(s, 'at a commit');
-    }
+  }
+
+  /** Before the cache drops an entity's detector: checkpoint the entity in its shard, if held. */
+  private async evict(entity: string): Promise<void> {
+    const s = shardOf(entity, this.keys.shards);
+    const h = this.held.get(s);
+    if (h && !(await h.scorer.evict(entity))) this.lost(s, 'at an eviction checkpoint');
   }
 
   /** Heartbeat, lease renewal, then shards taken or released toward shards / live workers. */
@@ -194,8 +221,8 @@ export class ScaleWorker {
 
   /** A newly leased shard: its checkpoints are read as entities appear; first its pending rows. */
   private async take(s: number, lease: Lease): Promise<void> {
-    const scorer = new ShardScorer(this.det, this.redis, this.keys, s, this.token, {
-      top: this.opts.top ?? 3, checkpointRows: this.opts.checkpointRows ?? 200, checkpointMs: this.checkpointMs,
+    const scorer = new ShardScorer(this.detectors, this.redis, this.keys, s, this.token, {
+      evict: (entity) => this.evict(entity), top: this.opts.top ?? 3, checkpointRows: this.opts.checkpointRows ?? 200, checkpointMs: this.checkpointMs,
       onBadValue: this.opts.onBadValue, timestampOrder: this.opts.timestampOrder,
     }, this.counters);
     this.held.set(s, { lease, scorer });
@@ -205,7 +232,8 @@ export class ScaleWorker {
       const [next, entries, deleted] = (await this.redis.call('XAUTOCLAIM', this.keys.rows(s), GROUP, this.name, 0, cursor, 'COUNT', Math.ceil(this.batch / this.keys.shards))) as [string, Entry[], string[]];
       this.counters.rowsLost += deleted?.length ?? 0;
       claimed += entries.length;
-      if (entries.length && !(await scorer.process(entries, true))) return this.lost(s, 'while taking over its pending rows');
+      if (entries.length) await this.score([{ shard: s, entries }], true);
+      if (!this.held.has(s)) return;
       cursor = next;
       if (Date.now() >= this.nextRenew) await this.renew();
       if (!this.held.has(s)) return;

@@ -1,8 +1,10 @@
 // `vigil serve`: a scoring worker of a fleet on Redis Streams (lib/scale, docs/scale.md). One
-// bundle scores every entity; rows come from the shard streams, results, alarms and refused rows
-// go to their streams. Runs until SIGINT or SIGTERM, then checkpoints and releases its shards.
+// bundle scores every entity (--model), or each entity its own bundle from a directory (--bundles,
+// a bounded cache); rows come from the shard streams, results, alarms and refused rows go to their
+// streams. Runs until SIGINT or SIGTERM, then checkpoints and releases its shards.
 import { Detector } from '../../lib/detect/detector';
 import type { BackendName } from '../../lib/detect/backend';
+import { BundleCache } from '../../lib/scale/bundle_cache';
 import { connectRedis } from '../../lib/scale/redis';
 import { serveMetrics } from '../../lib/scale/metrics_server';
 import { ScaleWorker } from '../../lib/scale/worker';
@@ -12,7 +14,9 @@ import { JSON_FLAG, Output } from './output';
 import { FLEET_FLAGS, redisUrl } from './scale_args';
 
 const FLAGS = {
-  model: { type: 'string', help: 'the trained bundle every entity is scored with (.vigil)' },
+  model: { type: 'string', help: 'the trained bundle every entity is scored with (.vigil); or --bundles' },
+  bundles: { type: 'string', help: 'a directory of per-entity bundles: entity e is scored with its own <e>.vigil (bundle_path.ts names it), loaded on first use; an entity without one has its rows dead-lettered' },
+  'bundle-cache': { type: 'number', default: 64, help: 'with --bundles: most entity bundles held at once (least recently used dropped, its state checkpointed first)', range: RANGE.count },
   ...FLEET_FLAGS,
   name: { type: 'string', help: 'this worker\'s consumer name (default host-pid-random)' },
   'lease-ms': { type: 'number', default: 5000, help: 'shard lease ttl: a dead worker\'s shards are taken over after about this long', range: { min: 100, integer: true } },
@@ -36,8 +40,12 @@ export async function serve(argv: string[]): Promise<void> {
   if (!['error', 'ffill'].includes(f['on-bad-value'])) throw new UsageError(`--on-bad-value must be error or ffill, got "${f['on-bad-value']}"`);
   if (!['increasing', 'nondecreasing', 'any'].includes(f['timestamp-order'])) throw new UsageError(`--timestamp-order must be increasing, nondecreasing or any, got "${f['timestamp-order']}"`);
   if (f.backend !== 'native' && f.backend !== 'onnxruntime') throw new UsageError(`--backend must be native or onnxruntime, got "${f.backend}"`);
+  if (f.model !== undefined && f.bundles !== undefined) throw new UsageError('--model and --bundles exclude each other: one bundle for every entity, or a directory of per-entity bundles');
   const out = new Output(!!f.json);
-  const det = await Detector.create(loadModelArg(f.model, 'the bundle to score the fleet with'), { backend: f.backend as BackendName, threads: f.threads }, true);
+  const opts = { backend: f.backend as BackendName, threads: f.threads };
+  const det = f.bundles !== undefined
+    ? new BundleCache(f.bundles, { capacity: f['bundle-cache'], detector: opts })
+    : await Detector.create(loadModelArg(f.model, 'the bundle to score the fleet with, or --bundles DIR'), opts, true);
   const url = redisUrl(f.redis);
   try {
     const redis = await connectRedis(url);
@@ -54,7 +62,8 @@ export async function serve(argv: string[]): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const where = metrics ? `; metrics on http://${f['metrics-host']}:${(metrics.address() as { port: number }).port}/metrics` : '';
-    out.note(`vigil serve: worker ${worker.name}, ${det.kind} (window ${det.window}, ${det.columns.length} channels), fleet "${f.prefix}" on ${url}, ${f.shards} shards${where}`);
+    const scoring = det instanceof Detector ? `${det.kind} (window ${det.window}, ${det.columns.length} channels)` : `per-entity bundles in ${det.dir} (cache ${det.capacity})`;
+    out.note(`vigil serve: worker ${worker.name}, ${scoring}, fleet "${f.prefix}" on ${url}, ${f.shards} shards${where}`);
     try {
       await worker.run();
     } finally {
@@ -64,8 +73,10 @@ export async function serve(argv: string[]): Promise<void> {
       redis.disconnect();
     }
     const c = worker.counters;
-    out.say(`vigil serve: stopped; ${c.rowsIn} rows in, ${c.scored} results, ${c.dead} dead letters, ${c.restores} restores, ${c.replays} replays, ${c.duplicatesSkipped} duplicates skipped`);
-    out.result({ worker: worker.name, ...c });
+    const cache = det instanceof Detector ? null : det.stats();
+    const bundles = cache ? `, ${cache.loads} bundle loads, ${cache.evictions} evictions` : '';
+    out.say(`vigil serve: stopped; ${c.rowsIn} rows in, ${c.scored} results, ${c.dead} dead letters, ${c.restores} restores, ${c.replays} replays, ${c.duplicatesSkipped} duplicates skipped${bundles}`);
+    out.result({ worker: worker.name, ...c, ...(cache ? { bundleLoads: cache.loads, bundleEvictions: cache.evictions } : {}) });
   } finally {
     await det.dispose();
   }
