@@ -3,6 +3,7 @@
 // (checkpointing first) and still scores every row exactly once; an entity without a bundle, or
 // with a name no bundle file can have, is dead-lettered with the reason while the others go on.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,7 +14,8 @@ import { fleetKeys, type FleetKeys } from '../../lib/scale/keys';
 import { pushRow } from '../../lib/scale/producer';
 import { ScaleWorker } from '../../lib/scale/worker';
 import { makeBundle, rowOf, series, SMALL_CONFIGS } from '../detect/detector_fixture';
-import { readAll, TINY_LSTM_AE, useFleet, waitFor } from './fleet';
+import { BIN } from '../helpers/cli';
+import { readAll, REDIS_URL, TINY_LSTM_AE, useFleet, waitFor } from './fleet';
 
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -122,5 +124,31 @@ describe('vigil serve --bundles: per-entity bundles in a bounded cache', functio
     for (let k = 0; k < entities.length; k++) await assertOwnScores(results, entities[k], rows[k]);
     // Every row acknowledged: the evictions' checkpoints covered them.
     assert.equal(Number(((await ctx.redis.xpending(keys.rows(0), 'vigil')) as [number])[0]), 0);
+  });
+
+  it('vigil serve --bundles DIR --bundle-cache 1 scores each entity with its own bundle and reports the loads', async () => {
+    const keys = fleetKeys(`${ctx.prefix}:cli`, 2);
+    const entities = ['plant-a', 'plant-b'];
+    const R = 16;
+    const rows = entities.map((_, k) => rowsOf(R, 31 + k));
+    for (let r = 0; r < R; r++) for (let k = 0; k < entities.length; k++) await pushRow(ctx.redis, keys, entities[k], rows[k][r], T0 + r * 1000);
+    const proc = spawn(process.execPath, [BIN, 'serve', '--bundles', dir, '--bundle-cache', '1', '--redis', REDIS_URL!, '--prefix', keys.prefix,
+      '--shards', '2', '--lease-ms', '1000', '--threads', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+    try {
+      await waitFor(() => `all ${2 * R} results (stderr: ${err})`, async () => (await ctx.redis.xlen(keys.results)) >= 2 * R, 60000);
+    } finally {
+      proc.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, err);
+    assert.ok(err.includes(`per-entity bundles in ${dir} (cache 1)`), err);
+    const report = JSON.parse(out) as { scored: number; bundleLoads: number; bundleEvictions: number };
+    assert.equal(report.scored, 2 * R);
+    assert.ok(report.bundleLoads >= 2 && report.bundleEvictions === report.bundleLoads - 1, JSON.stringify(report));
+    const results = await readAll(ctx.redis, keys.results);
+    for (let k = 0; k < entities.length; k++) await assertOwnScores(results, entities[k], rows[k]);
   });
 });

@@ -24,7 +24,7 @@ describe('vigil serve and vigil replay: help and errors', function () {
   it('--help lists their options', () => {
     const serve = dir.run(['serve', '--help']);
     assert.equal(serve.code, 0, serve.err);
-    for (const flag of ['--model', '--redis', '--shards', '--lease-ms', '--checkpoint-rows', '--metrics-port']) assert.ok(serve.out.includes(flag), flag);
+    for (const flag of ['--model', '--bundles', '--bundle-cache', '--redis', '--shards', '--lease-ms', '--checkpoint-rows', '--metrics-port']) assert.ok(serve.out.includes(flag), flag);
     const replay = dir.run(['replay', '--help']);
     assert.equal(replay.code, 0, replay.err);
     for (const flag of ['--data', '--entities', '--rate', '--rows-per-entity', '--seconds']) assert.ok(replay.out.includes(flag), flag);
@@ -47,5 +47,14 @@ describe('vigil serve and vigil replay: help and errors', function () {
     const shards = dir.run(['serve', '--shards', '0']);
     assert.equal(shards.code, 2);
     assert.match(shards.err, /--shards must be a whole number >= 1/);
+    const both = dir.run(['serve', '--model', 'm.vigil', '--bundles', '.']);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /--model and --bundles exclude each other/);
+    const cache = dir.run(['serve', '--bundles', '.', '--bundle-cache', '0']);
+    assert.equal(cache.code, 2);
+    assert.match(cache.err, /--bundle-cache must be a whole number >= 1/);
+    const none = dir.run(['serve', '--bundles', 'no-such-dir']);
+    assert.equal(none.code, 1);
+    assert.match(none.err, /the bundle directory no-such-dir cannot be read/);
   });
 });
