@@ -5,8 +5,11 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-/** `.<target>.<pid>.<time>.tmp`: the writer's pid tells a live write from a dead one's leftover. */
-function tempName(path: string): string {
+/**
+ * `.<target>.<pid>.<time>.tmp`: the writer's pid tells a live write from a dead one's leftover.
+ * A file written there in several steps (a training run's bundle) is put in place by replaceWith.
+ */
+export function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
 }
 
@@ -45,7 +48,7 @@ export function removeStaleTemps(path: string): string[] {
 
 export function writeFileAtomic(path: string, data: Buffer | string): void {
   removeStaleTemps(path);
-  const tmp = tempName(path);
+  const tmp = tempPath(path);
   const fd = openSync(tmp, 'w', 0o644);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -62,6 +65,11 @@ export function writeFileAtomic(path: string, data: Buffer | string): void {
     throw e;
   }
   closeSync(fd);
+  replaceWith(tmp, path);
+}
+
+/** Renames the finished file `tmp` (tempPath(path), already on disk) over `path`, and makes the rename durable. */
+export function replaceWith(tmp: string, path: string): void {
   renameSync(tmp, path);
   try {
     const dfd = openSync(dirname(path), 'r');

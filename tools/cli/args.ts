@@ -97,3 +97,20 @@ export function helpText(command: string, summary: string, spec: CliFlagSpec): s
 export function flagGiven(argv: string[], name: string): boolean {
   return argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 }
+
+/** The flags of `spec` a command line gives, in order, each with its value (none for a boolean given bare). */
+export function flagsOf(argv: string[], spec: CliFlagSpec): { name: string; value?: string }[] {
+  const out: { name: string; value?: string }[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--')) continue;
+    const [name, inline] = argv[i].slice(2).split(/=(.*)/s, 2);
+    if (!(name in spec)) continue;
+    out.push({ name, value: spec[name].type === 'boolean' || inline !== undefined ? inline : argv[++i] });
+  }
+  return out;
+}
+
+/** flagsOf's flags as a command line again. */
+export function flagArgs(flags: { name: string; value?: string }[]): string[] {
+  return flags.flatMap((f) => [`--${f.name}`, ...(f.value === undefined ? [] : [f.value])]);
+}

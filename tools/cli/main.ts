@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   simulate: { summary: 'simulate the built-in water plant with labelled attacks (CSV + sidecar)', run: (a) => require('./simulate').simulate(a) },
   demo: { summary: 'train detectors on a simulated plant under attack; write an HTML report', run: (a) => require('./demo').demo(a) },
   serve: { summary: 'score a fleet of streams from Redis Streams (a worker; run several)', run: (a) => require('./serve').serve(a) },
+  'train-queue': { summary: 'train one bundle per entity as jobs on a Redis queue: submit|work|status', run: (a) => require('./train_queue').trainQueue(a) },
   replay: { summary: 'push a CSV into Redis as N entities at a rate (load generator for serve)', run: (a) => require('./replay').replay(a) },
 };
 

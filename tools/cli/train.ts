@@ -14,7 +14,7 @@ import { modelKind, modelKinds, type ModelKind } from '../../lib/model';
 import { fitDetector, ThresholdFitError, type FittedDetector } from '../../lib/pipeline/fit';
 import type { FitResult } from '../../lib/train/fit';
 import { MODEL_KINDS } from '../../models';
-import { flagGiven, helpText, parseFlags, RANGE, UsageError, type FlagSpec } from './args';
+import { flagArgs, flagGiven, flagsOf, helpText, parseFlags, RANGE, UsageError, type FlagSpec } from './args';
 import { loadTrainingData } from '../../lib/data/load';
 import { DATA_FLAGS, dataSource, unseenNote } from './data_args';
 import { ESTIMATE_AFTER_SECONDS, estimateLines, estimateRun, estimatingSink, type RunEstimate } from './estimate';
@@ -30,7 +30,8 @@ function kindFlags(): FlagSpec {
 
 const namedConfigs = MODEL_KINDS.filter((k) => k.namedConfigs?.length).map((k) => `${k.kind}: ${k.namedConfigs!.join('|')}`).join('; ');
 
-const FLAGS = {
+/** train's flags; the training queue's submit takes the same ones (tools/cli/train_queue_submit.ts). */
+export const TRAIN_FLAGS = {
   model: { type: 'string', default: MODEL_KINDS[0].kind, help: `model kind: ${modelKinds().join('|')}` },
   ...DATA_FLAGS,
   config: { type: 'string', help: `JSON file (or inline JSON object) overriding the model config (sizes, window...), or a named config${namedConfigs ? ` (${namedConfigs})` : ''}` },
@@ -58,6 +59,8 @@ const FLAGS = {
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
+/** The flags as parsed, with those the kinds add (--settings). */
+export type TrainFlags = ReturnType<typeof parseFlags<typeof TRAIN_FLAGS>> & { settings?: string };
 
 /** The kind to train: --model, or with --settings and no --model the one kind that reads settings. */
 function kindOf(argv: string[], f: { model: string; settings?: string }): ModelKind {
@@ -73,11 +76,20 @@ function kindOf(argv: string[], f: { model: string; settings?: string }): ModelK
 }
 
 export async function train(argv: string[]): Promise<void> {
-  const f = parseFlags('train', argv, FLAGS) as ReturnType<typeof parseFlags<typeof FLAGS>> & { settings?: string };
-  if (f.help) return console.log(helpText('train', 'train a detector on normal data', FLAGS));
+  const f = parseFlags('train', argv, TRAIN_FLAGS) as TrainFlags;
+  if (f.help) return console.log(helpText('train', 'train a detector on normal data', TRAIN_FLAGS));
+  const out = new Output(!!f.json);
+  out.result(await trainWith(argv, f, out, process.stderr));
+}
+
+/**
+ * One training run from parsed flags (argv: the command line they came from, for what was given
+ * explicitly): the bundle goes to --out, the report lines to `out`, fit's progress to `progressTo`.
+ * Returns what `vigil train --json` prints.
+ */
+export async function trainWith(argv: string[], f: TrainFlags, out: Output, progressTo: { write(s: string): unknown; isTTY?: boolean }): Promise<object> {
   if (!f.out) throw new UsageError('--out is required (the model bundle to write)');
   if (!['validation', 'none'].includes(f['error-scale'])) throw new UsageError(`--error-scale must be validation or none, got "${f['error-scale']}"`);
-  const out = new Output(!!f.json);
   if (f.threads) native.setNumThreads(f.threads);
   const kind = kindOf(argv, f);
 
@@ -112,7 +124,7 @@ export async function train(argv: string[]): Promise<void> {
     estimate = e;
     for (const line of estimateLines(e, { stride: f.stride, epochs: f.epochs })) out.note(`  ${line}`);
   };
-  const progress = estimatingSink(process.stderr, (batches, seconds, steps) => {
+  const progress = estimatingSink(progressTo, (batches, seconds, steps) => {
     if (!estimate && batches >= 5 && seconds >= ESTIMATE_AFTER_SECONDS && batches < steps)
       tell(estimateRun(seconds / batches, { steps, batchSize: samples.training / steps, validationSamples: samples.validation, epochs: f.epochs }));
   });
@@ -146,13 +158,13 @@ export async function train(argv: string[]): Promise<void> {
     const { errorScale, threshold, validationScores, result } = fitted.fitted;
     if (errorScale) out.say(`  error scale: each channel's mean validation error, ${Math.min(...errorScale).toPrecision(3)} to ${Math.max(...errorScale).toPrecision(3)} (scores are of error / scale)`);
     out.say(`saved ${f.out}: ${watched(result)}; threshold ${threshold.value.toPrecision(5)} (${threshold.method} on ${validationScores.length} validation scores)`);
-    out.result({
+    return {
       model: kind.kind, out: f.out, parameters: fitted.model.numParameters(), rows: series.rows, channels: series.columns.length, source: series.source ?? f.data,
       window: fitted.fitted.context, stride: f.stride, trainingWindows: samples.training, validationWindows: samples.validation,
       epochs: result.history.length, bestEpoch: result.bestEpoch, bestLoss: result.bestLoss, kept: watched(result),
       errorScale: errorScale ? { min: Math.min(...errorScale), max: Math.max(...errorScale) } : null, threshold, validationScores: validationScores.length,
       seconds: result.seconds, estimate,
-    });
+    };
   } finally {
     fitted.model.dispose();
   }
@@ -160,14 +172,7 @@ export async function train(argv: string[]): Promise<void> {
 
 /** The data flags of a command line, to repeat them in another command (values with spaces quoted). */
 function dataArgs(argv: string[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].replace(/^--/, '').split(/=(.*)/s, 2);
-    if (!argv[i].startsWith('--') || !(name in DATA_FLAGS)) continue;
-    const spec = DATA_FLAGS[name as keyof typeof DATA_FLAGS];
-    const value = spec.type === 'boolean' || inline !== undefined ? inline : argv[++i];
-    out.push(`--${name}`, ...(value === undefined ? [] : [/[\s'"]/.test(value) ? JSON.stringify(value) : value]));
-  }
+  const out = flagArgs(flagsOf(argv, DATA_FLAGS)).map((a) => (/[\s'"]/.test(a) ? JSON.stringify(a) : a));
   return out.length ? ` ${out.join(' ')}` : '';
 }
 
