@@ -90,6 +90,8 @@ export interface NativeBinding {
   memory(): {
     cpuBytes: number; cpuBuffers: number; cudaBytes: number; cudaBuffers: number;
     cpuCachedBytes: number; cudaCachedBytes: number;
+    /** External memory as this isolate's V8 counts it: host memory Vigil holds from the system (cache included), device memory in use, and any other addon's reports. */
+    v8ExternalBytes: number;
   };
   /** Returns the caching allocators' spare blocks to the system (CPU) and the driver (CUDA). */
   releaseCached(): void;

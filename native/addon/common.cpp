@@ -20,6 +20,18 @@ Napi::Function Storage::Init(Napi::Env env) {
   return cls;
 }
 
+namespace {
+// V8 is told how much memory hides behind its small Storage objects, so that it collects
+// unreachable ones when they hold a lot. Host memory counts as it leaves or returns to the
+// system: a buffer reused from the cache costs nothing (counting every reuse made a tidy-scoped
+// inference loop trigger a major GC every few steps, whose marker thread then competed with the
+// pool for the cores). Device memory counts per buffer.
+void count_external(Napi::Env env, vigil_device dev, int64_t device_bytes) {
+  int64_t d = dev == VIGIL_CPU ? vigil_take_host_system_delta() : device_bytes;
+  if (d) Napi::MemoryManagement::AdjustExternalMemory(env, d);
+}
+}  // namespace
+
 Napi::Object Storage::Create(Napi::Env env, vigil_device dev, size_t nbytes, bool zeroed) {
   return env.GetInstanceData<AddonData>()->storage_ctor.New({Napi::Number::New(env, static_cast<double>(dev)),
                     Napi::Number::New(env, static_cast<double>(nbytes)), Napi::Boolean::New(env, zeroed)});
@@ -31,8 +43,13 @@ Storage::Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(inf
   check(info.Env(), vigil_alloc(device_, nbytes_, &data_));
   // Host zeros in the same call: a zeroed gradient buffer is the commonest allocation in training.
   if (device_ == VIGIL_CPU && info.Length() > 2 && info[2].ToBoolean().Value() && data_) std::memset(data_, 0, nbytes_);
-  // Tell V8 how much memory hides behind this small object so GC pressure is right.
-  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(nbytes_));
+  count_external(info.Env(), device_, static_cast<int64_t>(nbytes_));
+}
+
+void Storage::Finalize(Napi::Env env) {
+  if (!data_) return;
+  release();
+  count_external(env, device_, -static_cast<int64_t>(nbytes_));
 }
 
 void Storage::release() {
@@ -45,7 +62,7 @@ Napi::Value Storage::Free(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (data_) {
     release();
-    Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(nbytes_));
+    count_external(env, device_, -static_cast<int64_t>(nbytes_));
   }
   // Node runs a wrap's GC finaliser only on an event-loop turn, so in a synchronous loop every
   // freed handle (this object and its reference) would pile up until then. Unwrapping now

@@ -23,6 +23,8 @@ class Storage : public Napi::ObjectWrap<Storage> {
   static Napi::Object Create(Napi::Env env, vigil_device dev, size_t nbytes, bool zeroed = false);
   explicit Storage(const Napi::CallbackInfo& info);
   ~Storage() override { release(); }
+  // The GC backstop: frees and uncounts what free() was never called on.
+  void Finalize(Napi::Env env) override;
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
   vigil_device device() const { return device_; }

@@ -50,11 +50,15 @@ Napi::Value Memory(const Napi::CallbackInfo& info) {
   o.Set("cudaBuffers", static_cast<double>(s.cuda_buffers));
   o.Set("cpuCachedBytes", static_cast<double>(s.cpu_cached_bytes));
   o.Set("cudaCachedBytes", static_cast<double>(s.cuda_cached_bytes));
+  // this isolate's external memory as V8 counts it (Vigil's reports and any other addon's)
+  o.Set("v8ExternalBytes", static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
   return o;
 }
 
 Napi::Value ReleaseCached(const Napi::CallbackInfo& info) {
   vigil_release_cached();
+  // what went back to the system leaves V8's count of external memory
+  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), vigil_take_host_system_delta());
   return info.Env().Undefined();
 }
 

@@ -24,6 +24,21 @@ struct Cache {
   size_t bytes = 0;
 };
 
+// Per thread, because a JS host counts external memory per isolate and each isolate allocates
+// on its own thread.
+thread_local int64_t t_system_delta = 0;
+
+void* system_alloc(size_t cls) {
+  void* p = std::aligned_alloc(64, cls);
+  if (p) t_system_delta += static_cast<int64_t>(cls);
+  return p;
+}
+
+void system_free(void* p, size_t cls) {
+  std::free(p);
+  t_system_delta -= static_cast<int64_t>(cls);
+}
+
 Cache& cache() {
   static Cache* c = new Cache();  // never destroyed: frees may arrive during static teardown
   return *c;
@@ -44,10 +59,10 @@ void* host_cache_alloc(size_t nbytes) {
       return p;
     }
   }
-  void* p = std::aligned_alloc(64, cls);
+  void* p = system_alloc(cls);
   if (!p) {  // memory is tight: give the cache back and try once more
     host_cache_release();
-    p = std::aligned_alloc(64, cls);
+    p = system_alloc(cls);
   }
   return p;
 }
@@ -63,16 +78,22 @@ void host_cache_free(void* p, size_t nbytes) {
       return;
     }
   }
-  std::free(p);
+  system_free(p, cls);
 }
 
 void host_cache_release() {
   Cache& c = cache();
   std::lock_guard<std::mutex> g(c.m);
   for (auto& [cls, list] : c.free_lists)
-    for (void* p : list) std::free(p);
+    for (void* p : list) system_free(p, cls);
   c.free_lists.clear();
   c.bytes = 0;
+}
+
+int64_t host_cache_take_system_delta() {
+  int64_t d = t_system_delta;
+  t_system_delta = 0;
+  return d;
 }
 
 int64_t host_cache_bytes() {

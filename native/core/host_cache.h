@@ -10,4 +10,6 @@ void* host_cache_alloc(size_t nbytes);  // 64-byte aligned, nullptr when out of 
 void host_cache_free(void* p, size_t nbytes);
 void host_cache_release();  // returns every cached block to the system
 int64_t host_cache_bytes();  // bytes held in the cache (not in use)
+// Net bytes this thread took from (+) or gave back to (-) the system since its last call.
+int64_t host_cache_take_system_delta();
 }  // namespace vigil

@@ -47,6 +47,8 @@ extern "C" void vigil_release_cached(void) {
   vigil::cuda_release_cached();
 }
 
+extern "C" int64_t vigil_take_host_system_delta(void) { return vigil::host_cache_take_system_delta(); }
+
 extern "C" vigil_mem_stats vigil_memory(void) {
   vigil_mem_stats s{};
   s.cpu_bytes = g_cpu_bytes.load();

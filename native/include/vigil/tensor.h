@@ -39,6 +39,10 @@ typedef struct vigil_mem_stats {
 vigil_mem_stats vigil_memory(void);
 /* Returns every cached block to the system (the cache refills as work goes on). */
 void vigil_release_cached(void);
+/* Net bytes of host memory the calling thread has taken from the system (+) or given back (-)
+ * since its previous call: what a garbage-collected host should count as external memory. A
+ * buffer reused from the cache costs nothing here, so a steady loop reports nothing. */
+int64_t vigil_take_host_system_delta(void);
 
 /* Copies between host memory and a storage of either device. */
 vigil_status vigil_copy_from_host(const vigil_tensor* dst, const void* src, size_t nbytes);
