@@ -10,7 +10,7 @@ import type { RedisClient } from './redis';
 const COMMIT = new LuaScript(`
 -- KEYS: lease, rows, results, alarms, dead, done, state
 -- ARGV: token, group, outputs, states, acks, then per output: kind, entity, row, field count, fields;
--- per state: entity, checkpoint json; per ack: row id
+-- per state: entity, checkpoint (checkpoint.ts); per ack: row id
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1, 0, 0} end
 local function after(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
@@ -61,8 +61,8 @@ export interface Output {
 
 export interface Batch {
   outputs: Output[];
-  /** entity -> checkpoint JSON */
-  states: Map<string, string>;
+  /** entity -> its checkpoint as stored (checkpoint.ts) */
+  states: Map<string, Buffer | string>;
   /** Row ids to acknowledge. */
   acks: string[];
 }
@@ -88,9 +88,9 @@ export function isEmpty(b: Batch): boolean {
  */
 export async function commitBatches(redis: RedisClient, keys: FleetKeys, token: string, batches: { shard: number; batch: Batch }[]): Promise<(Committed | null)[]> {
   const calls = batches.map(({ shard: s, batch: b }) => {
-    const args: (string | number)[] = [token, GROUP, b.outputs.length, b.states.size, b.acks.length];
+    const args: (string | number | Buffer)[] = [token, GROUP, b.outputs.length, b.states.size, b.acks.length];
     for (const o of b.outputs) args.push(o.kind, o.entity, o.row, o.fields.length, ...o.fields);
-    for (const [entity, json] of b.states) args.push(entity, json);
+    for (const [entity, cp] of b.states) args.push(entity, cp);
     args.push(...b.acks);
     return { keys: [keys.lease(s), keys.rows(s), keys.results, keys.alarms, keys.dead, keys.done(s), keys.state(s)], args };
   });

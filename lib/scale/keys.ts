@@ -13,7 +13,7 @@ export interface FleetKeys {
   rows(s: number): string;
   /** The lease of shard s (its holder's token). */
   lease(s: number): string;
-  /** Entity -> checkpoint JSON of shard s. */
+  /** Entity -> checkpoint of shard s (checkpoint.ts). */
   state(s: number): string;
   /** Entity -> the id of its last row with a written result (or dead letter), shard s. */
   done(s: number): string;

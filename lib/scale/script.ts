@@ -15,7 +15,7 @@ export class LuaScript {
    * Several runs in one round trip, answers in order. A run the server refused as NOSCRIPT did not
    * run at all, so it is sent again in full (once the script is cached the rest go by SHA1).
    */
-  async pipelined(redis: RedisClient, calls: readonly { keys: readonly string[]; args: readonly (string | number)[] }[]): Promise<unknown[]> {
+  async pipelined(redis: RedisClient, calls: readonly { keys: readonly string[]; args: readonly (string | number | Buffer)[] }[]): Promise<unknown[]> {
     const p = redis.pipeline();
     for (const c of calls) p.evalsha(this.sha, c.keys.length, ...c.keys, ...c.args);
     const replies = (await p.exec()) ?? [];
@@ -29,7 +29,7 @@ export class LuaScript {
     return out;
   }
 
-  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (e) {

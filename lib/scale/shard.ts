@@ -13,8 +13,9 @@
 // checkpoints it and forgets it before the cache drops its detector.
 import type { Detector, PushOutcome, StreamPush } from '../detect/detector';
 import { RowError, type RowPolicy } from '../detect/rows';
-import type { DetectorStream, StreamState } from '../detect/stream';
+import type { DetectorStream } from '../detect/stream';
 import type { DetectorResult } from '../detect/detector_result';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
 import { commitBatches, emptyBatch, isEmpty, type Batch, type Committed, type Output } from './commit';
 import type { EntityDetectors } from './detectors';
 import { shardOf, type FleetKeys } from './keys';
@@ -24,12 +25,6 @@ import { decodeRow, fieldMap } from './wire';
 
 /** A stream entry as Redis answers it: [id, [field, value, ...]]. */
 export type Entry = [string, string[]];
-
-/** What an entity's checkpoint holds: its stream state and the id of the last row in it. */
-interface Checkpoint {
-  row: string;
-  state: StreamState;
-}
 
 interface Entity {
   det: Detector;
@@ -225,17 +220,17 @@ export class ShardScorer {
       else found.push({ entity, det });
     }
     if (!found.length) return without;
-    const saved = await this.redis.hmget(this.keys.state(this.shard), ...found.map((f) => f.entity));
+    const key = this.keys.state(this.shard);
+    const saved = await this.redis.hmgetBuffer(key, ...found.map((f) => f.entity));
     const policy = { onBadValue: this.opts.onBadValue, timestampOrder: this.opts.timestampOrder, top: this.opts.top };
     found.forEach(({ entity, det }, i) => {
-      const json = saved[i];
-      if (json === null) return void this.entities.set(entity, { det, stream: det.stream(policy), row: null, unacked: [], dueAt: this.firstDue() });
-      let cp: Checkpoint;
+      const raw = saved[i];
+      if (raw === null) return void this.entities.set(entity, { det, stream: det.stream(policy), row: null, unacked: [], dueAt: this.firstDue() });
+      const cp = decodeCheckpoint(raw, { entity, key });
       try {
-        cp = JSON.parse(json) as Checkpoint;
         this.entities.set(entity, { det, stream: det.stream({ ...policy, restore: cp.state }), row: cp.row, unacked: [], dueAt: this.firstDue() });
       } catch (e) {
-        throw new Error(`the checkpoint of entity "${entity}" (${this.keys.state(this.shard)}) cannot be restored on this detector: ${(e as Error).message}`);
+        throw new Error(`the checkpoint of entity "${entity}" (${key}) cannot be restored on this detector: ${(e as Error).message}`);
       }
       this.counters.restores++;
     });
@@ -268,7 +263,7 @@ export class ShardScorer {
   /** Adds one entity's checkpoint and the acknowledgement of the rows it holds. */
   private addCheckpoint(b: Batch, entity: string, ent: Entity, now: number): void {
     const cp: Checkpoint = { row: ent.row!, state: ent.stream.state() };
-    b.states.set(entity, JSON.stringify(cp));
+    b.states.set(entity, encodeCheckpoint(cp));
     b.acks.push(...ent.unacked);
     ent.unacked = [];
     ent.dueAt = now + this.opts.checkpointMs;
