@@ -6,6 +6,8 @@
 // either way, and a DC-VAE window of 128 x 38 values takes 19 KB instead of about 90 KB of text.
 // The JSON form written before (a checkpoint starting with '{') is still read, so a worker
 // upgraded mid-fleet restores the checkpoints of the old ones.
+import { endianness } from 'node:os';
+
 import type { StreamState } from '../detect/stream';
 
 export interface Checkpoint {
@@ -17,6 +19,8 @@ export interface Checkpoint {
 const MAGIC = 'VGCP';
 const VERSION = 1;
 const HEADER = 9;
+/** Typed arrays use the host's byte order; the stored one is little-endian. */
+const BIG_ENDIAN = endianness() === 'BE';
 
 /** An array's place in the skeleton: its element type and shape ([n] or [rows, columns]). */
 interface Block {
@@ -28,22 +32,44 @@ function finiteNumbers(a: unknown): a is number[] {
   return Array.isArray(a) && a.length > 0 && a.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
-/** The values of a 1-D or same-length 2-D array of finite numbers, flat, with its shape; else null. */
-function flatten(a: unknown[]): { values: number[]; shape: number[] } | null {
-  if (finiteNumbers(a)) return { values: a, shape: [a.length] };
+/** A 1-D or same-length 2-D array of finite numbers as its values, flat, and its shape; else null. */
+function flatten(a: unknown[]): { values: Float64Array; shape: number[] } | null {
+  if (finiteNumbers(a)) return { values: Float64Array.from(a), shape: [a.length] };
   const n = Array.isArray(a[0]) ? (a[0] as unknown[]).length : 0;
   if (!a.length || !n || !a.every((r) => finiteNumbers(r) && r.length === n)) return null;
-  return { values: (a as number[][]).flat(), shape: [a.length, n] };
+  const values = new Float64Array(a.length * n);
+  (a as number[][]).forEach((r, i) => values.set(r, i * n));
+  return { values, shape: [a.length, n] };
+}
+
+/** The values' little-endian bytes: float32 when every value is one exactly, else float64. */
+function pack(values: Float64Array): { type: 'f32' | 'f64'; bytes: Buffer } {
+  const f32 = new Float32Array(values);
+  let exact = true;
+  for (let i = 0; i < values.length && exact; i++) exact = f32[i] === values[i];
+  const bytes = Buffer.from(exact ? f32.buffer : values.buffer);
+  if (BIG_ENDIAN) void (exact ? bytes.swap32() : bytes.swap64());
+  return { type: exact ? 'f32' : 'f64', bytes };
+}
+
+/** n values of a type from little-endian bytes. */
+function unpack(type: 'f32' | 'f64', bytes: Buffer): number[] {
+  const own = new Uint8Array(bytes.length); // aligned, unlike a slice of the stored buffer
+  own.set(bytes);
+  const b = Buffer.from(own.buffer);
+  if (BIG_ENDIAN) void (type === 'f32' ? b.swap32() : b.swap64());
+  return Array.from(type === 'f32' ? new Float32Array(own.buffer) : new Float64Array(own.buffer));
 }
 
 export function encodeCheckpoint(cp: Checkpoint): Buffer {
-  const blocks: Block[] = [], data: number[][] = [];
+  const blocks: Block[] = [], data: Buffer[] = [];
   const skeleton = (v: unknown): unknown => {
     if (Array.isArray(v)) {
       const flat = flatten(v);
       if (!flat) return v.map(skeleton);
-      blocks.push({ type: flat.values.every((x) => Math.fround(x) === x) ? 'f32' : 'f64', shape: flat.shape });
-      data.push(flat.values);
+      const { type, bytes } = pack(flat.values);
+      blocks.push({ type, shape: flat.shape });
+      data.push(bytes);
       return { $a: blocks.length - 1 };
     }
     if (v === null || typeof v !== 'object') return v;
@@ -51,17 +77,11 @@ export function encodeCheckpoint(cp: Checkpoint): Buffer {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, skeleton(x)]));
   };
   const json = Buffer.from(JSON.stringify({ blocks, value: skeleton(cp) }), 'utf8');
-  const size = blocks.reduce((n, b, i) => n + data[i].length * (b.type === 'f32' ? 4 : 8), 0);
-  const out = Buffer.alloc(HEADER + json.length + size);
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt8(VERSION, 4);
-  out.writeUInt32LE(json.length, 5);
-  json.copy(out, HEADER);
-  let at = HEADER + json.length;
-  blocks.forEach((b, i) => {
-    for (const x of data[i]) at = b.type === 'f32' ? out.writeFloatLE(x, at) : out.writeDoubleLE(x, at);
-  });
-  return out;
+  const head = Buffer.alloc(HEADER);
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt8(VERSION, 4);
+  head.writeUInt32LE(json.length, 5);
+  return Buffer.concat([head, json, ...data]);
 }
 
 /**
@@ -101,10 +121,9 @@ function fromBinary(raw: Buffer, bad: (what: string) => Error): Checkpoint {
     const shape = b?.shape;
     if ((b?.type !== 'f32' && b?.type !== 'f64') || !Array.isArray(shape) || shape.length < 1 || shape.length > 2 || !shape.every((d) => Number.isInteger(d) && d > 0))
       throw bad(`array ${i} is described as ${JSON.stringify(b)}`);
-    const n = shape.reduce((p, d) => p * d, 1), width = b.type === 'f32' ? 4 : 8;
-    if (at + n * width > raw.length) throw bad(`truncated: array ${i} needs ${n * width} bytes at byte ${at}, the checkpoint has ${raw.length}`);
-    const flat = new Array<number>(n);
-    for (let k = 0; k < n; k++, at += width) flat[k] = b.type === 'f32' ? raw.readFloatLE(at) : raw.readDoubleLE(at);
+    const n = shape.reduce((p, d) => p * d, 1), size = n * (b.type === 'f32' ? 4 : 8);
+    if (at + size > raw.length) throw bad(`truncated: array ${i} needs ${size} bytes at byte ${at}, the checkpoint has ${raw.length}`);
+    const flat = unpack(b.type, raw.subarray(at, (at += size)));
     return shape.length === 1 ? flat : Array.from({ length: shape[0] }, (_, r) => flat.slice(r * shape[1], (r + 1) * shape[1]));
   });
   if (at !== raw.length) throw bad(`${raw.length - at} bytes after its last array`);
