@@ -76,6 +76,10 @@ export class BundleCache implements EntityDetectors {
     return det;
   }
 
+  holds(entity: string): boolean {
+    return this.held.has(entity);
+  }
+
   stats(): CacheStats {
     return { loads: this.loads, evictions: this.evictions, size: this.held.size, capacity: this.capacity };
   }

@@ -29,11 +29,13 @@ export interface EntityDetectors {
    * its detector is disposed. `keep` must hold at most `capacity` entities, `entity` among them.
    */
   get(entity: string, keep: ReadonlySet<string>, evict: (victim: string) => Promise<void>): Promise<Detector | NoDetector>;
+  /** Whether entity's detector is held now (get() would not load it). */
+  holds(entity: string): boolean;
   /** The cache's figures, or null when there is no bound to report. */
   stats(): CacheStats | null;
 }
 
 /** One detector scores every entity (`vigil serve --model`): nothing is loaded or evicted. */
 export function oneDetector(det: Detector): EntityDetectors {
-  return { capacity: Infinity, get: async () => det, stats: () => null };
+  return { capacity: Infinity, get: async () => det, holds: () => true, stats: () => null };
 }

@@ -1,7 +1,10 @@
 // A read cut into pieces that each name at most `capacity` entities, so that a bounded bundle
 // cache (bundle_cache.ts) can hold the detectors of every entity of a piece while it is scored
-// and committed. Pieces keep the entries' order within each shard (an entity lives in one shard),
-// so every entity's rows are still scored in id order. Unbounded: the whole read is one piece.
+// and committed. Only an entity's own rows must keep their order (an entity lives in one shard),
+// so a piece takes all of its entities' rows of the read: each entity is loaded at most once per
+// read, and the entities whose detectors are held already go first, before any is evicted.
+// Within a piece the entries keep the read's order. Entries without an entity (refused, they need
+// no detector) go with the first piece. A read naming at most `capacity` entities is one piece.
 import type { Entry } from './shard';
 import { fieldMap } from './wire';
 
@@ -17,24 +20,16 @@ export interface ReadPiece {
   entities: Set<string>;
 }
 
-export function cutRead(parts: ShardEntries[], capacity: number): ReadPiece[] {
-  const pieces: ReadPiece[] = [];
-  let piece: ReadPiece = { parts: [], entities: new Set() };
-  for (const { shard, entries } of parts) {
-    let from = 0;
-    entries.forEach(([, fields], i) => {
-      const entity = fieldMap(fields).e;
-      if (!entity || piece.entities.has(entity)) return; // no entity: refused, needs no detector
-      if (piece.entities.size === capacity) {
-        if (i > from) piece.parts.push({ shard, entries: entries.slice(from, i) });
-        pieces.push(piece);
-        piece = { parts: [], entities: new Set() };
-        from = i;
-      }
-      piece.entities.add(entity);
-    });
-    if (entries.length > from) piece.parts.push({ shard, entries: entries.slice(from) });
-  }
-  if (piece.parts.length) pieces.push(piece);
-  return pieces;
+export function cutRead(parts: ShardEntries[], capacity: number, held: (entity: string) => boolean): ReadPiece[] {
+  const names = parts.map(({ entries }) => entries.map(([, fields]) => fieldMap(fields).e ?? ''));
+  const seen = [...new Set(names.flat().filter((e) => e !== ''))];
+  if (seen.length <= capacity) return parts.length ? [{ parts, entities: new Set(seen) }] : [];
+  const order = [...seen.filter(held), ...seen.filter((e) => !held(e))];
+  const pieceOf = new Map(order.map((e, i) => [e, Math.floor(i / capacity)]));
+  return Array.from({ length: Math.ceil(order.length / capacity) }, (_, k) => ({
+    parts: parts
+      .map(({ shard, entries }, p) => ({ shard, entries: entries.filter((_, i) => (pieceOf.get(names[p][i]) ?? 0) === k) }))
+      .filter((q) => q.entries.length),
+    entities: new Set(order.slice(k * capacity, (k + 1) * capacity)),
+  }));
 }

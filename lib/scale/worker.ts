@@ -168,7 +168,7 @@ export class ScaleWorker {
    * per detector and one round trip of commits. `claimed`: taken over from a previous holder.
    */
   private async score(parts: ShardEntries[], claimed: boolean): Promise<void> {
-    for (const piece of cutRead(parts, this.detectors.capacity)) {
+    for (const piece of cutRead(parts, this.detectors.capacity, (e) => this.detectors.holds(e))) {
       const reads: { shard: number; read: ShardRead }[] = [];
       for (const { shard: s, entries } of piece.parts) {
         const h = this.held.get(s);
