@@ -46,6 +46,62 @@ void cell_forward(int64_t H, T* z, const T* bias, const T* cp, T* c, T* h, T* tm
   for (int64_t j = 0; j < H; ++j) h[j] = o[j] * tmp[j];
 }
 
+#ifdef VIGIL_VEC_ACT_AVX2
+// f32: eight units at a time with everything in registers (the generic form passes over the
+// gates five times; in batch scoring it was 18% of the time against 52% for the GEMMs). A tail
+// of fewer than eight units runs the same vector arithmetic on zero-padded copies, so a unit's
+// result does not depend on where it sits.
+template <>
+void cell_forward<float>(int64_t H, float* z, const float* bias, const float* cp, float* c,
+                         float* h, float*) {
+  using namespace act_detail;
+  auto units = [](float* zi, float* zf, float* zg, float* zo, const float* b, int64_t H,
+                  const float* cpj, float* cj, float* hj) {
+    __m256 vi = _mm256_loadu_ps(zi), vf = _mm256_loadu_ps(zf), vg = _mm256_loadu_ps(zg),
+           vo = _mm256_loadu_ps(zo);
+    if (b) {
+      vi = _mm256_add_ps(vi, _mm256_loadu_ps(b));
+      vf = _mm256_add_ps(vf, _mm256_loadu_ps(b + H));
+      vg = _mm256_add_ps(vg, _mm256_loadu_ps(b + 2 * H));
+      vo = _mm256_add_ps(vo, _mm256_loadu_ps(b + 3 * H));
+    }
+    vi = sigmoid8(vi);
+    vf = sigmoid8(vf);
+    vg = tanh8(vg);
+    vo = sigmoid8(vo);
+    const __m256 vc = _mm256_fmadd_ps(vf, _mm256_loadu_ps(cpj), _mm256_mul_ps(vi, vg));
+    _mm256_storeu_ps(zi, vi);
+    _mm256_storeu_ps(zf, vf);
+    _mm256_storeu_ps(zg, vg);
+    _mm256_storeu_ps(zo, vo);
+    _mm256_storeu_ps(cj, vc);
+    _mm256_storeu_ps(hj, _mm256_mul_ps(vo, tanh8(vc)));
+  };
+  int64_t j = 0;
+  for (; j + 8 <= H; j += 8)
+    units(z + j, z + H + j, z + 2 * H + j, z + 3 * H + j, bias ? bias + j : nullptr, H, cp + j,
+          c + j, h + j);
+  if (j == H) return;
+  // [4 gates | bias of 4 gates | cp | c | h], 8 lanes each, zero-padded
+  alignas(32) float pad[11 * 8] = {};
+  const int64_t n = H - j;
+  for (int g = 0; g < 4; ++g)
+    for (int64_t k = 0; k < n; ++k) {
+      pad[g * 8 + k] = z[g * H + j + k];
+      if (bias) pad[32 + g * 8 + k] = bias[g * H + j + k];
+    }
+  for (int64_t k = 0; k < n; ++k) pad[64 + k] = cp[j + k];
+  units(pad, pad + 8, pad + 16, pad + 24, bias ? pad + 32 : nullptr, 8, pad + 64, pad + 72,
+        pad + 80);
+  for (int g = 0; g < 4; ++g)
+    for (int64_t k = 0; k < n; ++k) z[g * H + j + k] = pad[g * 8 + k];
+  for (int64_t k = 0; k < n; ++k) {
+    c[j + k] = pad[72 + k];
+    h[j + k] = pad[80 + k];
+  }
+}
+#endif
+
 // The same row backwards. dh = dL/dh_t (all paths), dc = dL/dc_t from step t+1 on entry and
 // dL/dc_{t-1} on exit. With tc = tanh(c), a = activated gates:
 //   dc_t = dc + dh * o * (1 - tc^2)
