@@ -72,11 +72,6 @@ export function lstmAeStepMs(sizes: BatchSizes & { window: number; channels: num
 }
 
 /**
- * DC-VAE with `config` (seeded weights), training with the reparameterised draw; scoring as the
- * model scores (the last step's dependency cone only), and full_ms: the same last-step
- * |x - mu| / sigma from the full forward pass over every step, as upstream and the peer compute it.
- */
-/**
  * The DC-VAE the benchmarks time: the default sizes with upstream's Gaussian likelihood, because
  * the PyTorch peer (torch_dc_vae.py) computes that one (the default trains with a Student-t).
  */
@@ -84,6 +79,11 @@ export function benchDcVaeConfig(channels: number): DcVaeConfig {
   return { ...dcVaeKind.defaultConfig(channels), likelihood: 'gaussian' };
 }
 
+/**
+ * DC-VAE with `config` (seeded weights), training with the reparameterised draw; scoring as the
+ * model scores (the last step's dependency cone only), and full_ms: the same last-step
+ * |x - mu| / sigma from the full forward pass over every step, as upstream and the peer compute it.
+ */
 export function dcVaeStepMs(config: DcVaeConfig, sizes: BatchSizes, run: StepRun): StepMs & { full_ms: number } {
   const model = dcVaeKind.create(config, new Generator(0)).to(run.device);
   const T = config.window, C = config.inputs;
