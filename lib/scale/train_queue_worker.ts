@@ -5,7 +5,7 @@
 // worker's job is taken over. The bundle is trained into a temporary file beside its place and
 // renamed into place when whole; only then is the job acknowledged. A failed attempt is queued
 // again until the job is out of attempts, then recorded as failed with its reason.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -138,6 +138,7 @@ export class TrainQueueWorker {
     let error: Error | null = null;
     try {
       await this.train(job, c.staging);
+      if (!existsSync(c.staging)) throw new Error(`the training ended without writing the bundle (${c.staging})`);
     } catch (e) {
       error = e as Error;
     } finally {

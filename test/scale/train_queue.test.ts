@@ -147,3 +147,54 @@ describe('vigil train-queue: an unreachable Redis', () => {
       assert.match(p.err, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .*Start one with: redis-server/);
     });
 });
+
+describe('vigil train-queue work: SIGTERM', function () {
+  this.timeout(90000);
+  const ctx = useFleet();
+  // long enough jobs (about 2-5 s each here) that a signal lands mid-job
+  const LONG = [...TRAIN_ARGS.filter((a, i) => a !== '--epochs' && TRAIN_ARGS[i - 1] !== '--epochs'), '--epochs', '60', '--patience', '1000'];
+
+  async function runningOn(worker: Proc): Promise<string> {
+    let entity = '';
+    await waitFor(() => `a job running:\n${worker.err}`, async () => {
+      const r = await records(ctx);
+      entity = Object.keys(r).find((e) => r[e].state === 'running') ?? '';
+      return entity !== '';
+    }, 30000);
+    return entity;
+  }
+
+  it('once: the job in hand is finished and the worker exits 0; twice: the job is given back, its attempt not counted', async function () {
+    if (!REDIS_URL) return this.skip();
+    const data = join(ctx.dir, 'data'), bundles = join(ctx.dir, 'bundles');
+    mkdirSync(data);
+    ['a', 'b'].forEach((e, k) => writeCsv(join(data, `${e}.csv`), series(500, 40 + k, false)));
+    const common = ['--redis', REDIS_URL, '--prefix', ctx.prefix];
+    const submit = vigil(['train-queue', 'submit', ...common, '--data-dir', data, '--bundles', bundles, ...LONG]);
+    assert.equal(await submit.exited, 0, submit.err);
+
+    const first = vigil(['train-queue', 'work', ...common, '--json']);
+    const finished = await runningOn(first);
+    first.proc.kill('SIGTERM');
+    assert.equal(await first.exited, 0, first.err);
+    assert.equal(JSON.parse(first.out).done, 1, first.err);
+    let r = await records(ctx);
+    const other = finished === 'a' ? 'b' : 'a';
+    assert.deepEqual([r[finished].state, r[other].state, r[other].attempts], ['done', 'queued', 0]);
+    assert.ok(existsSync(bundlePath(bundles, finished)));
+
+    const second = vigil(['train-queue', 'work', ...common]);
+    assert.equal(await runningOn(second), other);
+    second.proc.kill('SIGTERM');
+    await new Promise((res) => setTimeout(res, 200));
+    second.proc.kill('SIGTERM');
+    assert.equal(await second.exited, 0, second.err);
+    assert.match(second.err, new RegExp(`gave ${other} back to the queue`));
+    r = await records(ctx);
+    assert.deepEqual([r[other].state, r[other].attempts], ['queued', 0]);
+    assert.deepEqual(readdirSync(bundles), [bundlePath('', finished)], 'no bundle or temporary file of the job given back');
+    const keys = trainQueueKeys(ctx.prefix);
+    assert.equal(await ctx.redis.xlen(keys.jobs), 1);
+    assert.equal(((await ctx.redis.call('XPENDING', keys.jobs, TRAIN_GROUP)) as [number])[0], 0, 'not pending: any worker takes it at once');
+  });
+});
