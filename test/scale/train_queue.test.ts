@@ -13,6 +13,7 @@ import { bundlePath } from '../../lib/scale/bundle_path';
 import { TRAIN_GROUP, trainQueueKeys } from '../../lib/scale/train_queue_keys';
 import type { TrainRecord } from '../../lib/scale/train_queue';
 import { BIN } from '../helpers/cli';
+import { vigilInProcess } from '../helpers/cli_inprocess';
 import { rowOf, series, writeCsv } from '../detect/detector_fixture';
 import { useFleet, waitFor, REDIS_URL, TINY_LSTM_AE } from './fleet';
 
@@ -197,4 +198,20 @@ describe('vigil train-queue work: SIGTERM', function () {
     assert.equal(await ctx.redis.xlen(keys.jobs), 1);
     assert.equal(((await ctx.redis.call('XPENDING', keys.jobs, TRAIN_GROUP)) as [number])[0], 0, 'not pending: any worker takes it at once');
   });
+});
+
+describe('vigil train-queue: usage errors (exit 2, before Redis is asked)', () => {
+  const cases: [string[], RegExp][] = [
+    [['train-queue', 'submit', '--data', 'x.csv'], /^vigil: train-queue submit: --data is per run; the queue takes --data-dir \(one CSV per entity\)$/],
+    [['train-queue', 'submit', '--bundles', 'b'], /--data-dir is required/],
+    [['train-queue', 'submit', '--data-dir', '.', '--bundles', 'b', '--epochs', '0'], /^vigil: train-queue submit: --epochs must be a whole number >= 1, got 0$/],
+    [['train-queue', 'work', '--max-attempts', '0'], /--max-attempts must be a whole number >= 1/],
+    [['train-queue', 'start'], /unknown subcommand "start" \(submit, work or status\)/],
+  ];
+  for (const [args, msg] of cases)
+    it(args.slice(1).join(' '), async () => {
+      const r = await vigilInProcess(args);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, msg);
+    });
 });
