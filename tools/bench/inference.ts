@@ -132,7 +132,7 @@ export async function benchInference(ctx: SuiteContext): Promise<BenchTable[]> {
   const peerLabels = ['onnxruntime CPU'];
   return [
     { title: `Batch scoring (\`inference\`): ${WINDOWS} windows in chunks of 64, Detector.scoreSeries`, unit: 'rows/s', higherIsBetter: true, peerLabels, rows: batch,
-      notes: ['onnxruntime-node: intraOpNumThreads = threads, interOpNumThreads 1, sequential, graphOptimizationLevel 'all', its own spinning thread pool; Vigil: its pool, workers poll 200 us before sleeping.'] },
+      notes: ['onnxruntime-node: intraOpNumThreads = threads, interOpNumThreads 1, sequential, graphOptimizationLevel \'all\', its own spinning thread pool; Vigil: its pool, workers poll 200 us before sleeping.'] },
     { title: `Streaming latency per row (\`inference\`): ${pushes} pushes after the window is full`, unit: 'ms', higherIsBetter: false, peerLabels, rows: stream,
       notes: ['native: stream.pushSync; onnxruntime: await stream.push. Each run reports its own p50 / p99; the cells are the median, min and max of those over runs.'] },
   ];
