@@ -15,7 +15,7 @@ import { FLEET_FLAGS, redisUrl } from './scale_args';
 
 const FLAGS = {
   model: { type: 'string', help: 'the trained bundle every entity is scored with (.vigil); or --bundles' },
-  bundles: { type: 'string', help: 'a directory of per-entity bundles: entity e is scored with its own <e>.vigil (bundle_path.ts names it), loaded on first use; an entity without one has its rows dead-lettered' },
+  bundles: { type: 'string', help: 'a directory of per-entity bundles: entity e is scored with its own <e>.vigil (letters, digits, _ - and a non-leading . kept, other bytes as %XX), loaded on first use; an entity without one has its rows dead-lettered' },
   'bundle-cache': { type: 'number', default: 64, help: 'with --bundles: most entity bundles held at once (least recently used dropped, its state checkpointed first)', range: RANGE.count },
   ...FLEET_FLAGS,
   name: { type: 'string', help: 'this worker\'s consumer name (default host-pid-random)' },
