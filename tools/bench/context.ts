@@ -40,17 +40,38 @@ export function withheldAt(ctx: SuiteContext, threads: number): string | undefin
 
 /**
  * ctx.runs alternating runs at `threads`: vigilRun() in this process, then one run of the
- * PyTorch peer `script` (started once with `args` and the gate's environment), and so on.
+ * PyTorch peer `script` (started once with `args` under each of the gate's environments: at more
+ * than one thread both OpenMP wait policies, because which is faster depends on the workload),
+ * and so on. A peer run is one run under each environment, each figure the better of them
+ * (`better`: 'lower' for times, 'higher' for rates).
  */
 export async function alternateWithTorch<V>(
   ctx: SuiteContext, threads: number, script: string, args: (string | number)[], vigilRun: () => V,
+  better: 'lower' | 'higher' = 'lower',
 ): Promise<{ vigil: V[]; peer: Record<string, number>[] }> {
-  const server = await PeerServer.start(script, [threads, ...args], ctx.gate(threads).setup.env);
+  const servers: PeerServer[] = [];
   try {
-    return await withThreads(threads, () => alternate(ctx.runs, vigilRun, () => server.run()));
+    for (const env of ctx.gate(threads).setup.envs) servers.push(await PeerServer.start(script, [threads, ...args], env));
+    const peerRun = async () => {
+      const answers: Record<string, number>[] = [];
+      for (const s of servers) answers.push(await s.run());
+      return bestOf(answers, better);
+    };
+    return await withThreads(threads, () => alternate(ctx.runs, vigilRun, peerRun));
   } finally {
-    server.close();
+    servers.forEach((s) => s.close());
   }
+}
+
+/** Per key, the best number of the answers (the first answer's value where a key is not a number in all). */
+export function bestOf(answers: Record<string, number>[], better: 'lower' | 'higher'): Record<string, number> {
+  const out = { ...answers[0] };
+  for (const key of Object.keys(out)) {
+    const values = answers.map((a) => a[key]);
+    if (values.every((v) => typeof v === 'number' && !Number.isNaN(v)))
+      out[key] = better === 'lower' ? Math.min(...values) : Math.max(...values);
+  }
+  return out;
 }
 
 /** Column `key` of the peer's answers (NaN where a run lacks it). */
